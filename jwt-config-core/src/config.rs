@@ -1,0 +1,74 @@
+//! The `Config` trait every derived struct implements, and the result of a load.
+
+use crate::context::Context;
+use crate::environment::Environment;
+use crate::report::{ConfigError, Resolved, Warning};
+use crate::schema::Schema;
+use crate::source::{ProcessEnv, Source};
+
+/// A configuration loaded from environment variables; implemented by `#[derive(Config)]`.
+///
+/// Implement [`Config::load`] by hand for a struct the derive cannot express; the provided
+/// methods give it the same guarantees (one report, warnings emitted, effective values).
+pub trait Config: Sized {
+    /// Every variable the struct reads.
+    const SCHEMA: Schema;
+
+    /// Loads the fields from `context`. Returns `None` when something failed; every
+    /// failure has been recorded in `context` as a problem.
+    fn load(context: &mut Context<'_>) -> Option<Self>;
+
+    /// Loads from the process environment; warnings go out as `tracing` warn events.
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    /// Loads from any source; warnings go out as `tracing` warn events.
+    fn from_source<S: Source + ?Sized>(source: &S) -> Result<Self, ConfigError> {
+        match Self::load_with_report(source) {
+            Ok(loaded) => {
+                emit_warnings(&loaded.warnings);
+                Ok(loaded.value)
+            }
+            Err(error) => {
+                emit_warnings(error.warnings());
+                Err(error)
+            }
+        }
+    }
+
+    /// Loads from any source and returns the value with its warnings and, for each
+    /// variable, where its value came from and how it renders (secrets redacted). Emits
+    /// nothing: the caller shows the warnings.
+    fn load_with_report<S: Source + ?Sized>(source: &S) -> Result<Loaded<Self>, ConfigError> {
+        let source = &source as &dyn Source;
+        let mut context = Context::new(source);
+        let environment = context.environment();
+        let value = Self::load(&mut context);
+        let (problems, warnings, variables) = context.finish();
+        match value {
+            Some(value) if problems.is_empty() => Ok(Loaded { value, environment, warnings, variables }),
+            _ => Err(ConfigError::new(problems, warnings)),
+        }
+    }
+}
+
+/// A loaded configuration with everything the operator may want to see about it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Loaded<T> {
+    /// The configuration.
+    pub value: T,
+    /// The environment it was loaded for.
+    pub environment: Environment,
+    /// Warnings (deprecated aliases, weak settings outside production).
+    pub warnings: Vec<Warning>,
+    /// Every variable's effective value and origin, in schema order.
+    pub variables: Vec<Resolved>,
+}
+
+fn emit_warnings(warnings: &[Warning]) {
+    for warning in warnings {
+        tracing::warn!(variable = %warning.variable, "{}", warning.message);
+    }
+}

@@ -1,0 +1,337 @@
+//! One load in progress: the source, the environment, and every problem found so far.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
+use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
+use crate::schema::{VarSchema, prefixed};
+use crate::secret::REDACTED;
+use crate::source::{Source, io_reason};
+use crate::value::ConfigValue;
+
+/// The largest file a `NAME_FILE` variable may point to.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024;
+
+/// The state of one load. Generated code, hand-written [`Config`](crate::Config) impls and
+/// struct-level checks all report into it, so every problem lands in one report.
+pub struct Context<'a> {
+    source: &'a dyn Source,
+    environment: Environment,
+    prefix: String,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+    resolved: Vec<Resolved>,
+}
+
+/// A value found for a variable, before parsing.
+struct Found {
+    variable: String,
+    origin: Origin,
+    text: Zeroizing<String>,
+}
+
+enum Lookup {
+    Absent,
+    Failed,
+    Found(Found),
+}
+
+impl<'a> Context<'a> {
+    /// Starts a load: reads `ENVIRONMENT` once, for every rule of every nested struct.
+    pub fn new(source: &'a dyn Source) -> Self {
+        let mut context = Context {
+            source,
+            environment: Environment::Development,
+            prefix: String::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            resolved: Vec::new(),
+        };
+        if let Some(text) = context.read(ENVIRONMENT_VARIABLE, false) {
+            match Environment::parse_value(&text) {
+                Ok(environment) => context.environment = environment,
+                Err(message) => context.invalid(ENVIRONMENT_VARIABLE, &text, false, message),
+            }
+        }
+        context
+    }
+
+    /// The environment of this load.
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// A variable's name as the operator writes it: the current prefix applied.
+    pub fn full_name(&self, name: &str) -> String {
+        prefixed(&self.prefix, name)
+    }
+
+    /// Adds a problem about `variable` (the current prefix is applied to it).
+    pub fn problem(&mut self, variable: &str, kind: ProblemKind, message: impl Into<String>) {
+        let variable = self.full_name(variable);
+        self.push_problem(variable, kind, message.into());
+    }
+
+    /// Adds a warning about `variable` (the current prefix is applied to it).
+    pub fn warn(&mut self, variable: &str, kind: WarningKind, message: impl Into<String>) {
+        let variable = self.full_name(variable);
+        self.push_warning(variable, kind, message.into());
+    }
+
+    /// Whether any problem has been found so far.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    /// Runs `load` with `prefix` added to every name it reads (a flattened struct).
+    pub fn nested<T>(&mut self, prefix: &str, load: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = self.prefix.len();
+        self.prefix.push_str(prefix);
+        let value = load(self);
+        self.prefix.truncate(outer);
+        value
+    }
+
+    /// Loads one variable: lookup through aliases and `NAME_FILE`, the environment's rules,
+    /// the default, parsing and `check`. `None` when it failed (the problem is recorded),
+    /// `Some(None)` when it is unset and optional.
+    pub fn load_value<T>(
+        &mut self,
+        var: &'static VarSchema,
+        parse: impl Fn(&str) -> Result<T, String>,
+        render: impl Fn(&T) -> String,
+        default: Option<fn() -> T>,
+        check: impl Fn(&T) -> Result<(), String>,
+    ) -> Option<Option<T>> {
+        let name = self.full_name(var.name);
+        let (value, origin) = match self.lookup(var, &name) {
+            Lookup::Failed => return None,
+            Lookup::Absent => match self.absent(var, &name, default) {
+                Some((value, origin)) => (value, origin),
+                None => return None,
+            },
+            Lookup::Found(found) => match parse(&found.text) {
+                Ok(value) => (Some(value), found.origin),
+                Err(message) => {
+                    let message = scrub(message, &found.text, var.secret);
+                    self.invalid(&found.variable, &found.text, var.secret, message);
+                    return None;
+                }
+            },
+        };
+        if let Some(value) = &value
+            && let Err(message) = check(value)
+        {
+            self.push_problem(name, ProblemKind::OutOfRange, message);
+            return None;
+        }
+        let rendered = value.as_ref().map(|v| if var.secret { REDACTED.to_owned() } else { render(v) });
+        self.resolved.push(Resolved { variable: name, origin, rendered, secret: var.secret });
+        Some(value)
+    }
+
+    fn absent<T>(
+        &mut self,
+        var: &VarSchema,
+        name: &str,
+        default: Option<fn() -> T>,
+    ) -> Option<(Option<T>, Origin)> {
+        if var.required(self.environment) {
+            let message = if var.required_in.contains(&self.environment) {
+                format!(
+                    "is missing; it is required in {} (ENVIRONMENT={})",
+                    describe_environments(var.required_in),
+                    self.environment
+                )
+            } else {
+                format!("is missing; set it to a value of type `{}`", var.ty)
+            };
+            self.push_problem(name.to_owned(), ProblemKind::Missing, message);
+            return None;
+        }
+        match default {
+            Some(default) => Some((Some(default()), Origin::Default)),
+            None => Some((None, Origin::Unset)),
+        }
+    }
+
+    /// Finds the text of a variable under its canonical name, its aliases and their
+    /// `_FILE` variants; disagreement between them is a problem.
+    fn lookup(&mut self, var: &VarSchema, canonical: &str) -> Lookup {
+        let mut candidates: Vec<Found> = Vec::new();
+        let mut failed = false;
+        let aliases = var.aliases.iter().map(|alias| self.full_name(alias));
+        let names: Vec<(String, bool)> =
+            std::iter::once((canonical.to_owned(), false)).chain(aliases.map(|a| (a, true))).collect();
+        for (name, is_alias) in names {
+            let direct = self.source.get(&name);
+            let file_name = format!("{name}_FILE");
+            let file = if var.file { self.source.get(&file_name) } else { None };
+            match (direct, file) {
+                (Some(_), Some(_)) => {
+                    let message = format!("{name} and {file_name} are both set; set only one of them");
+                    self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
+                    failed = true;
+                }
+                (Some(raw), None) => match self.text_of(&name, raw, var.secret) {
+                    Some(text) => {
+                        let origin = if is_alias { Origin::Alias(name.clone()) } else { Origin::Canonical };
+                        candidates.push(Found { variable: name, origin, text });
+                    }
+                    None => failed = true,
+                },
+                (None, Some(path)) => match self.read_file(&file_name, path) {
+                    Some((path, text)) => {
+                        let origin = Origin::File { variable: file_name.clone(), path };
+                        candidates.push(Found { variable: file_name, origin, text });
+                    }
+                    None => failed = true,
+                },
+                (None, None) => {}
+            }
+        }
+        if failed {
+            return Lookup::Failed;
+        }
+        self.agree(canonical, var.secret, candidates)
+    }
+
+    /// Several names set: they must agree; every alias used is a deprecation warning.
+    fn agree(&mut self, canonical: &str, secret: bool, mut candidates: Vec<Found>) -> Lookup {
+        if candidates.is_empty() {
+            return Lookup::Absent;
+        }
+        let first = candidates.remove(0);
+        let differing: Vec<&Found> = candidates.iter().filter(|c| c.text != first.text).collect();
+        if !differing.is_empty() {
+            let describe = |found: &Found| {
+                if secret { found.variable.clone() } else { format!("{}={:?}", found.variable, &*found.text) }
+            };
+            let others: Vec<String> = differing.iter().map(|f| describe(f)).collect();
+            let message = format!(
+                "{} and {} are set to different values; keep only {canonical}",
+                describe(&first),
+                others.join(" and ")
+            );
+            self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
+            return Lookup::Failed;
+        }
+        for found in std::iter::once(&first).chain(&candidates) {
+            if let Origin::Alias(alias) | Origin::File { variable: alias, .. } = &found.origin
+                && alias.trim_end_matches("_FILE") != canonical
+            {
+                let message = format!("{alias} is a deprecated alias; rename it to {canonical}");
+                self.push_warning(canonical.to_owned(), WarningKind::DeprecatedAlias, message);
+            }
+        }
+        Lookup::Found(first)
+    }
+
+    /// Reads a variable's text: non-UTF-8 and blank values are problems.
+    fn read(&mut self, name: &str, secret: bool) -> Option<Zeroizing<String>> {
+        let raw = self.source.get(name)?;
+        self.text_of(name, raw, secret)
+    }
+
+    fn text_of(&mut self, name: &str, raw: OsString, secret: bool) -> Option<Zeroizing<String>> {
+        let text = match raw.into_string() {
+            Ok(text) => Zeroizing::new(text),
+            Err(_) => {
+                self.push_problem(name.to_owned(), ProblemKind::NotUnicode, "is not valid UTF-8".into());
+                return None;
+            }
+        };
+        if text.trim().is_empty() {
+            let what = if text.is_empty() { "empty" } else { "blank" };
+            let hint = if secret { "" } else { "; unset it or give it a value" };
+            self.push_problem(name.to_owned(), ProblemKind::Empty, format!("is set but {what}{hint}"));
+            return None;
+        }
+        Some(text)
+    }
+
+    /// Reads the file a `NAME_FILE` variable points to; one trailing newline is stripped.
+    fn read_file(&mut self, file_name: &str, raw_path: OsString) -> Option<(String, Zeroizing<String>)> {
+        let path = PathBuf::from(&raw_path);
+        let shown = path.display().to_string();
+        if raw_path.is_empty() {
+            self.push_problem(file_name.to_owned(), ProblemKind::Empty, "is set but empty".into());
+            return None;
+        }
+        let fail = |this: &mut Self, reason: String| -> Option<(String, Zeroizing<String>)> {
+            let message = format!("points to {shown}, which {reason}");
+            this.push_problem(file_name.to_owned(), ProblemKind::File, message);
+            None
+        };
+        match std::fs::metadata(&path) {
+            Err(error) => return fail(self, format!("cannot be read ({})", io_reason(&error))),
+            Ok(meta) if meta.is_dir() => return fail(self, "is a directory".into()),
+            Ok(meta) if meta.len() > MAX_FILE_SIZE => {
+                return fail(self, format!("is larger than {} KiB", MAX_FILE_SIZE / 1024));
+            }
+            Ok(_) => {}
+        }
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => Zeroizing::new(bytes),
+            Err(error) => return fail(self, format!("cannot be read ({})", io_reason(&error))),
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return fail(self, "is not valid UTF-8".into());
+        };
+        let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+        if text.trim().is_empty() {
+            return fail(self, "is empty".into());
+        }
+        Some((shown, Zeroizing::new(text.to_owned())))
+    }
+
+    fn invalid(&mut self, variable: &str, text: &str, secret: bool, expected: String) {
+        let shown = if secret {
+            "the value (a secret, not shown) is invalid".to_owned()
+        } else {
+            format!("{} is invalid", quote(text))
+        };
+        self.push_problem(variable.to_owned(), ProblemKind::Invalid, format!("{shown}: {expected}"));
+    }
+
+    fn push_problem(&mut self, variable: String, kind: ProblemKind, message: String) {
+        let problem = Problem { variable, kind, message };
+        if !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
+    }
+
+    fn push_warning(&mut self, variable: String, kind: WarningKind, message: String) {
+        let warning = Warning { variable, kind, message };
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
+    /// Ends the load: the problems, warnings and effective values collected.
+    pub(crate) fn finish(self) -> (Vec<Problem>, Vec<Warning>, Vec<Resolved>) {
+        (self.problems, self.warnings, self.resolved)
+    }
+}
+
+/// A non-secret value as a message may show it: quoted, escaped, and cut when long.
+fn quote(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}...", &text[..cut]),
+        None => format!("{text:?}"),
+    }
+}
+
+/// A parser's message with any copy of a secret's text removed (a `FromStr` error may
+/// quote its input).
+fn scrub(message: String, text: &str, secret: bool) -> String {
+    if secret && !text.is_empty() && message.contains(text) {
+        message.replace(text, REDACTED)
+    } else {
+        message
+    }
+}

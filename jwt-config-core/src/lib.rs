@@ -1,0 +1,76 @@
+//! The runtime of [jwt-config](https://docs.rs/jwt-config): sources of variables, the
+//! environment, value parsing, secrets, schema metadata and the one error report.
+//!
+//! Services use it through the `jwt-config` facade and `#[derive(Config)]`; this crate is
+//! what the generated code calls.
+//!
+//! ```
+//! use jwt_config_core::{Environment, MapSource, Source};
+//!
+//! let source: MapSource = [("ENVIRONMENT", "prod")].into_iter().collect();
+//! let environment: Environment = source.get("ENVIRONMENT").unwrap().to_str().unwrap().parse().unwrap();
+//! assert_eq!(environment, Environment::Production);
+//! ```
+
+mod config;
+mod context;
+mod environment;
+mod report;
+mod schema;
+mod secret;
+mod source;
+mod value;
+
+pub use config::{Config, Loaded};
+pub use context::{Context, MAX_FILE_SIZE};
+pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment, describe_environments};
+pub use report::{ConfigError, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
+pub use schema::{Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables};
+pub use secret::{REDACTED, Secret};
+pub use source::{EnvFile, Layered, MapSource, ProcessEnv, Source, Substitution};
+pub use value::{ConfigValue, Length};
+
+/// What generated code calls. Not part of the public API: no semver guarantees.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::value::{
+        Leaf, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque, check_min_len,
+        check_range, parse_list, render_list,
+    };
+    pub use crate::{Config, Context, Entry, Environment, Flatten, Presence, Schema, Secret, VarSchema};
+    pub use crate::schema::assert_distinct_variables;
+
+    /// A list parser from an item parser.
+    pub fn list<T>(item: crate::value::ParseFn<T>) -> impl Fn(&str) -> Result<Vec<T>, String> {
+        move |text| parse_list(text, item)
+    }
+
+    /// A list renderer from an item renderer.
+    pub fn list_renderer<T>(item: crate::value::RenderFn<T>) -> impl Fn(&Vec<T>) -> String {
+        move |items| render_list(items, item)
+    }
+
+    /// A secret parser from a leaf parser.
+    pub fn secret<T: zeroize::Zeroize>(
+        item: crate::value::ParseFn<T>,
+    ) -> impl Fn(&str) -> Result<Secret<T>, String> {
+        move |text| item(text).map(Secret::new)
+    }
+
+    /// A parser from a user's `parse_with` function, its error's Display in the problem.
+    pub fn custom<T, E: core::fmt::Display>(
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> impl Fn(&str) -> Result<T, String> {
+        move |text| parse(text).map_err(|error| error.to_string())
+    }
+
+    /// Runs a check on every item of a list.
+    pub fn each<T>(items: &[T], check: impl Fn(&T) -> Result<(), String>) -> Result<(), String> {
+        items.iter().try_for_each(check)
+    }
+
+    /// A renderer for values that are never shown.
+    pub fn redacted<T>(_: &T) -> String {
+        crate::REDACTED.to_owned()
+    }
+}

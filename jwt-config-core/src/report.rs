@@ -1,0 +1,161 @@
+//! Problems, warnings and the one report that holds all of them.
+
+use std::fmt;
+
+/// What kind of thing is wrong with a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// Not set, but required (everywhere or in the current environment).
+    Missing,
+    /// Set to an empty or blank value.
+    Empty,
+    /// Set, but not a value of the expected type.
+    Invalid,
+    /// Parsed, but outside the accepted range or length.
+    OutOfRange,
+    /// Two sources of one setting disagree (canonical and alias, `NAME` and `NAME_FILE`).
+    Conflict,
+    /// A `NAME_FILE` that could not be read.
+    File,
+    /// Not valid UTF-8.
+    NotUnicode,
+    /// A rule across fields (or of the environment) is broken.
+    Rule,
+    /// A source itself is broken (an env file that does not parse).
+    Source,
+}
+
+/// One thing wrong with the configuration. Never holds a secret value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The variable the problem is about, as the operator writes it (prefix applied).
+    pub variable: String,
+    /// What is wrong.
+    pub kind: ProblemKind,
+    /// What is wrong and what would be accepted; it does not repeat the variable.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+/// What kind of warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A legacy alias supplied the value.
+    DeprecatedAlias,
+    /// A rule that is a problem in staging and production, noticed elsewhere.
+    Weak,
+    /// Anything a check wants the operator to know.
+    Notice,
+}
+
+/// Something the operator should fix that does not stop the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The variable concerned.
+    pub variable: String,
+    /// What kind of warning.
+    pub kind: WarningKind,
+    /// The text; it does not repeat the variable.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+/// Where a variable's effective value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The canonical name.
+    Canonical,
+    /// A legacy alias (named).
+    Alias(String),
+    /// A `NAME_FILE` variable (named) and the file it points to.
+    File {
+        /// The `_FILE` variable.
+        variable: String,
+        /// The path it holds.
+        path: String,
+    },
+    /// The schema's default.
+    Default,
+    /// Not set and optional.
+    Unset,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Canonical => f.write_str("set"),
+            Origin::Alias(alias) => write!(f, "from legacy alias {alias}"),
+            Origin::File { variable, path } => write!(f, "from {variable} ({path})"),
+            Origin::Default => f.write_str("default"),
+            Origin::Unset => f.write_str("unset"),
+        }
+    }
+}
+
+/// One variable of a loaded configuration: its effective value, rendered safely.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// The canonical variable name (prefix applied).
+    pub variable: String,
+    /// Where the value came from.
+    pub origin: Origin,
+    /// The value as text, `[redacted]` for secrets, `None` when unset.
+    pub rendered: Option<String>,
+    /// Whether the variable is a secret.
+    pub secret: bool,
+}
+
+/// Every problem found while loading, in one report.
+///
+/// Its Display lists one problem a line, each naming its variable; the problems are also
+/// available as data through [`ConfigError::problems`]. It never contains a secret value.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}", render_problems(&self.problems))]
+pub struct ConfigError {
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+}
+
+impl ConfigError {
+    /// A report of these problems (and the warnings seen on the way).
+    pub fn new(problems: Vec<Problem>, warnings: Vec<Warning>) -> Self {
+        ConfigError { problems, warnings }
+    }
+
+    /// Every problem, in the order the schema declares its variables.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Warnings seen before loading failed.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Whether some problem concerns this variable.
+    pub fn mentions(&self, variable: &str) -> bool {
+        self.problems.iter().any(|p| p.variable == variable || p.message.contains(variable))
+    }
+}
+
+fn render_problems(problems: &[Problem]) -> String {
+    let noun = if problems.len() == 1 { "problem" } else { "problems" };
+    let mut text = format!("invalid configuration ({} {noun}):", problems.len());
+    for problem in problems {
+        text.push_str("\n  - ");
+        text.push_str(&problem.to_string());
+    }
+    text
+}

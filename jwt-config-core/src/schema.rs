@@ -1,0 +1,322 @@
+//! Static metadata of every variable a derived struct reads: what the documentation, the
+//! command line and the compile-time checks work from.
+
+use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
+
+/// The schema of one derived struct.
+#[derive(Debug)]
+pub struct Schema {
+    /// The struct's name.
+    pub name: &'static str,
+    /// The struct's doc comment.
+    pub doc: &'static str,
+    /// Its variables and flattened children, in declaration order.
+    pub entries: &'static [Entry],
+}
+
+/// One field of a schema.
+#[derive(Debug)]
+pub enum Entry {
+    /// A field read from a variable.
+    Var(VarSchema),
+    /// A flattened struct.
+    Flatten(Flatten),
+}
+
+/// A flattened child struct.
+#[derive(Debug)]
+pub struct Flatten {
+    /// The field's name.
+    pub field: &'static str,
+    /// The prefix added to every name of the child (empty for none).
+    pub prefix: &'static str,
+    /// The child's schema.
+    pub schema: &'static Schema,
+}
+
+/// When a variable must be set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Always (neither `Option` nor a default).
+    Required,
+    /// Never: an `Option` field.
+    Optional,
+    /// Never: the default applies.
+    Defaulted,
+}
+
+/// One variable.
+#[derive(Debug)]
+pub struct VarSchema {
+    /// The Rust field.
+    pub field: &'static str,
+    /// The canonical name, without any prefix.
+    pub name: &'static str,
+    /// Legacy names still accepted, without any prefix.
+    pub aliases: &'static [&'static str],
+    /// The field's type as written.
+    pub ty: &'static str,
+    /// The default as text.
+    pub default: Option<&'static str>,
+    /// Whether unset is allowed (outside `required_in`).
+    pub presence: Presence,
+    /// Environments in which the variable must be set whatever `presence` says.
+    pub required_in: &'static [Environment],
+    /// Never shown; `NAME_FILE` accepted.
+    pub secret: bool,
+    /// `NAME_FILE` accepted.
+    pub file: bool,
+    /// The field's doc comment.
+    pub doc: &'static str,
+}
+
+impl VarSchema {
+    /// Whether the variable must be set in `environment`.
+    pub fn required(&self, environment: Environment) -> bool {
+        self.presence == Presence::Required || self.required_in.contains(&environment)
+    }
+
+    /// "required", "required in staging and production", "optional" or "default 15".
+    pub fn requirement_text(&self) -> String {
+        let mut parts = Vec::new();
+        match self.presence {
+            Presence::Required => parts.push("required".to_owned()),
+            Presence::Optional if self.required_in.is_empty() => parts.push("optional".to_owned()),
+            _ => {}
+        }
+        if !self.required_in.is_empty() {
+            parts.push(format!("required in {}", describe_environments(self.required_in)));
+        }
+        if let Some(default) = self.default {
+            parts.push(format!("default `{default}`"));
+        }
+        parts.join("; ")
+    }
+}
+
+/// A variable of a schema with every prefix applied.
+#[derive(Clone, Debug)]
+pub struct Variable {
+    /// The canonical name.
+    pub name: String,
+    /// Legacy aliases.
+    pub aliases: Vec<String>,
+    /// The `NAME_FILE` variable, where accepted.
+    pub file_variable: Option<String>,
+    /// The metadata.
+    pub schema: &'static VarSchema,
+    /// The path of fields that leads to it (`jwt.secret_key`).
+    pub path: String,
+}
+
+impl Schema {
+    /// Every variable, flattened children included, with prefixes applied.
+    pub fn variables(&'static self) -> Vec<Variable> {
+        let mut out = Vec::new();
+        self.collect("", "", &mut out);
+        out
+    }
+
+    fn collect(&'static self, prefix: &str, path: &str, out: &mut Vec<Variable>) {
+        for entry in self.entries {
+            match entry {
+                Entry::Var(var) => {
+                    let name = prefixed(prefix, var.name);
+                    out.push(Variable {
+                        aliases: var.aliases.iter().map(|a| prefixed(prefix, a)).collect(),
+                        file_variable: var.file.then(|| format!("{name}_FILE")),
+                        name,
+                        schema: var,
+                        path: format!("{path}{}", var.field),
+                    });
+                }
+                Entry::Flatten(child) => {
+                    let prefix = format!("{prefix}{}", child.prefix);
+                    let path = format!("{path}{}.", child.field);
+                    child.schema.collect(&prefix, &path, out);
+                }
+            }
+        }
+    }
+
+    /// The Markdown reference table of every variable.
+    pub fn markdown(&'static self) -> String {
+        let mut text = String::from(
+            "| variable | type | requirement | legacy aliases | description |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for variable in self.variables() {
+            let var = variable.schema;
+            let aliases: Vec<String> = variable.aliases.iter().map(|a| format!("`{a}`")).collect();
+            let mut name = format!("`{}`", variable.name);
+            if let Some(file) = &variable.file_variable {
+                name.push_str(&format!(" (or `{file}`)"));
+            }
+            let secret = if var.secret { " (secret)" } else { "" };
+            text.push_str(&format!(
+                "| {name} | `{}`{secret} | {} | {} | {} |\n",
+                var.ty,
+                var.requirement_text(),
+                aliases.join(", "),
+                var.doc.replace('\n', " ")
+            ));
+        }
+        text
+    }
+}
+
+/// Applies a prefix; `ENVIRONMENT` is never prefixed.
+pub fn prefixed(prefix: &str, name: &str) -> String {
+    if name == ENVIRONMENT_VARIABLE { name.to_owned() } else { format!("{prefix}{name}") }
+}
+
+const MAX_VARIABLES: usize = 512;
+const MAX_DEPTH: usize = 8;
+const MESSAGE_LEN: usize = 200;
+
+/// A name as prefix segments, so a const fn can compare names without allocating.
+#[derive(Clone, Copy)]
+struct SegmentedName {
+    parts: [&'static str; MAX_DEPTH],
+    len: usize,
+}
+
+impl SegmentedName {
+    const EMPTY: SegmentedName = SegmentedName { parts: [""; MAX_DEPTH], len: 0 };
+
+    const fn push(mut self, part: &'static str) -> SegmentedName {
+        assert!(self.len < MAX_DEPTH, "jwt-config: flattening is nested too deeply");
+        self.parts[self.len] = part;
+        self.len += 1;
+        self
+    }
+
+    const fn byte_len(&self) -> usize {
+        let (mut total, mut i) = (0, 0);
+        while i < self.len {
+            total += self.parts[i].len();
+            i += 1;
+        }
+        total
+    }
+
+    const fn byte_at(&self, mut index: usize) -> u8 {
+        let mut i = 0;
+        while i < self.len {
+            let part = self.parts[i].as_bytes();
+            if index < part.len() {
+                return part[index];
+            }
+            index -= part.len();
+            i += 1;
+        }
+        0
+    }
+
+    const fn equals(&self, other: &SegmentedName) -> bool {
+        let length = self.byte_len();
+        if length != other.byte_len() {
+            return false;
+        }
+        let mut index = 0;
+        while index < length {
+            if self.byte_at(index) != other.byte_at(index) {
+                return false;
+            }
+            index += 1;
+        }
+        true
+    }
+}
+
+struct Names {
+    names: [SegmentedName; MAX_VARIABLES],
+    count: usize,
+}
+
+const fn collect_names(schema: &'static Schema, prefix: SegmentedName, out: &mut Names) {
+    let mut i = 0;
+    while i < schema.entries.len() {
+        match &schema.entries[i] {
+            Entry::Var(var) => {
+                if !const_str_eq(var.name, ENVIRONMENT_VARIABLE) {
+                    push_name(out, prefix.push(var.name));
+                }
+                let mut a = 0;
+                while a < var.aliases.len() {
+                    push_name(out, prefix.push(var.aliases[a]));
+                    a += 1;
+                }
+            }
+            Entry::Flatten(child) => collect_names(child.schema, prefix.push(child.prefix), out),
+        }
+        i += 1;
+    }
+}
+
+const fn push_name(out: &mut Names, name: SegmentedName) {
+    assert!(out.count < MAX_VARIABLES, "jwt-config: a schema has too many variables");
+    out.names[out.count] = name;
+    out.count += 1;
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Fails compilation when two variables of a schema (flattened children and aliases
+/// included, prefixes applied) have one name; the message names the variable.
+///
+/// The derive calls it in a module-level `const _`, so `cargo check` reports it.
+pub const fn assert_distinct_variables(schema: &'static Schema) {
+    let mut names = Names { names: [SegmentedName::EMPTY; MAX_VARIABLES], count: 0 };
+    collect_names(schema, SegmentedName::EMPTY, &mut names);
+    let mut i = 0;
+    while i < names.count {
+        let mut j = i + 1;
+        while j < names.count {
+            if names.names[i].equals(&names.names[j]) {
+                duplicate_panic(&names.names[i]);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}
+
+const fn duplicate_panic(name: &SegmentedName) -> ! {
+    let head = "jwt-config: two fields (or an alias) read the environment variable `".as_bytes();
+    let tail = "`; give each field its own name or a prefix".as_bytes();
+    let mut buffer = [b'?'; MESSAGE_LEN];
+    let mut n = 0;
+    let mut i = 0;
+    while i < head.len() {
+        buffer[n] = head[i];
+        (n, i) = (n + 1, i + 1);
+    }
+    i = 0;
+    while i < name.byte_len() && n < MESSAGE_LEN - tail.len() {
+        buffer[n] = name.byte_at(i);
+        (n, i) = (n + 1, i + 1);
+    }
+    i = 0;
+    while i < tail.len() {
+        buffer[n] = tail[i];
+        (n, i) = (n + 1, i + 1);
+    }
+    let (message, _) = buffer.split_at(n);
+    match core::str::from_utf8(message) {
+        Ok(text) => panic!("{}", text),
+        Err(_) => panic!("jwt-config: two fields read the same environment variable"),
+    }
+}

@@ -1,0 +1,327 @@
+//! Turning the text of a variable into a typed value, and a typed value back into text.
+//!
+//! Error messages never quote the value: the loader decides whether it may (it never does for
+//! secrets), so a parser cannot leak one.
+
+use std::fmt::Display;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::environment::Environment;
+
+/// A type the loader knows how to read, with messages that say what would be accepted.
+///
+/// Implemented for every integer and float, `bool`, `String`, `PathBuf`, `Duration` and
+/// [`Environment`]; any other `FromStr` type works in a derive without it (its error's text
+/// goes into the problem). Implement it for your own types to control the message.
+pub trait ConfigValue: Sized {
+    /// Parses the variable's text; the error says what would be accepted.
+    fn parse_value(text: &str) -> Result<Self, String>;
+    /// The value as an operator would write it.
+    fn render_value(&self) -> String;
+}
+
+fn classify_integer(text: &str, signed: bool, min: &dyn Display, max: &dyn Display) -> String {
+    let expected = format!("expected a whole number from {min} to {max}");
+    let digits = text.trim_start_matches(['-', '+']);
+    if !signed && text.starts_with('-') && digits.chars().all(|c| c.is_ascii_digit()) {
+        format!("{expected}; negative numbers are not accepted")
+    } else if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        format!("{expected}; the number is too large")
+    } else if digits.starts_with(|c: char| c.is_ascii_digit()) && digits.contains(char::is_alphabetic) {
+        format!("{expected}, without a unit")
+    } else {
+        expected
+    }
+}
+
+macro_rules! integer_values {
+    ($signed:literal: $($ty:ty),*) => {$(
+        impl ConfigValue for $ty {
+            fn parse_value(text: &str) -> Result<Self, String> {
+                let text = text.trim();
+                text.parse::<$ty>()
+                    .map_err(|_| classify_integer(text, $signed, &<$ty>::MIN, &<$ty>::MAX))
+            }
+            fn render_value(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+integer_values!(false: u8, u16, u32, u64, u128, usize);
+integer_values!(true: i8, i16, i32, i64, i128, isize);
+
+macro_rules! float_values {
+    ($($ty:ty),*) => {$(
+        impl ConfigValue for $ty {
+            fn parse_value(text: &str) -> Result<Self, String> {
+                text.trim().parse::<$ty>().map_err(|_| "expected a number such as 0.5".to_owned())
+            }
+            fn render_value(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+float_values!(f32, f64);
+
+impl ConfigValue for bool {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("expected true/false, 1/0, yes/no or on/off".to_owned()),
+        }
+    }
+    fn render_value(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl ConfigValue for String {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        Ok(text.to_owned())
+    }
+    fn render_value(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ConfigValue for PathBuf {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        Ok(PathBuf::from(text))
+    }
+    fn render_value(&self) -> String {
+        self.display().to_string()
+    }
+}
+
+impl ConfigValue for Environment {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        text.parse().map_err(|error: crate::environment::UnknownEnvironment| error.to_string())
+    }
+    fn render_value(&self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+/// Units humantime accepts that read like minutes or are ambiguous in length.
+const REFUSED_DURATION_UNITS: [&str; 6] = ["M", "month", "months", "y", "year", "years"];
+
+impl ConfigValue for Duration {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        const EXPECTED: &str = "expected a duration such as 90s, 15m, 2h or 1h 30m";
+        let text = text.trim();
+        let refused = text
+            .split(|c: char| !c.is_alphabetic())
+            .find(|unit| REFUSED_DURATION_UNITS.contains(unit));
+        if let Some(unit) = refused {
+            return Err(format!("{EXPECTED}; `{unit}` (months or years) is not accepted"));
+        }
+        humantime::parse_duration(text).map_err(|_| EXPECTED.to_owned())
+    }
+    fn render_value(&self) -> String {
+        humantime::format_duration(*self).to_string()
+    }
+}
+
+/// A parser of one leaf type, chosen at the derive's call site (see [`Leaf`]).
+pub type ParseFn<T> = fn(&str) -> Result<T, String>;
+/// A renderer of one leaf type.
+pub type RenderFn<T> = fn(&T) -> String;
+
+/// Chooses a leaf type's parser and renderer at the derive's call site, by autoref:
+/// [`ConfigValue`] first, then `FromStr` (parser) or `Display` (renderer), then an opaque
+/// rendering. Generated code calls `(&&&Leaf::<T>::new()).parser()`.
+pub struct Leaf<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Leaf<T> {
+    /// The selector for `T`.
+    pub const fn new() -> Self {
+        Leaf(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for Leaf<T> {
+    fn default() -> Self {
+        Leaf::new()
+    }
+}
+
+/// First choice: the type's own [`ConfigValue`] impl.
+pub trait ViaConfigValue<T> {
+    /// The parser.
+    fn parser(&self) -> ParseFn<T>;
+    /// The renderer.
+    fn renderer(&self) -> RenderFn<T>;
+}
+
+impl<T: ConfigValue> ViaConfigValue<T> for &&Leaf<T> {
+    fn parser(&self) -> ParseFn<T> {
+        T::parse_value
+    }
+    fn renderer(&self) -> RenderFn<T> {
+        T::render_value
+    }
+}
+
+/// Second choice for parsing: `FromStr`, its error's text in the problem.
+pub trait ViaFromStr<T> {
+    /// The parser.
+    fn parser(&self) -> ParseFn<T>;
+}
+
+impl<T: std::str::FromStr> ViaFromStr<T> for &Leaf<T>
+where
+    T::Err: Display,
+{
+    fn parser(&self) -> ParseFn<T> {
+        |text| text.parse::<T>().map_err(|error| error.to_string())
+    }
+}
+
+/// Second choice for rendering: `Display`.
+pub trait ViaDisplay<T> {
+    /// The renderer.
+    fn renderer(&self) -> RenderFn<T>;
+}
+
+impl<T: Display> ViaDisplay<T> for &Leaf<T> {
+    fn renderer(&self) -> RenderFn<T> {
+        |value| value.to_string()
+    }
+}
+
+/// Last choice for rendering: a type that cannot be shown is shown as `(set)`.
+pub trait ViaOpaque<T> {
+    /// The renderer.
+    fn renderer(&self) -> RenderFn<T>;
+}
+
+impl<T> ViaOpaque<T> for Leaf<T> {
+    fn renderer(&self) -> RenderFn<T> {
+        |_| "(set)".to_owned()
+    }
+}
+
+/// Splits a comma-separated list: items trimmed, an empty item is an error.
+pub fn parse_list<T>(text: &str, item: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    text.split(',')
+        .enumerate()
+        .map(|(index, raw)| {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Err(format!("item {} of the comma-separated list is empty", index + 1));
+            }
+            item(raw).map_err(|message| format!("item {}: {message}", index + 1))
+        })
+        .collect()
+}
+
+/// Joins rendered items with commas, as a list is written.
+pub fn render_list<T>(items: &[T], item: impl Fn(&T) -> String) -> String {
+    items.iter().map(item).collect::<Vec<_>>().join(",")
+}
+
+/// `range(LOW..=HIGH)`, `range(LOW..)`, `range(..=HIGH)`, `range(LOW..HIGH)`.
+pub fn check_range<T: PartialOrd + Display>(
+    value: &T,
+    low: Option<T>,
+    high: Option<T>,
+    high_inclusive: bool,
+) -> Result<(), String> {
+    let below = low.as_ref().is_some_and(|low| value < low);
+    let above = high.as_ref().is_some_and(|high| {
+        if high_inclusive { value > high } else { value >= high }
+    });
+    if !(below || above) {
+        return Ok(());
+    }
+    let close = if high_inclusive { "=" } else { "" };
+    let accepted = match (low, high) {
+        (Some(low), Some(high)) => format!("{low}..{close}{high}"),
+        (Some(low), None) => format!("{low} or more"),
+        (None, Some(high)) => format!("..{close}{high}"),
+        (None, None) => unreachable!("a value outside no bounds"),
+    };
+    Err(format!("{value} is out of range; accepted: {accepted}"))
+}
+
+/// The length `min_len` measures: bytes of a string or secret, items of a list.
+pub trait Length {
+    /// The length.
+    fn length(&self) -> usize;
+}
+
+impl Length for String {
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T> Length for Vec<T> {
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T: Length + zeroize::Zeroize> Length for crate::Secret<T> {
+    fn length(&self) -> usize {
+        self.expose().length()
+    }
+}
+
+/// `min_len = N`; the message gives the length, never the value.
+pub fn check_min_len<T: Length>(value: &T, min: usize) -> Result<(), String> {
+    let length = value.length();
+    if length >= min {
+        Ok(())
+    } else {
+        Err(format!("is {length} long; at least {min} is required"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_say_what_is_wrong() {
+        assert!(u16::parse_value("70000").unwrap_err().contains("too large"));
+        assert!(u16::parse_value("-1").unwrap_err().contains("negative"));
+        assert!(u64::parse_value("30s").unwrap_err().contains("without a unit"));
+        assert_eq!(u16::parse_value(" 8080 "), Ok(8080));
+        assert_eq!(i8::parse_value("-128"), Ok(-128));
+    }
+
+    #[test]
+    fn bools_accept_common_spellings() {
+        for yes in ["TRUE", "1", "Yes", " on "] {
+            assert_eq!(bool::parse_value(yes), Ok(true));
+        }
+        assert!(bool::parse_value("y").is_err());
+    }
+
+    #[test]
+    fn durations_refuse_months_and_years() {
+        assert_eq!(Duration::parse_value("15m"), Ok(Duration::from_secs(900)));
+        assert!(Duration::parse_value("1M").unwrap_err().contains("months or years"));
+        assert!(Duration::parse_value("2y").unwrap_err().contains("months or years"));
+        assert!(Duration::parse_value("30").is_err());
+    }
+
+    #[test]
+    fn lists_are_trimmed_and_refuse_empty_items() {
+        let parse = |t: &str| parse_list(t, u8::parse_value);
+        assert_eq!(parse(" 1, 2 ,3"), Ok(vec![1, 2, 3]));
+        assert!(parse("1,,2").unwrap_err().contains("item 2"));
+    }
+
+    #[test]
+    fn ranges_name_the_accepted_bounds() {
+        assert_eq!(check_range(&5, Some(1), Some(10), true), Ok(()));
+        assert!(check_range(&0, Some(1), Some(10), true).unwrap_err().contains("1..=10"));
+        assert!(check_range(&10, None, Some(10), false).is_err());
+    }
+}
