@@ -1,1 +1,75 @@
-pub fn x(){}
+//! One JWT configuration schema, declared once and compiled into every service.
+//!
+//! `#[derive(Config)]` turns an annotated struct into a loader of environment variables:
+//! canonical names, legacy aliases, defaults, per-environment rules and validation, with
+//! every problem in one report that names each variable and never shows a secret.
+//!
+//! ```
+//! use jwt_config::{Config, MapSource, Secret};
+//!
+//! /// Settings of the billing service.
+//! #[derive(Config, Debug)]
+//! struct BillingConfig {
+//!     /// Port of the HTTP server.
+//!     #[config(env = "BILLING_PORT", default = 8080, range(1..=65535))]
+//!     port: u16,
+//!     /// Key of the payment provider.
+//!     #[config(env = "STRIPE_API_KEY", required_in(staging, production))]
+//!     stripe_key: Option<Secret<String>>,
+//!     /// How long a call to the provider may take.
+//!     #[config(env = "BILLING_TIMEOUT_SECONDS", alias = "BILLING_TIMEOUT", default = 30)]
+//!     timeout_seconds: u64,
+//! }
+//!
+//! let source: MapSource = [("BILLING_PORT", "9000"), ("BILLING_TIMEOUT", "10")].into_iter().collect();
+//! let config = BillingConfig::from_source(&source)?;
+//! assert_eq!(config.port, 9000);
+//! assert_eq!(config.timeout_seconds, 10); // read from the legacy alias, with a warning
+//!
+//! let production: MapSource = [("ENVIRONMENT", "production"), ("BILLING_PORT", "0")].into_iter().collect();
+//! let error = BillingConfig::from_source(&production).unwrap_err();
+//! assert_eq!(error.problems().len(), 2); // every problem at once
+//! assert!(error.to_string().contains("STRIPE_API_KEY: is missing"));
+//! # Ok::<(), jwt_config::ConfigError>(())
+//! ```
+//!
+//! # Attributes
+//!
+//! On fields:
+//!
+//! | attribute | meaning |
+//! | --- | --- |
+//! | `env = "NAME"` | the variable; without it, the field name in upper case (after any prefix) |
+//! | `alias = "OLD"` | a legacy name still accepted, with a deprecation warning; repeatable |
+//! | `default = <literal or expression>` | used when unset; type-checked against the field |
+//! | `required_in(staging, production)` | unset in those environments is a problem (the field is an `Option` or has a default) |
+//! | `secret` | never shown anywhere; `NAME_FILE` accepted (implied by a `Secret<T>` field) |
+//! | `file` | `NAME_FILE` accepted for a value that is not secret |
+//! | `range(LOW..=HIGH)`, `range(LOW..)`, `range(..=HIGH)` | bounds of a number (of each item of a list) |
+//! | `min_len = N` | the least length of a string, secret or list |
+//! | `parse_with = path::to_fn` | a custom parser `fn(&str) -> Result<T, E>`, `E: Display` |
+//! | `flatten`, `flatten, prefix = "DB_"` | embeds another derived struct |
+//! | `computed = path::to_fn` | a value computed at load, not read from a variable: `fn(&NamePartial, &mut Context) -> Option<T>` |
+//!
+//! On the struct: `prefix = "BILLING_"`, `crate = "renamed_jwt_config"`, and
+//! `validate = path::to_fn`, a check across fields, `fn(&NamePartial, &mut Context)`, that
+//! runs even when some fields failed and adds its problems to the same report.
+//!
+//! Types that work out of the box: integers, floats, `bool` (true/false, 1/0, yes/no,
+//! on/off), `String`, `PathBuf`, `Duration` (`90s`, `15m`), [`Environment`], `Option<T>`,
+//! `Vec<T>` (comma-separated), [`Secret<T>`], and any `FromStr` type.
+
+#![forbid(unsafe_code)]
+
+pub use jwt_config_core::{
+    Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
+    Loaded, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema,
+    Secret, Source, Substitution, VarSchema, Variable, Warning, WarningKind,
+};
+pub use jwt_config_macros::Config;
+
+/// What generated code calls. Not part of the public API: no semver guarantees.
+#[doc(hidden)]
+pub mod __private {
+    pub use jwt_config_core::__private::*;
+}

@@ -47,7 +47,12 @@ pub trait Config: Sized {
         let value = Self::load(&mut context);
         let (problems, warnings, variables) = context.finish();
         match value {
-            Some(value) if problems.is_empty() => Ok(Loaded { value, environment, warnings, variables }),
+            Some(value) if problems.is_empty() => Ok(Loaded {
+                value,
+                environment,
+                warnings,
+                variables,
+            }),
             _ => Err(ConfigError::new(problems, warnings)),
         }
     }

@@ -128,8 +128,19 @@ impl<'a> Context<'a> {
             self.push_problem(name, ProblemKind::OutOfRange, message);
             return None;
         }
-        let rendered = value.as_ref().map(|v| if var.secret { REDACTED.to_owned() } else { render(v) });
-        self.resolved.push(Resolved { variable: name, origin, rendered, secret: var.secret });
+        let rendered = value.as_ref().map(|v| {
+            if var.secret {
+                REDACTED.to_owned()
+            } else {
+                render(v)
+            }
+        });
+        self.resolved.push(Resolved {
+            variable: name,
+            origin,
+            rendered,
+            secret: var.secret,
+        });
         Some(value)
     }
 
@@ -164,29 +175,50 @@ impl<'a> Context<'a> {
         let mut candidates: Vec<Found> = Vec::new();
         let mut failed = false;
         let aliases = var.aliases.iter().map(|alias| self.full_name(alias));
-        let names: Vec<(String, bool)> =
-            std::iter::once((canonical.to_owned(), false)).chain(aliases.map(|a| (a, true))).collect();
+        let names: Vec<(String, bool)> = std::iter::once((canonical.to_owned(), false))
+            .chain(aliases.map(|a| (a, true)))
+            .collect();
         for (name, is_alias) in names {
             let direct = self.source.get(&name);
             let file_name = format!("{name}_FILE");
-            let file = if var.file { self.source.get(&file_name) } else { None };
+            let file = if var.file {
+                self.source.get(&file_name)
+            } else {
+                None
+            };
             match (direct, file) {
                 (Some(_), Some(_)) => {
-                    let message = format!("{name} and {file_name} are both set; set only one of them");
+                    let message =
+                        format!("{name} and {file_name} are both set; set only one of them");
                     self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
                     failed = true;
                 }
                 (Some(raw), None) => match self.text_of(&name, raw, var.secret) {
                     Some(text) => {
-                        let origin = if is_alias { Origin::Alias(name.clone()) } else { Origin::Canonical };
-                        candidates.push(Found { variable: name, origin, text });
+                        let origin = if is_alias {
+                            Origin::Alias(name.clone())
+                        } else {
+                            Origin::Canonical
+                        };
+                        candidates.push(Found {
+                            variable: name,
+                            origin,
+                            text,
+                        });
                     }
                     None => failed = true,
                 },
                 (None, Some(path)) => match self.read_file(&file_name, path) {
                     Some((path, text)) => {
-                        let origin = Origin::File { variable: file_name.clone(), path };
-                        candidates.push(Found { variable: file_name, origin, text });
+                        let origin = Origin::File {
+                            variable: file_name.clone(),
+                            path,
+                        };
+                        candidates.push(Found {
+                            variable: file_name,
+                            origin,
+                            text,
+                        });
                     }
                     None => failed = true,
                 },
@@ -208,7 +240,11 @@ impl<'a> Context<'a> {
         let differing: Vec<&Found> = candidates.iter().filter(|c| c.text != first.text).collect();
         if !differing.is_empty() {
             let describe = |found: &Found| {
-                if secret { found.variable.clone() } else { format!("{}={:?}", found.variable, &*found.text) }
+                if secret {
+                    found.variable.clone()
+                } else {
+                    format!("{}={:?}", found.variable, &*found.text)
+                }
             };
             let others: Vec<String> = differing.iter().map(|f| describe(f)).collect();
             let message = format!(
@@ -220,7 +256,10 @@ impl<'a> Context<'a> {
             return Lookup::Failed;
         }
         for found in std::iter::once(&first).chain(&candidates) {
-            if let Origin::Alias(alias) | Origin::File { variable: alias, .. } = &found.origin
+            if let Origin::Alias(alias)
+            | Origin::File {
+                variable: alias, ..
+            } = &found.origin
                 && alias.trim_end_matches("_FILE") != canonical
             {
                 let message = format!("{alias} is a deprecated alias; rename it to {canonical}");
@@ -240,25 +279,45 @@ impl<'a> Context<'a> {
         let text = match raw.into_string() {
             Ok(text) => Zeroizing::new(text),
             Err(_) => {
-                self.push_problem(name.to_owned(), ProblemKind::NotUnicode, "is not valid UTF-8".into());
+                self.push_problem(
+                    name.to_owned(),
+                    ProblemKind::NotUnicode,
+                    "is not valid UTF-8".into(),
+                );
                 return None;
             }
         };
         if text.trim().is_empty() {
             let what = if text.is_empty() { "empty" } else { "blank" };
-            let hint = if secret { "" } else { "; unset it or give it a value" };
-            self.push_problem(name.to_owned(), ProblemKind::Empty, format!("is set but {what}{hint}"));
+            let hint = if secret {
+                ""
+            } else {
+                "; unset it or give it a value"
+            };
+            self.push_problem(
+                name.to_owned(),
+                ProblemKind::Empty,
+                format!("is set but {what}{hint}"),
+            );
             return None;
         }
         Some(text)
     }
 
     /// Reads the file a `NAME_FILE` variable points to; one trailing newline is stripped.
-    fn read_file(&mut self, file_name: &str, raw_path: OsString) -> Option<(String, Zeroizing<String>)> {
+    fn read_file(
+        &mut self,
+        file_name: &str,
+        raw_path: OsString,
+    ) -> Option<(String, Zeroizing<String>)> {
         let path = PathBuf::from(&raw_path);
         let shown = path.display().to_string();
         if raw_path.is_empty() {
-            self.push_problem(file_name.to_owned(), ProblemKind::Empty, "is set but empty".into());
+            self.push_problem(
+                file_name.to_owned(),
+                ProblemKind::Empty,
+                "is set but empty".into(),
+            );
             return None;
         }
         let fail = |this: &mut Self, reason: String| -> Option<(String, Zeroizing<String>)> {
@@ -281,7 +340,9 @@ impl<'a> Context<'a> {
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return fail(self, "is not valid UTF-8".into());
         };
-        let text = text.strip_suffix('\n').map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
+        let text = text
+            .strip_suffix('\n')
+            .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
         if text.trim().is_empty() {
             return fail(self, "is empty".into());
         }
@@ -294,18 +355,30 @@ impl<'a> Context<'a> {
         } else {
             format!("{} is invalid", quote(text))
         };
-        self.push_problem(variable.to_owned(), ProblemKind::Invalid, format!("{shown}: {expected}"));
+        self.push_problem(
+            variable.to_owned(),
+            ProblemKind::Invalid,
+            format!("{shown}: {expected}"),
+        );
     }
 
     fn push_problem(&mut self, variable: String, kind: ProblemKind, message: String) {
-        let problem = Problem { variable, kind, message };
+        let problem = Problem {
+            variable,
+            kind,
+            message,
+        };
         if !self.problems.contains(&problem) {
             self.problems.push(problem);
         }
     }
 
     fn push_warning(&mut self, variable: String, kind: WarningKind, message: String) {
-        let warning = Warning { variable, kind, message };
+        let warning = Warning {
+            variable,
+            kind,
+            message,
+        };
         if !self.warnings.contains(&warning) {
             self.warnings.push(warning);
         }

@@ -53,7 +53,9 @@ impl fmt::Display for Environment {
 
 /// The error of parsing an [`Environment`]; its text lists what is accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("expected one of development, test, staging, production (any case; dev, stage, prod accepted)")]
+#[error(
+    "expected one of development, test, staging, production (any case; dev, stage, prod accepted)"
+)]
 pub struct UnknownEnvironment;
 
 impl FromStr for Environment {
@@ -94,7 +96,11 @@ mod tests {
 
     #[test]
     fn environments_are_joined_as_prose() {
-        let envs = [Environment::Test, Environment::Staging, Environment::Production];
+        let envs = [
+            Environment::Test,
+            Environment::Staging,
+            Environment::Production,
+        ];
         assert_eq!(describe_environments(&envs), "test, staging and production");
     }
 }

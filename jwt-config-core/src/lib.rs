@@ -23,9 +23,13 @@ mod value;
 
 pub use config::{Config, Loaded};
 pub use context::{Context, MAX_FILE_SIZE};
-pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment, describe_environments};
+pub use environment::{
+    ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment, describe_environments,
+};
 pub use report::{ConfigError, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
-pub use schema::{Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables};
+pub use schema::{
+    Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables,
+};
 pub use secret::{REDACTED, Secret};
 pub use source::{EnvFile, Layered, MapSource, ProcessEnv, Source, Substitution};
 pub use value::{ConfigValue, Length};
@@ -33,12 +37,14 @@ pub use value::{ConfigValue, Length};
 /// What generated code calls. Not part of the public API: no semver guarantees.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::schema::assert_distinct_variables;
     pub use crate::value::{
         Leaf, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque, check_min_len,
         check_range, parse_list, render_list,
     };
-    pub use crate::{Config, Context, Entry, Environment, Flatten, Presence, Schema, Secret, VarSchema};
-    pub use crate::schema::assert_distinct_variables;
+    pub use crate::{
+        Config, Context, Entry, Environment, Flatten, Presence, Schema, Secret, VarSchema,
+    };
 
     /// A list parser from an item parser.
     pub fn list<T>(item: crate::value::ParseFn<T>) -> impl Fn(&str) -> Result<Vec<T>, String> {

@@ -146,12 +146,18 @@ impl ConfigError {
 
     /// Whether some problem concerns this variable.
     pub fn mentions(&self, variable: &str) -> bool {
-        self.problems.iter().any(|p| p.variable == variable || p.message.contains(variable))
+        self.problems
+            .iter()
+            .any(|p| p.variable == variable || p.message.contains(variable))
     }
 }
 
 fn render_problems(problems: &[Problem]) -> String {
-    let noun = if problems.len() == 1 { "problem" } else { "problems" };
+    let noun = if problems.len() == 1 {
+        "problem"
+    } else {
+        "problems"
+    };
     let mut text = format!("invalid configuration ({} {noun}):", problems.len());
     for problem in problems {
         text.push_str("\n  - ");

@@ -85,7 +85,10 @@ impl VarSchema {
             _ => {}
         }
         if !self.required_in.is_empty() {
-            parts.push(format!("required in {}", describe_environments(self.required_in)));
+            parts.push(format!(
+                "required in {}",
+                describe_environments(self.required_in)
+            ));
         }
         if let Some(default) = self.default {
             parts.push(format!("default `{default}`"));
@@ -166,7 +169,11 @@ impl Schema {
 
 /// Applies a prefix; `ENVIRONMENT` is never prefixed.
 pub fn prefixed(prefix: &str, name: &str) -> String {
-    if name == ENVIRONMENT_VARIABLE { name.to_owned() } else { format!("{prefix}{name}") }
+    if name == ENVIRONMENT_VARIABLE {
+        name.to_owned()
+    } else {
+        format!("{prefix}{name}")
+    }
 }
 
 const MAX_VARIABLES: usize = 512;
@@ -181,10 +188,16 @@ struct SegmentedName {
 }
 
 impl SegmentedName {
-    const EMPTY: SegmentedName = SegmentedName { parts: [""; MAX_DEPTH], len: 0 };
+    const EMPTY: SegmentedName = SegmentedName {
+        parts: [""; MAX_DEPTH],
+        len: 0,
+    };
 
     const fn push(mut self, part: &'static str) -> SegmentedName {
-        assert!(self.len < MAX_DEPTH, "jwt-config: flattening is nested too deeply");
+        assert!(
+            self.len < MAX_DEPTH,
+            "jwt-config: flattening is nested too deeply"
+        );
         self.parts[self.len] = part;
         self.len += 1;
         self
@@ -254,7 +267,10 @@ const fn collect_names(schema: &'static Schema, prefix: SegmentedName, out: &mut
 }
 
 const fn push_name(out: &mut Names, name: SegmentedName) {
-    assert!(out.count < MAX_VARIABLES, "jwt-config: a schema has too many variables");
+    assert!(
+        out.count < MAX_VARIABLES,
+        "jwt-config: a schema has too many variables"
+    );
     out.names[out.count] = name;
     out.count += 1;
 }
@@ -279,7 +295,10 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 ///
 /// The derive calls it in a module-level `const _`, so `cargo check` reports it.
 pub const fn assert_distinct_variables(schema: &'static Schema) {
-    let mut names = Names { names: [SegmentedName::EMPTY; MAX_VARIABLES], count: 0 };
+    let mut names = Names {
+        names: [SegmentedName::EMPTY; MAX_VARIABLES],
+        count: 0,
+    };
     collect_names(schema, SegmentedName::EMPTY, &mut names);
     let mut i = 0;
     while i < names.count {

@@ -77,8 +77,12 @@ impl MapSource {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for MapSource {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let values = iter.into_iter().map(|(k, v)| (k.into(), OsString::from(v.into())));
-        MapSource { values: values.collect() }
+        let values = iter
+            .into_iter()
+            .map(|(k, v)| (k.into(), OsString::from(v.into())));
+        MapSource {
+            values: values.collect(),
+        }
     }
 }
 
@@ -207,7 +211,11 @@ impl Source for EnvFile {
 }
 
 fn file_problem(path: &str, message: String) -> ConfigError {
-    let problem = Problem { variable: path.to_owned(), kind: ProblemKind::Source, message };
+    let problem = Problem {
+        variable: path.to_owned(),
+        kind: ProblemKind::Source,
+        message,
+    };
     ConfigError::new(vec![problem], Vec::new())
 }
 
@@ -225,7 +233,9 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
 /// The 1-based line on which `line` (dotenvy quotes it whole) starts.
 fn line_number_of(text: &str, line: &str) -> usize {
     let first = line.lines().next().unwrap_or_default();
-    text.lines().position(|candidate| candidate == first).map_or(0, |index| index + 1)
+    text.lines()
+        .position(|candidate| candidate == first)
+        .map_or(0, |index| index + 1)
 }
 
 /// The first line holding a `$` that dotenvy would substitute: outside single quotes, not
@@ -251,7 +261,10 @@ fn first_substitution_line(text: &str) -> Option<usize> {
                 }
             }
             '$' if !single => {
-                if chars.peek().is_some_and(|n| *n == '{' || n.is_ascii_alphanumeric() || *n == '_') {
+                if chars
+                    .peek()
+                    .is_some_and(|n| *n == '{' || n.is_ascii_alphanumeric() || *n == '_')
+                {
                     return Some(line);
                 }
             }

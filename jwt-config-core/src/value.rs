@@ -28,7 +28,9 @@ fn classify_integer(text: &str, signed: bool, min: &dyn Display, max: &dyn Displ
         format!("{expected}; negative numbers are not accepted")
     } else if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
         format!("{expected}; the number is too large")
-    } else if digits.starts_with(|c: char| c.is_ascii_digit()) && digits.contains(char::is_alphabetic) {
+    } else if digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.contains(char::is_alphabetic)
+    {
         format!("{expected}, without a unit")
     } else {
         expected
@@ -99,7 +101,8 @@ impl ConfigValue for PathBuf {
 
 impl ConfigValue for Environment {
     fn parse_value(text: &str) -> Result<Self, String> {
-        text.parse().map_err(|error: crate::environment::UnknownEnvironment| error.to_string())
+        text.parse()
+            .map_err(|error: crate::environment::UnknownEnvironment| error.to_string())
     }
     fn render_value(&self) -> String {
         self.as_str().to_owned()
@@ -117,7 +120,9 @@ impl ConfigValue for Duration {
             .split(|c: char| !c.is_alphabetic())
             .find(|unit| REFUSED_DURATION_UNITS.contains(unit));
         if let Some(unit) = refused {
-            return Err(format!("{EXPECTED}; `{unit}` (months or years) is not accepted"));
+            return Err(format!(
+                "{EXPECTED}; `{unit}` (months or years) is not accepted"
+            ));
         }
         humantime::parse_duration(text).map_err(|_| EXPECTED.to_owned())
     }
@@ -206,13 +211,19 @@ impl<T> ViaOpaque<T> for Leaf<T> {
 }
 
 /// Splits a comma-separated list: items trimmed, an empty item is an error.
-pub fn parse_list<T>(text: &str, item: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+pub fn parse_list<T>(
+    text: &str,
+    item: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     text.split(',')
         .enumerate()
         .map(|(index, raw)| {
             let raw = raw.trim();
             if raw.is_empty() {
-                return Err(format!("item {} of the comma-separated list is empty", index + 1));
+                return Err(format!(
+                    "item {} of the comma-separated list is empty",
+                    index + 1
+                ));
             }
             item(raw).map_err(|message| format!("item {}: {message}", index + 1))
         })
@@ -233,7 +244,11 @@ pub fn check_range<T: PartialOrd + Display>(
 ) -> Result<(), String> {
     let below = low.as_ref().is_some_and(|low| value < low);
     let above = high.as_ref().is_some_and(|high| {
-        if high_inclusive { value > high } else { value >= high }
+        if high_inclusive {
+            value > high
+        } else {
+            value >= high
+        }
     });
     if !(below || above) {
         return Ok(());
@@ -290,7 +305,11 @@ mod tests {
     fn integers_say_what_is_wrong() {
         assert!(u16::parse_value("70000").unwrap_err().contains("too large"));
         assert!(u16::parse_value("-1").unwrap_err().contains("negative"));
-        assert!(u64::parse_value("30s").unwrap_err().contains("without a unit"));
+        assert!(
+            u64::parse_value("30s")
+                .unwrap_err()
+                .contains("without a unit")
+        );
         assert_eq!(u16::parse_value(" 8080 "), Ok(8080));
         assert_eq!(i8::parse_value("-128"), Ok(-128));
     }
@@ -306,8 +325,16 @@ mod tests {
     #[test]
     fn durations_refuse_months_and_years() {
         assert_eq!(Duration::parse_value("15m"), Ok(Duration::from_secs(900)));
-        assert!(Duration::parse_value("1M").unwrap_err().contains("months or years"));
-        assert!(Duration::parse_value("2y").unwrap_err().contains("months or years"));
+        assert!(
+            Duration::parse_value("1M")
+                .unwrap_err()
+                .contains("months or years")
+        );
+        assert!(
+            Duration::parse_value("2y")
+                .unwrap_err()
+                .contains("months or years")
+        );
         assert!(Duration::parse_value("30").is_err());
     }
 
@@ -321,7 +348,11 @@ mod tests {
     #[test]
     fn ranges_name_the_accepted_bounds() {
         assert_eq!(check_range(&5, Some(1), Some(10), true), Ok(()));
-        assert!(check_range(&0, Some(1), Some(10), true).unwrap_err().contains("1..=10"));
+        assert!(
+            check_range(&0, Some(1), Some(10), true)
+                .unwrap_err()
+                .contains("1..=10")
+        );
         assert!(check_range(&10, None, Some(10), false).is_err());
     }
 }

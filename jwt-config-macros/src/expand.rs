@@ -1,0 +1,538 @@
+//! Generation, split by output item: the schema, the loader, the partial view, the docs.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Ident};
+
+use crate::ast::{Container, Field, Kind};
+use crate::attr::DefaultValue;
+use crate::check;
+use crate::ctxt::Ctxt;
+
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let Some(cont) = Container::from_ast(&cx, input) else {
+        cx.check()?;
+        unreachable!("a rejected input reports an error");
+    };
+    check::check(&cx, &cont);
+    match cx.check() {
+        Ok(()) => Ok(expand(&cont)),
+        Err(error) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(fallback(&cont));
+            Ok(tokens)
+        }
+    }
+}
+
+/// The crate the generated code calls: `::jwt_config` or the `crate = "..."` path.
+fn krate(cont: &Container) -> TokenStream {
+    match &cont.attrs.crate_path {
+        Some(path) => path.to_token_stream(),
+        None => quote!(::jwt_config),
+    }
+}
+
+/// After an error: an impl that compiles, so the user sees the real error and no cascade.
+fn fallback(cont: &Container) -> TokenStream {
+    let krate = krate(cont);
+    let ident = &cont.original.ident;
+    let name = ident.to_string();
+    quote! {
+        #[automatically_derived]
+        impl #krate::__private::Config for #ident {
+            const SCHEMA: #krate::__private::Schema =
+                #krate::__private::Schema { name: #name, doc: "", entries: &[] };
+            fn load(_: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
+                ::core::unimplemented!()
+            }
+        }
+    }
+}
+
+fn expand(cont: &Container) -> TokenStream {
+    let krate = krate(cont);
+    let ident = cont.ident;
+    let var_consts = cont
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_variable())
+        .map(|(i, f)| var_schema(cont, &krate, i, f));
+    let schema = schema(cont, &krate);
+    let load = load_fn(cont, &krate);
+    let doc = doc_table(cont);
+    let partial = partial_struct(cont, &krate);
+    let flatten_check = cont
+        .fields
+        .iter()
+        .any(|f| f.attrs.flatten.is_some())
+        .then(|| {
+            quote! {
+                const _: () = #krate::__private::assert_distinct_variables(
+                    &<#ident as #krate::__private::Config>::SCHEMA,
+                );
+            }
+        });
+    quote! {
+        #partial
+        const _: () = {
+            #(#var_consts)*
+            #[doc = #doc]
+            #[automatically_derived]
+            impl #krate::__private::Config for #ident {
+                #schema
+                #load
+            }
+        };
+        #flatten_check
+    }
+}
+
+fn full_name(cont: &Container, name: String) -> String {
+    let prefix = cont
+        .attrs
+        .prefix
+        .as_ref()
+        .map(|p| p.value())
+        .unwrap_or_default();
+    if name == "ENVIRONMENT" {
+        name
+    } else {
+        format!("{prefix}{name}")
+    }
+}
+
+fn var_const(index: usize) -> Ident {
+    format_ident!("__VAR_{}", index)
+}
+
+/// `const __VAR_i: VarSchema = ...;` for one variable.
+fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
+    let konst = var_const(index);
+    let field_name = field.ident.to_string();
+    let name = full_name(cont, field.variable_name());
+    let aliases = field
+        .attrs
+        .aliases
+        .iter()
+        .map(|a| full_name(cont, a.value()));
+    let ty = type_text(field.ty);
+    let default = match &field.attrs.default {
+        Some(default) => {
+            let text = default_text(default);
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let presence = if field.attrs.default.is_some() {
+        quote!(Defaulted)
+    } else if field.shape.optional {
+        quote!(Optional)
+    } else {
+        quote!(Required)
+    };
+    let required_in = field
+        .attrs
+        .required_in
+        .iter()
+        .flat_map(|r| &r.environments)
+        .map(|(_, variant)| {
+            let variant = Ident::new(variant, Span::call_site());
+            quote!(#krate::__private::Environment::#variant)
+        });
+    let secret = field.is_secret();
+    let file = secret || field.attrs.file.is_some();
+    let doc = &field.doc;
+    quote! {
+        const #konst: #krate::__private::VarSchema = #krate::__private::VarSchema {
+            field: #field_name,
+            name: #name,
+            aliases: &[#(#aliases),*],
+            ty: #ty,
+            default: #default,
+            presence: #krate::__private::Presence::#presence,
+            required_in: &[#(#required_in),*],
+            secret: #secret,
+            file: #file,
+            doc: #doc,
+        };
+    }
+}
+
+/// `const SCHEMA: Schema = ...;`
+fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
+    let name = cont.ident.to_string();
+    let doc = &cont.doc;
+    let entries = cont.fields.iter().enumerate().filter_map(|(index, field)| {
+        if let Some(_flatten) = &field.attrs.flatten {
+            let ty = field.ty;
+            let field_name = field.ident.to_string();
+            let prefix = field
+                .attrs
+                .prefix
+                .as_ref()
+                .map(|p| p.value())
+                .unwrap_or_default();
+            Some(quote! {
+                #krate::__private::Entry::Flatten(#krate::__private::Flatten {
+                    field: #field_name,
+                    prefix: #prefix,
+                    schema: &<#ty as #krate::__private::Config>::SCHEMA,
+                })
+            })
+        } else if field.is_variable() {
+            let konst = var_const(index);
+            Some(quote!(#krate::__private::Entry::Var(#konst)))
+        } else {
+            None
+        }
+    });
+    quote! {
+        const SCHEMA: #krate::__private::Schema = #krate::__private::Schema {
+            name: #name,
+            doc: #doc,
+            entries: &[#(#entries),*],
+        };
+    }
+}
+
+fn slot(index: usize) -> Ident {
+    format_ident!("__field_{}", index)
+}
+
+/// `fn load(...)`: each field through the runtime, then checks, then the struct.
+fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
+    let loads = cont
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.computed.is_none())
+        .map(|(i, f)| {
+            let slot = slot(i);
+            if f.attrs.flatten.is_some() {
+                let ty = f.ty;
+                let prefix = f
+                    .attrs
+                    .prefix
+                    .as_ref()
+                    .map(|p| p.value())
+                    .unwrap_or_default();
+                quote! {
+                    let #slot: ::core::option::Option<#ty> =
+                        __ctx.nested(#prefix, <#ty as #krate::__private::Config>::load);
+                }
+            } else {
+                load_variable(krate, i, f)
+            }
+        });
+    let checks = checks_block(cont);
+    let slots: Vec<Ident> = (0..cont.fields.len()).map(slot).collect();
+    let bindings: Vec<Ident> = (0..cont.fields.len())
+        .map(|i| format_ident!("__value_{}", i))
+        .collect();
+    let idents = cont.fields.iter().map(|f| f.ident);
+    quote! {
+        fn load(__ctx: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
+            #[allow(unused_imports)]
+            use #krate::__private::{ViaConfigValue as _, ViaDisplay as _, ViaFromStr as _, ViaOpaque as _};
+            #(#loads)*
+            #checks
+            match (#(#slots,)*) {
+                (#(::core::option::Option::Some(#bindings),)*) => {
+                    ::core::option::Option::Some(Self { #(#idents: #bindings),* })
+                }
+                #[allow(unreachable_patterns)]
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}
+
+/// One variable field: parser, renderer, default and checks handed to `Context::load_value`.
+fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
+    let slot = slot(index);
+    let konst = var_const(index);
+    let value_ty = field.shape.value;
+    let ty = field.ty;
+    let leaf = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()));
+    let parser = match (&field.attrs.parse_with, &field.shape.kind) {
+        (Some(path), _) => quote!(#krate::__private::custom(#path)),
+        (None, Kind::Leaf(l)) => {
+            let l = leaf(l);
+            quote!(#l.parser())
+        }
+        (None, Kind::Secret(l)) => {
+            let l = leaf(l);
+            quote!(#krate::__private::secret(#l.parser()))
+        }
+        (None, Kind::List(l)) => {
+            let l = leaf(l);
+            quote!(#krate::__private::list(#l.parser()))
+        }
+    };
+    let renderer = match (&field.attrs.parse_with, &field.shape.kind) {
+        _ if field.is_secret() => quote!(#krate::__private::redacted::<#value_ty>),
+        (Some(_), _) => {
+            let l = leaf(value_ty);
+            quote!(#l.renderer())
+        }
+        (None, Kind::List(l)) => {
+            let l = leaf(l);
+            quote!(#krate::__private::list_renderer(#l.renderer()))
+        }
+        (None, Kind::Leaf(l) | Kind::Secret(l)) => {
+            let l = leaf(l);
+            quote!(#l.renderer())
+        }
+    };
+    let default = match &field.attrs.default {
+        Some(default) => default_fn(value_ty, default),
+        None => quote!(::core::option::Option::None),
+    };
+    let check = value_check(krate, field);
+    let flatten = (!field.shape.optional).then(|| quote!(.and_then(|__value| __value)));
+    quote! {
+        let #slot: ::core::option::Option<#ty> = __ctx
+            .load_value::<#value_ty>(&#konst, #parser, #renderer, #default, #check)
+            #flatten;
+    }
+}
+
+/// `Some(|| { let __default: U = tokens; __default })`, typed under the default's span.
+fn default_fn(value_ty: &syn::Type, default: &DefaultValue) -> TokenStream {
+    let span = default
+        .tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or(Span::call_site(), |t| t.span());
+    let tokens = &default.tokens;
+    let value = match &default.string {
+        Some(lit) => quote_spanned!(span=> ::core::convert::From::from(#lit)),
+        None => tokens.clone(),
+    };
+    quote_spanned! {span=>
+        ::core::option::Option::Some(|| {
+            let __default: #value_ty = #value;
+            __default
+        })
+    }
+}
+
+/// The closure that checks a parsed value: `range` and `min_len`.
+fn value_check(krate: &TokenStream, field: &Field) -> TokenStream {
+    let value_ty = field.shape.value;
+    let mut checks = Vec::new();
+    if let Some(range) = &field.attrs.range {
+        let item_ty = match &field.shape.kind {
+            Kind::List(item) => *item,
+            _ => value_ty,
+        };
+        let bound = |bound: &Option<crate::attr::Bound>| match bound {
+            Some(bound) => {
+                let tokens = &bound.tokens;
+                quote_spanned!(tokens.span()=> ::core::option::Option::Some({ let __bound: #item_ty = #tokens; __bound }))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (low, high, inclusive) = (bound(&range.low), bound(&range.high), range.inclusive);
+        let one = quote!(|__item: &#item_ty| #krate::__private::check_range(__item, #low, #high, #inclusive));
+        checks.push(match &field.shape.kind {
+            Kind::List(_) => quote!(#krate::__private::each(__value, #one)?;),
+            _ => quote!((#one)(__value)?;),
+        });
+    }
+    if let Some(min_len) = &field.attrs.min_len {
+        checks.push(quote!(#krate::__private::check_min_len(__value, #min_len)?;));
+    }
+    quote! {
+        |__value: &#value_ty| -> ::core::result::Result<(), ::std::string::String> {
+            #(#checks)*
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+fn partial_ident(cont: &Container) -> Ident {
+    format_ident!("{}Partial", cont.ident)
+}
+
+fn needs_partial(cont: &Container) -> bool {
+    cont.attrs.validate.is_some() || cont.fields.iter().any(|f| f.attrs.computed.is_some())
+}
+
+/// `pub struct NamePartial<'a>`: what loaded, each field optional, for checks and computed fields.
+fn partial_struct(cont: &Container, _krate: &TokenStream) -> Option<TokenStream> {
+    if !needs_partial(cont) {
+        return None;
+    }
+    let vis = cont.vis;
+    let ident = partial_ident(cont);
+    let doc = format!(
+        "What loaded of [`{}`], each field `None` where it failed; passed to its checks and computed fields.",
+        cont.ident
+    );
+    let fields = cont
+        .fields
+        .iter()
+        .filter(|f| f.attrs.computed.is_none())
+        .map(|f| {
+            let (name, ty) = (f.ident, f.ty);
+            let field_doc = format!("The `{name}` field, if it loaded.");
+            quote!(#[doc = #field_doc] pub #name: ::core::option::Option<&'a #ty>)
+        });
+    Some(quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis struct #ident<'a> {
+            #(#fields,)*
+        }
+    })
+}
+
+/// Builds the partial view, runs computed fields, then the struct-level check.
+fn checks_block(cont: &Container) -> Option<TokenStream> {
+    if !needs_partial(cont) {
+        return None;
+    }
+    let ident = partial_ident(cont);
+    let view = cont
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.attrs.computed.is_none())
+        .map(|(i, f)| {
+            let (name, slot) = (f.ident, slot(i));
+            quote!(#name: #slot.as_ref())
+        });
+    let computed: Vec<(Ident, TokenStream)> = cont.fields.iter().enumerate().filter_map(|(i, f)| {
+        let path = f.attrs.computed.as_ref()?;
+        let ty = f.ty;
+        Some((slot(i), quote_spanned!(path.span()=> { let __computed: ::core::option::Option<#ty> = #path(&__partial, __ctx); __computed })))
+    }).collect();
+    let names: Vec<&Ident> = computed.iter().map(|(slot, _)| slot).collect();
+    let values = computed.iter().map(|(_, value)| value);
+    let validate = cont
+        .attrs
+        .validate
+        .as_ref()
+        .map(|path| quote_spanned!(path.span()=> #path(&__partial, __ctx);));
+    Some(quote! {
+        let (#(#names,)*) = {
+            let __partial = #ident { #(#view,)* };
+            let __computed = (#(#values,)*);
+            #validate
+            __computed
+        };
+    })
+}
+
+/// The table of variables on the struct's page (the impl's docs), from the same metadata.
+fn doc_table(cont: &Container) -> String {
+    let mut text = String::from(
+        "Reads these environment variables:\n\n| variable | type | requirement | legacy aliases | description |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for field in &cont.fields {
+        if field.attrs.flatten.is_some() {
+            let ty = type_text(field.ty);
+            let prefix = field
+                .attrs
+                .prefix
+                .as_ref()
+                .map(|p| format!(" with the prefix `{}`", p.value()))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "| every variable of [`{ty}`]{prefix} | | | | {} |\n",
+                one_line(&field.doc)
+            ));
+            continue;
+        }
+        if !field.is_variable() {
+            continue;
+        }
+        let name = full_name(cont, field.variable_name());
+        let mut variable = format!("`{name}`");
+        if field.is_secret() || field.attrs.file.is_some() {
+            variable.push_str(&format!(" (or `{name}_FILE`)"));
+        }
+        let aliases: Vec<String> = field
+            .attrs
+            .aliases
+            .iter()
+            .map(|a| format!("`{}`", full_name(cont, a.value())))
+            .collect();
+        text.push_str(&format!(
+            "| {variable} | `{}`{} | {} | {} | {} |\n",
+            type_text(field.ty),
+            if field.is_secret() { " (secret)" } else { "" },
+            requirement_text(field),
+            aliases.join(", "),
+            one_line(&field.doc),
+        ));
+    }
+    text
+}
+
+fn requirement_text(field: &Field) -> String {
+    let mut parts = Vec::new();
+    if field.attrs.default.is_none() && !field.shape.optional {
+        parts.push("required".to_owned());
+    } else if field.attrs.default.is_none() && field.attrs.required_in.is_none() {
+        parts.push("optional".to_owned());
+    }
+    if let Some(required_in) = &field.attrs.required_in {
+        let names: Vec<String> = required_in
+            .environments
+            .iter()
+            .map(|(e, _)| e.to_string())
+            .collect();
+        parts.push(format!("required in {}", names.join(", ")));
+    }
+    if let Some(default) = &field.attrs.default {
+        parts.push(format!("default `{}`", default_text(default)));
+    }
+    parts.join("; ")
+}
+
+fn one_line(doc: &str) -> String {
+    doc.replace('\n', " ").replace('|', "\\|")
+}
+
+/// A default as the schema states it: a string literal's value, else the tokens.
+fn default_text(default: &DefaultValue) -> String {
+    match &default.string {
+        Some(lit) => lit.value(),
+        None => tidy(&default.tokens.to_string()),
+    }
+}
+
+fn type_text(ty: &syn::Type) -> String {
+    tidy(&ty.to_token_stream().to_string())
+}
+
+/// Token text without the spaces `to_string` puts around punctuation.
+fn tidy(text: &str) -> String {
+    let mut out = text.to_owned();
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ::", "::"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        ("& ", "&"),
+        (" .", "."),
+        (". ", "."),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
+}
