@@ -105,6 +105,23 @@ fn full_name(cont: &Container, name: String) -> String {
     }
 }
 
+/// A flattened struct's prefix: the container's prefix, then the field's own.
+fn flatten_prefix(cont: &Container, field: &Field) -> String {
+    let outer = cont
+        .attrs
+        .prefix
+        .as_ref()
+        .map(|p| p.value())
+        .unwrap_or_default();
+    let own = field
+        .attrs
+        .prefix
+        .as_ref()
+        .map(|p| p.value())
+        .unwrap_or_default();
+    format!("{outer}{own}")
+}
+
 fn var_const(index: usize) -> Ident {
     format_ident!("__VAR_{}", index)
 }
@@ -170,12 +187,7 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
         if let Some(_flatten) = &field.attrs.flatten {
             let ty = field.ty;
             let field_name = field.ident.to_string();
-            let prefix = field
-                .attrs
-                .prefix
-                .as_ref()
-                .map(|p| p.value())
-                .unwrap_or_default();
+            let prefix = flatten_prefix(cont, field);
             Some(quote! {
                 #krate::__private::Entry::Flatten(#krate::__private::Flatten {
                     field: #field_name,
@@ -214,12 +226,7 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
             let slot = slot(i);
             if f.attrs.flatten.is_some() {
                 let ty = f.ty;
-                let prefix = f
-                    .attrs
-                    .prefix
-                    .as_ref()
-                    .map(|p| p.value())
-                    .unwrap_or_default();
+                let prefix = flatten_prefix(cont, f);
                 quote! {
                     let #slot: ::core::option::Option<#ty> =
                         __ctx.nested(#prefix, <#ty as #krate::__private::Config>::load);
@@ -438,12 +445,12 @@ fn doc_table(cont: &Container) -> String {
     for field in &cont.fields {
         if field.attrs.flatten.is_some() {
             let ty = type_text(field.ty);
-            let prefix = field
-                .attrs
-                .prefix
-                .as_ref()
-                .map(|p| format!(" with the prefix `{}`", p.value()))
-                .unwrap_or_default();
+            let prefix = flatten_prefix(cont, field);
+            let prefix = if prefix.is_empty() {
+                prefix
+            } else {
+                format!(" with the prefix `{prefix}`")
+            };
             text.push_str(&format!(
                 "| every variable of [`{ty}`]{prefix} | | | | {} |\n",
                 one_line(&field.doc)

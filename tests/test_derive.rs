@@ -1,0 +1,208 @@
+//! What a derived struct reads: names, defaults, types, prefixes, flattening.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jwt_config::{Config, Environment, MapSource, Secret};
+
+fn source(pairs: &[(&str, &str)]) -> MapSource {
+    pairs.iter().copied().collect()
+}
+
+/// A struct using every built-in type.
+#[derive(Config, Debug)]
+struct Everything {
+    /// A port.
+    #[config(default = 8080, range(1..=65535))]
+    port: u16,
+    ratio: f64,
+    enabled: bool,
+    name: String,
+    path: PathBuf,
+    timeout: Duration,
+    hosts: Vec<String>,
+    nickname: Option<String>,
+    environment: Environment,
+    token: Secret<String>,
+    level: std::net::IpAddr,
+}
+
+fn everything() -> MapSource {
+    source(&[
+        ("RATIO", "0.25"),
+        ("ENABLED", "Yes"),
+        ("NAME", " spaced "),
+        ("PATH", "/etc/app"),
+        ("TIMEOUT", "1h 30m"),
+        ("HOSTS", "a, b ,c"),
+        ("ENVIRONMENT", "TEST"),
+        ("TOKEN", "s3cr3t-token-value"),
+        ("LEVEL", "127.0.0.1"),
+    ])
+}
+
+#[test]
+fn field_names_in_upper_case_are_the_default_variable_names() {
+    let config = Everything::from_source(&everything()).unwrap();
+    assert_eq!(config.port, 8080);
+    assert_eq!(config.ratio, 0.25);
+    assert!(config.enabled);
+    assert_eq!(config.name, " spaced ", "strings keep their whitespace");
+    assert_eq!(config.path, PathBuf::from("/etc/app"));
+    assert_eq!(config.timeout, Duration::from_secs(5400));
+    assert_eq!(config.hosts, ["a", "b", "c"]);
+    assert_eq!(config.nickname, None);
+    assert_eq!(config.environment, Environment::Test);
+    assert_eq!(config.token.expose(), "s3cr3t-token-value");
+    assert_eq!(config.level.to_string(), "127.0.0.1");
+}
+
+#[test]
+fn from_str_types_put_their_error_text_in_the_problem() {
+    let mut bad = everything();
+    bad.insert("LEVEL", "not-an-ip");
+    let error = Everything::from_source(&bad).unwrap_err();
+    let problem = &error.problems()[0];
+    assert_eq!(problem.variable, "LEVEL");
+    assert!(
+        problem.message.contains("invalid IP address syntax"),
+        "{problem}"
+    );
+}
+
+/// Settings of a database, embedded with a prefix.
+#[derive(Config, Debug)]
+struct Database {
+    /// Host name.
+    #[config(default = "localhost")]
+    host: String,
+    #[config(alias = "PASS")]
+    password: Secret<String>,
+}
+
+#[derive(Config, Debug)]
+#[config(prefix = "APP_")]
+struct App {
+    #[config(flatten, prefix = "DB_")]
+    db: Database,
+    #[config(env = "WORKERS", default = 4)]
+    workers: u8,
+    environment: Environment,
+}
+
+#[test]
+fn prefixes_apply_to_names_aliases_and_file_variants_but_not_environment() {
+    let dir = tempdir();
+    let file = dir.join("pass");
+    std::fs::write(&file, "from-a-file\n").unwrap();
+    let source = source(&[
+        ("APP_DB_HOST", "db.internal"),
+        ("APP_DB_PASS_FILE", file.to_str().unwrap()),
+        ("APP_WORKERS", "8"),
+        ("ENVIRONMENT", "staging"),
+    ]);
+    let config = App::from_source(&source).unwrap();
+    assert_eq!(config.db.host, "db.internal");
+    assert_eq!(config.db.password.expose(), "from-a-file");
+    assert_eq!(config.workers, 8);
+    assert_eq!(config.environment, Environment::Staging);
+}
+
+#[test]
+fn the_schema_lists_flattened_variables_with_their_prefixes() {
+    let names: Vec<String> = App::SCHEMA
+        .variables()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "APP_DB_HOST",
+            "APP_DB_PASSWORD",
+            "APP_WORKERS",
+            "ENVIRONMENT"
+        ]
+    );
+    let password = &App::SCHEMA.variables()[1];
+    assert_eq!(password.aliases, ["APP_DB_PASS"]);
+    assert_eq!(
+        password.file_variable.as_deref(),
+        Some("APP_DB_PASSWORD_FILE")
+    );
+    assert!(password.schema.secret);
+    assert_eq!(
+        Database::SCHEMA.variables()[0].schema.default,
+        Some("localhost")
+    );
+    assert_eq!(Database::SCHEMA.variables()[0].schema.doc, "Host name.");
+    assert_eq!(Everything::SCHEMA.variables()[0].schema.ty, "u16");
+}
+
+fn parse_percent(text: &str) -> Result<u8, String> {
+    let number = text
+        .strip_suffix('%')
+        .ok_or("expected a percentage such as 40%")?;
+    number
+        .parse()
+        .map_err(|_| "expected a whole percentage".to_owned())
+}
+
+#[derive(Config, Debug)]
+struct Custom {
+    #[config(parse_with = parse_percent, range(..=100))]
+    share: u8,
+    #[config(min_len = 2)]
+    tags: Vec<String>,
+    #[config(range(1..), default = vec![3])]
+    retries: Vec<u32>,
+}
+
+#[test]
+fn a_custom_parser_and_checks_run_on_the_parsed_value() {
+    let config = Custom::from_source(&source(&[
+        ("SHARE", "40%"),
+        ("TAGS", "a,b"),
+        ("RETRIES", "1,2"),
+    ]));
+    let config = config.unwrap();
+    assert_eq!(
+        (config.share, config.tags.len(), config.retries),
+        (40, 2, vec![1, 2])
+    );
+    let error = Custom::from_source(&source(&[
+        ("SHARE", "140%"),
+        ("TAGS", "a"),
+        ("RETRIES", "0"),
+    ]))
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("SHARE: 140 is out of range; accepted: ..=100"),
+        "{text}"
+    );
+    assert!(
+        text.contains("TAGS: is 1 long; at least 2 is required"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RETRIES: 0 is out of range; accepted: 1 or more"),
+        "{text}"
+    );
+    let error = Custom::from_source(&source(&[("SHARE", "40"), ("TAGS", "a,b")])).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("SHARE: \"40\" is invalid: expected a percentage"),
+        "{error}"
+    );
+}
+
+pub(crate) fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jwt-config-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,79 @@
+//! Env files, layers and isolation.
+
+use std::path::PathBuf;
+
+use jwt_config::{Config, EnvFile, Layered, MapSource, ProblemKind, Substitution};
+
+#[derive(Config, Debug)]
+struct Small {
+    #[config(default = 1)]
+    port: u16,
+    host: Option<String>,
+}
+
+fn file(contents: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("jwt-config-env-{}-{n}.env", std::process::id()));
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn an_env_file_is_a_source() {
+    let path = file("# comment\nPORT=8080\nHOST='db.internal'\n");
+    let env = EnvFile::isolated(&path).unwrap();
+    let small = Small::from_source(&env).unwrap();
+    assert_eq!(
+        (small.port, small.host.as_deref()),
+        (8080, Some("db.internal"))
+    );
+}
+
+#[test]
+fn a_bad_line_names_the_file_and_line_without_quoting_it() {
+    let path = file("PORT=8080\nSECRET_KEY 'hunter2-secret\n");
+    let error = EnvFile::isolated(&path).unwrap_err();
+    let problem = &error.problems()[0];
+    assert_eq!(problem.kind, ProblemKind::Source);
+    assert_eq!(problem.variable, path.display().to_string());
+    assert!(problem.message.contains("line 2"), "{problem}");
+    assert!(!format!("{error} {error:?}").contains("hunter2"));
+}
+
+#[test]
+fn an_isolated_env_file_refuses_substitution_from_the_process() {
+    let path = file("PORT=8080\nHOST=${HOME}\n");
+    let error = EnvFile::isolated(&path).unwrap_err();
+    assert!(
+        error.problems()[0]
+            .message
+            .contains("line 2: `$` substitution is not allowed")
+    );
+    let escaped = file("HOST='${HOME}'\n");
+    let env = EnvFile::isolated(&escaped).unwrap();
+    assert_eq!(
+        Small::from_source(&env).unwrap().host.as_deref(),
+        Some("${HOME}")
+    );
+}
+
+#[test]
+fn a_missing_env_file_is_a_problem() {
+    let error = EnvFile::load("/nonexistent/x.env", Substitution::ProcessEnvironment).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("/nonexistent/x.env: cannot be read: no such file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_first_layer_that_sets_a_variable_wins() {
+    let over = MapSource::new().with("PORT", "9000");
+    let env = EnvFile::isolated(file("PORT=8080\nHOST=h\n")).unwrap();
+    let small = Small::from_source(&Layered::new().layer(over).layer(env)).unwrap();
+    assert_eq!((small.port, small.host.as_deref()), (9000, Some("h")));
+}
