@@ -255,18 +255,14 @@ fn first_substitution_line(text: &str) -> Option<usize> {
             '#' if !single && !double && previous.is_whitespace() => comment = true,
             '\'' if !double => single = !single,
             '"' if !single => double = !double,
-            '\\' if !single => {
-                if chars.next() == Some('\n') {
-                    line += 1;
-                }
-            }
-            '$' if !single => {
-                if chars
+            // An escaped character is skipped; an escaped newline still ends a line.
+            '\\' if !single => line += usize::from(chars.next() == Some('\n')),
+            '$' if !single
+                && chars
                     .peek()
-                    .is_some_and(|n| *n == '{' || n.is_ascii_alphanumeric() || *n == '_')
-                {
-                    return Some(line);
-                }
+                    .is_some_and(|n| *n == '{' || n.is_ascii_alphanumeric() || *n == '_') =>
+            {
+                return Some(line);
             }
             _ => {}
         }

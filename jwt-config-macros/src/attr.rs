@@ -323,7 +323,12 @@ fn number_of(lit: &Lit, negative: bool) -> Option<Number> {
 
 fn parse_bound(input: ParseStream) -> syn::Result<Bound> {
     let start = input.fork();
-    let parsed: SignedLit = input.parse()?;
+    let parsed: SignedLit = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "a range bound must be a number literal, such as 1, -5 or 0.5",
+        )
+    })?;
     let Some(value) = number_of(&parsed.lit, parsed.negative) else {
         return Err(syn::Error::new_spanned(
             &parsed.lit,

@@ -22,7 +22,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
 }
 
 /// The variable attributes a field has, each with its key token.
-fn variable_attributes<'a>(field: &'a Field) -> Vec<(&'static str, TokenStream)> {
+fn variable_attributes(field: &Field) -> Vec<(&'static str, TokenStream)> {
     let a = &field.attrs;
     let mut found: Vec<(&'static str, TokenStream)> = Vec::new();
     let mut add = |name: &'static str, tokens: Option<TokenStream>| {

@@ -40,9 +40,10 @@ fn fallback(cont: &Container) -> TokenStream {
     let krate = krate(cont);
     let ident = &cont.original.ident;
     let name = ident.to_string();
+    let (impl_generics, type_generics, where_clause) = cont.original.generics.split_for_impl();
     quote! {
         #[automatically_derived]
-        impl #krate::__private::Config for #ident {
+        impl #impl_generics #krate::__private::Config for #ident #type_generics #where_clause {
             const SCHEMA: #krate::__private::Schema =
                 #krate::__private::Schema { name: #name, doc: "", entries: &[] };
             fn load(_: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
@@ -70,7 +71,8 @@ fn expand(cont: &Container) -> TokenStream {
         .iter()
         .any(|f| f.attrs.flatten.is_some())
         .then(|| {
-            quote! {
+            // Spanned on the struct's name, so the error points at the struct.
+            quote_spanned! {ident.span()=>
                 const _: () = #krate::__private::assert_distinct_variables(
                     &<#ident as #krate::__private::Config>::SCHEMA,
                 );
@@ -264,36 +266,30 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
     let konst = var_const(index);
     let value_ty = field.shape.value;
     let ty = field.ty;
-    let leaf = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()));
+    // The whole autoref call sits under the type's span, so a type with neither
+    // `ConfigValue` nor `FromStr` is reported at the field.
+    let parser_of = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()).parser());
+    let renderer_of = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()).renderer());
     let parser = match (&field.attrs.parse_with, &field.shape.kind) {
         (Some(path), _) => quote!(#krate::__private::custom(#path)),
-        (None, Kind::Leaf(l)) => {
-            let l = leaf(l);
-            quote!(#l.parser())
-        }
+        (None, Kind::Leaf(l)) => parser_of(l),
         (None, Kind::Secret(l)) => {
-            let l = leaf(l);
-            quote!(#krate::__private::secret(#l.parser()))
+            let p = parser_of(l);
+            quote!(#krate::__private::secret(#p))
         }
         (None, Kind::List(l)) => {
-            let l = leaf(l);
-            quote!(#krate::__private::list(#l.parser()))
+            let p = parser_of(l);
+            quote!(#krate::__private::list(#p))
         }
     };
     let renderer = match (&field.attrs.parse_with, &field.shape.kind) {
         _ if field.is_secret() => quote!(#krate::__private::redacted::<#value_ty>),
-        (Some(_), _) => {
-            let l = leaf(value_ty);
-            quote!(#l.renderer())
-        }
+        (Some(_), _) => renderer_of(value_ty),
         (None, Kind::List(l)) => {
-            let l = leaf(l);
-            quote!(#krate::__private::list_renderer(#l.renderer()))
+            let r = renderer_of(l);
+            quote!(#krate::__private::list_renderer(#r))
         }
-        (None, Kind::Leaf(l) | Kind::Secret(l)) => {
-            let l = leaf(l);
-            quote!(#l.renderer())
-        }
+        (None, Kind::Leaf(l) | Kind::Secret(l)) => renderer_of(l),
     };
     let default = match &field.attrs.default {
         Some(default) => default_fn(value_ty, default),

@@ -1,0 +1,8 @@
+use jwt_config::Config;
+
+#[derive(Config)]
+enum S {
+    A,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use jwt_config::Config;
+
+#[derive(Config)]
+union S {
+    a: u16,
+}
+
+fn main() {}

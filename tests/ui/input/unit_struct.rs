@@ -1,0 +1,6 @@
+use jwt_config::Config;
+
+#[derive(Config)]
+struct S;
+
+fn main() {}

@@ -1,0 +1,10 @@
+use jwt_config::Config;
+
+struct Opaque;
+
+#[derive(Config)]
+struct S {
+    value: Opaque,
+}
+
+fn main() {}
