@@ -2,7 +2,7 @@
 
 use crate::context::Context;
 use crate::environment::Environment;
-use crate::report::{ConfigError, Resolved, Warning};
+use crate::report::{ConfigError, Problem, ProblemKind, Resolved, Warning};
 use crate::schema::Schema;
 use crate::source::{ProcessEnv, Source};
 
@@ -25,7 +25,7 @@ pub trait Config: Sized {
 
     /// Loads from any source; warnings go out as `tracing` warn events.
     fn from_source<S: Source + ?Sized>(source: &S) -> Result<Self, ConfigError> {
-        match Self::load_with_report(source) {
+        match run::<Self>(&source, false) {
             Ok(loaded) => {
                 emit_warnings(&loaded.warnings);
                 Ok(loaded.value)
@@ -41,20 +41,34 @@ pub trait Config: Sized {
     /// variable, where its value came from and how it renders (secrets redacted). Emits
     /// nothing: the caller shows the warnings.
     fn load_with_report<S: Source + ?Sized>(source: &S) -> Result<Loaded<Self>, ConfigError> {
-        let source = &source as &dyn Source;
-        let mut context = Context::new(source);
-        let environment = context.environment();
-        let value = Self::load(&mut context);
-        let (problems, warnings, variables) = context.finish();
-        match value {
-            Some(value) if problems.is_empty() => Ok(Loaded {
-                value,
-                environment,
-                warnings,
-                variables,
-            }),
-            _ => Err(ConfigError::new(problems, warnings)),
-        }
+        run::<Self>(&source, true)
+    }
+}
+
+fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, ConfigError> {
+    let mut context = Context::new(source);
+    if !record {
+        context = context.without_report();
+    }
+    let environment = context.environment();
+    let value = T::load(&mut context);
+    let (mut problems, warnings, variables) = context.finish();
+    if value.is_none() && problems.is_empty() {
+        // A hand-written impl that failed without saying why still fails loudly.
+        problems.push(Problem {
+            variable: std::any::type_name::<T>().to_owned(),
+            kind: ProblemKind::Rule,
+            message: "failed to load without reporting a problem".to_owned(),
+        });
+    }
+    match value {
+        Some(value) if problems.is_empty() => Ok(Loaded {
+            value,
+            environment,
+            warnings,
+            variables,
+        }),
+        _ => Err(ConfigError::new(problems, warnings)),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One load in progress: the source, the environment, and every problem found so far.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -24,13 +25,46 @@ pub struct Context<'a> {
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
     resolved: Vec<Resolved>,
+    /// Whether effective values are rendered for the report (not needed by `from_source`).
+    record: bool,
 }
 
 /// A value found for a variable, before parsing.
+/// Names are rebuilt from `index` only when a message or the report needs them, so a
+/// variable that is simply set costs no allocation beyond its text.
 struct Found {
-    variable: String,
-    origin: Origin,
+    /// 0 for the canonical name, `i` for alias `i - 1`.
+    index: usize,
+    /// The path, when the value came from the `_FILE` variant.
+    file_path: Option<String>,
     text: Zeroizing<String>,
+}
+
+impl Found {
+    fn variable(&self, context: &Context<'_>, var: &VarSchema) -> String {
+        let base = if self.index == 0 {
+            var.name
+        } else {
+            var.aliases[self.index - 1]
+        };
+        let name = context.full_name(base);
+        if self.file_path.is_some() {
+            format!("{name}_FILE")
+        } else {
+            name.into_owned()
+        }
+    }
+
+    fn origin(&self, context: &Context<'_>, var: &VarSchema) -> Origin {
+        match &self.file_path {
+            Some(path) => Origin::File {
+                variable: self.variable(context, var),
+                path: path.clone(),
+            },
+            None if self.index == 0 => Origin::Canonical,
+            None => Origin::Alias(self.variable(context, var)),
+        }
+    }
 }
 
 enum Lookup {
@@ -49,6 +83,7 @@ impl<'a> Context<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             resolved: Vec::new(),
+            record: true,
         };
         if let Some(text) = context.read(ENVIRONMENT_VARIABLE, false) {
             match Environment::parse_value(&text) {
@@ -59,26 +94,37 @@ impl<'a> Context<'a> {
         context
     }
 
+    /// Skips rendering effective values: for loads whose caller wants only the value.
+    pub(crate) fn without_report(mut self) -> Self {
+        self.record = false;
+        self
+    }
+
     /// The environment of this load.
     pub fn environment(&self) -> Environment {
         self.environment
     }
 
     /// A variable's name as the operator writes it: the current prefix applied.
-    pub fn full_name(&self, name: &str) -> String {
-        prefixed(&self.prefix, name)
+    #[inline]
+    pub fn full_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
+        if self.prefix.is_empty() || name == ENVIRONMENT_VARIABLE {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(prefixed(&self.prefix, name))
+        }
     }
 
     /// Adds a problem about `variable` (the current prefix is applied to it).
     pub fn problem(&mut self, variable: &str, kind: ProblemKind, message: impl Into<String>) {
         let variable = self.full_name(variable);
-        self.push_problem(variable, kind, message.into());
+        self.push_problem(variable.into_owned(), kind, message.into());
     }
 
     /// Adds a warning about `variable` (the current prefix is applied to it).
     pub fn warn(&mut self, variable: &str, kind: WarningKind, message: impl Into<String>) {
         let variable = self.full_name(variable);
-        self.push_warning(variable, kind, message.into());
+        self.push_warning(variable.into_owned(), kind, message.into());
     }
 
     /// Whether any problem has been found so far.
@@ -107,17 +153,15 @@ impl<'a> Context<'a> {
         check: impl Fn(&T) -> Result<(), String>,
     ) -> Option<Option<T>> {
         let name = self.full_name(var.name);
-        let (value, origin) = match self.lookup(var, &name) {
+        let (value, found) = match self.lookup(var, &name) {
             Lookup::Failed => return None,
-            Lookup::Absent => match self.absent(var, &name, default) {
-                Some((value, origin)) => (value, origin),
-                None => return None,
-            },
+            Lookup::Absent => (self.absent(var, &name, default)?, None),
             Lookup::Found(found) => match parse(&found.text) {
-                Ok(value) => (Some(value), found.origin),
+                Ok(value) => (Some(value), Some(found)),
                 Err(message) => {
                     let message = scrub(message, &found.text, var.secret);
-                    self.invalid(&found.variable, &found.text, var.secret, message);
+                    let variable = found.variable(self, var);
+                    self.invalid(&variable, &found.text, var.secret, message);
                     return None;
                 }
             },
@@ -125,22 +169,30 @@ impl<'a> Context<'a> {
         if let Some(value) = &value
             && let Err(message) = check(value)
         {
-            self.push_problem(name, ProblemKind::OutOfRange, message);
+            self.push_problem(name.into_owned(), ProblemKind::OutOfRange, message);
             return None;
         }
-        let rendered = value.as_ref().map(|v| {
-            if var.secret {
-                REDACTED.to_owned()
-            } else {
-                render(v)
-            }
-        });
-        self.resolved.push(Resolved {
-            variable: name,
-            origin,
-            rendered,
-            secret: var.secret,
-        });
+        if self.record {
+            let origin = match found {
+                Some(found) => found.origin(self, var),
+                None if value.is_some() => Origin::Default,
+                None => Origin::Unset,
+            };
+            let rendered = value.as_ref().map(|v| {
+                if var.secret {
+                    REDACTED.to_owned()
+                } else {
+                    render(v)
+                }
+            });
+            let variable = name.into_owned();
+            self.resolved.push(Resolved {
+                variable,
+                origin,
+                rendered,
+                secret: var.secret,
+            });
+        }
         Some(value)
     }
 
@@ -149,7 +201,7 @@ impl<'a> Context<'a> {
         var: &VarSchema,
         name: &str,
         default: Option<fn() -> T>,
-    ) -> Option<(Option<T>, Origin)> {
+    ) -> Option<Option<T>> {
         if var.required(self.environment) {
             let message = if var.required_in.contains(&self.environment) {
                 format!(
@@ -164,8 +216,8 @@ impl<'a> Context<'a> {
             return None;
         }
         match default {
-            Some(default) => Some((Some(default()), Origin::Default)),
-            None => Some((None, Origin::Unset)),
+            Some(default) => Some(Some(default())),
+            None => Some(None),
         }
     }
 
@@ -173,98 +225,109 @@ impl<'a> Context<'a> {
     /// `_FILE` variants; disagreement between them is a problem.
     fn lookup(&mut self, var: &VarSchema, canonical: &str) -> Lookup {
         let mut candidates: Vec<Found> = Vec::new();
+        let mut first: Option<Found> = None;
         let mut failed = false;
-        let aliases = var.aliases.iter().map(|alias| self.full_name(alias));
-        let names: Vec<(String, bool)> = std::iter::once((canonical.to_owned(), false))
-            .chain(aliases.map(|a| (a, true)))
-            .collect();
-        for (name, is_alias) in names {
-            let direct = self.source.get(&name);
-            let file_name = format!("{name}_FILE");
-            let file = if var.file {
-                self.source.get(&file_name)
-            } else {
-                None
-            };
-            match (direct, file) {
-                (Some(_), Some(_)) => {
-                    let message =
-                        format!("{name} and {file_name} are both set; set only one of them");
-                    self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
-                    failed = true;
-                }
-                (Some(raw), None) => match self.text_of(&name, raw, var.secret) {
-                    Some(text) => {
-                        let origin = if is_alias {
-                            Origin::Alias(name.clone())
-                        } else {
-                            Origin::Canonical
-                        };
-                        candidates.push(Found {
-                            variable: name,
-                            origin,
-                            text,
-                        });
-                    }
-                    None => failed = true,
-                },
-                (None, Some(path)) => match self.read_file(&file_name, path) {
-                    Some((path, text)) => {
-                        let origin = Origin::File {
-                            variable: file_name.clone(),
-                            path,
-                        };
-                        candidates.push(Found {
-                            variable: file_name,
-                            origin,
-                            text,
-                        });
-                    }
-                    None => failed = true,
-                },
-                (None, None) => {}
+        let names = std::iter::once(&var.name).chain(var.aliases);
+        for (index, name) in names.enumerate() {
+            let name = self.full_name(name);
+            match self.lookup_name(var, canonical, &name, index) {
+                Ok(Some(found)) if first.is_none() => first = Some(found),
+                Ok(Some(found)) => candidates.push(found),
+                Ok(None) => {}
+                Err(()) => failed = true,
             }
         }
-        if failed {
-            return Lookup::Failed;
+        match first {
+            _ if failed => Lookup::Failed,
+            None => Lookup::Absent,
+            Some(first) => self.agree(var, canonical, first, candidates),
         }
-        self.agree(canonical, var.secret, candidates)
+    }
+
+    /// One name and, where accepted, its `_FILE` variant.
+    fn lookup_name(
+        &mut self,
+        var: &VarSchema,
+        canonical: &str,
+        name: &str,
+        index: usize,
+    ) -> Result<Option<Found>, ()> {
+        let direct = self.source.get(name);
+        let file_name = || format!("{name}_FILE");
+        let file = if var.file {
+            self.source.get(&file_name())
+        } else {
+            None
+        };
+        match (direct, file) {
+            (None, None) => Ok(None),
+            (Some(_), Some(_)) => {
+                let message = format!(
+                    "{name} and {} are both set; set only one of them",
+                    file_name()
+                );
+                self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
+                Err(())
+            }
+            (Some(raw), None) => {
+                let text = self.text_of(name, raw, var.secret).ok_or(())?;
+                Ok(Some(Found {
+                    index,
+                    file_path: None,
+                    text,
+                }))
+            }
+            (None, Some(path)) => {
+                let (path, text) = self.read_file(&file_name(), path).ok_or(())?;
+                Ok(Some(Found {
+                    index,
+                    file_path: Some(path),
+                    text,
+                }))
+            }
+        }
     }
 
     /// Several names set: they must agree; every alias used is a deprecation warning.
-    fn agree(&mut self, canonical: &str, secret: bool, mut candidates: Vec<Found>) -> Lookup {
-        if candidates.is_empty() {
-            return Lookup::Absent;
+    fn agree(
+        &mut self,
+        var: &VarSchema,
+        canonical: &str,
+        first: Found,
+        others: Vec<Found>,
+    ) -> Lookup {
+        if others.is_empty() && first.index == 0 {
+            return Lookup::Found(first);
         }
-        let first = candidates.remove(0);
-        let differing: Vec<&Found> = candidates.iter().filter(|c| c.text != first.text).collect();
+        let describe = |this: &Self, found: &Found| {
+            let variable = found.variable(this, var);
+            if var.secret {
+                variable
+            } else {
+                format!("{variable}={:?}", &*found.text)
+            }
+        };
+        let differing: Vec<String> = others
+            .iter()
+            .filter(|c| c.text != first.text)
+            .map(|f| describe(self, f))
+            .collect();
         if !differing.is_empty() {
-            let describe = |found: &Found| {
-                if secret {
-                    found.variable.clone()
-                } else {
-                    format!("{}={:?}", found.variable, &*found.text)
-                }
-            };
-            let others: Vec<String> = differing.iter().map(|f| describe(f)).collect();
             let message = format!(
                 "{} and {} are set to different values; keep only {canonical}",
-                describe(&first),
-                others.join(" and ")
+                describe(self, &first),
+                differing.join(" and ")
             );
             self.push_problem(canonical.to_owned(), ProblemKind::Conflict, message);
             return Lookup::Failed;
         }
-        for found in std::iter::once(&first).chain(&candidates) {
-            if let Origin::Alias(alias)
-            | Origin::File {
-                variable: alias, ..
-            } = &found.origin
-                && alias.trim_end_matches("_FILE") != canonical
-            {
-                let message = format!("{alias} is a deprecated alias; rename it to {canonical}");
-                self.push_warning(canonical.to_owned(), WarningKind::DeprecatedAlias, message);
-            }
+        for found in std::iter::once(&first)
+            .chain(&others)
+            .filter(|f| f.index > 0)
+        {
+            let alias = found.variable(self, var);
+            let message = format!("{alias} is a deprecated alias; rename it to {canonical}");
+            self.push_warning(canonical.to_owned(), WarningKind::DeprecatedAlias, message);
         }
         Lookup::Found(first)
     }

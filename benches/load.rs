@@ -1,0 +1,171 @@
+//! Loading a 12-field struct: derived (from a `MapSource` and from the process environment)
+//! beside a hand-written loader using only `std::env` and `str::parse`.
+//!
+//! Run: `cargo bench --bench load`. The process-environment cases run in a child process
+//! started with the variables set, so nothing here calls `set_var`.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use jwt_config::{Config, MapSource};
+
+/// The settings both loaders read.
+#[derive(Config, Debug)]
+struct Settings {
+    #[config(default = 8080, range(1..=65535))]
+    port: u16,
+    #[config(default = "localhost")]
+    host: String,
+    #[config(default = 4)]
+    workers: u32,
+    #[config(default = 100)]
+    max_connections: u64,
+    #[config(default = false)]
+    debug: bool,
+    #[config(default = 0.5)]
+    sample_ratio: f64,
+    service_id: String,
+    issuer: String,
+    audience: Vec<String>,
+    #[config(default = 30)]
+    leeway_seconds: u64,
+    #[config(alias = "ACCESS_EXPIRY_MINUTES", default = 15)]
+    access_minutes: u32,
+    region: Option<String>,
+}
+
+/// What a service writes by hand today.
+fn hand_written() -> Result<Settings, String> {
+    fn parsed<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+        match std::env::var(name) {
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| format!("{name} is invalid")),
+            Err(_) => Ok(default),
+        }
+    }
+    let required = |name: &str| std::env::var(name).map_err(|_| format!("{name} is missing"));
+    let access_minutes =
+        match std::env::var("ACCESS_MINUTES").or_else(|_| std::env::var("ACCESS_EXPIRY_MINUTES")) {
+            Ok(text) => text
+                .parse()
+                .map_err(|_| "ACCESS_MINUTES is invalid".to_owned())?,
+            Err(_) => 15,
+        };
+    Ok(Settings {
+        port: parsed("PORT", 8080)?,
+        host: std::env::var("HOST").unwrap_or_else(|_| "localhost".to_owned()),
+        workers: parsed("WORKERS", 4)?,
+        max_connections: parsed("MAX_CONNECTIONS", 100)?,
+        debug: parsed("DEBUG", false)?,
+        sample_ratio: parsed("SAMPLE_RATIO", 0.5)?,
+        service_id: required("SERVICE_ID")?,
+        issuer: required("ISSUER")?,
+        audience: required("AUDIENCE")?
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .collect(),
+        leeway_seconds: parsed("LEEWAY_SECONDS", 30)?,
+        access_minutes,
+        region: std::env::var("REGION").ok(),
+    })
+}
+
+const VARIABLES: [(&str, &str); 9] = [
+    ("PORT", "9000"),
+    ("HOST", "0.0.0.0"),
+    ("WORKERS", "8"),
+    ("DEBUG", "true"),
+    ("SERVICE_ID", "billing"),
+    ("ISSUER", "https://auth.example.com"),
+    ("AUDIENCE", "billing,backend"),
+    ("ACCESS_MINUTES", "15"),
+    ("REGION", "eu-west-1"),
+];
+
+/// Median time per call of each case, the cases measured in turn within every sample so
+/// that a slower or faster machine moment affects them alike.
+fn measure(iterations: u32, samples: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    let mut times = vec![Vec::with_capacity(samples); cases.len()];
+    for sample in 0..=samples {
+        for (case, run) in cases.iter_mut().enumerate() {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                run();
+            }
+            // The first round only warms up.
+            if sample > 0 {
+                times[case].push(start.elapsed() / iterations);
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut case| {
+            case.sort();
+            case[case.len() / 2]
+        })
+        .collect()
+}
+
+fn report(name: &str, time: Duration, baseline: Duration) {
+    let ratio = time.as_secs_f64() / baseline.as_secs_f64();
+    println!(
+        "{name:<44} {:>9.0} ns/load   {ratio:>5.2}x hand-written",
+        time.as_nanos()
+    );
+}
+
+fn main() {
+    const ITERATIONS: u32 = 5_000;
+    const SAMPLES: usize = 31;
+    if std::env::var_os("JWT_CONFIG_BENCH_CHILD").is_none() {
+        let status = Command::new(std::env::current_exe().unwrap())
+            .envs(VARIABLES)
+            .env("JWT_CONFIG_BENCH_CHILD", "1")
+            .status()
+            .expect("the benchmark re-runs itself with the variables set");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let map: MapSource = VARIABLES.into_iter().collect();
+    assert_eq!(
+        hand_written().unwrap().port,
+        Settings::from_env().unwrap().port
+    );
+    let times = measure(
+        ITERATIONS,
+        SAMPLES,
+        &mut [
+            &mut || {
+                black_box(hand_written().unwrap());
+            },
+            &mut || {
+                black_box(Settings::from_env().unwrap());
+            },
+            &mut || {
+                black_box(Settings::from_source(black_box(&map)).unwrap());
+            },
+            &mut || {
+                black_box(Settings::load_with_report(black_box(&map)).unwrap());
+            },
+        ],
+    );
+    let [baseline, from_env, from_map, with_report] = times[..] else {
+        unreachable!()
+    };
+    println!("12-field struct, {SAMPLES} samples of {ITERATIONS} loads, median");
+    report("hand-written (std::env + str::parse)", baseline, baseline);
+    report(
+        "derived, from_env (process environment)",
+        from_env,
+        baseline,
+    );
+    report("derived, from_source (MapSource)", from_map, baseline);
+    report(
+        "derived, load_with_report (MapSource)",
+        with_report,
+        baseline,
+    );
+}
