@@ -56,8 +56,10 @@ pub struct VarSchema {
     pub aliases: &'static [&'static str],
     /// The field's type as written.
     pub ty: &'static str,
-    /// The default as text.
+    /// The default as written in the source.
     pub default: Option<&'static str>,
+    /// The default as the loader renders it (what `check` prints for an unset variable).
+    pub render_default: Option<fn() -> String>,
     /// Whether unset is allowed (outside `required_in`).
     pub presence: Presence,
     /// Environments in which the variable must be set whatever `presence` says.
@@ -76,6 +78,14 @@ impl VarSchema {
         self.presence == Presence::Required || self.required_in.contains(&environment)
     }
 
+    /// The default as the loader applies and renders it.
+    pub fn default_value(&self) -> Option<String> {
+        match self.render_default {
+            Some(render) => Some(render()),
+            None => self.default.map(str::to_owned),
+        }
+    }
+
     /// "required", "required in staging and production", "optional" or "default 15".
     pub fn requirement_text(&self) -> String {
         let mut parts = Vec::new();
@@ -90,7 +100,7 @@ impl VarSchema {
                 describe_environments(self.required_in)
             ));
         }
-        if let Some(default) = self.default {
+        if let Some(default) = self.default_value() {
             parts.push(format!("default `{default}`"));
         }
         parts.join("; ")

@@ -81,6 +81,8 @@ fn expand(cont: &Container) -> TokenStream {
     quote! {
         #partial
         const _: () = {
+            #[allow(unused_imports)]
+            use #krate::__private::{ViaConfigValue as _, ViaDisplay as _, ViaFromStr as _, ViaOpaque as _};
             #(#var_consts)*
             #[doc = #doc]
             #[automatically_derived]
@@ -139,13 +141,25 @@ fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field
         .iter()
         .map(|a| full_name(cont, a.value()));
     let ty = type_text(field.ty);
-    let default = match &field.attrs.default {
+    let (default, render_default) = match &field.attrs.default {
         Some(default) => {
             let text = default_text(default);
-            quote!(::core::option::Option::Some(#text))
+            let function = default_fn_ident(index);
+            let renderer = renderer_tokens(krate, field);
+            (
+                quote!(::core::option::Option::Some(#text)),
+                quote!(::core::option::Option::Some(|| {
+                    let __render = #renderer;
+                    __render(&#function())
+                })),
+            )
         }
-        None => quote!(::core::option::Option::None),
+        None => (
+            quote!(::core::option::Option::None),
+            quote!(::core::option::Option::None),
+        ),
     };
+    let default_item = default_fn_item(index, field);
     let presence = if field.attrs.default.is_some() {
         quote!(Defaulted)
     } else if field.shape.optional {
@@ -166,12 +180,14 @@ fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field
     let file = secret || field.attrs.file.is_some();
     let doc = &field.doc;
     quote! {
+        #default_item
         const #konst: #krate::__private::VarSchema = #krate::__private::VarSchema {
             field: #field_name,
             name: #name,
             aliases: &[#(#aliases),*],
             ty: #ty,
             default: #default,
+            render_default: #render_default,
             presence: #krate::__private::Presence::#presence,
             required_in: &[#(#required_in),*],
             secret: #secret,
@@ -245,8 +261,6 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
     let idents = cont.fields.iter().map(|f| f.ident);
     quote! {
         fn load(__ctx: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
-            #[allow(unused_imports)]
-            use #krate::__private::{ViaConfigValue as _, ViaDisplay as _, ViaFromStr as _, ViaOpaque as _};
             #(#loads)*
             #checks
             match (#(#slots,)*) {
@@ -266,33 +280,13 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
     let konst = var_const(index);
     let value_ty = field.shape.value;
     let ty = field.ty;
-    // The whole autoref call sits under the type's span, so a type with neither
-    // `ConfigValue` nor `FromStr` is reported at the field.
-    let parser_of = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()).parser());
-    let renderer_of = |leaf: &syn::Type| quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()).renderer());
-    let parser = match (&field.attrs.parse_with, &field.shape.kind) {
-        (Some(path), _) => quote!(#krate::__private::custom(#path)),
-        (None, Kind::Leaf(l)) => parser_of(l),
-        (None, Kind::Secret(l)) => {
-            let p = parser_of(l);
-            quote!(#krate::__private::secret(#p))
-        }
-        (None, Kind::List(l)) => {
-            let p = parser_of(l);
-            quote!(#krate::__private::list(#p))
-        }
-    };
-    let renderer = match (&field.attrs.parse_with, &field.shape.kind) {
-        _ if field.is_secret() => quote!(#krate::__private::redacted::<#value_ty>),
-        (Some(_), _) => renderer_of(value_ty),
-        (None, Kind::List(l)) => {
-            let r = renderer_of(l);
-            quote!(#krate::__private::list_renderer(#r))
-        }
-        (None, Kind::Leaf(l) | Kind::Secret(l)) => renderer_of(l),
-    };
+    let parser = parser_tokens(krate, field);
+    let renderer = renderer_tokens(krate, field);
     let default = match &field.attrs.default {
-        Some(default) => default_fn(value_ty, default),
+        Some(_) => {
+            let function = default_fn_ident(index);
+            quote!(::core::option::Option::Some(#function as fn() -> #value_ty))
+        }
         None => quote!(::core::option::Option::None),
     };
     let check = value_check(krate, field);
@@ -304,25 +298,73 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
     }
 }
 
-/// `Some(|| { let __default: U = tokens; __default })`, typed under the default's span.
-fn default_fn(value_ty: &syn::Type, default: &DefaultValue) -> TokenStream {
+/// The parser handed to `load_value`: a `parse_with` function, or the leaf type's parser
+/// chosen by autoref and wrapped for `Secret<T>` and `Vec<T>`.
+fn parser_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
+    let parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "parser");
+    match (&field.attrs.parse_with, &field.shape.kind) {
+        (Some(path), _) => quote!(#krate::__private::custom(#path)),
+        (None, Kind::Leaf(l)) => parser_of(l),
+        (None, Kind::Secret(l)) => {
+            let p = parser_of(l);
+            quote!(#krate::__private::secret(#p))
+        }
+        (None, Kind::List(l)) => {
+            let p = parser_of(l);
+            quote!(#krate::__private::list(#p))
+        }
+    }
+}
+
+/// The renderer of effective values: redacted for secrets.
+fn renderer_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
+    let value_ty = field.shape.value;
+    let renderer_of = |leaf: &syn::Type| leaf_call(krate, leaf, "renderer");
+    match (&field.attrs.parse_with, &field.shape.kind) {
+        _ if field.is_secret() => quote!(#krate::__private::redacted::<#value_ty>),
+        (Some(_), _) => renderer_of(value_ty),
+        (None, Kind::List(l)) => {
+            let r = renderer_of(l);
+            quote!(#krate::__private::list_renderer(#r))
+        }
+        (None, Kind::Leaf(l) | Kind::Secret(l)) => renderer_of(l),
+    }
+}
+
+/// `(&&&Leaf::<T>::new()).parser()` (or `.renderer()`): autoref picks `ConfigValue`, then
+/// `FromStr`/`Display`. The whole call sits under the type's span, so a type that has
+/// neither is reported at the field.
+fn leaf_call(krate: &TokenStream, leaf: &syn::Type, method: &str) -> TokenStream {
+    let method = Ident::new(method, leaf.span());
+    quote_spanned!(leaf.span()=> (&&&#krate::__private::Leaf::<#leaf>::new()).#method())
+}
+
+fn default_fn_ident(index: usize) -> Ident {
+    format_ident!("__default_{}", index)
+}
+
+/// `fn __default_i() -> U { let __default: U = tokens; __default }`, typed under the
+/// default's span so a default of the wrong type is reported on it.
+fn default_fn_item(index: usize, field: &Field) -> Option<TokenStream> {
+    let default = field.attrs.default.as_ref()?;
+    let value_ty = field.shape.value;
+    let function = default_fn_ident(index);
     let span = default
         .tokens
         .clone()
         .into_iter()
         .next()
         .map_or(Span::call_site(), |t| t.span());
-    let tokens = &default.tokens;
     let value = match &default.string {
         Some(lit) => quote_spanned!(span=> ::core::convert::From::from(#lit)),
-        None => tokens.clone(),
+        None => default.tokens.clone(),
     };
-    quote_spanned! {span=>
-        ::core::option::Option::Some(|| {
+    Some(quote_spanned! {span=>
+        fn #function() -> #value_ty {
             let __default: #value_ty = #value;
             __default
-        })
-    }
+        }
+    })
 }
 
 /// The closure that checks a parsed value: `range` and `min_len`.

@@ -1,0 +1,272 @@
+//! Key material parsed once at startup, checked against the algorithm, and proved by a
+//! sign-then-verify self-test, so a bad key is a startup problem, never a failed request.
+
+use std::fmt;
+
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey};
+use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
+
+use super::values::{HmacKey, Pem, SigningAlgorithm};
+use super::{JwtConfigPartial, vars};
+
+/// The least RSA modulus, RFC 7518 section 3.3.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The parsed keys of a loaded `JwtConfig`.
+#[derive(Clone)]
+pub(crate) struct Keys {
+    pub(crate) encoding: Option<EncodingKey>,
+    pub(crate) decoding: DecodingKey,
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let signs = if self.encoding.is_some() {
+            "signs and verifies"
+        } else {
+            "verifies only"
+        };
+        write!(f, "Keys({signs})")
+    }
+}
+
+/// The `computed` step of `JwtConfig`: keys from what loaded, every failure a problem.
+pub(crate) fn build_keys(
+    partial: &JwtConfigPartial<'_>,
+    context: &mut Context<'_>,
+) -> Option<Keys> {
+    if let Some(message) = crypto_provider_problem(CryptoProvider::try_get_default().is_some()) {
+        context.problem(vars::ALGORITHM, ProblemKind::Rule, message);
+        return None;
+    }
+    let algorithm = *partial.algorithm?;
+    let keys = if algorithm.is_hmac() {
+        hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?
+    } else {
+        let public = partial.public_key?.as_ref();
+        asymmetric_keys(algorithm, partial.private_key?.as_ref(), public, context)?
+    };
+    self_test(algorithm, &keys, context)?;
+    Some(keys)
+}
+
+/// The message for a build whose jsonwebtoken has no usable crypto backend.
+pub(crate) fn crypto_provider_problem(provider_available: bool) -> Option<&'static str> {
+    (!provider_available).then_some(
+        "cannot be used: this build's jsonwebtoken has no usable crypto provider (enable exactly \
+         one of its `rust_crypto` and `aws_lc_rs` features, or install a provider before loading)",
+    )
+}
+
+fn hmac_keys(
+    algorithm: SigningAlgorithm,
+    key: Option<&Secret<HmacKey>>,
+    context: &mut Context<'_>,
+) -> Option<Keys> {
+    let Some(key) = key else {
+        let message = format!("is missing; {algorithm} signs with a shared secret");
+        context.problem(vars::SECRET_KEY, ProblemKind::Missing, message);
+        return None;
+    };
+    let (length, min) = (
+        key.expose().as_bytes().len(),
+        algorithm.min_hmac_key_bytes(),
+    );
+    if length < min {
+        let message = format!(
+            "is {length} bytes long after decoding; {algorithm} needs at least {min} (RFC 7518 section 3.2)"
+        );
+        if context.environment().is_deployed() {
+            context.problem(vars::SECRET_KEY, ProblemKind::OutOfRange, message);
+            return None;
+        }
+        context.warn(
+            vars::SECRET_KEY,
+            WarningKind::Weak,
+            format!("{message}; a problem in staging and production"),
+        );
+    }
+    let bytes = key.expose().as_bytes();
+    match (
+        EncodingKey::from_secret(bytes),
+        DecodingKey::from_secret(bytes),
+    ) {
+        (Ok(encoding), Ok(decoding)) => Some(Keys {
+            encoding: Some(encoding),
+            decoding,
+        }),
+        _ => {
+            let message = format!("cannot be used as an {algorithm} key");
+            context.problem(vars::SECRET_KEY, ProblemKind::Invalid, message);
+            None
+        }
+    }
+}
+
+fn asymmetric_keys(
+    algorithm: SigningAlgorithm,
+    private: Option<&Secret<Pem>>,
+    public: Option<&Pem>,
+    context: &mut Context<'_>,
+) -> Option<Keys> {
+    let kind = algorithm.key_kind();
+    let Some(public) = public else {
+        let message = format!("is missing; {algorithm} verifies with {kind} (PEM)");
+        context.problem(vars::PUBLIC_KEY, ProblemKind::Missing, message);
+        return None;
+    };
+    let decoding = decoding_key(algorithm, public, context);
+    let encoding = match private {
+        Some(private) => Some(encoding_key(algorithm, private.expose(), context)?),
+        None => None,
+    };
+    Some(Keys {
+        encoding,
+        decoding: decoding?,
+    })
+}
+
+fn decoding_key(
+    algorithm: SigningAlgorithm,
+    public: &Pem,
+    context: &mut Context<'_>,
+) -> Option<DecodingKey> {
+    let kind = algorithm.key_kind();
+    if public
+        .label()
+        .is_some_and(|label| label.contains("PRIVATE"))
+    {
+        let message = "holds a private key; it must hold the public key (the private key goes in JWT_PRIVATE_KEY)";
+        context.problem(vars::PUBLIC_KEY, ProblemKind::Invalid, message);
+        return None;
+    }
+    let pem = public.as_str().as_bytes();
+    let parsed = match algorithm.algorithm().family() {
+        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
+        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
+        _ => DecodingKey::from_ed_pem(pem),
+    };
+    let usable = parsed.ok().filter(|key| verifies_with(algorithm, key));
+    let Some(key) = usable else {
+        let message = format!("is not {kind} in PEM, as {algorithm} needs");
+        context.problem(vars::PUBLIC_KEY, ProblemKind::Invalid, message);
+        return None;
+    };
+    if algorithm.algorithm().family() == AlgorithmFamily::Rsa
+        && let Some(bits) = rsa_bits(public.as_str())
+        && bits < MIN_RSA_BITS
+    {
+        let message = format!(
+            "is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required (RFC 7518 section 3.3)"
+        );
+        context.problem(vars::PUBLIC_KEY, ProblemKind::OutOfRange, message);
+        return None;
+    }
+    Some(key)
+}
+
+/// Whether the backend accepts the key for the algorithm: a probe verification returns
+/// `Ok(false)` for a usable key and an error for a key of the wrong kind or curve.
+fn verifies_with(algorithm: SigningAlgorithm, key: &DecodingKey) -> bool {
+    jsonwebtoken::crypto::verify("AAAA", b"jwt-config probe", key, algorithm.algorithm()).is_ok()
+}
+
+fn encoding_key(
+    algorithm: SigningAlgorithm,
+    private: &Pem,
+    context: &mut Context<'_>,
+) -> Option<EncodingKey> {
+    if private
+        .label()
+        .is_some_and(|label| label.contains("PUBLIC"))
+    {
+        let message = "holds a public key; it must hold the private key (the public key goes in JWT_PUBLIC_KEY)";
+        context.problem(vars::PRIVATE_KEY, ProblemKind::Invalid, message);
+        return None;
+    }
+    let pem = private.as_str().as_bytes();
+    let parsed = match algorithm.algorithm().family() {
+        AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
+        AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
+        _ => EncodingKey::from_ed_pem(pem),
+    };
+    match parsed {
+        Ok(key) => Some(key),
+        Err(_) => {
+            let message = format!(
+                "is not {} in PEM, as {algorithm} needs",
+                algorithm.key_kind()
+            );
+            context.problem(vars::PRIVATE_KEY, ProblemKind::Invalid, message);
+            None
+        }
+    }
+}
+
+/// The modulus size of an RSA public key (SPKI or PKCS#1 PEM).
+fn rsa_bits(pem: &str) -> Option<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey as _;
+    use rsa::pkcs8::DecodePublicKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let key =
+        rsa::PublicKey::from_public_key_pem(pem).or_else(|_| rsa::PublicKey::from_pkcs1_pem(pem));
+    key.ok().map(|key| key.size() * 8)
+}
+
+/// Signs a token with the encoding key and verifies it with the decoding key, which proves
+/// both work with the algorithm and, for asymmetric keys, that they are a pair.
+fn self_test(algorithm: SigningAlgorithm, keys: &Keys, context: &mut Context<'_>) -> Option<()> {
+    let Some(encoding) = &keys.encoding else {
+        return Some(());
+    };
+    let header = jsonwebtoken::Header::new(algorithm.algorithm());
+    let claims = SelfTestClaims {
+        sub: "jwt-config-self-test",
+        exp: jsonwebtoken::get_current_timestamp() + 300,
+    };
+    let signed = jsonwebtoken::encode(&header, &claims, encoding);
+    let Ok(token) = signed else {
+        let message = format!(
+            "cannot sign with {algorithm}: it is not {}",
+            algorithm.key_kind()
+        );
+        let variable = if algorithm.is_hmac() {
+            vars::SECRET_KEY
+        } else {
+            vars::PRIVATE_KEY
+        };
+        context.problem(variable, ProblemKind::Invalid, message);
+        return None;
+    };
+    let mut validation = jsonwebtoken::Validation::new(algorithm.algorithm());
+    validation.required_spec_claims.clear();
+    validation.validate_aud = false;
+    if jsonwebtoken::decode::<serde_json::Value>(&token, &keys.decoding, &validation).is_err() {
+        let message = "does not match JWT_PUBLIC_KEY: a token it signs does not verify (the two keys are not a pair)";
+        context.problem(vars::PRIVATE_KEY, ProblemKind::Rule, message);
+        return None;
+    }
+    Some(())
+}
+
+#[derive(serde::Serialize)]
+struct SelfTestClaims {
+    sub: &'static str,
+    exp: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_a_crypto_provider_is_a_problem_not_a_panic() {
+        assert!(
+            crypto_provider_problem(false)
+                .unwrap()
+                .contains("no usable crypto provider")
+        );
+        assert_eq!(crypto_provider_problem(true), None);
+    }
+}
