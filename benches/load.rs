@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use jwt_config::{Config, MapSource};
+use jwt_config::jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
+use jwt_config::{Config, JwtConfig, MapSource};
 
 /// The settings both loaders read (only loaded, never read: the benchmark measures loading).
 #[derive(Config, Debug)]
@@ -74,6 +75,50 @@ fn hand_written() -> Result<Settings, String> {
     })
 }
 
+/// The JWT settings a service reads by hand today: the same variables, keys built once.
+fn hand_written_jwt() -> Result<(EncodingKey, DecodingKey, Validation, u64), String> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is missing"));
+    let number = |name: &str, default: u64| match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("{name} is invalid")),
+        Err(_) => Ok(default),
+    };
+    let algorithm: Algorithm = var("JWT_ALGORITHM")?.parse().map_err(|_| "bad algorithm")?;
+    let secret = var("JWT_SECRET_KEY")?;
+    let access_minutes = number("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", 15)?;
+    let _refresh_days = number("JWT_REFRESH_TOKEN_EXPIRE_DAYS", 7)?;
+    let leeway = number("JWT_LEEWAY_SECONDS", 30)?;
+    let _service_id = var("SERVICE_ID")?;
+    let _service_secret = var("SERVICE_SECRET")?;
+    let _service_lifetime = number("SERVICE_TOKEN_LIFETIME_SECONDS", 60)?;
+    let _callers = std::env::var("SERVICE_ALLOWED_CALLERS").ok();
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = leeway;
+    validation.set_issuer(&[var("JWT_ISSUER")?]);
+    validation.set_audience(&var("JWT_AUDIENCE")?.split(',').collect::<Vec<_>>());
+    let encoding = EncodingKey::from_secret(secret.as_bytes()).map_err(|e| e.to_string())?;
+    let decoding = DecodingKey::from_secret(secret.as_bytes()).map_err(|e| e.to_string())?;
+    Ok((encoding, decoding, validation, access_minutes))
+}
+
+const JWT_VARIABLES: [(&str, &str); 7] = [
+    ("ENVIRONMENT", "production"),
+    ("JWT_ALGORITHM", "HS256"),
+    (
+        "JWT_SECRET_KEY",
+        "bench-jwt-secret-key-0123456789abcdef0123456789",
+    ),
+    ("JWT_ISSUER", "https://auth.example.com"),
+    ("JWT_AUDIENCE", "backend,billing"),
+    (
+        "SERVICE_SECRET",
+        "bench-service-secret-0123456789abcdef012345678",
+    ),
+    ("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "15"),
+];
+
 const VARIABLES: [(&str, &str); 9] = [
     ("PORT", "9000"),
     ("HOST", "0.0.0.0"),
@@ -125,12 +170,17 @@ fn main() {
     if std::env::var_os("JWT_CONFIG_BENCH_CHILD").is_none() {
         let status = Command::new(std::env::current_exe().unwrap())
             .envs(VARIABLES)
+            .envs(JWT_VARIABLES)
             .env("JWT_CONFIG_BENCH_CHILD", "1")
             .status()
             .expect("the benchmark re-runs itself with the variables set");
         std::process::exit(status.code().unwrap_or(1));
     }
     let map: MapSource = VARIABLES.into_iter().collect();
+    let jwt_map: MapSource = JWT_VARIABLES
+        .into_iter()
+        .chain([("SERVICE_ID", "billing")])
+        .collect();
     assert_eq!(
         hand_written().unwrap().port,
         Settings::from_env().unwrap().port
@@ -169,4 +219,35 @@ fn main() {
         with_report,
         baseline,
     );
+
+    let times = measure(
+        ITERATIONS / 5,
+        SAMPLES,
+        &mut [
+            &mut || {
+                black_box(hand_written_jwt().unwrap());
+            },
+            &mut || {
+                black_box(JwtConfig::from_env().unwrap());
+            },
+            &mut || {
+                black_box(JwtConfig::from_source(black_box(&jwt_map)).unwrap());
+            },
+        ],
+    );
+    let [baseline, from_env, from_map] = times[..] else {
+        unreachable!()
+    };
+    println!("JwtConfig (HS256, production rules), median");
+    report(
+        "hand-written (std::env + keys, no checks)",
+        baseline,
+        baseline,
+    );
+    report(
+        "JwtConfig::from_env (+ checks, self-test)",
+        from_env,
+        baseline,
+    );
+    report("JwtConfig::from_source (MapSource)", from_map, baseline);
 }

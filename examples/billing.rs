@@ -35,14 +35,7 @@ fn load() -> Result<Loaded<BillingConfig>, ConfigError> {
 fn main() -> ExitCode {
     match load() {
         Ok(loaded) => {
-            println!("environment: {}", loaded.environment);
-            for variable in &loaded.variables {
-                let value = variable.rendered.as_deref().unwrap_or("(unset)");
-                println!("  {} = {value}  [{}]", variable.variable, variable.origin);
-            }
-            for warning in &loaded.warnings {
-                println!("warning: {warning}");
-            }
+            print!("{}", loaded.describe());
             ExitCode::SUCCESS
         }
         Err(error) => {

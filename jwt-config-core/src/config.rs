@@ -86,6 +86,27 @@ pub struct Loaded<T> {
     pub variables: Vec<Resolved>,
 }
 
+impl<T> Loaded<T> {
+    /// The effective configuration as an operator reads it: the environment, one line a
+    /// variable (`NAME = value  [origin]`, secrets redacted), then the warnings.
+    pub fn describe(&self) -> String {
+        let mut text = format!("environment: {}\n", self.environment);
+        for variable in &self.variables {
+            match &variable.rendered {
+                Some(value) => text.push_str(&format!(
+                    "  {} = {value}  [{}]\n",
+                    variable.variable, variable.origin
+                )),
+                None => text.push_str(&format!("  {}  (unset)\n", variable.variable)),
+            }
+        }
+        for warning in &self.warnings {
+            text.push_str(&format!("warning: {warning}\n"));
+        }
+        text
+    }
+}
+
 fn emit_warnings(warnings: &[Warning]) {
     for warning in warnings {
         tracing::warn!(variable = %warning.variable, "{}", warning.message);
