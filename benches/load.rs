@@ -6,10 +6,12 @@
 
 use std::hint::black_box;
 use std::process::Command;
-use std::time::{Duration, Instant};
+
+mod support;
 
 use jwt_config::jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use jwt_config::{Config, JwtConfig, MapSource};
+use support::{measure, report};
 
 /// The settings both loaders read (only loaded, never read: the benchmark measures loading).
 #[derive(Config, Debug)]
@@ -130,39 +132,6 @@ const VARIABLES: [(&str, &str); 9] = [
     ("ACCESS_MINUTES", "15"),
     ("REGION", "eu-west-1"),
 ];
-
-/// Median time per call of each case, the cases measured in turn within every sample so
-/// that a slower or faster machine moment affects them alike.
-fn measure(iterations: u32, samples: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
-    let mut times = vec![Vec::with_capacity(samples); cases.len()];
-    for sample in 0..=samples {
-        for (case, run) in cases.iter_mut().enumerate() {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                run();
-            }
-            // The first round only warms up.
-            if sample > 0 {
-                times[case].push(start.elapsed() / iterations);
-            }
-        }
-    }
-    times
-        .into_iter()
-        .map(|mut case| {
-            case.sort();
-            case[case.len() / 2]
-        })
-        .collect()
-}
-
-fn report(name: &str, time: Duration, baseline: Duration) {
-    let ratio = time.as_secs_f64() / baseline.as_secs_f64();
-    println!(
-        "{name:<44} {:>9.0} ns/load   {ratio:>5.2}x hand-written",
-        time.as_nanos()
-    );
-}
 
 fn main() {
     const ITERATIONS: u32 = 5_000;

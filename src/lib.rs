@@ -70,13 +70,16 @@ pub use jwt_config_macros::Config;
 
 #[cfg(feature = "jwt")]
 mod jwt;
+#[cfg(feature = "service-auth")]
+pub mod service_auth;
+
 /// The `jsonwebtoken` crate this one is built on, so every service uses the same version.
 #[cfg(feature = "jwt")]
 pub use jsonwebtoken;
 #[cfg(feature = "jwt")]
 pub use jwt::{
     AccessClaims, Audience, BASE64_PREFIX, HmacKey, JwtConfig, JwtConfigPartial, MIN_RSA_BITS,
-    MIN_SERVICE_SECRET_BYTES, Pem, SigningAlgorithm, TokenError, vars,
+    MIN_SERVICE_SECRET_BYTES, Pem, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, vars,
 };
 
 /// What generated code calls. Not part of the public API: no semver guarantees.

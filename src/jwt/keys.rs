@@ -270,3 +270,74 @@ mod tests {
         assert_eq!(crypto_provider_problem(true), None);
     }
 }
+
+/// The keys of service-to-service tokens (HS256 with `SERVICE_SECRET`), built and proved at
+/// load so that building and checking a call's headers cannot fail for a configuration reason.
+#[derive(Clone)]
+pub(crate) struct ServiceKeys {
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
+    /// HS256 with the service token `typ`, built once.
+    pub(crate) header: jsonwebtoken::Header,
+    /// HS256, audience = this `SERVICE_ID`, the configured leeway; built once.
+    pub(crate) validation: jsonwebtoken::Validation,
+}
+
+impl fmt::Debug for ServiceKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServiceKeys(HS256)")
+    }
+}
+
+/// The `typ` of a service token (RFC 8725 section 3.11): a user's access token (`typ: JWT`)
+/// never passes as one, nor the other way round.
+pub const SERVICE_TOKEN_TYPE: &str = "service+jwt";
+
+/// The `computed` step for service keys: `Some(None)` when `SERVICE_SECRET` is unset (only
+/// allowed in development and test: service authentication is then off).
+pub(crate) fn build_service_keys(
+    partial: &JwtConfigPartial<'_>,
+    context: &mut Context<'_>,
+) -> Option<Option<ServiceKeys>> {
+    let Some(secret) = partial.service_secret?.as_ref() else {
+        return Some(None);
+    };
+    let bytes = secret.expose().as_bytes();
+    let algorithm = SigningAlgorithm::HS256;
+    let (Ok(encoding), Ok(decoding)) = (
+        EncodingKey::from_secret(bytes),
+        DecodingKey::from_secret(bytes),
+    ) else {
+        context.problem(
+            vars::SERVICE_SECRET,
+            ProblemKind::Invalid,
+            "cannot be used as an HS256 key",
+        );
+        return None;
+    };
+    let keys = Keys {
+        encoding: Some(encoding),
+        decoding,
+    };
+    self_test(algorithm, &keys, context)?;
+    let Keys {
+        encoding: Some(encoding),
+        decoding,
+    } = keys
+    else {
+        return None;
+    };
+    let (service_id, leeway) = (partial.service_id?, partial.leeway_seconds?);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.leeway = *leeway;
+    validation.set_audience(&[service_id]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+    Some(Some(ServiceKeys {
+        encoding,
+        decoding,
+        header,
+        validation,
+    }))
+}

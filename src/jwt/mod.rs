@@ -6,12 +6,12 @@ mod values;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, TokenData, Validation};
-use jwt_config_core::{Context, Environment, ProblemKind, Secret};
+use jwt_config_core::{Context, Environment, ProblemKind, Secret, WarningKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
-pub use keys::MIN_RSA_BITS;
+pub use keys::{MIN_RSA_BITS, SERVICE_TOKEN_TYPE};
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
@@ -115,6 +115,8 @@ pub struct JwtConfig {
     service_allowed_callers: Option<Vec<String>>,
     #[config(computed = keys::build_keys)]
     keys: keys::Keys,
+    #[config(computed = keys::build_service_keys)]
+    service_keys: Option<keys::ServiceKeys>,
 }
 
 impl JwtConfig {
@@ -141,6 +143,12 @@ impl JwtConfig {
                 "({refresh} d) must be longer than JWT_ACCESS_TOKEN_EXPIRE_MINUTES ({access} min)"
             );
             context.problem(vars::REFRESH_TOKEN_EXPIRE_DAYS, ProblemKind::Rule, message);
+        }
+        if partial.service_secret.is_some_and(Option::is_none) {
+            let message = "is not set: service-to-service authentication is off on both sides \
+                           (outgoing calls carry no token, incoming calls are accepted without one); \
+                           allowed only in development and test";
+            context.warn(vars::SERVICE_SECRET, WarningKind::Notice, message);
         }
         let Some(Some(service_secret)) = partial.service_secret else {
             return;
@@ -279,6 +287,14 @@ impl JwtConfig {
     pub fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<TokenData<C>, TokenError> {
         jsonwebtoken::decode(token, self.decoding_key(), &self.validation())
             .map_err(TokenError::Jwt)
+    }
+}
+
+#[cfg(feature = "service-auth")]
+impl JwtConfig {
+    /// The service keys, `None` when service authentication is off (development only).
+    pub(crate) fn service_keys(&self) -> Option<&keys::ServiceKeys> {
+        self.service_keys.as_ref()
     }
 }
 

@@ -1,9 +1,19 @@
 use jwt_config::Config;
 
+#[derive(Debug)]
+struct Port(u16);
+
+impl std::str::FromStr for Port {
+    type Err = std::num::ParseIntError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Port)
+    }
+}
+
 #[derive(Config)]
 struct S {
     #[config(default = "eighty")]
-    port: u16,
+    port: Port,
 }
 
 fn main() {}

@@ -1,0 +1,92 @@
+//! Service-to-service authentication per call, single thread: building the outgoing headers
+//! and verifying them, beside jsonwebtoken's own encode and decode of the same token (the
+//! floor this is built on). Run: `cargo bench --bench service_auth`.
+
+mod support;
+
+use std::hint::black_box;
+
+use jwt_config::jsonwebtoken::{self, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE};
+use jwt_config::{Config, JwtConfig, MapSource};
+use support::{measure, report};
+
+const SERVICE_SECRET: &str = "bench-service-secret-0123456789abcdef012345678";
+
+fn config(service_id: &str) -> JwtConfig {
+    let source = MapSource::new()
+        .with("ENVIRONMENT", "production")
+        .with(
+            "JWT_SECRET_KEY",
+            "bench-jwt-secret-key-0123456789abcdef0123456789",
+        )
+        .with("JWT_ISSUER", "https://auth.example.com")
+        .with("JWT_AUDIENCE", "backend")
+        .with("SERVICE_ID", service_id)
+        .with("SERVICE_SECRET", SERVICE_SECRET);
+    JwtConfig::from_source(&source).unwrap()
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Claims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+}
+
+fn main() {
+    const ITERATIONS: u32 = 2_000;
+    const SAMPLES: usize = 31;
+    let (auth, backend) = (config("auth"), config("backend"));
+    let headers = auth.service_headers("backend").unwrap();
+    assert!(backend.verify_service_call(&headers).is_ok());
+
+    let encoding = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let decoding = DecodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&["backend"]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+    let token = headers[SERVICE_TOKEN_HEADER].to_str().unwrap().to_owned();
+
+    let times = measure(
+        ITERATIONS,
+        SAMPLES,
+        &mut [
+            &mut || {
+                let now = jsonwebtoken::get_current_timestamp();
+                let claims = Claims {
+                    iss: "auth".into(),
+                    sub: "auth".into(),
+                    aud: "backend".into(),
+                    iat: now,
+                    exp: now + 60,
+                };
+                black_box(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
+            },
+            &mut || {
+                black_box(auth.service_headers(black_box("backend")).unwrap());
+            },
+            &mut || {
+                black_box(
+                    jsonwebtoken::decode::<Claims>(black_box(&token), &decoding, &validation)
+                        .unwrap(),
+                );
+            },
+            &mut || {
+                black_box(backend.verify_service_call(black_box(&headers)).unwrap());
+            },
+        ],
+    );
+    let [encode, outgoing, decode, incoming] = times[..] else {
+        unreachable!()
+    };
+    println!("service token per call, {SAMPLES} samples of {ITERATIONS}, median");
+    report("jsonwebtoken::encode (floor)", encode, encode);
+    report("JwtConfig::service_headers", outgoing, encode);
+    report("jsonwebtoken::decode (floor)", decode, decode);
+    report("JwtConfig::verify_service_call", incoming, decode);
+}

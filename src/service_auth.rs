@@ -1,0 +1,165 @@
+//! Service-to-service authentication built from [`JwtConfig`]: the headers a service attaches
+//! to the calls it makes, and the check of the calls it receives. Both sides use the same
+//! header name, token type and keys, so they cannot disagree.
+//!
+//! ```
+//! use jwt_config::{Config, JwtConfig, MapSource};
+//! use jwt_config::service_auth::Caller;
+//!
+//! let shared = [("ENVIRONMENT", "staging"), ("JWT_SECRET_KEY", "jwt-secret-key-of-at-least-32-bytes!!"),
+//!     ("JWT_ISSUER", "auth"), ("JWT_AUDIENCE", "api"), ("SERVICE_SECRET", "service-secret-of-at-least-32-bytes!")];
+//! let auth: MapSource = shared.into_iter().chain([("SERVICE_ID", "auth")]).collect();
+//! let backend: MapSource = shared.into_iter().chain([("SERVICE_ID", "backend")]).collect();
+//! let (auth, backend) = (JwtConfig::from_source(&auth)?, JwtConfig::from_source(&backend)?);
+//!
+//! let headers = auth.service_headers("backend")?;
+//! assert_eq!(backend.verify_service_call(&headers)?, Caller::Service("auth".into()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use jsonwebtoken::Header;
+use jsonwebtoken::errors::ErrorKind;
+use serde::{Deserialize, Serialize};
+
+use crate::JwtConfig;
+
+/// The header that carries a service token, identical in every service.
+pub const SERVICE_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-service-token");
+
+pub use crate::jwt::SERVICE_TOKEN_TYPE;
+
+/// Who made an incoming call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A service that proved its identity with a service token.
+    Service(String),
+    /// Service authentication is off (development or test without `SERVICE_SECRET`, said
+    /// once as a startup warning): the call was accepted without a token.
+    Unauthenticated,
+}
+
+/// Why an incoming call was refused, or (never for a configuration reason) why a token could
+/// not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServiceAuthError {
+    /// The call carries no service token.
+    #[error("the call has no `x-service-token` header")]
+    MissingHeader,
+    /// The header is not a single well-formed token.
+    #[error("the `x-service-token` header is not a well-formed service token")]
+    Malformed,
+    /// The token was signed with another key.
+    #[error(
+        "the service token's signature does not verify: the caller uses another SERVICE_SECRET"
+    )]
+    BadSignature,
+    /// The token has expired.
+    #[error("the service token has expired")]
+    Expired,
+    /// The token was meant for another service.
+    #[error("the service token is meant for another service")]
+    WrongAudience,
+    /// The token is not a service token (a user's access token, for instance).
+    #[error("the token is not a service token (typ {found:?}, expected {SERVICE_TOKEN_TYPE:?})")]
+    WrongType {
+        /// The `typ` found in the token's header.
+        found: Option<String>,
+    },
+    /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS`.
+    #[error("service {0:?} is not in SERVICE_ALLOWED_CALLERS")]
+    CallerNotAllowed(String),
+    /// The token could not be signed; the startup self-test makes this unreachable.
+    #[error("the service token could not be signed")]
+    Signing,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ServiceClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+}
+
+impl JwtConfig {
+    /// The headers to attach to a call to `target_service`: a short-lived HS256 token signed
+    /// with `SERVICE_SECRET`, issued by this `SERVICE_ID` for the target. Empty when service
+    /// authentication is off (development without `SERVICE_SECRET`).
+    pub fn service_headers(&self, target_service: &str) -> Result<HeaderMap, ServiceAuthError> {
+        let mut headers = HeaderMap::new();
+        let Some(keys) = self.service_keys() else {
+            return Ok(headers);
+        };
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = ServiceClaims {
+            iss: self.service_id().to_owned(),
+            sub: self.service_id().to_owned(),
+            aud: target_service.to_owned(),
+            iat: now,
+            exp: now + self.service_token_lifetime().as_secs(),
+        };
+        let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
+            .map_err(|_| ServiceAuthError::Signing)?;
+        let value = HeaderValue::try_from(token).map_err(|_| ServiceAuthError::Signing)?;
+        headers.insert(SERVICE_TOKEN_HEADER, value);
+        Ok(headers)
+    }
+
+    /// Checks the headers of an incoming call and returns who made it.
+    pub fn verify_service_call(&self, headers: &HeaderMap) -> Result<Caller, ServiceAuthError> {
+        let Some(keys) = self.service_keys() else {
+            return Ok(Caller::Unauthenticated);
+        };
+        let mut values = headers.get_all(&SERVICE_TOKEN_HEADER).iter();
+        let (Some(value), None) = (values.next(), values.next()) else {
+            return Err(if headers.contains_key(&SERVICE_TOKEN_HEADER) {
+                ServiceAuthError::Malformed
+            } else {
+                ServiceAuthError::MissingHeader
+            });
+        };
+        let token = value.to_str().map_err(|_| ServiceAuthError::Malformed)?;
+        // jsonwebtoken's Validation does not look at `typ`: the header says what the token is
+        // for. A refused token's header is read again to tell a wrong type from a bad signature.
+        let data =
+            match jsonwebtoken::decode::<ServiceClaims>(token, &keys.decoding, &keys.validation) {
+                Ok(data) => data,
+                Err(error) => {
+                    return Err(match jsonwebtoken::decode_header(token) {
+                        Ok(header) if !is_service_token(&header) => {
+                            ServiceAuthError::WrongType { found: header.typ }
+                        }
+                        _ => refusal(error.kind()),
+                    });
+                }
+            };
+        if !is_service_token(&data.header) {
+            return Err(ServiceAuthError::WrongType {
+                found: data.header.typ,
+            });
+        }
+        let caller = data.claims.iss;
+        if let Some(allowed) = self.service_allowed_callers()
+            && !allowed.contains(&caller)
+        {
+            return Err(ServiceAuthError::CallerNotAllowed(caller));
+        }
+        Ok(Caller::Service(caller))
+    }
+}
+
+fn is_service_token(header: &Header) -> bool {
+    header.typ.as_deref() == Some(SERVICE_TOKEN_TYPE)
+}
+
+fn refusal(kind: &ErrorKind) -> ServiceAuthError {
+    match kind {
+        ErrorKind::InvalidSignature => ServiceAuthError::BadSignature,
+        ErrorKind::ExpiredSignature => ServiceAuthError::Expired,
+        ErrorKind::InvalidAudience => ServiceAuthError::WrongAudience,
+        _ => ServiceAuthError::Malformed,
+    }
+}

@@ -1,0 +1,179 @@
+//! An auth service calling a backend, each with its own environment: accepted when both
+//! share the schema and the secret, refused with the right reason otherwise.
+
+mod common;
+
+use common::*;
+use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
+use jwt_config::service_auth::{
+    Caller, SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, ServiceAuthError,
+};
+use jwt_config::{Config, JwtConfig, MapSource, WarningKind};
+
+const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
+
+fn load(source: &MapSource) -> JwtConfig {
+    JwtConfig::from_source(source).unwrap()
+}
+
+#[test]
+fn a_call_between_services_sharing_the_secret_is_accepted_in_every_environment() {
+    for environment in ENVIRONMENTS {
+        let auth = load(&hs256(environment, "auth"));
+        let backend = load(&hs256(environment, "backend"));
+        let headers = auth.service_headers("backend").unwrap();
+        assert_eq!(headers.keys().collect::<Vec<_>>(), [&SERVICE_TOKEN_HEADER]);
+        assert_eq!(
+            backend.verify_service_call(&headers),
+            Ok(Caller::Service("auth".into()))
+        );
+    }
+}
+
+#[test]
+fn a_different_secret_is_a_bad_signature() {
+    let auth = load(&hs256("production", "auth").with("SERVICE_SECRET", OTHER_SECRET));
+    let backend = load(&hs256("production", "backend"));
+    let headers = auth.service_headers("backend").unwrap();
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Err(ServiceAuthError::BadSignature)
+    );
+}
+
+#[test]
+fn a_token_meant_for_another_service_is_refused() {
+    let auth = load(&hs256("staging", "auth"));
+    let backend = load(&hs256("staging", "backend"));
+    let headers = auth.service_headers("billing").unwrap();
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Err(ServiceAuthError::WrongAudience)
+    );
+}
+
+#[test]
+fn an_expired_service_token_is_refused() {
+    let backend = load(&hs256("production", "backend"));
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
+    let past = jsonwebtoken::get_current_timestamp() - 3600;
+    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": past - 60, "exp": past});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Err(ServiceAuthError::Expired)
+    );
+}
+
+#[test]
+fn a_user_access_token_never_passes_as_a_service_token() {
+    let auth = load(&hs256("production", "auth"));
+    let backend = load(&hs256("production", "backend"));
+    let user_token = auth.encode(&auth.access_claims("user-1")).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SERVICE_TOKEN_HEADER, user_token.parse().unwrap());
+    let refused = backend.verify_service_call(&headers).unwrap_err();
+    assert_eq!(
+        refused,
+        ServiceAuthError::WrongType {
+            found: Some("JWT".into())
+        }
+    );
+}
+
+#[test]
+fn a_service_token_never_passes_as_a_user_access_token() {
+    let auth = load(&hs256("production", "auth"));
+    let headers = auth.service_headers("backend").unwrap();
+    let token = headers[SERVICE_TOKEN_HEADER].to_str().unwrap();
+    assert!(auth.decode::<jwt_config::AccessClaims>(token).is_err());
+}
+
+#[test]
+fn a_caller_missing_from_the_allow_list_is_refused() {
+    let auth = load(&hs256("production", "auth"));
+    let backend =
+        load(&hs256("production", "backend").with("SERVICE_ALLOWED_CALLERS", "billing, reporting"));
+    let headers = auth.service_headers("backend").unwrap();
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Err(ServiceAuthError::CallerNotAllowed("auth".into()))
+    );
+    let allowing =
+        load(&hs256("production", "backend").with("SERVICE_ALLOWED_CALLERS", "auth,billing"));
+    assert_eq!(
+        allowing.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_header_says_so() {
+    let backend = load(&hs256("staging", "backend"));
+    assert_eq!(
+        backend.verify_service_call(&http::HeaderMap::new()),
+        Err(ServiceAuthError::MissingHeader)
+    );
+    let mut garbage = http::HeaderMap::new();
+    garbage.insert(SERVICE_TOKEN_HEADER, "not-a-token".parse().unwrap());
+    assert_eq!(
+        backend.verify_service_call(&garbage),
+        Err(ServiceAuthError::Malformed)
+    );
+    let auth = load(&hs256("staging", "auth"));
+    let mut twice = auth.service_headers("backend").unwrap();
+    let value = twice[SERVICE_TOKEN_HEADER].clone();
+    twice.append(SERVICE_TOKEN_HEADER, value);
+    assert_eq!(
+        backend.verify_service_call(&twice),
+        Err(ServiceAuthError::Malformed)
+    );
+}
+
+#[test]
+fn without_a_service_secret_in_development_authentication_is_explicitly_off_on_both_sides() {
+    let mut auth_source = hs256("development", "auth");
+    auth_source.remove("SERVICE_SECRET");
+    let loaded = JwtConfig::load_with_report(&auth_source).unwrap();
+    let warning = loaded
+        .warnings
+        .iter()
+        .find(|w| w.variable == "SERVICE_SECRET")
+        .unwrap();
+    assert_eq!(warning.kind, WarningKind::Notice);
+    assert!(
+        warning
+            .message
+            .contains("service-to-service authentication is off")
+    );
+    let headers = loaded.value.service_headers("backend").unwrap();
+    assert!(headers.is_empty());
+    let mut backend_source = hs256("development", "backend");
+    backend_source.remove("SERVICE_SECRET");
+    let backend = load(&backend_source);
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Ok(Caller::Unauthenticated)
+    );
+    // A receiver that has the secret never accepts an unauthenticated call.
+    assert_eq!(
+        load(&hs256("development", "backend")).verify_service_call(&headers),
+        Err(ServiceAuthError::MissingHeader)
+    );
+}
+
+#[test]
+fn no_secret_appears_in_refusals_or_headers_debug() {
+    let auth = load(&hs256("production", "auth").with("SERVICE_SECRET", OTHER_SECRET));
+    let backend = load(&hs256("production", "backend"));
+    let headers = auth.service_headers("backend").unwrap();
+    let refusal = backend.verify_service_call(&headers).unwrap_err();
+    let text = format!("{refusal} {refusal:?} {auth:?} {backend:?}");
+    for secret in [JWT_SECRET, SERVICE_SECRET, OTHER_SECRET] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
