@@ -64,7 +64,8 @@
 pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
     Loaded, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema,
-    Secret, Source, Substitution, VarSchema, Variable, Warning, WarningKind,
+    Secret, Source, Substitution, VarSchema, Variable, Warning, WarningKind, effective_fingerprint,
+    secret_digest,
 };
 pub use jwt_config_macros::Config;
 
@@ -81,6 +82,39 @@ pub use jwt::{
     AccessClaims, Audience, BASE64_PREFIX, HmacKey, JwtConfig, JwtConfigPartial, MIN_RSA_BITS,
     MIN_SERVICE_SECRET_BYTES, Pem, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, vars,
 };
+
+/// Pins the schema a service was reviewed against: a changed schema (a name, alias, type,
+/// default or rule) is then a compile error that prints the new fingerprint.
+///
+/// ```
+/// use jwt_config::{Config, assert_schema};
+///
+/// #[derive(Config)]
+/// struct Pinned {
+///     #[config(default = 8080)]
+///     port: u16,
+/// }
+///
+/// assert_schema!(Pinned, "ff24e4406a43903c");
+/// assert_eq!(jwt_config::schema_fingerprint_of::<Pinned>(), "ff24e4406a43903c");
+/// ```
+#[macro_export]
+macro_rules! assert_schema {
+    ($config:ty, $fingerprint:literal $(,)?) => {
+        const _: () = $crate::__private::assert_schema_fingerprint(
+            <$config as $crate::Config>::SCHEMA_FINGERPRINT,
+            $fingerprint,
+        );
+    };
+}
+
+/// The schema fingerprint of `T` as [`assert_schema!`] takes it: 16 hex digits.
+pub fn schema_fingerprint_of<T: Config>() -> String {
+    jwt_config_core::fingerprint_hex(T::SCHEMA_FINGERPRINT)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
+}
 
 /// What generated code calls. Not part of the public API: no semver guarantees.
 #[doc(hidden)]

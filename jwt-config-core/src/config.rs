@@ -14,6 +14,11 @@ pub trait Config: Sized {
     /// Every variable the struct reads.
     const SCHEMA: Schema;
 
+    /// The schema's fingerprint: the same on every machine and build of the same schema,
+    /// different when a name, alias, type, default or rule changes. Pin it with
+    /// `jwt_config::assert_schema!`.
+    const SCHEMA_FINGERPRINT: u64 = crate::fingerprint::schema_fingerprint(&Self::SCHEMA);
+
     /// Loads the fields from `context`. Returns `None` when something failed; every
     /// failure has been recorded in `context` as a problem.
     fn load(context: &mut Context<'_>) -> Option<Self>;
@@ -87,6 +92,13 @@ pub struct Loaded<T> {
 }
 
 impl<T> Loaded<T> {
+    /// The effective fingerprint: equal for two loads whose shared settings agree, whatever
+    /// aliases or `_FILE` variants supplied them; secrets enter only as HMAC digests keyed by
+    /// themselves. `None` without the `fingerprint` feature (on in the facade's `jwt`).
+    pub fn fingerprint(&self) -> Option<String> {
+        crate::fingerprint::effective_fingerprint(&self.variables)
+    }
+
     /// The effective configuration as an operator reads it: the environment, one line a
     /// variable (`NAME = value  [origin]`, secrets redacted), then the warnings.
     pub fn describe(&self) -> String {

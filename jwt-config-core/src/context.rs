@@ -173,11 +173,6 @@ impl<'a> Context<'a> {
             return None;
         }
         if self.record {
-            let origin = match found {
-                Some(found) => found.origin(self, var),
-                None if value.is_some() => Origin::Default,
-                None => Origin::Unset,
-            };
             let rendered = value.as_ref().map(|v| {
                 if var.secret {
                     REDACTED.to_owned()
@@ -185,15 +180,35 @@ impl<'a> Context<'a> {
                     render(v)
                 }
             });
-            let variable = name.into_owned();
-            self.resolved.push(Resolved {
-                variable,
-                origin,
-                rendered,
-                secret: var.secret,
-            });
+            self.record_value(var, name.into_owned(), found.as_ref(), rendered);
         }
         Some(value)
+    }
+
+    /// Adds a variable's effective value to the report.
+    fn record_value(
+        &mut self,
+        var: &VarSchema,
+        variable: String,
+        found: Option<&Found>,
+        rendered: Option<String>,
+    ) {
+        let origin = match found {
+            Some(found) => found.origin(self, var),
+            None if rendered.is_some() => Origin::Default,
+            None => Origin::Unset,
+        };
+        let digest = found
+            .filter(|_| var.secret)
+            .and_then(|found| crate::fingerprint::secret_digest(&found.text));
+        self.resolved.push(Resolved {
+            variable,
+            origin,
+            rendered,
+            secret: var.secret,
+            digest,
+            per_service: var.per_service,
+        });
     }
 
     fn absent<T>(

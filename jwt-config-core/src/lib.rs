@@ -15,6 +15,7 @@
 mod config;
 mod context;
 mod environment;
+mod fingerprint;
 mod report;
 mod schema;
 mod secret;
@@ -25,6 +26,9 @@ pub use config::{Config, Loaded};
 pub use context::{Context, MAX_FILE_SIZE};
 pub use environment::{
     ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment, describe_environments,
+};
+pub use fingerprint::{
+    SECRET_DIGEST_LABEL, effective_fingerprint, fingerprint_hex, schema_fingerprint, secret_digest,
 };
 pub use report::{ConfigError, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
 pub use schema::{
@@ -37,6 +41,7 @@ pub use value::{ConfigValue, Length};
 /// What generated code calls. Not part of the public API: no semver guarantees.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::fingerprint::assert_schema_fingerprint;
     pub use crate::schema::assert_distinct_variables;
     pub use crate::value::{
         Leaf, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque, check_min_len,

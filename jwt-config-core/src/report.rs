@@ -115,6 +115,12 @@ pub struct Resolved {
     pub rendered: Option<String>,
     /// Whether the variable is a secret.
     pub secret: bool,
+    /// For a secret: HMAC-SHA256 keyed by the secret's text over a fixed label, in hex, so
+    /// two loads can tell whether their secrets agree without revealing them (needs the
+    /// `fingerprint` feature; `None` without it).
+    pub digest: Option<String>,
+    /// Whether the schema marks the variable as a setting of one service.
+    pub per_service: bool,
 }
 
 /// Every problem found while loading, in one report.

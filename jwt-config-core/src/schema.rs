@@ -68,6 +68,13 @@ pub struct VarSchema {
     pub secret: bool,
     /// `NAME_FILE` accepted.
     pub file: bool,
+    /// `range(...)` as written, if any.
+    pub range: Option<&'static str>,
+    /// `min_len = N`, if any.
+    pub min_len: Option<usize>,
+    /// A setting of one service (its id, its own keys) rather than one all services share:
+    /// shown by `diff` but never counted, and left out of the effective fingerprint.
+    pub per_service: bool,
     /// The field's doc comment.
     pub doc: &'static str,
 }
@@ -102,6 +109,15 @@ impl VarSchema {
         }
         if let Some(default) = self.default_value() {
             parts.push(format!("default `{default}`"));
+        }
+        if let Some(range) = self.range {
+            parts.push(format!("range `{range}`"));
+        }
+        if let Some(min_len) = self.min_len {
+            parts.push(format!("at least {min_len} long"));
+        }
+        if self.per_service {
+            parts.push("per service".to_owned());
         }
         parts.join("; ")
     }

@@ -75,6 +75,7 @@ pub struct Field {
     pub flatten: Option<syn::Path>,
     pub prefix: Option<LitStr>,
     pub computed: Option<syn::Path>,
+    pub per_service: Option<syn::Path>,
 }
 
 impl Container {
@@ -163,6 +164,8 @@ impl Field {
                 let path = meta.value()?.parse()?;
                 set_once(cx, &mut self.parse_with, path, &meta);
             }
+            // #[config(per_service)]
+            PER_SERVICE => set_once(cx, &mut self.per_service, meta.path.clone(), &meta),
             // #[config(flatten)]
             FLATTEN => set_once(cx, &mut self.flatten, meta.path.clone(), &meta),
             // #[config(flatten, prefix = "DB_")]

@@ -45,6 +45,10 @@ fn variable_attributes(field: &Field) -> Vec<(&'static str, TokenStream)> {
     add("range", a.range.as_ref().map(|r| r.tokens.clone()));
     add("min_len", a.min_len.as_ref().map(ToTokens::to_token_stream));
     add(
+        "per_service",
+        a.per_service.as_ref().map(ToTokens::to_token_stream),
+    );
+    add(
         "parse_with",
         a.parse_with.as_ref().map(ToTokens::to_token_stream),
     );

@@ -179,6 +179,18 @@ fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field
     let secret = field.is_secret();
     let file = secret || field.attrs.file.is_some();
     let doc = &field.doc;
+    let range = match &field.attrs.range {
+        Some(range) => {
+            let text = tidy(&range.tokens.to_string()).replace(' ', "");
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let min_len = match &field.attrs.min_len {
+        Some(min_len) => quote!(::core::option::Option::Some(#min_len)),
+        None => quote!(::core::option::Option::None),
+    };
+    let per_service = field.attrs.per_service.is_some();
     quote! {
         #default_item
         const #konst: #krate::__private::VarSchema = #krate::__private::VarSchema {
@@ -192,6 +204,9 @@ fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field
             required_in: &[#(#required_in),*],
             secret: #secret,
             file: #file,
+            range: #range,
+            min_len: #min_len,
+            per_service: #per_service,
             doc: #doc,
         };
     }

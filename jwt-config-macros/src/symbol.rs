@@ -11,6 +11,7 @@ pub const FILE: &str = "file";
 pub const FLATTEN: &str = "flatten";
 pub const MIN_LEN: &str = "min_len";
 pub const PARSE_WITH: &str = "parse_with";
+pub const PER_SERVICE: &str = "per_service";
 pub const PREFIX: &str = "prefix";
 pub const RANGE: &str = "range";
 pub const REQUIRED_IN: &str = "required_in";

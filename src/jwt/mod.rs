@@ -71,7 +71,7 @@ pub struct JwtConfig {
     secret_key: Option<Secret<HmacKey>>,
     /// PEM signing key for asymmetric algorithms (escaped `\n` accepted). Without it the
     /// service only verifies.
-    #[config(env = "JWT_PRIVATE_KEY")]
+    #[config(env = "JWT_PRIVATE_KEY", per_service)]
     #[allow(dead_code)] // parsed into `keys`; kept for the effective fingerprint
     private_key: Option<Secret<Pem>>,
     /// PEM verification key; required for asymmetric algorithms. RSA keys: at least 2048 bits.
@@ -101,7 +101,7 @@ pub struct JwtConfig {
     #[config(env = "JWT_LEEWAY_SECONDS", default = 30, range(0..=300))]
     leeway_seconds: u64,
     /// This service's name in service-to-service calls.
-    #[config(env = "SERVICE_ID")]
+    #[config(env = "SERVICE_ID", per_service)]
     service_id: String,
     /// Key of service-to-service tokens (raw or `base64:`); at least 32 bytes in staging and
     /// production, never equal to `JWT_SECRET_KEY`.
@@ -111,7 +111,7 @@ pub struct JwtConfig {
     #[config(env = "SERVICE_TOKEN_LIFETIME_SECONDS", default = 60, range(1..=300))]
     service_token_lifetime_seconds: u64,
     /// Service ids allowed to call this one, comma-separated; unset allows every caller.
-    #[config(env = "SERVICE_ALLOWED_CALLERS")]
+    #[config(env = "SERVICE_ALLOWED_CALLERS", per_service)]
     service_allowed_callers: Option<Vec<String>>,
     #[config(computed = keys::build_keys)]
     keys: keys::Keys,
