@@ -7,7 +7,7 @@
 //! cargo run --example auth_service -- examples/env/development.env [SUBJECT]
 //! ```
 //! Without an env file it reads the process environment alone. The process environment
-//! takes precedence over the file; `SERVICE_ID` defaults to `auth`.
+//! takes precedence over the example's own `SERVICE_ID=auth`, which takes precedence over the file.
 
 use std::process::ExitCode;
 
@@ -15,11 +15,13 @@ use jwt_config::service_auth::SERVICE_TOKEN_HEADER;
 use jwt_config::{Config, ConfigError, EnvFile, JwtConfig, Layered, Loaded, MapSource, ProcessEnv};
 
 fn load(env_file: Option<String>, service_id: &str) -> Result<Loaded<JwtConfig>, ConfigError> {
-    let mut layers = Layered::new().layer(ProcessEnv);
+    // The process environment first, then this service's own id, then the shared file.
+    let mut layers = Layered::new()
+        .layer(ProcessEnv)
+        .layer(MapSource::new().with("SERVICE_ID", service_id));
     if let Some(path) = env_file {
         layers = layers.layer(EnvFile::isolated(path)?);
     }
-    let layers = layers.layer(MapSource::new().with("SERVICE_ID", service_id));
     JwtConfig::load_with_report(&layers)
 }
 

@@ -6,7 +6,7 @@
 //! cargo run -q --example auth_service -- examples/env/development.env > tokens.txt
 //! cargo run --example backend_service -- examples/env/development.env $(cat tokens.txt)
 //! ```
-//! The process environment takes precedence over the file; `SERVICE_ID` defaults to `backend`.
+//! The process environment takes precedence over the example's own `SERVICE_ID=backend`, which takes precedence over the file.
 
 use std::process::ExitCode;
 
@@ -19,8 +19,9 @@ fn load(env_file: String) -> Result<JwtConfig, ExitCode> {
         eprintln!("{error}");
         ExitCode::from(2)
     })?;
-    let defaults = MapSource::new().with("SERVICE_ID", "backend");
-    let layers = Layered::new().layer(ProcessEnv).layer(file).layer(defaults);
+    // The process environment first, then this service's own id, then the shared file.
+    let own_id = MapSource::new().with("SERVICE_ID", "backend");
+    let layers = Layered::new().layer(ProcessEnv).layer(own_id).layer(file);
     match JwtConfig::load_with_report(&layers) {
         Ok(loaded) => {
             print!("{}", loaded.describe());

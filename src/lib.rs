@@ -64,8 +64,8 @@
 pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
     Loaded, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema,
-    Secret, Source, Substitution, VarSchema, Variable, Warning, WarningKind, effective_fingerprint,
-    secret_digest,
+    Secret, Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning, WarningKind,
+    effective_fingerprint, secret_digest,
 };
 pub use jwt_config_macros::Config;
 

@@ -1,0 +1,82 @@
+//! The command line, as clap derives it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jwt_config::Environment;
+
+/// Check and compare env files against the jwt-config schema before a deploy.
+#[derive(Debug, Parser)]
+#[command(name = "jwt-config", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load as a service would and print the effective configuration, or every problem.
+    Check(CheckArgs),
+    /// List every shared setting on which two env files' effective values differ.
+    Diff(DiffArgs),
+    /// Print a commented `.env.example` with every variable.
+    Template(TemplateArgs),
+    /// Print the Markdown reference of the schema.
+    Docs,
+    /// Print the schema as JSON.
+    Schema,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// For pipelines.
+    Json,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// An env file to load; repeatable, later files override earlier ones.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Check as this environment (overrides `ENVIRONMENT`).
+    #[arg(long, value_parser = parse_environment)]
+    pub environment: Option<Environment>,
+    /// Ignore the process environment: the files alone, `$VAR` substitution refused.
+    #[arg(long)]
+    pub no_process_env: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first env file.
+    pub a: PathBuf,
+    /// The second env file.
+    pub b: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `template`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The environment whose requirements the template follows (default development).
+    #[arg(long, value_parser = parse_environment)]
+    pub environment: Option<Environment>,
+}
+
+fn parse_environment(text: &str) -> Result<Environment, String> {
+    text.parse()
+        .map_err(|error: jwt_config::UnknownEnvironment| error.to_string())
+}

@@ -1,0 +1,76 @@
+//! The `jwt-config` command as a library, generic over any schema, so a service can give its
+//! own binary the same subcommands for its own `Config`:
+//!
+//! ```no_run
+//! use std::io::Write;
+//!
+//! #[derive(jwt_config::Config)]
+//! struct BillingConfig {
+//!     #[config(flatten)]
+//!     jwt: jwt_config::JwtConfig,
+//!     #[config(env = "BILLING_PORT", default = 8080)]
+//!     port: u16,
+//! }
+//!
+//! let code = jwt_config_cli::run::<BillingConfig>(
+//!     std::env::args_os(),
+//!     &mut std::io::stdout(),
+//!     &mut std::io::stderr(),
+//!     false,
+//! );
+//! std::process::exit(code.into());
+//! ```
+//!
+//! Exit codes: 0 valid (or no difference), 1 problems (or a difference), 2 usage or I/O error.
+
+mod args;
+mod commands;
+mod style;
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::Parser as _;
+use jwt_config::Config;
+
+pub use args::{Cli, Command, Format};
+
+/// Exit code: valid, no difference.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: problems found, or the files differ.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: a usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the command line `args` (the program name first) for schema `T`.
+pub fn run<T: Config>(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    colour: bool,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let informational = !error.use_stderr();
+            let stream: &mut dyn Write = if informational { stdout } else { stderr };
+            let _ = write!(stream, "{}", error.render());
+            return if informational { EXIT_OK } else { EXIT_USAGE };
+        }
+    };
+    let style = style::Style::new(colour);
+    let result = match cli.command {
+        Command::Check(args) => commands::check::<T>(&args, style, stdout),
+        Command::Diff(args) => commands::diff::<T>(&args, style, stdout),
+        Command::Template(args) => commands::template::<T>(&args, stdout),
+        Command::Docs => commands::docs::<T>(stdout),
+        Command::Schema => commands::schema::<T>(stdout),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = writeln!(stderr, "jwt-config: {error}");
+            EXIT_USAGE
+        }
+    }
+}

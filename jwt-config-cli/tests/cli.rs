@@ -1,0 +1,259 @@
+//! The `jwt-config` binary on env files the tests write: exit codes and output.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+const JWT_SECRET: &str = "cli-test-jwt-secret-0123456789abcdefghij";
+const SERVICE_SECRET: &str = "cli-test-service-secret-0123456789abcdef";
+
+fn dir() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jwt-config-cli-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn env_file(name: &str, lines: &[&str]) -> PathBuf {
+    let path = dir().join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn production(service_id: &str, extra: &[&str]) -> Vec<String> {
+    let mut lines = vec![
+        "ENVIRONMENT=production".to_owned(),
+        format!("SERVICE_ID={service_id}"),
+        format!("JWT_SECRET_KEY={JWT_SECRET}"),
+        "JWT_ISSUER=https://auth.example.com".to_owned(),
+        "JWT_AUDIENCE=backend".to_owned(),
+        format!("SERVICE_SECRET={SERVICE_SECRET}"),
+    ];
+    lines.extend(extra.iter().map(|line| (*line).to_owned()));
+    lines
+}
+
+fn file_of(name: &str, lines: &[String]) -> PathBuf {
+    env_file(name, &lines.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn jwt_config() -> Command {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    command.env_clear();
+    command
+}
+
+fn run(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (
+        output.status.code().unwrap(),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+#[test]
+fn check_prints_the_effective_configuration_redacted_and_exits_0() {
+    let file = file_of(
+        "auth.env",
+        &production("auth", &["JWT_ACCESS_EXPIRY_MINUTES=15"]),
+    );
+    let (code, out, _) = run(jwt_config().args(["check", "--env-file"]).arg(&file));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "JWT_ACCESS_TOKEN_EXPIRE_MINUTES = 15  [from legacy alias JWT_ACCESS_EXPIRY_MINUTES]"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("JWT_SECRET_KEY = [redacted]"));
+    assert!(out.contains(
+        "warning: JWT_ACCESS_TOKEN_EXPIRE_MINUTES: JWT_ACCESS_EXPIRY_MINUTES is a deprecated alias"
+    ));
+    assert!(out.contains("effective fingerprint: jwtcfg1-"));
+    assert!(!out.contains(JWT_SECRET) && !out.contains(SERVICE_SECRET));
+    assert!(
+        !out.contains("\x1b["),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn check_lists_every_problem_and_exits_1() {
+    let file = env_file(
+        "bad.env",
+        &[
+            "ENVIRONMENT=staging",
+            "JWT_ALGORITHM=none",
+            "JWT_LEEWAY_SECONDS=900",
+        ],
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 1);
+    for variable in [
+        "JWT_ALGORITHM",
+        "JWT_LEEWAY_SECONDS",
+        "JWT_ISSUER",
+        "SERVICE_ID",
+        "SERVICE_SECRET",
+    ] {
+        assert!(
+            out.contains(&format!("problem {variable}:")),
+            "{variable} in {out}"
+        );
+    }
+}
+
+#[test]
+fn check_layers_files_and_the_process_environment_and_takes_an_environment() {
+    let base = file_of("base.env", &production("auth", &["JWT_LEEWAY_SECONDS=10"]));
+    let over = env_file("over.env", &["JWT_LEEWAY_SECONDS=20"]);
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--env-file"])
+        .arg(&base)
+        .arg("--env-file")
+        .arg(&over));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("JWT_LEEWAY_SECONDS = 20"),
+        "later files win: {out}"
+    );
+    let mut command = jwt_config();
+    command
+        .env("JWT_LEEWAY_SECONDS", "40")
+        .args(["check", "--env-file"])
+        .arg(&base);
+    assert!(
+        run(&mut command).1.contains("JWT_LEEWAY_SECONDS = 40"),
+        "the process wins"
+    );
+    let mut isolated = jwt_config();
+    isolated
+        .env("JWT_LEEWAY_SECONDS", "40")
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&base);
+    assert!(run(&mut isolated).1.contains("JWT_LEEWAY_SECONDS = 10"));
+    let dev = env_file("dev.env", &["SERVICE_ID=auth", "JWT_SECRET_KEY=short"]);
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--environment", "prod", "--env-file"])
+        .arg(&dev));
+    assert_eq!(code, 1);
+    assert!(out.contains("ENVIRONMENT=production"), "{out}");
+}
+
+#[test]
+fn check_in_json_for_pipelines() {
+    let file = file_of("auth.env", &production("auth", &[]));
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--format", "json", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["valid"], true);
+    assert_eq!(json["environment"], "production");
+    assert!(
+        json["fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("jwtcfg1-")
+    );
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(
+        run(jwt_config().args(["check", "--env-file", "/nonexistent/x.env"])).0,
+        2
+    );
+    let (code, _, err) = run(jwt_config().args(["check", "--environment", "qa"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("expected one of development"), "{err}");
+    assert_eq!(run(jwt_config().arg("frobnicate")).0, 2);
+    assert_eq!(run(jwt_config().arg("--help")).0, 0);
+}
+
+#[test]
+fn diff_catches_the_legacy_15_minute_auth_service_against_a_backend_expecting_30() {
+    let auth = file_of(
+        "auth.env",
+        &production("auth", &["JWT_ACCESS_EXPIRY_MINUTES=15"]),
+    );
+    let backend = file_of(
+        "backend.env",
+        &production("backend", &["JWT_ACCESS_TOKEN_EXPIRE_MINUTES=30"]),
+    );
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&auth).arg(&backend));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("differs JWT_ACCESS_TOKEN_EXPIRE_MINUTES"),
+        "{out}"
+    );
+    assert!(
+        out.contains("15  (from legacy alias JWT_ACCESS_EXPIRY_MINUTES)")
+            && out.contains("30  (set)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("per service, not counted: SERVICE_ID"),
+        "{out}"
+    );
+    assert!(out.contains("1 shared setting differs"), "{out}");
+}
+
+#[test]
+fn diff_shows_secrets_only_as_differing_and_counts_defaults_by_value() {
+    let a = file_of("a.env", &production("auth", &["JWT_LEEWAY_SECONDS=30"]));
+    let b = file_of("b.env", &production("backend", &[]));
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&a).arg(&b));
+    assert_eq!(code, 0, "30 set and 30 by default are no difference: {out}");
+    let c = file_of(
+        "c.env",
+        &production(
+            "backend",
+            &[
+                "SERVICE_SECRET=another-service-secret-0123456789abcdef",
+                "JWT_LEEWAY_SECONDS=60",
+            ],
+        ),
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(["diff", "--format", "json"])
+        .arg(&a)
+        .arg(&c));
+    assert_eq!(code, 1);
+    assert!(!out.contains(SERVICE_SECRET) && !out.contains("another-service-secret"));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = json["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["variable"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["JWT_LEEWAY_SECONDS", "SERVICE_SECRET"]);
+}
+
+#[test]
+fn template_docs_and_schema_describe_every_variable() {
+    let (code, template, _) = run(jwt_config().args(["template", "--environment", "production"]));
+    assert_eq!(code, 0);
+    assert!(
+        template.contains("\nSERVICE_SECRET=<secret>\n"),
+        "required in production: {template}"
+    );
+    assert!(template.contains("# JWT_ACCESS_TOKEN_EXPIRE_MINUTES=15\n"));
+    assert!(template.contains("legacy alias JWT_ACCESS_EXPIRY_MINUTES"));
+    assert!(template.contains("or JWT_SECRET_KEY_FILE=/path/to/file"));
+    let (_, docs, _) = run(jwt_config().arg("docs"));
+    assert!(
+        docs.contains("| `JWT_ACCESS_TOKEN_EXPIRE_MINUTES` |") && docs.contains("default `15`")
+    );
+    let (_, schema, _) = run(jwt_config().arg("schema"));
+    let json: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    assert_eq!(json["variables"].as_array().unwrap().len(), 14);
+    assert_eq!(json["fingerprint"].as_str().unwrap().len(), 16);
+}
