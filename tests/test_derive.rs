@@ -1,5 +1,7 @@
 //! What a derived struct reads: names, defaults, types, prefixes, flattening.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -92,7 +94,7 @@ struct App {
 
 #[test]
 fn prefixes_apply_to_names_aliases_and_file_variants_but_not_environment() {
-    let dir = tempdir();
+    let dir = common::temp_dir();
     let file = dir.join("pass");
     std::fs::write(&file, "from-a-file\n").unwrap();
     let source = source(&[
@@ -196,13 +198,4 @@ fn a_custom_parser_and_checks_run_on_the_parsed_value() {
             .contains("SHARE: \"40\" is invalid: expected a percentage"),
         "{error}"
     );
-}
-
-pub(crate) fn tempdir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jwt-config-test-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

@@ -1,6 +1,6 @@
 //! `Secret<T>` and `NAME_FILE`: values read from mounted files, never shown.
 
-use std::path::PathBuf;
+mod common;
 
 use jwt_config::{Config, MapSource, Origin, ProblemKind, Secret};
 
@@ -17,15 +17,6 @@ struct Keys {
 const API_KEY: &str = "api-key-7f3a9c-very-secret";
 const PASSWORD: &str = "password-b41d-very-secret";
 
-fn dir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jwt-config-files-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn write(dir: &std::path::Path, name: &str, contents: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, contents).unwrap();
@@ -34,7 +25,7 @@ fn write(dir: &std::path::Path, name: &str, contents: &[u8]) -> String {
 
 #[test]
 fn a_secret_is_read_from_its_file_with_one_trailing_newline_stripped() {
-    let dir = dir();
+    let dir = common::temp_dir();
     let key = write(&dir, "key", format!("{API_KEY}\n").as_bytes());
     let cert = write(&dir, "cert", b"line one\nline two\n\n");
     let source = MapSource::new()
@@ -59,7 +50,7 @@ fn a_secret_is_read_from_its_file_with_one_trailing_newline_stripped() {
 
 #[test]
 fn name_and_name_file_both_set_is_a_problem() {
-    let dir = dir();
+    let dir = common::temp_dir();
     let key = write(&dir, "key", API_KEY.as_bytes());
     let source = MapSource::new()
         .with("API_KEY", API_KEY)
@@ -78,7 +69,7 @@ fn name_and_name_file_both_set_is_a_problem() {
 
 #[test]
 fn a_missing_directory_empty_or_oversized_file_names_the_file_variable_and_path() {
-    let dir = dir();
+    let dir = common::temp_dir();
     let empty = write(&dir, "empty", b"\n");
     let big = write(&dir, "big", &vec![b'a'; 64 * 1024 + 1]);
     let missing = dir.join("missing").to_str().unwrap().to_owned();

@@ -1,5 +1,7 @@
 //! Env files, layers and isolation.
 
+mod common;
+
 use std::path::PathBuf;
 
 use jwt_config::{Config, EnvFile, Layered, MapSource, ProblemKind, Substitution};
@@ -12,10 +14,7 @@ struct Small {
 }
 
 fn file(contents: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("jwt-config-env-{}-{n}.env", std::process::id()));
+    let path = common::temp_dir().join("test.env");
     std::fs::write(&path, contents).unwrap();
     path
 }

@@ -98,6 +98,38 @@ impl<'a> Container<'a> {
     }
 }
 
+impl Container<'_> {
+    /// The struct's `prefix`, empty for none.
+    pub fn prefix(&self) -> String {
+        self.attrs
+            .prefix
+            .as_ref()
+            .map(|p| p.value())
+            .unwrap_or_default()
+    }
+
+    /// A variable name as the operator writes it: the struct's prefix applied, except to
+    /// `ENVIRONMENT`, which is never prefixed.
+    pub fn full_name(&self, name: String) -> String {
+        if name == "ENVIRONMENT" {
+            name
+        } else {
+            format!("{}{name}", self.prefix())
+        }
+    }
+
+    /// A flattened field's prefix: the struct's prefix, then the field's own.
+    pub fn flatten_prefix(&self, field: &Field) -> String {
+        let own = field
+            .attrs
+            .prefix
+            .as_ref()
+            .map(|p| p.value())
+            .unwrap_or_default();
+        format!("{}{own}", self.prefix())
+    }
+}
+
 impl<'a> Field<'a> {
     fn from_ast(cx: &Ctxt, field: &'a syn::Field) -> Field<'a> {
         Field {

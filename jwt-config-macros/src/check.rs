@@ -159,19 +159,7 @@ fn check_literal_default_is_in_range(cx: &Ctxt, field: &Field) {
 /// Two fields never read one variable, and an alias never names another field's
 /// variable, another alias, or its own field's name.
 fn check_variables_are_distinct(cx: &Ctxt, cont: &Container) {
-    let prefix = cont
-        .attrs
-        .prefix
-        .as_ref()
-        .map(|p| p.value())
-        .unwrap_or_default();
-    let full = |name: String| {
-        if name == "ENVIRONMENT" {
-            name
-        } else {
-            format!("{prefix}{name}")
-        }
-    };
+    let full = |name: String| cont.full_name(name);
     let mut canonical: BTreeMap<String, &Field> = BTreeMap::new();
     for field in cont.fields.iter().filter(|f| f.is_variable()) {
         let name = full(field.variable_name());

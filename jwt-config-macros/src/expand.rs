@@ -95,37 +95,6 @@ fn expand(cont: &Container) -> TokenStream {
     }
 }
 
-fn full_name(cont: &Container, name: String) -> String {
-    let prefix = cont
-        .attrs
-        .prefix
-        .as_ref()
-        .map(|p| p.value())
-        .unwrap_or_default();
-    if name == "ENVIRONMENT" {
-        name
-    } else {
-        format!("{prefix}{name}")
-    }
-}
-
-/// A flattened struct's prefix: the container's prefix, then the field's own.
-fn flatten_prefix(cont: &Container, field: &Field) -> String {
-    let outer = cont
-        .attrs
-        .prefix
-        .as_ref()
-        .map(|p| p.value())
-        .unwrap_or_default();
-    let own = field
-        .attrs
-        .prefix
-        .as_ref()
-        .map(|p| p.value())
-        .unwrap_or_default();
-    format!("{outer}{own}")
-}
-
 fn var_const(index: usize) -> Ident {
     format_ident!("__VAR_{}", index)
 }
@@ -134,12 +103,12 @@ fn var_const(index: usize) -> Ident {
 fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let konst = var_const(index);
     let field_name = field.ident.to_string();
-    let name = full_name(cont, field.variable_name());
+    let name = cont.full_name(field.variable_name());
     let aliases = field
         .attrs
         .aliases
         .iter()
-        .map(|a| full_name(cont, a.value()));
+        .map(|a| cont.full_name(a.value()));
     let ty = type_text(field.ty);
     let (default, render_default) = match &field.attrs.default {
         Some(default) => {
@@ -220,7 +189,7 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
         if let Some(_flatten) = &field.attrs.flatten {
             let ty = field.ty;
             let field_name = field.ident.to_string();
-            let prefix = flatten_prefix(cont, field);
+            let prefix = cont.flatten_prefix(field);
             Some(quote! {
                 #krate::__private::Entry::Flatten(#krate::__private::Flatten {
                     field: #field_name,
@@ -259,7 +228,7 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
             let slot = slot(i);
             if f.attrs.flatten.is_some() {
                 let ty = f.ty;
-                let prefix = flatten_prefix(cont, f);
+                let prefix = cont.flatten_prefix(f);
                 quote! {
                     let #slot: ::core::option::Option<#ty> =
                         __ctx.nested(#prefix, <#ty as #krate::__private::Config>::load);
@@ -498,7 +467,7 @@ fn doc_table(cont: &Container) -> String {
     for field in &cont.fields {
         if field.attrs.flatten.is_some() {
             let ty = type_text(field.ty);
-            let prefix = flatten_prefix(cont, field);
+            let prefix = cont.flatten_prefix(field);
             let prefix = if prefix.is_empty() {
                 prefix
             } else {
@@ -513,7 +482,7 @@ fn doc_table(cont: &Container) -> String {
         if !field.is_variable() {
             continue;
         }
-        let name = full_name(cont, field.variable_name());
+        let name = cont.full_name(field.variable_name());
         let mut variable = format!("`{name}`");
         if field.is_secret() || field.attrs.file.is_some() {
             variable.push_str(&format!(" (or `{name}_FILE`)"));
@@ -522,7 +491,7 @@ fn doc_table(cont: &Container) -> String {
             .attrs
             .aliases
             .iter()
-            .map(|a| format!("`{}`", full_name(cont, a.value())))
+            .map(|a| format!("`{}`", cont.full_name(a.value())))
             .collect();
         text.push_str(&format!(
             "| {variable} | `{}`{} | {} | {} | {} |\n",
