@@ -95,8 +95,8 @@ pub use jwt::{
 ///     port: u16,
 /// }
 ///
-/// assert_schema!(Pinned, "ff24e4406a43903c");
-/// assert_eq!(jwt_config::schema_fingerprint_of::<Pinned>(), "ff24e4406a43903c");
+/// assert_schema!(Pinned, "b2dfdc6ee7130176");
+/// assert_eq!(jwt_config::schema_fingerprint_of::<Pinned>(), "b2dfdc6ee7130176");
 /// ```
 #[macro_export]
 macro_rules! assert_schema {

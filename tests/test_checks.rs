@@ -79,6 +79,7 @@ struct Manual {
 impl Config for Manual {
     const SCHEMA: jwt_config::Schema = jwt_config::Schema {
         name: "Manual",
+        prefix: "",
         doc: "",
         entries: &[],
     };

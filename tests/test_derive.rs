@@ -199,3 +199,35 @@ fn a_custom_parser_and_checks_run_on_the_parsed_value() {
         "{error}"
     );
 }
+
+/// A prefixed struct whose check names a variable: the prefix applies to it too.
+#[derive(Config, Debug)]
+#[config(prefix = "BILLING_", validate = Self::check)]
+struct Prefixed {
+    #[config(default = 1)]
+    workers: u8,
+}
+
+impl Prefixed {
+    fn check(partial: &PrefixedPartial<'_>, context: &mut jwt_config::Context<'_>) {
+        if partial.workers.is_some_and(|w| *w > 4) {
+            context.problem(
+                "WORKERS",
+                jwt_config::ProblemKind::Rule,
+                "at most 4 on this plan",
+            );
+        }
+    }
+}
+
+#[test]
+fn a_struct_prefix_applies_to_the_variables_its_checks_name() {
+    let error = Prefixed::from_source(&source(&[("BILLING_WORKERS", "8")])).unwrap_err();
+    assert_eq!(error.problems()[0].variable, "BILLING_WORKERS");
+    let names: Vec<String> = Prefixed::SCHEMA
+        .variables()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    assert_eq!(names, ["BILLING_WORKERS"]);
+}

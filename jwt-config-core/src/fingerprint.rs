@@ -93,7 +93,8 @@ pub const fn schema_fingerprint(schema: &Schema) -> u64 {
     hash_schema(FNV_OFFSET, schema)
 }
 
-const fn hash_schema(mut hash: u64, schema: &Schema) -> u64 {
+const fn hash_schema(hash: u64, schema: &Schema) -> u64 {
+    let mut hash = hash_str(hash_str(hash, "prefix"), schema.prefix);
     let mut i = 0;
     while i < schema.entries.len() {
         hash = match &schema.entries[i] {

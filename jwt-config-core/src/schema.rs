@@ -8,6 +8,8 @@ use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environment
 pub struct Schema {
     /// The struct's name.
     pub name: &'static str,
+    /// The struct's `prefix`, applied to every name it reads (empty for none).
+    pub prefix: &'static str,
     /// The struct's doc comment.
     pub doc: &'static str,
     /// Its variables and flattened children, in declaration order.
@@ -146,7 +148,9 @@ impl Schema {
         out
     }
 
-    fn collect(&'static self, prefix: &str, path: &str, out: &mut Vec<Variable>) {
+    fn collect(&'static self, outer: &str, path: &str, out: &mut Vec<Variable>) {
+        let prefix = format!("{outer}{}", self.prefix);
+        let prefix = prefix.as_str();
         for entry in self.entries {
             match entry {
                 Entry::Var(var) => {
@@ -203,7 +207,7 @@ pub fn prefixed(prefix: &str, name: &str) -> String {
 }
 
 const MAX_VARIABLES: usize = 512;
-const MAX_DEPTH: usize = 8;
+const MAX_DEPTH: usize = 16;
 const MESSAGE_LEN: usize = 200;
 
 /// A name as prefix segments, so a const fn can compare names without allocating.
@@ -272,7 +276,8 @@ struct Names {
     count: usize,
 }
 
-const fn collect_names(schema: &'static Schema, prefix: SegmentedName, out: &mut Names) {
+const fn collect_names(schema: &'static Schema, outer: SegmentedName, out: &mut Names) {
+    let prefix = outer.push(schema.prefix);
     let mut i = 0;
     while i < schema.entries.len() {
         match &schema.entries[i] {

@@ -154,6 +154,15 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// A flattening field's own `prefix`, empty for none.
+    pub fn own_prefix(&self) -> String {
+        self.attrs
+            .prefix
+            .as_ref()
+            .map(|p| p.value())
+            .unwrap_or_default()
+    }
+
     /// Read from a variable (not flattened, not computed).
     pub fn is_variable(&self) -> bool {
         self.attrs.flatten.is_none() && self.attrs.computed.is_none()

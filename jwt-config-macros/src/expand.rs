@@ -45,7 +45,7 @@ fn fallback(cont: &Container) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Config for #ident #type_generics #where_clause {
             const SCHEMA: #krate::__private::Schema =
-                #krate::__private::Schema { name: #name, doc: "", entries: &[] };
+                #krate::__private::Schema { name: #name, prefix: "", doc: "", entries: &[] };
             fn load(_: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
                 ::core::unimplemented!()
             }
@@ -103,12 +103,9 @@ fn var_const(index: usize) -> Ident {
 fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let konst = var_const(index);
     let field_name = field.ident.to_string();
-    let name = cont.full_name(field.variable_name());
-    let aliases = field
-        .attrs
-        .aliases
-        .iter()
-        .map(|a| cont.full_name(a.value()));
+    // Unprefixed: the struct's prefix is applied at load, like a flattening field's.
+    let name = field.variable_name();
+    let aliases = field.attrs.aliases.iter().map(|a| a.value());
     let ty = type_text(field.ty);
     let (default, render_default) = match &field.attrs.default {
         Some(default) => {
@@ -185,11 +182,12 @@ fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field
 fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
     let name = cont.ident.to_string();
     let doc = &cont.doc;
+    let struct_prefix = cont.prefix();
     let entries = cont.fields.iter().enumerate().filter_map(|(index, field)| {
         if let Some(_flatten) = &field.attrs.flatten {
             let ty = field.ty;
             let field_name = field.ident.to_string();
-            let prefix = cont.flatten_prefix(field);
+            let prefix = field.own_prefix();
             Some(quote! {
                 #krate::__private::Entry::Flatten(#krate::__private::Flatten {
                     field: #field_name,
@@ -207,6 +205,7 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
     quote! {
         const SCHEMA: #krate::__private::Schema = #krate::__private::Schema {
             name: #name,
+            prefix: #struct_prefix,
             doc: #doc,
             entries: &[#(#entries),*],
         };
@@ -228,7 +227,7 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
             let slot = slot(i);
             if f.attrs.flatten.is_some() {
                 let ty = f.ty;
-                let prefix = cont.flatten_prefix(f);
+                let prefix = f.own_prefix();
                 quote! {
                     let #slot: ::core::option::Option<#ty> =
                         __ctx.nested(#prefix, <#ty as #krate::__private::Config>::load);
@@ -243,17 +242,28 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
         .map(|i| format_ident!("__value_{}", i))
         .collect();
     let idents = cont.fields.iter().map(|f| f.ident);
+    let body = quote! {
+        #(#loads)*
+        #checks
+        match (#(#slots,)*) {
+            (#(::core::option::Option::Some(#bindings),)*) => {
+                ::core::option::Option::Some(Self { #(#idents: #bindings),* })
+            }
+            #[allow(unreachable_patterns)]
+            _ => ::core::option::Option::None,
+        }
+    };
+    // The struct's prefix is a nesting level like a flattening field's, so checks and
+    // computed fields name variables as the operator writes them.
+    let prefix = cont.prefix();
+    let body = if prefix.is_empty() {
+        body
+    } else {
+        quote!(__ctx.nested(#prefix, |__ctx| { #body }))
+    };
     quote! {
         fn load(__ctx: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
-            #(#loads)*
-            #checks
-            match (#(#slots,)*) {
-                (#(::core::option::Option::Some(#bindings),)*) => {
-                    ::core::option::Option::Some(Self { #(#idents: #bindings),* })
-                }
-                #[allow(unreachable_patterns)]
-                _ => ::core::option::Option::None,
-            }
+            #body
         }
     }
 }

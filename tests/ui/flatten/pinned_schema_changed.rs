@@ -9,6 +9,6 @@ struct Settings {
     timeout_seconds: u64,
 }
 
-assert_schema!(Settings, "ff24e4406a43903c");
+assert_schema!(Settings, "b2dfdc6ee7130176");
 
 fn main() {}
