@@ -61,7 +61,7 @@ fn expand(cont: &Container) -> TokenStream {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.is_variable())
-        .map(|(i, f)| var_schema(cont, &krate, i, f));
+        .map(|(i, f)| var_schema(&krate, i, f));
     let schema = schema(cont, &krate);
     let load = load_fn(cont, &krate);
     let doc = doc_table(cont);
@@ -100,7 +100,7 @@ fn var_const(index: usize) -> Ident {
 }
 
 /// `const __VAR_i: VarSchema = ...;` for one variable.
-fn var_schema(cont: &Container, krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
+fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let konst = var_const(index);
     let field_name = field.ident.to_string();
     // Unprefixed: the struct's prefix is applied at load, like a flattening field's.
