@@ -222,6 +222,8 @@ impl Prefixed {
 
 #[test]
 fn a_struct_prefix_applies_to_the_variables_its_checks_name() {
+    let ok = Prefixed::from_source(&source(&[("BILLING_WORKERS", "2")])).unwrap();
+    assert_eq!(ok.workers, 2);
     let error = Prefixed::from_source(&source(&[("BILLING_WORKERS", "8")])).unwrap_err();
     assert_eq!(error.problems()[0].variable, "BILLING_WORKERS");
     let names: Vec<String> = Prefixed::SCHEMA
