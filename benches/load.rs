@@ -133,6 +133,26 @@ const VARIABLES: [(&str, &str); 9] = [
     ("REGION", "eu-west-1"),
 ];
 
+/// `--repeat CASE N` runs one case N times and nothing else, for instruction counts that do
+/// not depend on the machine's load: `valgrind --tool=callgrind --trace-children=yes`.
+fn repeat_one_case(map: &MapSource) -> Option<i32> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let position = args.iter().position(|a| a == "--repeat")?;
+    let (case, count) = (
+        args.get(position + 1)?,
+        args.get(position + 2)?.parse::<u32>().ok()?,
+    );
+    for _ in 0..count {
+        match case.as_str() {
+            "hand-written" => drop(black_box(hand_written().unwrap())),
+            "from_env" => drop(black_box(Settings::from_env().unwrap())),
+            "from_source" => drop(black_box(Settings::from_source(black_box(map)).unwrap())),
+            _ => return Some(2),
+        }
+    }
+    Some(0)
+}
+
 fn main() {
     const ITERATIONS: u32 = 5_000;
     const SAMPLES: usize = 31;
@@ -141,6 +161,7 @@ fn main() {
             .envs(VARIABLES)
             .envs(JWT_VARIABLES)
             .env("JWT_CONFIG_BENCH_CHILD", "1")
+            .args(std::env::args_os().skip(1))
             .status()
             .expect("the benchmark re-runs itself with the variables set");
         std::process::exit(status.code().unwrap_or(1));
@@ -154,6 +175,9 @@ fn main() {
         hand_written().unwrap().port,
         Settings::from_env().unwrap().port
     );
+    if let Some(code) = repeat_one_case(&map) {
+        std::process::exit(code);
+    }
     let times = measure(
         ITERATIONS,
         SAMPLES,

@@ -30,6 +30,29 @@ pub struct Context<'a> {
 }
 
 /// A value found for a variable, before parsing.
+/// A variable's raw text, wiped from memory on drop when it belongs to a secret (or came
+/// from a file); other values are freed as they are, which keeps plain loads cheap.
+struct RawText {
+    text: String,
+    wipe: bool,
+}
+
+impl std::ops::Deref for RawText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Drop for RawText {
+    fn drop(&mut self) {
+        if self.wipe {
+            zeroize::Zeroize::zeroize(&mut self.text);
+        }
+    }
+}
+
 /// Names are rebuilt from `index` only when a message or the report needs them, so a
 /// variable that is simply set costs no allocation beyond its text.
 struct Found {
@@ -37,7 +60,7 @@ struct Found {
     index: usize,
     /// The path, when the value came from the `_FILE` variant.
     file_path: Option<String>,
-    text: Zeroizing<String>,
+    text: RawText,
 }
 
 impl Found {
@@ -324,7 +347,7 @@ impl<'a> Context<'a> {
         };
         let differing: Vec<String> = others
             .iter()
-            .filter(|c| c.text != first.text)
+            .filter(|c| *c.text != *first.text)
             .map(|f| describe(self, f))
             .collect();
         if !differing.is_empty() {
@@ -348,14 +371,14 @@ impl<'a> Context<'a> {
     }
 
     /// Reads a variable's text: non-UTF-8 and blank values are problems.
-    fn read(&mut self, name: &str, secret: bool) -> Option<Zeroizing<String>> {
+    fn read(&mut self, name: &str, secret: bool) -> Option<RawText> {
         let raw = self.source.get(name)?;
         self.text_of(name, raw, secret)
     }
 
-    fn text_of(&mut self, name: &str, raw: OsString, secret: bool) -> Option<Zeroizing<String>> {
+    fn text_of(&mut self, name: &str, raw: OsString, secret: bool) -> Option<RawText> {
         let text = match raw.into_string() {
-            Ok(text) => Zeroizing::new(text),
+            Ok(text) => RawText { text, wipe: secret },
             Err(_) => {
                 self.push_problem(
                     name.to_owned(),
@@ -365,7 +388,7 @@ impl<'a> Context<'a> {
                 return None;
             }
         };
-        if text.trim().is_empty() {
+        if text.chars().all(char::is_whitespace) {
             let what = if text.is_empty() { "empty" } else { "blank" };
             let hint = if secret {
                 ""
@@ -383,11 +406,7 @@ impl<'a> Context<'a> {
     }
 
     /// Reads the file a `NAME_FILE` variable points to; one trailing newline is stripped.
-    fn read_file(
-        &mut self,
-        file_name: &str,
-        raw_path: OsString,
-    ) -> Option<(String, Zeroizing<String>)> {
+    fn read_file(&mut self, file_name: &str, raw_path: OsString) -> Option<(String, RawText)> {
         let path = PathBuf::from(&raw_path);
         let shown = path.display().to_string();
         if raw_path.is_empty() {
@@ -398,7 +417,7 @@ impl<'a> Context<'a> {
             );
             return None;
         }
-        let fail = |this: &mut Self, reason: String| -> Option<(String, Zeroizing<String>)> {
+        let fail = |this: &mut Self, reason: String| -> Option<(String, RawText)> {
             let message = format!("points to {shown}, which {reason}");
             this.push_problem(file_name.to_owned(), ProblemKind::File, message);
             None
@@ -421,10 +440,16 @@ impl<'a> Context<'a> {
         let text = text
             .strip_suffix('\n')
             .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
-        if text.trim().is_empty() {
+        if text.chars().all(char::is_whitespace) {
             return fail(self, "is empty".into());
         }
-        Some((shown, Zeroizing::new(text.to_owned())))
+        Some((
+            shown,
+            RawText {
+                text: text.to_owned(),
+                wipe: true,
+            },
+        ))
     }
 
     fn invalid(&mut self, variable: &str, text: &str, secret: bool, expected: String) {
