@@ -170,7 +170,7 @@ impl<'a> Context<'a> {
     pub fn load_value<T>(
         &mut self,
         var: &'static VarSchema,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&mut String) -> Result<T, String>,
         render: impl Fn(&T) -> String,
         default: Option<fn() -> T>,
         check: impl Fn(&T) -> Result<(), String>,
@@ -179,7 +179,7 @@ impl<'a> Context<'a> {
         let (value, found) = match self.lookup(var, &name) {
             Lookup::Failed => return None,
             Lookup::Absent => (self.absent(var, &name, default)?, None),
-            Lookup::Found(found) => match parse(&found.text) {
+            Lookup::Found(mut found) => match parse(&mut found.text.text) {
                 Ok(value) => (Some(value), Some(found)),
                 Err(message) => {
                     let message = scrub(message, &found.text, var.secret);
@@ -261,6 +261,7 @@ impl<'a> Context<'a> {
 
     /// Finds the text of a variable under its canonical name, its aliases and their
     /// `_FILE` variants; disagreement between them is a problem.
+    #[inline]
     fn lookup(&mut self, var: &VarSchema, canonical: &str) -> Lookup {
         let mut candidates: Vec<Found> = Vec::new();
         let mut first: Option<Found> = None;
@@ -283,6 +284,7 @@ impl<'a> Context<'a> {
     }
 
     /// One name and, where accepted, its `_FILE` variant.
+    #[inline]
     fn lookup_name(
         &mut self,
         var: &VarSchema,
@@ -327,6 +329,7 @@ impl<'a> Context<'a> {
     }
 
     /// Several names set: they must agree; every alias used is a deprecation warning.
+    #[inline]
     fn agree(
         &mut self,
         var: &VarSchema,
@@ -376,6 +379,7 @@ impl<'a> Context<'a> {
         self.text_of(name, raw, secret)
     }
 
+    #[inline]
     fn text_of(&mut self, name: &str, raw: OsString, secret: bool) -> Option<RawText> {
         let text = match raw.into_string() {
             Ok(text) => RawText { text, wipe: secret },

@@ -62,13 +62,21 @@ impl FromStr for Environment {
     type Err = UnknownEnvironment;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "development" | "dev" => Ok(Environment::Development),
-            "test" => Ok(Environment::Test),
-            "staging" | "stage" => Ok(Environment::Staging),
-            "production" | "prod" => Ok(Environment::Production),
-            _ => Err(UnknownEnvironment),
-        }
+        const NAMES: [(&str, Environment); 7] = [
+            ("development", Environment::Development),
+            ("dev", Environment::Development),
+            ("test", Environment::Test),
+            ("staging", Environment::Staging),
+            ("stage", Environment::Staging),
+            ("production", Environment::Production),
+            ("prod", Environment::Production),
+        ];
+        let value = value.trim();
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(value))
+            .map(|(_, environment)| *environment)
+            .ok_or(UnknownEnvironment)
     }
 }
 

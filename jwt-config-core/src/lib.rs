@@ -44,16 +44,25 @@ pub mod __private {
     pub use crate::fingerprint::assert_schema_fingerprint;
     pub use crate::schema::assert_distinct_variables;
     pub use crate::value::{
-        Leaf, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque, check_min_len,
-        check_range, parse_list, render_list,
+        Leaf, OwnedParseFn, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque,
+        check_min_len, check_range, parse_list, render_list,
     };
     pub use crate::{
         Config, Context, Entry, Environment, Flatten, Presence, Schema, Secret, VarSchema,
     };
 
     /// A list parser from an item parser.
-    pub fn list<T>(item: crate::value::ParseFn<T>) -> impl Fn(&str) -> Result<Vec<T>, String> {
+    pub fn list<T>(
+        item: crate::value::ParseFn<T>,
+    ) -> impl Fn(&mut String) -> Result<Vec<T>, String> {
         move |text| parse_list(text, item)
+    }
+
+    /// A leaf parser as the loader calls it.
+    pub fn leaf<T>(
+        item: crate::value::OwnedParseFn<T>,
+    ) -> impl Fn(&mut String) -> Result<T, String> {
+        item
     }
 
     /// A list renderer from an item renderer.
@@ -63,15 +72,15 @@ pub mod __private {
 
     /// A secret parser from a leaf parser.
     pub fn secret<T: zeroize::Zeroize>(
-        item: crate::value::ParseFn<T>,
-    ) -> impl Fn(&str) -> Result<Secret<T>, String> {
+        item: crate::value::OwnedParseFn<T>,
+    ) -> impl Fn(&mut String) -> Result<Secret<T>, String> {
         move |text| item(text).map(Secret::new)
     }
 
     /// A parser from a user's `parse_with` function, its error's Display in the problem.
     pub fn custom<T, E: core::fmt::Display>(
         parse: impl Fn(&str) -> Result<T, E>,
-    ) -> impl Fn(&str) -> Result<T, String> {
+    ) -> impl Fn(&mut String) -> Result<T, String> {
         move |text| parse(text).map_err(|error| error.to_string())
     }
 

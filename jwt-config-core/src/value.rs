@@ -17,6 +17,11 @@ use crate::environment::Environment;
 pub trait ConfigValue: Sized {
     /// Parses the variable's text; the error says what would be accepted.
     fn parse_value(text: &str) -> Result<Self, String>;
+    /// Parses the text the loader owns; a type that keeps the text (`String`) takes it
+    /// instead of copying it, so a secret's text exists once. On error, leave `text` as it was.
+    fn parse_owned(text: &mut String) -> Result<Self, String> {
+        Self::parse_value(text)
+    }
     /// The value as an operator would write it.
     fn render_value(&self) -> String;
 }
@@ -70,10 +75,14 @@ float_values!(f32, f64);
 
 impl ConfigValue for bool {
     fn parse_value(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "on" => Ok(true),
-            "false" | "0" | "no" | "off" => Ok(false),
-            _ => Err("expected true/false, 1/0, yes/no or on/off".to_owned()),
+        let text = text.trim();
+        let is = |words: [&str; 4]| words.iter().any(|word| word.eq_ignore_ascii_case(text));
+        if is(["true", "1", "yes", "on"]) {
+            Ok(true)
+        } else if is(["false", "0", "no", "off"]) {
+            Ok(false)
+        } else {
+            Err("expected true/false, 1/0, yes/no or on/off".to_owned())
         }
     }
     fn render_value(&self) -> String {
@@ -85,6 +94,9 @@ impl ConfigValue for String {
     fn parse_value(text: &str) -> Result<Self, String> {
         Ok(text.to_owned())
     }
+    fn parse_owned(text: &mut String) -> Result<Self, String> {
+        Ok(std::mem::take(text))
+    }
     fn render_value(&self) -> String {
         self.clone()
     }
@@ -93,6 +105,9 @@ impl ConfigValue for String {
 impl ConfigValue for PathBuf {
     fn parse_value(text: &str) -> Result<Self, String> {
         Ok(PathBuf::from(text))
+    }
+    fn parse_owned(text: &mut String) -> Result<Self, String> {
+        Ok(PathBuf::from(std::mem::take(text)))
     }
     fn render_value(&self) -> String {
         self.display().to_string()
@@ -133,6 +148,8 @@ impl ConfigValue for Duration {
 
 /// A parser of one leaf type, chosen at the derive's call site (see [`Leaf`]).
 pub type ParseFn<T> = fn(&str) -> Result<T, String>;
+/// A parser of one leaf type that may take the loader's text.
+pub type OwnedParseFn<T> = fn(&mut String) -> Result<T, String>;
 /// A renderer of one leaf type.
 pub type RenderFn<T> = fn(&T) -> String;
 
@@ -158,6 +175,8 @@ impl<T> Default for Leaf<T> {
 pub trait ViaConfigValue<T> {
     /// The parser.
     fn parser(&self) -> ParseFn<T>;
+    /// The parser that may take the text.
+    fn owned_parser(&self) -> OwnedParseFn<T>;
     /// The renderer.
     fn renderer(&self) -> RenderFn<T>;
 }
@@ -165,6 +184,9 @@ pub trait ViaConfigValue<T> {
 impl<T: ConfigValue> ViaConfigValue<T> for &&Leaf<T> {
     fn parser(&self) -> ParseFn<T> {
         T::parse_value
+    }
+    fn owned_parser(&self) -> OwnedParseFn<T> {
+        T::parse_owned
     }
     fn renderer(&self) -> RenderFn<T> {
         T::render_value
@@ -175,6 +197,8 @@ impl<T: ConfigValue> ViaConfigValue<T> for &&Leaf<T> {
 pub trait ViaFromStr<T> {
     /// The parser.
     fn parser(&self) -> ParseFn<T>;
+    /// The same parser, for the loader's owned text.
+    fn owned_parser(&self) -> OwnedParseFn<T>;
 }
 
 impl<T: std::str::FromStr> ViaFromStr<T> for &Leaf<T>
@@ -182,6 +206,9 @@ where
     T::Err: Display,
 {
     fn parser(&self) -> ParseFn<T> {
+        |text| text.parse::<T>().map_err(|error| error.to_string())
+    }
+    fn owned_parser(&self) -> OwnedParseFn<T> {
         |text| text.parse::<T>().map_err(|error| error.to_string())
     }
 }

@@ -296,11 +296,15 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
 /// chosen by autoref and wrapped for `Secret<T>` and `Vec<T>`.
 fn parser_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
     let parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "parser");
+    let owned_parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "owned_parser");
     match (&field.attrs.parse_with, &field.shape.kind) {
         (Some(path), _) => quote!(#krate::__private::custom(#path)),
-        (None, Kind::Leaf(l)) => parser_of(l),
+        (None, Kind::Leaf(l)) => {
+            let p = owned_parser_of(l);
+            quote!(#krate::__private::leaf(#p))
+        }
         (None, Kind::Secret(l)) => {
-            let p = parser_of(l);
+            let p = owned_parser_of(l);
             quote!(#krate::__private::secret(#p))
         }
         (None, Kind::List(l)) => {
