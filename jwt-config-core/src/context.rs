@@ -176,7 +176,12 @@ impl<'a> Context<'a> {
         check: impl Fn(&T) -> Result<(), String>,
     ) -> Option<Option<T>> {
         let name = self.full_name(var.name);
-        let (value, found) = match self.lookup(var, &name) {
+        let lookup = if var.aliases.is_empty() && !var.file {
+            self.lookup_single(var, &name)
+        } else {
+            self.lookup(var, &name)
+        };
+        let (value, found) = match lookup {
             Lookup::Failed => return None,
             Lookup::Absent => (self.absent(var, &name, default)?, None),
             Lookup::Found(mut found) => match parse(&mut found.text.text) {
@@ -256,6 +261,22 @@ impl<'a> Context<'a> {
         match default {
             Some(default) => Some(Some(default())),
             None => Some(None),
+        }
+    }
+
+    /// The common case, one name and no `_FILE` variant: nothing to reconcile.
+    #[inline]
+    fn lookup_single(&mut self, var: &VarSchema, name: &str) -> Lookup {
+        match self.source.get(name) {
+            None => Lookup::Absent,
+            Some(raw) => match self.text_of(name, raw, var.secret) {
+                Some(text) => Lookup::Found(Found {
+                    index: 0,
+                    file_path: None,
+                    text,
+                }),
+                None => Lookup::Failed,
+            },
         }
     }
 
