@@ -60,6 +60,7 @@
 //! `Vec<T>` (comma-separated), [`Secret<T>`], and any `FromStr` type.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,

@@ -23,6 +23,8 @@
 //!
 //! Exit codes: 0 valid (or no difference), 1 problems (or a difference), 2 usage or I/O error.
 
+#![warn(missing_docs)]
+
 mod args;
 mod commands;
 mod style;

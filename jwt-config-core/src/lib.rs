@@ -12,6 +12,9 @@
 //! assert_eq!(environment, Environment::Production);
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod config;
 mod context;
 mod environment;

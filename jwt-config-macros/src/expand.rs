@@ -99,6 +99,14 @@ fn var_const(index: usize) -> Ident {
     format_ident!("__VAR_{}", index)
 }
 
+/// `Some(tokens)` or `None`, with absolute paths.
+fn optional(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(tokens) => quote!(::core::option::Option::Some(#tokens)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
 /// `const __VAR_i: VarSchema = ...;` for one variable.
 fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let konst = var_const(index);
@@ -107,31 +115,22 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let name = field.variable_name();
     let aliases = field.attrs.aliases.iter().map(|a| a.value());
     let ty = type_text(field.ty);
-    let (default, render_default) = match &field.attrs.default {
-        Some(default) => {
-            let text = default_text(default);
-            let function = default_fn_ident(index);
-            let renderer = renderer_tokens(krate, field);
-            (
-                quote!(::core::option::Option::Some(#text)),
-                quote!(::core::option::Option::Some(|| {
-                    let __render = #renderer;
-                    __render(&#function())
-                })),
-            )
-        }
-        None => (
-            quote!(::core::option::Option::None),
-            quote!(::core::option::Option::None),
-        ),
-    };
+    let default = optional(
+        field
+            .attrs
+            .default
+            .as_ref()
+            .map(|d| default_text(d).to_token_stream()),
+    );
+    let render_default = optional(field.attrs.default.as_ref().map(|_| {
+        let (function, renderer) = (default_fn_ident(index), renderer_tokens(krate, field));
+        quote!(|| (#renderer)(&#function()))
+    }));
     let default_item = default_fn_item(index, field);
-    let presence = if field.attrs.default.is_some() {
-        quote!(Defaulted)
-    } else if field.shape.optional {
-        quote!(Optional)
-    } else {
-        quote!(Required)
+    let presence = match (&field.attrs.default, field.shape.optional) {
+        (Some(_), _) => quote!(Defaulted),
+        (None, true) => quote!(Optional),
+        (None, false) => quote!(Required),
     };
     let required_in = field
         .attrs
@@ -142,20 +141,14 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
             let variant = Ident::new(variant, Span::call_site());
             quote!(#krate::__private::Environment::#variant)
         });
-    let secret = field.is_secret();
+    let (secret, doc) = (field.is_secret(), &field.doc);
     let file = secret || field.attrs.file.is_some();
-    let doc = &field.doc;
-    let range = match &field.attrs.range {
-        Some(range) => {
-            let text = tidy(&range.tokens.to_string()).replace(' ', "");
-            quote!(::core::option::Option::Some(#text))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let min_len = match &field.attrs.min_len {
-        Some(min_len) => quote!(::core::option::Option::Some(#min_len)),
-        None => quote!(::core::option::Option::None),
-    };
+    let range = optional(field.attrs.range.as_ref().map(|r| {
+        tidy(&r.tokens.to_string())
+            .replace(' ', "")
+            .to_token_stream()
+    }));
+    let min_len = optional(field.attrs.min_len.as_ref().map(ToTokens::to_token_stream));
     let per_service = field.attrs.per_service.is_some();
     quote! {
         #default_item
