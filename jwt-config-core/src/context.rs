@@ -29,7 +29,6 @@ pub struct Context<'a> {
     record: bool,
 }
 
-/// A value found for a variable, before parsing.
 /// A variable's raw text, wiped from memory on drop when it belongs to a secret (or came
 /// from a file); other values are freed as they are, which keeps plain loads cheap.
 struct RawText {
@@ -53,7 +52,7 @@ impl Drop for RawText {
     }
 }
 
-/// Names are rebuilt from `index` only when a message or the report needs them, so a
+/// A value found for a variable, before parsing. Names are rebuilt from `index` only when a message or the report needs them, so a
 /// variable that is simply set costs no allocation beyond its text.
 struct Found {
     /// 0 for the canonical name, `i` for alias `i - 1`.
@@ -267,16 +266,10 @@ impl<'a> Context<'a> {
     /// The common case, one name and no `_FILE` variant: nothing to reconcile.
     #[inline]
     fn lookup_single(&mut self, var: &VarSchema, name: &str) -> Lookup {
-        match self.source.get(name) {
-            None => Lookup::Absent,
-            Some(raw) => match self.text_of(name, raw, var.secret) {
-                Some(text) => Lookup::Found(Found {
-                    index: 0,
-                    file_path: None,
-                    text,
-                }),
-                None => Lookup::Failed,
-            },
+        match self.lookup_name(var, name, name, 0) {
+            Ok(Some(found)) => Lookup::Found(found),
+            Ok(None) => Lookup::Absent,
+            Err(()) => Lookup::Failed,
         }
     }
 

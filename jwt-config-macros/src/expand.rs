@@ -65,7 +65,7 @@ fn expand(cont: &Container) -> TokenStream {
     let schema = schema(cont, &krate);
     let load = load_fn(cont, &krate);
     let doc = doc_table(cont);
-    let partial = partial_struct(cont, &krate);
+    let partial = partial_struct(cont);
     let flatten_check = cont
         .fields
         .iter()
@@ -401,7 +401,7 @@ fn needs_partial(cont: &Container) -> bool {
 }
 
 /// `pub struct NamePartial<'a>`: what loaded, each field optional, for checks and computed fields.
-fn partial_struct(cont: &Container, _krate: &TokenStream) -> Option<TokenStream> {
+fn partial_struct(cont: &Container) -> Option<TokenStream> {
     if !needs_partial(cont) {
         return None;
     }

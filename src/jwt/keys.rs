@@ -47,7 +47,14 @@ pub(crate) fn build_keys(
         let public = partial.public_key?.as_ref();
         asymmetric_keys(algorithm, partial.private_key?.as_ref(), public, context)?
     };
-    self_test(algorithm, &keys, context)?;
+    if let Some(encoding) = &keys.encoding {
+        let signer = if algorithm.is_hmac() {
+            vars::SECRET_KEY
+        } else {
+            vars::PRIVATE_KEY
+        };
+        self_test(algorithm, (encoding, &keys.decoding), signer, context)?;
+    }
     Some(keys)
 }
 
@@ -215,11 +222,14 @@ fn rsa_bits(pem: &str) -> Option<usize> {
 }
 
 /// Signs a token with the encoding key and verifies it with the decoding key, which proves
-/// both work with the algorithm and, for asymmetric keys, that they are a pair.
-fn self_test(algorithm: SigningAlgorithm, keys: &Keys, context: &mut Context<'_>) -> Option<()> {
-    let Some(encoding) = &keys.encoding else {
-        return Some(());
-    };
+/// both work with the algorithm and, for asymmetric keys, that they are a pair. A failure is
+/// a problem of `signer`, the variable that holds the signing key.
+fn self_test(
+    algorithm: SigningAlgorithm,
+    (encoding, decoding): (&EncodingKey, &DecodingKey),
+    signer: &str,
+    context: &mut Context<'_>,
+) -> Option<()> {
     let header = jsonwebtoken::Header::new(algorithm.algorithm());
     let claims = SelfTestClaims {
         sub: "jwt-config-self-test",
@@ -231,18 +241,13 @@ fn self_test(algorithm: SigningAlgorithm, keys: &Keys, context: &mut Context<'_>
             "cannot sign with {algorithm}: it is not {}",
             algorithm.key_kind()
         );
-        let variable = if algorithm.is_hmac() {
-            vars::SECRET_KEY
-        } else {
-            vars::PRIVATE_KEY
-        };
-        context.problem(variable, ProblemKind::Invalid, message);
+        context.problem(signer, ProblemKind::Invalid, message);
         return None;
     };
     let mut validation = jsonwebtoken::Validation::new(algorithm.algorithm());
     validation.required_spec_claims.clear();
     validation.validate_aud = false;
-    if jsonwebtoken::decode::<serde_json::Value>(&token, &keys.decoding, &validation).is_err() {
+    if jsonwebtoken::decode::<serde_json::Value>(&token, decoding, &validation).is_err() {
         let message = "does not match JWT_PUBLIC_KEY: a token it signs does not verify (the two keys are not a pair)";
         context.problem(vars::PRIVATE_KEY, ProblemKind::Rule, message);
         return None;
@@ -315,18 +320,12 @@ pub(crate) fn build_service_keys(
         );
         return None;
     };
-    let keys = Keys {
-        encoding: Some(encoding),
-        decoding,
-    };
-    self_test(algorithm, &keys, context)?;
-    let Keys {
-        encoding: Some(encoding),
-        decoding,
-    } = keys
-    else {
-        return None;
-    };
+    self_test(
+        algorithm,
+        (&encoding, &decoding),
+        vars::SERVICE_SECRET,
+        context,
+    )?;
     let (service_id, leeway) = (partial.service_id?, partial.leeway_seconds?);
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());

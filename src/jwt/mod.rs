@@ -67,12 +67,14 @@ pub struct JwtConfig {
     /// HMAC key for HS algorithms: raw text, or `base64:` and standard or URL-safe base64.
     /// At least 32/48/64 bytes after decoding for HS256/384/512 in staging and production.
     #[config(env = "JWT_SECRET_KEY", alias = "JWT_SECRET")]
-    #[allow(dead_code)] // parsed into `keys`; kept for the effective fingerprint
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
     secret_key: Option<Secret<HmacKey>>,
     /// PEM signing key for asymmetric algorithms (escaped `\n` accepted). Without it the
     /// service only verifies.
     #[config(env = "JWT_PRIVATE_KEY", per_service)]
-    #[allow(dead_code)] // parsed into `keys`; kept for the effective fingerprint
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
     private_key: Option<Secret<Pem>>,
     /// PEM verification key; required for asymmetric algorithms. RSA keys: at least 2048 bits.
     #[config(env = "JWT_PUBLIC_KEY", file)]
