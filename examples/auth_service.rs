@@ -15,13 +15,14 @@ use jwt_config::service_auth::SERVICE_TOKEN_HEADER;
 use jwt_config::{Config, ConfigError, EnvFile, JwtConfig, Layered, Loaded, MapSource, ProcessEnv};
 
 fn load(env_file: Option<String>, service_id: &str) -> Result<Loaded<JwtConfig>, ConfigError> {
-    // The process environment first, then this service's own id, then the shared file.
-    let mut layers = Layered::new()
-        .layer(ProcessEnv)
-        .layer(MapSource::new().with("SERVICE_ID", service_id));
+    // The shared file, this service's own id over it, the process environment over both.
+    let mut layers = Layered::new();
     if let Some(path) = env_file {
-        layers = layers.layer(EnvFile::isolated(path)?);
+        layers = layers.over(EnvFile::isolated(path)?);
     }
+    let layers = layers
+        .over(MapSource::new().with("SERVICE_ID", service_id))
+        .over(ProcessEnv);
     JwtConfig::load_with_report(&layers)
 }
 

@@ -19,9 +19,9 @@ fn load(env_file: String) -> Result<JwtConfig, ExitCode> {
         eprintln!("{error}");
         ExitCode::from(2)
     })?;
-    // The process environment first, then this service's own id, then the shared file.
+    // The shared file, this service's own id over it, the process environment over both.
     let own_id = MapSource::new().with("SERVICE_ID", "backend");
-    let layers = Layered::new().layer(ProcessEnv).layer(own_id).layer(file);
+    let layers = Layered::new().over(file).over(own_id).over(ProcessEnv);
     match JwtConfig::load_with_report(&layers) {
         Ok(loaded) => {
             print!("{}", loaded.describe());

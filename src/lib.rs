@@ -64,9 +64,9 @@
 
 pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
-    Loaded, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema,
-    Secret, Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning, WarningKind,
-    effective_fingerprint, secret_digest,
+    Loaded, Location, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved,
+    Schema, Secret, Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning,
+    WarningKind, effective_fingerprint, secret_digest,
 };
 pub use jwt_config_macros::Config;
 
@@ -80,8 +80,9 @@ pub mod service_auth;
 pub use jsonwebtoken;
 #[cfg(feature = "jwt")]
 pub use jwt::{
-    AccessClaims, Audience, BASE64_PREFIX, HmacKey, JwtConfig, JwtConfigPartial, MIN_RSA_BITS,
-    MIN_SERVICE_SECRET_BYTES, Pem, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, vars,
+    ACCESS_TOKEN_TYPE, AccessClaims, Audience, BASE64_PREFIX, HmacKey, JwtConfig, JwtConfigPartial,
+    MIN_RSA_BITS, MIN_SERVICE_SECRET_BYTES, NoExtraClaims, Pem, REFRESH_TOKEN_TYPE,
+    SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, vars,
 };
 
 /// Pins the schema a service was reviewed against: a changed schema (a name, alias, type,

@@ -40,7 +40,8 @@ pub enum Caller {
 }
 
 /// Why an incoming call was refused, or (never for a configuration reason) why a token could
-/// not be built.
+/// not be built. [`ServiceAuthError::kind`] is a stable name to match on or log; nothing in it
+/// is the token or a secret, and a value taken from the token is cut and escaped.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceAuthError {
@@ -58,21 +59,59 @@ pub enum ServiceAuthError {
     /// The token has expired.
     #[error("the service token has expired")]
     Expired,
+    /// The token is not valid yet (`nbf` or `iat` in the future beyond the leeway).
+    #[error("the service token is not valid yet (issued in the future)")]
+    NotYetValid,
+    /// The token claims a lifetime longer than `SERVICE_TOKEN_LIFETIME_SECONDS` plus the
+    /// leeway: whoever made it did not follow this schema.
+    #[error(
+        "the service token lives {lifetime} s; at most {max} s are accepted (SERVICE_TOKEN_LIFETIME_SECONDS plus JWT_LEEWAY_SECONDS)"
+    )]
+    LifetimeTooLong {
+        /// `exp - iat` of the token, in seconds.
+        lifetime: u64,
+        /// The most accepted, in seconds.
+        max: u64,
+    },
     /// The token was meant for another service.
-    #[error("the service token is meant for another service")]
-    WrongAudience,
+    #[error("the service token is meant for another service; this service is {expected:?}")]
+    WrongAudience {
+        /// This service's `SERVICE_ID`.
+        expected: String,
+    },
     /// The token is not a service token (a user's access token, for instance).
-    #[error("the token is not a service token (typ {found:?}, expected {SERVICE_TOKEN_TYPE:?})")]
+    #[error("the token is not a service token (typ {}, expected {SERVICE_TOKEN_TYPE:?})", found.as_deref().map_or("absent".to_owned(), |t| format!("\"{t}\"")))]
     WrongType {
-        /// The `typ` found in the token's header.
+        /// The `typ` found in the token's header, cut to 40 characters and escaped.
         found: Option<String>,
     },
-    /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS`.
-    #[error("service {0:?} is not in SERVICE_ALLOWED_CALLERS")]
+    /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS` (its id cut to 40
+    /// characters and escaped).
+    #[error("service \"{0}\" is not in SERVICE_ALLOWED_CALLERS")]
     CallerNotAllowed(String),
     /// The token could not be signed; the startup self-test makes this unreachable.
     #[error("the service token could not be signed")]
     Signing,
+}
+
+impl ServiceAuthError {
+    /// A stable name of the error: `missing_header`, `malformed`, `bad_signature`,
+    /// `expired`, `not_yet_valid`, `lifetime_too_long`, `wrong_audience`, `wrong_type`,
+    /// `caller_not_allowed`, `signing`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ServiceAuthError::MissingHeader => "missing_header",
+            ServiceAuthError::Malformed => "malformed",
+            ServiceAuthError::BadSignature => "bad_signature",
+            ServiceAuthError::Expired => "expired",
+            ServiceAuthError::NotYetValid => "not_yet_valid",
+            ServiceAuthError::LifetimeTooLong { .. } => "lifetime_too_long",
+            ServiceAuthError::WrongAudience { .. } => "wrong_audience",
+            ServiceAuthError::WrongType { .. } => "wrong_type",
+            ServiceAuthError::CallerNotAllowed(_) => "caller_not_allowed",
+            ServiceAuthError::Signing => "signing",
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -129,23 +168,33 @@ impl JwtConfig {
                 Ok(data) => data,
                 Err(error) => {
                     return Err(match jsonwebtoken::decode_header(token) {
-                        Ok(header) if !is_service_token(&header) => {
-                            ServiceAuthError::WrongType { found: header.typ }
-                        }
-                        _ => refusal(error.kind()),
+                        Ok(header) if !is_service_token(&header) => wrong_type(&header),
+                        _ => self.refusal(error.kind()),
                     });
                 }
             };
         if !is_service_token(&data.header) {
-            return Err(ServiceAuthError::WrongType {
-                found: data.header.typ,
+            return Err(wrong_type(&data.header));
+        }
+        let claims = data.claims;
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if lifetime > keys.max_lifetime {
+            return Err(ServiceAuthError::LifetimeTooLong {
+                lifetime,
+                max: keys.max_lifetime,
             });
         }
-        let caller = data.claims.iss;
+        let now = jsonwebtoken::get_current_timestamp();
+        if claims.iat > now + keys.validation.leeway {
+            return Err(ServiceAuthError::NotYetValid);
+        }
+        let caller = claims.iss;
         if let Some(allowed) = self.service_allowed_callers()
             && !allowed.contains(&caller)
         {
-            return Err(ServiceAuthError::CallerNotAllowed(caller));
+            return Err(ServiceAuthError::CallerNotAllowed(crate::jwt::bounded(
+                &caller,
+            )));
         }
         Ok(Caller::Service(caller))
     }
@@ -155,11 +204,22 @@ fn is_service_token(header: &Header) -> bool {
     header.typ.as_deref() == Some(SERVICE_TOKEN_TYPE)
 }
 
-fn refusal(kind: &ErrorKind) -> ServiceAuthError {
-    match kind {
-        ErrorKind::InvalidSignature => ServiceAuthError::BadSignature,
-        ErrorKind::ExpiredSignature => ServiceAuthError::Expired,
-        ErrorKind::InvalidAudience => ServiceAuthError::WrongAudience,
-        _ => ServiceAuthError::Malformed,
+fn wrong_type(header: &Header) -> ServiceAuthError {
+    ServiceAuthError::WrongType {
+        found: header.typ.as_deref().map(crate::jwt::bounded),
+    }
+}
+
+impl JwtConfig {
+    fn refusal(&self, kind: &ErrorKind) -> ServiceAuthError {
+        match kind {
+            ErrorKind::InvalidSignature => ServiceAuthError::BadSignature,
+            ErrorKind::ExpiredSignature => ServiceAuthError::Expired,
+            ErrorKind::ImmatureSignature => ServiceAuthError::NotYetValid,
+            ErrorKind::InvalidAudience => ServiceAuthError::WrongAudience {
+                expected: self.service_id().to_owned(),
+            },
+            _ => ServiceAuthError::Malformed,
+        }
     }
 }

@@ -92,24 +92,16 @@ fn a_token_issued_by_the_auth_service_verifies_at_the_backend() {
 
 #[test]
 fn a_different_secret_issuer_or_audience_is_rejected() {
-    use jwt_config::jsonwebtoken::errors::ErrorKind;
     let auth = JwtConfig::from_source(&auth_service("production")).unwrap();
     let token = auth.encode(&auth.access_claims("user-42")).unwrap();
     for (variable, value, expected) in [
-        ("JWT_SECRET_KEY", OTHER_SECRET, ErrorKind::InvalidSignature),
-        (
-            "JWT_ISSUER",
-            "https://evil.example.com",
-            ErrorKind::InvalidIssuer,
-        ),
-        ("JWT_AUDIENCE", "reporting", ErrorKind::InvalidAudience),
+        ("JWT_SECRET_KEY", OTHER_SECRET, "bad_signature"),
+        ("JWT_ISSUER", "https://evil.example.com", "wrong_issuer"),
+        ("JWT_AUDIENCE", "reporting", "wrong_audience"),
     ] {
         let backend = JwtConfig::from_source(&backend("production").with(variable, value)).unwrap();
         let error = backend.decode::<AccessClaims>(&token).unwrap_err();
-        let jwt_config::TokenError::Jwt(error) = error else {
-            panic!("{error}")
-        };
-        assert_eq!(*error.kind(), expected, "{variable}");
+        assert_eq!(error.kind(), expected, "{variable}: {error}");
     }
 }
 

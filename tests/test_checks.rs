@@ -81,6 +81,7 @@ impl Config for Manual {
         name: "Manual",
         prefix: "",
         doc: "",
+        environment_required: false,
         entries: &[],
     };
 

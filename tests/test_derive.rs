@@ -195,7 +195,7 @@ fn a_custom_parser_and_checks_run_on_the_parsed_value() {
     assert!(
         error
             .to_string()
-            .contains("SHARE: \"40\" is invalid: expected a percentage"),
+            .contains("SHARE: \"40\" is invalid: expected a number at most 100"),
         "{error}"
     );
 }

@@ -6,8 +6,8 @@ fn load(name: &str) -> JwtConfig {
     let path = format!("{}/examples/env/{name}.env", env!("CARGO_MANIFEST_DIR"));
     let file = EnvFile::isolated(path).unwrap();
     let layers = Layered::new()
-        .layer(file)
-        .layer(MapSource::new().with("SERVICE_ID", "auth"));
+        .over(MapSource::new().with("SERVICE_ID", "auth"))
+        .over(file);
     JwtConfig::from_source(&layers).unwrap_or_else(|error| panic!("{name}.env: {error}"))
 }
 

@@ -48,7 +48,9 @@ fn a_token_meant_for_another_service_is_refused() {
     let headers = auth.service_headers("billing").unwrap();
     assert_eq!(
         backend.verify_service_call(&headers),
-        Err(ServiceAuthError::WrongAudience)
+        Err(ServiceAuthError::WrongAudience {
+            expected: "backend".into()
+        })
     );
 }
 
@@ -80,7 +82,7 @@ fn a_user_access_token_never_passes_as_a_service_token() {
     assert_eq!(
         refused,
         ServiceAuthError::WrongType {
-            found: Some("JWT".into())
+            found: Some("at+jwt".into())
         }
     );
 }

@@ -64,15 +64,15 @@ fn a_missing_env_file_is_a_problem() {
     assert!(
         error
             .to_string()
-            .contains("/nonexistent/x.env: cannot be read: no such file"),
+            .contains("/nonexistent/x.env: cannot be read (no such file)"),
         "{error}"
     );
 }
 
 #[test]
-fn the_first_layer_that_sets_a_variable_wins() {
+fn each_layer_overrides_the_ones_before_it() {
     let over = MapSource::new().with("PORT", "9000");
     let env = EnvFile::isolated(file("PORT=8080\nHOST=h\n")).unwrap();
-    let small = Small::from_source(&Layered::new().layer(over).layer(env)).unwrap();
+    let small = Small::from_source(&Layered::new().over(env).over(over)).unwrap();
     assert_eq!((small.port, small.host.as_deref()), (9000, Some("h")));
 }

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use jwt_config::{
-    Config, ConfigError, EnvFile, Environment, Layered, Loaded, MapSource, ProcessEnv, Resolved,
-    Substitution, Variable, schema_fingerprint_of,
+    Config, ConfigError, EnvFile, Environment, Layered, Loaded, MapSource, Problem, ProblemKind,
+    ProcessEnv, Resolved, Source as _, Substitution, Variable, schema_fingerprint_of,
 };
 use serde_json::{Value, json};
 
@@ -57,17 +57,21 @@ fn env_file(path: &Path, isolated: bool) -> Result<EnvFile, UsageError> {
 /// `check`: the files layered (later ones win), under the process environment unless
 /// `--no-process-env`, under `--environment`.
 pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
+    // One precedence order (Layered's): each layer overrides the ones before it, so later
+    // files override earlier ones and the process environment overrides them all.
     let mut layers = Layered::new();
     if let Some(environment) = args.environment {
-        layers = layers.layer(MapSource::new().with("ENVIRONMENT", environment.as_str()));
+        // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
+        // is checked against it where something does.
+        layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
+    }
+    for path in &args.env_files {
+        layers = layers.over(env_file(path, args.no_process_env)?);
     }
     if !args.no_process_env {
-        layers = layers.layer(ProcessEnv);
+        layers = layers.over(ProcessEnv);
     }
-    for path in args.env_files.iter().rev() {
-        layers = layers.layer(env_file(path, args.no_process_env)?);
-    }
-    let result = T::load_with_report(&layers);
+    let result = assert_environment(T::load_with_report(&layers), &layers, args.environment);
     match args.format {
         Format::Json => writeln!(out, "{:#}", check_json::<T>(&result))?,
         Format::Text => write_check_text::<T>(&result, style, out)?,
@@ -77,6 +81,41 @@ pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> 
     } else {
         EXIT_PROBLEMS
     })
+}
+
+/// `--environment E` asserts: an `ENVIRONMENT` set to another value is a problem, never
+/// silently overridden.
+fn assert_environment<T>(
+    result: Result<Loaded<T>, ConfigError>,
+    layers: &Layered,
+    expected: Option<Environment>,
+) -> Result<Loaded<T>, ConfigError> {
+    let Some(expected) = expected else {
+        return result;
+    };
+    let set = layers
+        .get("ENVIRONMENT")
+        .and_then(|value| value.into_string().ok())
+        .and_then(|text| text.parse::<Environment>().ok());
+    match set {
+        Some(found) if found != expected => {
+            let location = layers
+                .location("ENVIRONMENT")
+                .map_or_else(String::new, |l| format!(" in {l}"));
+            let problem = Problem::new(
+                "ENVIRONMENT",
+                ProblemKind::Conflict,
+                format!("is {found}{location}, but --environment says {expected}; make them agree"),
+            );
+            let (mut problems, warnings) = match result {
+                Ok(loaded) => (Vec::new(), loaded.warnings),
+                Err(error) => (error.problems().to_vec(), error.warnings().to_vec()),
+            };
+            problems.insert(0, problem);
+            Err(ConfigError::new(problems, warnings))
+        }
+        _ => result,
+    }
 }
 
 fn write_check_text<T: Config>(

@@ -1,8 +1,8 @@
 //! The `Config` trait every derived struct implements, and the result of a load.
 
 use crate::context::Context;
-use crate::environment::Environment;
-use crate::report::{ConfigError, Problem, ProblemKind, Resolved, Warning};
+use crate::environment::{ENVIRONMENT_VARIABLE, Environment};
+use crate::report::{ConfigError, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::schema::Schema;
 use crate::source::{ProcessEnv, Source};
 
@@ -56,15 +56,29 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
         context = context.without_report();
     }
     let environment = context.environment();
+    if T::SCHEMA.requires_environment() && !context.environment_is_set() {
+        // An unset ENVIRONMENT silently meaning development is how a staging deploy ends up
+        // with a 1-byte key and service authentication off.
+        let message = format!(
+            "is not set; set it to one of {} (this schema never assumes development)",
+            crate::environment::ENVIRONMENT_NAMES
+        );
+        context.problem(ENVIRONMENT_VARIABLE, ProblemKind::Missing, message);
+    }
     let value = T::load(&mut context);
+    if let Some(names) = context.source().names() {
+        for (name, message) in crate::unknown::unknown_names(&T::SCHEMA, &names) {
+            context.warn(&name, WarningKind::UnknownVariable, message);
+        }
+    }
     let (mut problems, warnings, variables) = context.finish();
     if value.is_none() && problems.is_empty() {
         // A hand-written impl that failed without saying why still fails loudly.
-        problems.push(Problem {
-            variable: std::any::type_name::<T>().to_owned(),
-            kind: ProblemKind::Rule,
-            message: "failed to load without reporting a problem".to_owned(),
-        });
+        problems.push(Problem::new(
+            std::any::type_name::<T>(),
+            ProblemKind::Rule,
+            "failed to load without reporting a problem",
+        ));
     }
     match value {
         Some(value) if problems.is_empty() => Ok(Loaded {

@@ -4,14 +4,13 @@ use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
+use crate::files::read_regular_file;
 use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::schema::{VarSchema, prefixed};
 use crate::secret::REDACTED;
-use crate::source::{Source, io_reason};
-use crate::value::ConfigValue;
+use crate::source::{Location, Source};
+use crate::value::{ConfigValue, describe_range};
 
 /// The largest file a `NAME_FILE` variable may point to.
 pub const MAX_FILE_SIZE: u64 = 64 * 1024;
@@ -110,10 +109,27 @@ impl<'a> Context<'a> {
         if let Some(text) = context.read(ENVIRONMENT_VARIABLE, false) {
             match Environment::parse_value(&text) {
                 Ok(environment) => context.environment = environment,
-                Err(message) => context.invalid(ENVIRONMENT_VARIABLE, &text, false, message),
+                Err(message) => {
+                    let message = format!("{} is invalid: {message}", quote(&text));
+                    context.push_problem(
+                        ENVIRONMENT_VARIABLE.to_owned(),
+                        ProblemKind::Invalid,
+                        message,
+                    );
+                }
             }
         }
         context
+    }
+
+    /// Whether `ENVIRONMENT` is set in the source (valid or not).
+    pub(crate) fn environment_is_set(&self) -> bool {
+        self.source.get(ENVIRONMENT_VARIABLE).is_some()
+    }
+
+    /// The source of this load.
+    pub(crate) fn source(&self) -> &'a dyn Source {
+        self.source
     }
 
     /// Skips rendering effective values: for loads whose caller wants only the value.
@@ -186,9 +202,10 @@ impl<'a> Context<'a> {
             Lookup::Found(mut found) => match parse(&mut found.text.text) {
                 Ok(value) => (Some(value), Some(found)),
                 Err(message) => {
-                    let message = scrub(message, &found.text, var.secret);
                     let variable = found.variable(self, var);
-                    self.invalid(&variable, &found.text, var.secret, message);
+                    let message = invalid_message(var, &found, message);
+                    let location = self.source.location(&variable);
+                    self.push_problem_at(variable, ProblemKind::Invalid, message, location);
                     return None;
                 }
             },
@@ -196,10 +213,33 @@ impl<'a> Context<'a> {
         if let Some(value) = &value
             && let Err(message) = check(value)
         {
-            self.push_problem(name.into_owned(), ProblemKind::OutOfRange, message);
+            // A range check's message quotes the value: never next to a secret's name.
+            let message = if var.secret {
+                format!(
+                    "the value (a secret, not shown) is outside what is accepted ({})",
+                    var.requirement_text()
+                )
+            } else {
+                message
+            };
+            let location = found
+                .as_ref()
+                .map(|f| f.variable(self, var))
+                .and_then(|v| self.source.location(&v));
+            self.push_problem_at(
+                name.into_owned(),
+                ProblemKind::OutOfRange,
+                message,
+                location,
+            );
             return None;
         }
         if self.record {
+            // A secret's renderer gives its canonical text, which only feeds the digest.
+            let canonical = value
+                .as_ref()
+                .filter(|_| var.secret)
+                .map(|v| zeroize::Zeroizing::new(render(v)));
             let rendered = value.as_ref().map(|v| {
                 if var.secret {
                     REDACTED.to_owned()
@@ -207,7 +247,8 @@ impl<'a> Context<'a> {
                     render(v)
                 }
             });
-            self.record_value(var, name.into_owned(), found.as_ref(), rendered);
+            let digest = canonical.and_then(|text| crate::fingerprint::secret_digest(&text));
+            self.record_value(var, name.into_owned(), found.as_ref(), rendered, digest);
         }
         Some(value)
     }
@@ -219,15 +260,14 @@ impl<'a> Context<'a> {
         variable: String,
         found: Option<&Found>,
         rendered: Option<String>,
+        digest: Option<String>,
     ) {
         let origin = match found {
             Some(found) => found.origin(self, var),
             None if rendered.is_some() => Origin::Default,
             None => Origin::Unset,
         };
-        let digest = found
-            .filter(|_| var.secret)
-            .and_then(|found| crate::fingerprint::secret_digest(&found.text));
+        let location = found.and_then(|found| self.source.location(&found.variable(self, var)));
         self.resolved.push(Resolved {
             variable,
             origin,
@@ -235,6 +275,7 @@ impl<'a> Context<'a> {
             secret: var.secret,
             digest,
             per_service: var.per_service,
+            location,
         });
     }
 
@@ -356,7 +397,8 @@ impl<'a> Context<'a> {
         }
         let describe = |this: &Self, found: &Found| {
             let variable = found.variable(this, var);
-            if var.secret {
+            // Neither a secret nor a file's contents are quoted.
+            if var.secret || found.file_path.is_some() {
                 variable
             } else {
                 format!("{variable}={:?}", &*found.text)
@@ -440,17 +482,9 @@ impl<'a> Context<'a> {
             this.push_problem(file_name.to_owned(), ProblemKind::File, message);
             None
         };
-        match std::fs::metadata(&path) {
-            Err(error) => return fail(self, format!("cannot be read ({})", io_reason(&error))),
-            Ok(meta) if meta.is_dir() => return fail(self, "is a directory".into()),
-            Ok(meta) if meta.len() > MAX_FILE_SIZE => {
-                return fail(self, format!("is larger than {} KiB", MAX_FILE_SIZE / 1024));
-            }
-            Ok(_) => {}
-        }
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => Zeroizing::new(bytes),
-            Err(error) => return fail(self, format!("cannot be read ({})", io_reason(&error))),
+        let bytes = match read_regular_file(&path, MAX_FILE_SIZE) {
+            Ok(bytes) => bytes,
+            Err(refusal) => return fail(self, refusal.to_string()),
         };
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return fail(self, "is not valid UTF-8".into());
@@ -470,36 +504,26 @@ impl<'a> Context<'a> {
         ))
     }
 
-    fn invalid(&mut self, variable: &str, text: &str, secret: bool, expected: String) {
-        let shown = if secret {
-            "the value (a secret, not shown) is invalid".to_owned()
-        } else {
-            format!("{} is invalid", quote(text))
-        };
-        self.push_problem(
-            variable.to_owned(),
-            ProblemKind::Invalid,
-            format!("{shown}: {expected}"),
-        );
+    fn push_problem(&mut self, variable: String, kind: ProblemKind, message: String) {
+        self.push_problem_at(variable, kind, message, None);
     }
 
-    fn push_problem(&mut self, variable: String, kind: ProblemKind, message: String) {
-        let problem = Problem {
-            variable,
-            kind,
-            message,
-        };
+    fn push_problem_at(
+        &mut self,
+        variable: String,
+        kind: ProblemKind,
+        message: String,
+        location: Option<Location>,
+    ) {
+        let mut problem = Problem::new(variable, kind, message);
+        problem.location = location;
         if !self.problems.contains(&problem) {
             self.problems.push(problem);
         }
     }
 
     fn push_warning(&mut self, variable: String, kind: WarningKind, message: String) {
-        let warning = Warning {
-            variable,
-            kind,
-            message,
-        };
+        let warning = Warning::new(variable, kind, message);
         if !self.warnings.contains(&warning) {
             self.warnings.push(warning);
         }
@@ -520,12 +544,31 @@ fn quote(text: &str) -> String {
     }
 }
 
-/// A parser's message with any copy of a secret's text removed (a `FromStr` error may
-/// quote its input).
-fn scrub(message: String, text: &str, secret: bool) -> String {
-    if secret && !text.is_empty() && message.contains(text) {
-        message.replace(text, REDACTED)
-    } else {
-        message
+/// A doc comment's first sentence, on one line.
+fn first_sentence(doc: &str) -> String {
+    let end = doc
+        .find(". ")
+        .or_else(|| doc.find(".\n"))
+        .map_or(doc.len(), |i| i + 1);
+    doc[..end].replace('\n', " ")
+}
+
+/// The message for a value that did not parse. A secret's parser message is never used (it
+/// may quote, trim or cut the secret); a file's contents are never quoted; a number with a
+/// `range` says the schema's range rather than the type's.
+fn invalid_message(var: &VarSchema, found: &Found, parser_message: String) -> String {
+    let expected = match var.range {
+        Some(range) => format!("expected {}", describe_range(range, var.ty)),
+        // The field's documentation says what is accepted without quoting anything.
+        None if var.secret => match first_sentence(var.doc).as_str() {
+            "" => format!("expected a value of type `{}`", var.ty),
+            doc => format!("expected a `{}`: {doc}", var.ty),
+        },
+        None => parser_message,
+    };
+    match &found.file_path {
+        _ if var.secret => format!("the value (a secret, not shown) is invalid; {expected}"),
+        Some(path) => format!("the contents of {path} are invalid: {expected}"),
+        None => format!("{} is invalid: {expected}", quote(&found.text)),
     }
 }

@@ -51,11 +51,13 @@ impl fmt::Display for Environment {
     }
 }
 
+/// The accepted values of `ENVIRONMENT`, in words; the one list every message uses.
+pub const ENVIRONMENT_NAMES: &str =
+    "development, test, staging, production (any case; dev, stage, prod accepted)";
+
 /// The error of parsing an [`Environment`]; its text lists what is accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "expected one of development, test, staging, production (any case; dev, stage, prod accepted)"
-)]
+#[error("expected one of {ENVIRONMENT_NAMES}")]
 pub struct UnknownEnvironment;
 
 impl FromStr for Environment {

@@ -95,6 +95,9 @@ pub const fn schema_fingerprint(schema: &Schema) -> u64 {
 
 const fn hash_schema(hash: u64, schema: &Schema) -> u64 {
     let mut hash = hash_str(hash_str(hash, "prefix"), schema.prefix);
+    if schema.environment_required {
+        hash = hash_str(hash, "environment-required");
+    }
     let mut i = 0;
     while i < schema.entries.len() {
         hash = match &schema.entries[i] {
@@ -119,6 +122,9 @@ const fn hash_schema(hash: u64, schema: &Schema) -> u64 {
                 while e < var.required_in.len() {
                     h = hash_str(h, Environment::as_str(var.required_in[e]));
                     e += 1;
+                }
+                if let Some(condition) = var.required_when {
+                    h = hash_str(hash_str(h, "required-when"), condition);
                 }
                 h = hash_str(h, if var.secret { "secret" } else { "plain" });
                 h = hash_str(h, if var.file { "file" } else { "no-file" });

@@ -18,11 +18,13 @@
 mod config;
 mod context;
 mod environment;
+mod files;
 mod fingerprint;
 mod report;
 mod schema;
 mod secret;
 mod source;
+mod unknown;
 mod value;
 
 pub use config::{Config, Loaded};
@@ -33,12 +35,16 @@ pub use environment::{
 pub use fingerprint::{
     SECRET_DIGEST_LABEL, effective_fingerprint, fingerprint_hex, schema_fingerprint, secret_digest,
 };
-pub use report::{ConfigError, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
+pub use report::{
+    ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,
+};
 pub use schema::{
     Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables,
 };
 pub use secret::{REDACTED, Secret};
-pub use source::{EnvFile, Layered, MapSource, ProcessEnv, Source, Substitution};
+pub use source::{
+    EnvFile, Layered, Location, MAX_ENV_FILE_SIZE, MapSource, ProcessEnv, Source, Substitution,
+};
 pub use value::{ConfigValue, Length};
 
 /// What generated code calls. Not part of the public API: no semver guarantees.
@@ -71,6 +77,13 @@ pub mod __private {
     /// A list renderer from an item renderer.
     pub fn list_renderer<T>(item: crate::value::RenderFn<T>) -> impl Fn(&Vec<T>) -> String {
         move |items| render_list(items, item)
+    }
+
+    /// A secret's digest text from its leaf's.
+    pub fn secret_digester<T: zeroize::Zeroize>(
+        item: crate::value::RenderFn<T>,
+    ) -> impl Fn(&Secret<T>) -> String {
+        move |secret| item(secret.expose())
     }
 
     /// A secret parser from a leaf parser.

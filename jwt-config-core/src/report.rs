@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::source::Location;
+
 /// What kind of thing is wrong with a variable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -33,13 +35,44 @@ pub struct Problem {
     pub variable: String,
     /// What is wrong.
     pub kind: ProblemKind,
-    /// What is wrong and what would be accepted; it does not repeat the variable.
+    /// What is wrong and what would be accepted; it does not repeat the variable. At most
+    /// [`MAX_MESSAGE_CHARS`] characters.
     pub message: String,
+    /// Where the value was set (a file and line), when the source can say.
+    pub location: Option<Location>,
+}
+
+impl Problem {
+    /// A problem about `variable`; the message is cut to [`MAX_MESSAGE_CHARS`].
+    pub fn new(variable: impl Into<String>, kind: ProblemKind, message: impl Into<String>) -> Self {
+        Problem {
+            variable: bounded(variable.into()),
+            kind,
+            message: bounded(message.into()),
+            location: None,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
+        write!(f, "{}: {}", self.variable, self.message)?;
+        match &self.location {
+            Some(location) if location.line.is_some() => write!(f, " ({location})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The most characters of a problem's or warning's message (and variable): an attacker who
+/// chooses a value cannot make a report of megabytes.
+pub const MAX_MESSAGE_CHARS: usize = 600;
+
+/// Cuts text to [`MAX_MESSAGE_CHARS`] characters, marking the cut.
+pub(crate) fn bounded(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
     }
 }
 
@@ -51,6 +84,8 @@ pub enum WarningKind {
     DeprecatedAlias,
     /// A rule that is a problem in staging and production, noticed elsewhere.
     Weak,
+    /// A name in the source that looks like one of the schema's but is not in it.
+    UnknownVariable,
     /// Anything a check wants the operator to know.
     Notice,
 }
@@ -64,6 +99,17 @@ pub struct Warning {
     pub kind: WarningKind,
     /// The text; it does not repeat the variable.
     pub message: String,
+}
+
+impl Warning {
+    /// A warning about `variable`; the message is cut to [`MAX_MESSAGE_CHARS`].
+    pub fn new(variable: impl Into<String>, kind: WarningKind, message: impl Into<String>) -> Self {
+        Warning {
+            variable: bounded(variable.into()),
+            kind,
+            message: bounded(message.into()),
+        }
+    }
 }
 
 impl fmt::Display for Warning {
@@ -121,6 +167,9 @@ pub struct Resolved {
     pub digest: Option<String>,
     /// Whether the schema marks the variable as a setting of one service.
     pub per_service: bool,
+    /// Where the value was set (a file and line, the process environment), when the
+    /// source can say.
+    pub location: Option<Location>,
 }
 
 /// Every problem found while loading, in one report.

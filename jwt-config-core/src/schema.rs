@@ -12,6 +12,9 @@ pub struct Schema {
     pub prefix: &'static str,
     /// The struct's doc comment.
     pub doc: &'static str,
+    /// `#[config(require_environment)]`: an unset `ENVIRONMENT` is a problem rather than
+    /// development (for this struct, and for any struct that flattens it).
+    pub environment_required: bool,
     /// Its variables and flattened children, in declaration order.
     pub entries: &'static [Entry],
 }
@@ -66,6 +69,9 @@ pub struct VarSchema {
     pub presence: Presence,
     /// Environments in which the variable must be set whatever `presence` says.
     pub required_in: &'static [Environment],
+    /// A condition, in words, under which the struct's own checks require the variable
+    /// (`JWT_ALGORITHM is HS256, HS384 or HS512`): what the docs say instead of "optional".
+    pub required_when: Option<&'static str>,
     /// Never shown; `NAME_FILE` accepted.
     pub secret: bool,
     /// `NAME_FILE` accepted.
@@ -100,8 +106,13 @@ impl VarSchema {
         let mut parts = Vec::new();
         match self.presence {
             Presence::Required => parts.push("required".to_owned()),
-            Presence::Optional if self.required_in.is_empty() => parts.push("optional".to_owned()),
+            Presence::Optional if self.required_in.is_empty() && self.required_when.is_none() => {
+                parts.push("optional".to_owned())
+            }
             _ => {}
+        }
+        if let Some(condition) = self.required_when {
+            parts.push(format!("required when {condition}"));
         }
         if !self.required_in.is_empty() {
             parts.push(format!(
@@ -141,6 +152,23 @@ pub struct Variable {
 }
 
 impl Schema {
+    /// Whether an unset `ENVIRONMENT` is a problem: this struct or a flattened one says so.
+    pub const fn requires_environment(&self) -> bool {
+        if self.environment_required {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.entries.len() {
+            if let Entry::Flatten(child) = &self.entries[i]
+                && child.schema.requires_environment()
+            {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
     /// Every variable, flattened children included, with prefixes applied.
     pub fn variables(&'static self) -> Vec<Variable> {
         let mut out = Vec::new();

@@ -2,25 +2,91 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::files::read_regular_file;
 use crate::report::{ConfigError, Problem, ProblemKind};
+use crate::secret::REDACTED;
 
 /// A lookup of variables. Values may be non-UTF-8; the loader reports those as problems.
 pub trait Source {
     /// The value of `name`, if set.
     fn get(&self, name: &str) -> Option<OsString>;
+
+    /// Every name the source sets, when it can list them: the loader warns about names that
+    /// look like the schema's but are not in it (`JWT_ACCES_TOKEN_EXPIRE_MINUTES`). `None`
+    /// (the default) for a source that cannot list its names.
+    fn names(&self) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Where `name` is set, for messages and reports: a file and line, the process
+    /// environment. `None` (the default) when the source cannot say.
+    fn location(&self, name: &str) -> Option<Location> {
+        let _ = name;
+        None
+    }
+}
+
+/// Where a source sets a variable: which source, and the line of a file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Location {
+    /// The source: a file's path, or `process environment`.
+    pub source: String,
+    /// The 1-based line of a file.
+    pub line: Option<usize>,
+}
+
+impl Location {
+    /// A place in a file.
+    pub fn file_line(path: impl Into<String>, line: usize) -> Self {
+        Location {
+            source: path.into(),
+            line: Some(line),
+        }
+    }
+
+    /// A source without lines (the process environment, a map).
+    pub fn named(source: impl Into<String>) -> Self {
+        Location {
+            source: source.into(),
+            line: None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{} line {line}", self.source),
+            None => f.write_str(&self.source),
+        }
+    }
 }
 
 impl<S: Source + ?Sized> Source for &S {
     fn get(&self, name: &str) -> Option<OsString> {
         (**self).get(name)
     }
+    fn names(&self) -> Option<Vec<String>> {
+        (**self).names()
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        (**self).location(name)
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
     fn get(&self, name: &str) -> Option<OsString> {
         (**self).get(name)
+    }
+    fn names(&self) -> Option<Vec<String>> {
+        (**self).names()
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        (**self).location(name)
     }
 }
 
@@ -32,19 +98,58 @@ impl Source for ProcessEnv {
     fn get(&self, name: &str) -> Option<OsString> {
         std::env::var_os(name)
     }
+    fn names(&self) -> Option<Vec<String>> {
+        Some(
+            std::env::vars_os()
+                .filter_map(|(name, _)| name.into_string().ok())
+                .collect(),
+        )
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        std::env::var_os(name).map(|_| Location::named("process environment"))
+    }
 }
 
-/// An isolated environment held in memory: one per test, or per simulated service.
+/// An isolated environment held in memory: one per test, or per simulated service. Its
+/// Debug output names the variables and redacts every value.
 ///
 /// ```
 /// use jwt_config_core::{MapSource, Source};
 ///
 /// let source: MapSource = [("SERVICE_ID", "billing")].into_iter().collect();
 /// assert_eq!(source.get("SERVICE_ID").unwrap(), "billing");
+/// assert_eq!(format!("{source:?}"), r#"MapSource({"SERVICE_ID": [redacted]})"#);
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct MapSource {
     values: BTreeMap<String, OsString>,
+}
+
+impl fmt::Debug for MapSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MapSource")
+            .field(&RedactedValues(&self.values))
+            .finish()
+    }
+}
+
+/// A map shown with its names and never its values.
+struct RedactedValues<'a>(&'a BTreeMap<String, OsString>);
+
+impl fmt::Debug for RedactedValues<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.keys().map(|name| (name, Redacted)))
+            .finish()
+    }
+}
+
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
 }
 
 impl MapSource {
@@ -90,21 +195,27 @@ impl Source for MapSource {
     fn get(&self, name: &str) -> Option<OsString> {
         self.values.get(name).cloned()
     }
+    fn names(&self) -> Option<Vec<String>> {
+        Some(self.values.keys().cloned().collect())
+    }
 }
 
-/// Sources stacked by precedence: the first layer that sets a variable wins.
+/// Sources stacked by precedence: **each layer added overrides the ones before it**, as
+/// repeated `--env-file` options, Docker Compose's `env_file` lists and figment's merges do.
+/// This is the one precedence order of the project; the CLI builds its layers with it.
 ///
 /// ```
 /// use jwt_config_core::{Layered, MapSource, Source};
 ///
-/// let process = MapSource::new().with("PORT", "9000");
 /// let file = MapSource::new().with("PORT", "8080").with("HOST", "db");
-/// let layers = Layered::new().layer(process).layer(file);
+/// let process = MapSource::new().with("PORT", "9000");
+/// let layers = Layered::new().over(file).over(process);
 /// assert_eq!(layers.get("PORT").unwrap(), "9000");
 /// assert_eq!(layers.get("HOST").unwrap(), "db");
 /// ```
 #[derive(Default)]
 pub struct Layered {
+    /// Lowest precedence first.
     layers: Vec<Box<dyn Source>>,
 }
 
@@ -114,16 +225,44 @@ impl Layered {
         Layered::default()
     }
 
-    /// Adds a layer below the existing ones (lower precedence).
-    pub fn layer(mut self, source: impl Source + 'static) -> Self {
+    /// Adds a layer over the existing ones: where it sets a variable, it wins.
+    pub fn over(mut self, source: impl Source + 'static) -> Self {
         self.layers.push(Box::new(source));
         self
+    }
+
+    fn winner(&self, name: &str) -> Option<&dyn Source> {
+        self.layers
+            .iter()
+            .rev()
+            .map(|layer| &**layer)
+            .find(|layer| layer.get(name).is_some())
     }
 }
 
 impl Source for Layered {
     fn get(&self, name: &str) -> Option<OsString> {
-        self.layers.iter().find_map(|layer| layer.get(name))
+        self.layers.iter().rev().find_map(|layer| layer.get(name))
+    }
+    fn names(&self) -> Option<Vec<String>> {
+        let mut names: Vec<String> = self
+            .layers
+            .iter()
+            .filter_map(|l| l.names())
+            .flatten()
+            .collect();
+        names.sort();
+        names.dedup();
+        Some(names)
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        self.winner(name)?.location(name)
+    }
+}
+
+impl fmt::Debug for Layered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Layered({} layers)", self.layers.len())
     }
 }
 
@@ -136,13 +275,26 @@ pub enum Substitution {
     Refused,
 }
 
+/// The largest env file read.
+pub const MAX_ENV_FILE_SIZE: u64 = 1024 * 1024;
+
 /// A `.env` file, parsed with dotenvy's iterator API (never `dotenv()`, which writes the
 /// process environment). Problems name the file and line but never quote the line, which may
-/// hold a secret.
-#[derive(Clone, Debug)]
+/// hold a secret; its Debug output names the variables and redacts the values.
+#[derive(Clone)]
 pub struct EnvFile {
     path: PathBuf,
     values: MapSource,
+    lines: BTreeMap<String, usize>,
+}
+
+impl fmt::Debug for EnvFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvFile")
+            .field("path", &self.path)
+            .field("values", &RedactedValues(&self.values.values))
+            .finish()
+    }
 }
 
 impl EnvFile {
@@ -152,45 +304,60 @@ impl EnvFile {
         EnvFile::load(path, Substitution::Refused)
     }
 
-    /// Reads an env file with the given substitution policy.
+    /// Reads an env file with the given substitution policy. Only a regular file of at most
+    /// 1 MiB is read; a UTF-8 byte order mark at its start is skipped.
     pub fn load(path: impl AsRef<Path>, substitution: Substitution) -> Result<Self, ConfigError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            file_problem(&shown, format!("cannot be read: {}", io_reason(&error)))
+        let fail = |message: String| file_problem(&shown, message);
+        let bytes = read_regular_file(&path, MAX_ENV_FILE_SIZE).map_err(|r| fail(r.to_string()))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let marked = MarkedText::new(text);
+        let literal = parse(&marked.text).map_err(|(index, line)| {
+            fail(format!(
+                "line {}: not a valid `NAME=value` line",
+                marked.error_line(index, &line)
+            ))
         })?;
-        if substitution == Substitution::Refused
-            && let Some(line) = first_substitution_line(&text)
-        {
-            return Err(file_problem(
-                &shown,
-                format!(
-                    "line {line}: `$` substitution is not allowed in an isolated env file; \
-                     write `\\$` or single-quote the value"
-                ),
-            ));
-        }
-        let mut values = MapSource::new();
-        for item in dotenvy::from_read_iter(text.as_bytes()) {
-            match item {
-                Ok((name, value)) => values.insert(name, value),
-                Err(dotenvy::Error::LineParse(line, _)) => {
-                    let number = line_number_of(&text, &line);
-                    return Err(file_problem(
-                        &shown,
-                        format!("line {number}: not a valid `NAME=value` line"),
-                    ));
-                }
-                Err(error) => {
-                    let reason = match error {
-                        dotenvy::Error::Io(io) => io_reason(&io),
-                        _ => "cannot be parsed".to_owned(),
+        let lines = marked.item_lines(&literal);
+        let items = match substitution {
+            Substitution::Refused => {
+                let mut items = Vec::with_capacity(literal.len());
+                for (index, (name, value)) in literal.into_iter().enumerate() {
+                    let Some(value) = marked.unmark(&value) else {
+                        let line = lines.get(index).copied().flatten().unwrap_or(0);
+                        return Err(fail(format!(
+                            "line {line}: `$` substitution is not allowed in an isolated env file; \
+                             write `\\$` or single-quote the value"
+                        )));
                     };
-                    return Err(file_problem(&shown, reason));
+                    items.push((name, value));
                 }
+                items
             }
+            // dotenvy's own substitution, as its users expect.
+            Substitution::ProcessEnvironment => parse(text).map_err(|(index, line)| {
+                fail(format!(
+                    "line {}: not a valid `NAME=value` line",
+                    marked.error_line(index, &line)
+                ))
+            })?,
+        };
+        let mut values = MapSource::new();
+        let mut located = BTreeMap::new();
+        for (index, (name, value)) in items.into_iter().enumerate() {
+            if let Some(Some(line)) = lines.get(index) {
+                located.insert(name.clone(), *line);
+            }
+            values.insert(name, value);
         }
-        Ok(EnvFile { path, values })
+        Ok(EnvFile {
+            path,
+            values,
+            lines: located,
+        })
     }
 
     /// The file's path.
@@ -208,84 +375,176 @@ impl Source for EnvFile {
     fn get(&self, name: &str) -> Option<OsString> {
         self.values.get(name)
     }
+    fn names(&self) -> Option<Vec<String>> {
+        Source::names(&self.values)
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        self.values.get(name)?;
+        let source = self.path.display().to_string();
+        Some(match self.lines.get(name) {
+            Some(line) => Location::file_line(source, *line),
+            None => Location::named(source),
+        })
+    }
+}
+
+/// Every item dotenvy parses from `text`, or the index of the failing item and the logical
+/// line it quotes (only ever used to find its number, never shown).
+fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
+    let mut items = Vec::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok(pair) => items.push(pair),
+            Err(dotenvy::Error::LineParse(line, _)) => return Err((items.len(), line)),
+            Err(_) => return Err((items.len(), String::new())),
+        }
+    }
+    Ok(items)
+}
+
+/// An env file's text in which every `$` is followed by a marker character that occurs
+/// nowhere in the file. dotenvy then never substitutes anything: a `$` that it would
+/// substitute is consumed with an empty name and leaves the marker alone in the value,
+/// while a literal `$` (escaped or single-quoted) stays `$` + marker. Isolation is thereby
+/// decided by dotenvy's own parser, not by a second one that could disagree with it.
+struct MarkedText {
+    text: String,
+    marker: char,
+}
+
+impl MarkedText {
+    fn new(text: &str) -> Self {
+        // A private-use character the file does not contain: there are 6,400 of them.
+        let marker = ('\u{E000}'..='\u{F8FF}')
+            .find(|c| !text.contains(*c))
+            .unwrap_or('\u{E000}');
+        MarkedText {
+            text: text.replace('$', &format!("${marker}")),
+            marker,
+        }
+    }
+
+    /// The literal value, or `None` when dotenvy would have substituted something.
+    fn unmark(&self, value: &str) -> Option<String> {
+        let mut out = String::with_capacity(value.len());
+        let mut chars = value.chars();
+        while let Some(c) = chars.next() {
+            if c == self.marker {
+                return None;
+            }
+            out.push(c);
+            if c == '$' && chars.next() != Some(self.marker) {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    fn physical_lines(&self) -> Vec<(usize, &str)> {
+        let mut offset = 0;
+        self.text
+            .split_inclusive('\n')
+            .map(|line| {
+                let start = offset;
+                offset += line.len();
+                (start, line)
+            })
+            .collect()
+    }
+
+    /// The 1-based line on which each parsed item starts: the first line from the previous
+    /// item on that starts with the item's name and before which dotenvy parses exactly the
+    /// items before it (so a line inside a multi-line quoted value is never taken).
+    fn item_lines(&self, items: &[(String, String)]) -> Vec<Option<usize>> {
+        let lines = self.physical_lines();
+        let mut next = 0;
+        let mut out = Vec::with_capacity(items.len());
+        for (index, (name, _)) in items.iter().enumerate() {
+            let found = (next..lines.len()).find(|&l| {
+                starts_item(lines[l].1, name)
+                    && parse(&self.text[..lines[l].0]).is_ok_and(|before| before.len() == index)
+            });
+            if let Some(line) = found {
+                next = line + 1;
+            }
+            out.push(found.map(|line| line + 1));
+        }
+        out
+    }
+
+    /// The 1-based line of a parse error after `index` good items: the first line at or
+    /// after them whose text begins the logical line dotenvy quoted.
+    fn error_line(&self, index: usize, logical: &str) -> usize {
+        let first = logical.lines().next().unwrap_or_default();
+        let lines = self.physical_lines();
+        let parsed_before =
+            |l: usize| parse(&self.text[..lines[l].0]).map_or_else(|(n, _)| n, |items| items.len());
+        (0..lines.len())
+            .find(|&l| {
+                lines[l].1.trim_end_matches(['\n', '\r']) == first && parsed_before(l) >= index
+            })
+            .map_or(0, |l| l + 1)
+    }
+}
+
+/// Whether a physical line begins the item `name` (`NAME=`, `export NAME=`, spaces allowed).
+fn starts_item(line: &str, name: &str) -> bool {
+    let line = line.trim_start();
+    let line = match line.strip_prefix("export") {
+        Some(rest) if rest.starts_with(char::is_whitespace) && name != "export" => {
+            rest.trim_start()
+        }
+        _ => line,
+    };
+    line.strip_prefix(name)
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
 }
 
 fn file_problem(path: &str, message: String) -> ConfigError {
-    let problem = Problem {
-        variable: path.to_owned(),
-        kind: ProblemKind::Source,
-        message,
-    };
+    let problem = Problem::new(path, ProblemKind::Source, message);
     ConfigError::new(vec![problem], Vec::new())
-}
-
-/// An io::Error's kind in words; its Display may quote data, its kind never does.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::InvalidData => "not valid UTF-8".to_owned(),
-        std::io::ErrorKind::IsADirectory => "is a directory".to_owned(),
-        kind => kind.to_string(),
-    }
-}
-
-/// The 1-based line on which `line` (dotenvy quotes it whole) starts.
-fn line_number_of(text: &str, line: &str) -> usize {
-    let first = line.lines().next().unwrap_or_default();
-    text.lines()
-        .position(|candidate| candidate == first)
-        .map_or(0, |index| index + 1)
-}
-
-/// The first line holding a `$` that dotenvy would substitute: outside single quotes, not
-/// escaped, not in a comment, followed by a name or `{`.
-fn first_substitution_line(text: &str) -> Option<usize> {
-    let mut line = 1;
-    let (mut single, mut double, mut comment) = (false, false, false);
-    let mut previous = '\n';
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => {
-                line += 1;
-                comment = false;
-            }
-            _ if comment => {}
-            '#' if !single && !double && previous.is_whitespace() => comment = true,
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            // An escaped character is skipped; an escaped newline still ends a line.
-            '\\' if !single => line += usize::from(chars.next() == Some('\n')),
-            '$' if !single
-                && chars
-                    .peek()
-                    .is_some_and(|n| *n == '{' || n.is_ascii_alphanumeric() || *n == '_') =>
-            {
-                return Some(line);
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn substitution_is_found_outside_single_quotes_only() {
-        assert_eq!(first_substitution_line("A=1\nB=${HOME}\n"), Some(2));
-        assert_eq!(first_substitution_line("A='$HOME'\n"), None);
-        assert_eq!(first_substitution_line("A=\\$HOME\n# $HOME\n"), None);
-        assert_eq!(first_substitution_line("A=\"x $B\"\n"), Some(1));
-        assert_eq!(first_substitution_line("A=cost$\n"), None);
+    fn isolated(text: &str) -> Result<Vec<(String, String)>, ()> {
+        let marked = MarkedText::new(text);
+        let items = parse(&marked.text).map_err(|_| ())?;
+        items
+            .into_iter()
+            .map(|(k, v)| marked.unmark(&v).map(|v| (k, v)).ok_or(()))
+            .collect()
     }
 
     #[test]
-    fn a_line_is_found_by_its_text() {
-        assert_eq!(line_number_of("A=1\nB C\n", "B C"), 2);
+    fn substitution_is_refused_wherever_dotenvy_would_substitute() {
+        for text in [
+            "B=${HOME}\n",
+            "A=\"x $B\"\n",
+            "A=$\\${HOME}\n",
+            "A=$'${HOME}$'\n",
+            "A=x\r#${HOME}\n",
+            "A=cost$\n",
+            "A=$$\n",
+        ] {
+            assert_eq!(isolated(text), Err(()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn literal_dollars_stay_literal() {
+        assert_eq!(isolated("A='$HOME'\n").unwrap()[0].1, "$HOME");
+        assert_eq!(isolated("A=\\$HOME\n").unwrap()[0].1, "$HOME");
+        assert_eq!(isolated("A=\"\\${X}\"\n").unwrap()[0].1, "${X}");
+        assert_eq!(isolated("A=1 # $HOME\n").unwrap()[0].1, "1");
+    }
+
+    #[test]
+    fn items_are_located_on_their_real_lines() {
+        let marked = MarkedText::new("# c\nA=\"one\nB=inside\"\n\nexport B=2\n  C = 3\n");
+        let items = parse(&marked.text).unwrap();
+        assert_eq!(marked.item_lines(&items), [Some(2), Some(5), Some(6)]);
     }
 }

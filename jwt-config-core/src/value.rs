@@ -24,6 +24,12 @@ pub trait ConfigValue: Sized {
     }
     /// The value as an operator would write it.
     fn render_value(&self) -> String;
+    /// For a secret: the text its digest is computed from, never shown. Equal values must
+    /// give equal text however they were written (a key raw or as `base64:` gives its
+    /// bytes). The default is [`ConfigValue::render_value`].
+    fn digest_text(&self) -> String {
+        self.render_value()
+    }
 }
 
 fn classify_integer(text: &str, signed: bool, min: &dyn Display, max: &dyn Display) -> String {
@@ -125,7 +131,9 @@ impl ConfigValue for Environment {
 }
 
 /// Units humantime accepts that read like minutes or are ambiguous in length.
-const REFUSED_DURATION_UNITS: [&str; 6] = ["M", "month", "months", "y", "year", "years"];
+const REFUSED_DURATION_UNITS: [&str; 9] = [
+    "M", "month", "months", "y", "yr", "yrs", "year", "years", "mo",
+];
 
 impl ConfigValue for Duration {
     fn parse_value(text: &str) -> Result<Self, String> {
@@ -179,6 +187,8 @@ pub trait ViaConfigValue<T> {
     fn owned_parser(&self) -> OwnedParseFn<T>;
     /// The renderer.
     fn renderer(&self) -> RenderFn<T>;
+    /// The text a secret's digest is computed from.
+    fn digester(&self) -> RenderFn<T>;
 }
 
 impl<T: ConfigValue> ViaConfigValue<T> for &&Leaf<T> {
@@ -190,6 +200,9 @@ impl<T: ConfigValue> ViaConfigValue<T> for &&Leaf<T> {
     }
     fn renderer(&self) -> RenderFn<T> {
         T::render_value
+    }
+    fn digester(&self) -> RenderFn<T> {
+        T::digest_text
     }
 }
 
@@ -217,10 +230,15 @@ where
 pub trait ViaDisplay<T> {
     /// The renderer.
     fn renderer(&self) -> RenderFn<T>;
+    /// The text a secret's digest is computed from.
+    fn digester(&self) -> RenderFn<T>;
 }
 
 impl<T: Display> ViaDisplay<T> for &Leaf<T> {
     fn renderer(&self) -> RenderFn<T> {
+        |value| value.to_string()
+    }
+    fn digester(&self) -> RenderFn<T> {
         |value| value.to_string()
     }
 }
@@ -229,11 +247,16 @@ impl<T: Display> ViaDisplay<T> for &Leaf<T> {
 pub trait ViaOpaque<T> {
     /// The renderer.
     fn renderer(&self) -> RenderFn<T>;
+    /// A type that cannot be shown has no digest text: every value looks alike.
+    fn digester(&self) -> RenderFn<T>;
 }
 
 impl<T> ViaOpaque<T> for Leaf<T> {
     fn renderer(&self) -> RenderFn<T> {
         |_| "(set)".to_owned()
+    }
+    fn digester(&self) -> RenderFn<T> {
+        |_| String::new()
     }
 }
 
@@ -269,7 +292,10 @@ pub fn check_range<T: PartialOrd + Display>(
     high: Option<T>,
     high_inclusive: bool,
 ) -> Result<(), String> {
-    let below = low.as_ref().is_some_and(|low| value < low);
+    // NaN compares neither below nor above anything: it satisfies no range.
+    #[allow(clippy::eq_op)]
+    let not_a_number = value.partial_cmp(value).is_none();
+    let below = not_a_number || low.as_ref().is_some_and(|low| value < low);
     let above = high.as_ref().is_some_and(|high| {
         if high_inclusive {
             value > high
@@ -288,6 +314,24 @@ pub fn check_range<T: PartialOrd + Display>(
         (None, None) => unreachable!("a value outside no bounds"),
     };
     Err(format!("{value} is out of range; accepted: {accepted}"))
+}
+
+/// A `range` as written in the schema (`1..=365`), in words for a message: "a number from
+/// 1 to 365"; for a list, "comma-separated numbers, each from 1 to 365".
+pub fn describe_range(range: &str, ty: &str) -> String {
+    let (low, high) = range.split_once("..").unwrap_or((range, ""));
+    let bounds = match (low, high.strip_prefix('=')) {
+        ("", Some(high)) => format!("at most {high}"),
+        (low, Some(high)) => format!("from {low} to {high}"),
+        ("", None) => format!("below {high}"),
+        (low, None) if high.is_empty() => format!("{low} or more"),
+        (low, None) => format!("from {low} to below {high}"),
+    };
+    if ty.contains("Vec<") {
+        format!("comma-separated numbers, each {bounds}")
+    } else {
+        format!("a number {bounds}")
+    }
 }
 
 /// The length `min_len` measures: bytes of a string or secret, items of a list.
@@ -370,6 +414,23 @@ mod tests {
         let parse = |t: &str| parse_list(t, u8::parse_value);
         assert_eq!(parse(" 1, 2 ,3"), Ok(vec![1, 2, 3]));
         assert!(parse("1,,2").unwrap_err().contains("item 2"));
+    }
+
+    #[test]
+    fn ranges_are_described_in_words() {
+        assert_eq!(describe_range("1..=365", "u32"), "a number from 1 to 365");
+        assert_eq!(describe_range("1..", "u8"), "a number 1 or more");
+        assert_eq!(describe_range("..=5", "i8"), "a number at most 5");
+        assert_eq!(
+            describe_range("0..10", "Vec<u8>"),
+            "comma-separated numbers, each from 0 to below 10"
+        );
+    }
+
+    #[test]
+    fn nan_satisfies_no_range() {
+        assert!(check_range(&f64::NAN, Some(0.0), Some(1.0), true).is_err());
+        assert!(check_range(&f64::NAN, None, Some(1.0), true).is_err());
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub struct Container {
     pub prefix: Option<LitStr>,
     pub crate_path: Option<syn::Path>,
     pub validate: Option<syn::Path>,
+    pub require_environment: Option<syn::Path>,
 }
 
 #[derive(Default)]
@@ -67,6 +68,7 @@ pub struct Field {
     pub aliases: Vec<LitStr>,
     pub default: Option<DefaultValue>,
     pub required_in: Option<RequiredIn>,
+    pub required_when: Option<LitStr>,
     pub secret: Option<syn::Path>,
     pub file: Option<syn::Path>,
     pub range: Option<Range>,
@@ -95,6 +97,10 @@ impl Container {
                         let lit: LitStr = meta.value()?.parse()?;
                         let path = lit.parse::<syn::Path>()?;
                         set_once(cx, &mut out.crate_path, path, &meta);
+                    }
+                    // #[config(require_environment)]
+                    REQUIRE_ENVIRONMENT => {
+                        set_once(cx, &mut out.require_environment, meta.path.clone(), &meta);
                     }
                     // #[config(validate = path::to_fn)]
                     VALIDATE => {
@@ -143,6 +149,14 @@ impl Field {
             REQUIRED_IN => {
                 let value = parse_required_in(cx, &meta)?;
                 set_once(cx, &mut self.required_in, value, &meta);
+            }
+            // #[config(required_when = "JWT_ALGORITHM is HS256, HS384 or HS512")]
+            REQUIRED_WHEN => {
+                let lit: LitStr = meta.value()?.parse()?;
+                if lit.value().trim().is_empty() {
+                    cx.error_spanned_by(&lit, "`required_when` needs the condition in words");
+                }
+                set_once(cx, &mut self.required_when, lit, &meta);
             }
             // #[config(secret)]
             SECRET => set_once(cx, &mut self.secret, meta.path.clone(), &meta),

@@ -15,6 +15,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_computed_takes_no_variable_attributes(cx, field);
         check_prefix_only_with_flatten(cx, field);
         check_required_in_needs_a_fallback(cx, field);
+        check_required_when_needs_a_fallback(cx, field);
         check_range_is_not_empty(cx, field);
         check_literal_default_is_in_range(cx, field);
     }
@@ -39,6 +40,10 @@ fn variable_attributes(field: &Field) -> Vec<(&'static str, TokenStream)> {
     add(
         "required_in",
         a.required_in.as_ref().map(|r| r.key.to_token_stream()),
+    );
+    add(
+        "required_when",
+        a.required_when.as_ref().map(ToTokens::to_token_stream),
     );
     add("secret", a.secret.as_ref().map(ToTokens::to_token_stream));
     add("file", a.file.as_ref().map(ToTokens::to_token_stream));
@@ -103,6 +108,21 @@ fn check_required_in_needs_a_fallback(cx: &Ctxt, field: &Field) {
         cx.error_spanned_by(
             &required_in.key,
             "`required_in` on a field that is required in every environment anyway; make it an `Option` or give it a `default`",
+        );
+    }
+}
+
+/// `required_when` documents a condition checked by the struct's own code; on a field that
+/// is required everywhere it would contradict the schema.
+fn check_required_when_needs_a_fallback(cx: &Ctxt, field: &Field) {
+    if let Some(required_when) = &field.attrs.required_when
+        && field.is_variable()
+        && !field.shape.optional
+        && field.attrs.default.is_none()
+    {
+        cx.error_spanned_by(
+            required_when,
+            "`required_when` on a field that is required in every environment anyway; make it an `Option` or give it a `default`",
         );
     }
 }

@@ -45,7 +45,9 @@ fn fallback(cont: &Container) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Config for #ident #type_generics #where_clause {
             const SCHEMA: #krate::__private::Schema =
-                #krate::__private::Schema { name: #name, prefix: "", doc: "", entries: &[] };
+                #krate::__private::Schema {
+                    name: #name, prefix: "", doc: "", environment_required: false, entries: &[],
+                };
             fn load(_: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
                 ::core::unimplemented!()
             }
@@ -150,6 +152,13 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     }));
     let min_len = optional(field.attrs.min_len.as_ref().map(ToTokens::to_token_stream));
     let per_service = field.attrs.per_service.is_some();
+    let required_when = optional(
+        field
+            .attrs
+            .required_when
+            .as_ref()
+            .map(ToTokens::to_token_stream),
+    );
     quote! {
         #default_item
         const #konst: #krate::__private::VarSchema = #krate::__private::VarSchema {
@@ -161,6 +170,7 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
             render_default: #render_default,
             presence: #krate::__private::Presence::#presence,
             required_in: &[#(#required_in),*],
+            required_when: #required_when,
             secret: #secret,
             file: #file,
             range: #range,
@@ -176,6 +186,7 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
     let name = cont.ident.to_string();
     let doc = &cont.doc;
     let struct_prefix = cont.prefix();
+    let environment_required = cont.attrs.require_environment.is_some();
     let entries = cont.fields.iter().enumerate().filter_map(|(index, field)| {
         if let Some(_flatten) = &field.attrs.flatten {
             let ty = field.ty;
@@ -200,6 +211,7 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
             name: #name,
             prefix: #struct_prefix,
             doc: #doc,
+            environment_required: #environment_required,
             entries: &[#(#entries),*],
         };
     }
@@ -268,7 +280,12 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
     let value_ty = field.shape.value;
     let ty = field.ty;
     let parser = parser_tokens(krate, field);
-    let renderer = renderer_tokens(krate, field);
+    // A secret's value is never rendered: its renderer gives the text its digest is made of.
+    let renderer = if field.is_secret() {
+        digester_tokens(krate, field)
+    } else {
+        renderer_tokens(krate, field)
+    };
     let default = match &field.attrs.default {
         Some(_) => {
             let function = default_fn_ident(index);
@@ -319,6 +336,23 @@ fn renderer_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
             quote!(#krate::__private::list_renderer(#r))
         }
         (None, Kind::Leaf(l) | Kind::Secret(l)) => renderer_of(l),
+    }
+}
+
+/// The text a secret's digest is computed from, never shown: the leaf's `digester`.
+fn digester_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
+    let digester_of = |leaf: &syn::Type| leaf_call(krate, leaf, "digester");
+    match (&field.attrs.parse_with, &field.shape.kind) {
+        (Some(_), _) => digester_of(field.shape.value),
+        (None, Kind::List(l)) => {
+            let d = digester_of(l);
+            quote!(#krate::__private::list_renderer(#d))
+        }
+        (None, Kind::Leaf(l)) => digester_of(l),
+        (None, Kind::Secret(l)) => {
+            let d = digester_of(l);
+            quote!(#krate::__private::secret_digester(#d))
+        }
     }
 }
 
@@ -516,7 +550,10 @@ fn requirement_text(field: &Field) -> String {
     let mut parts = Vec::new();
     if field.attrs.default.is_none() && !field.shape.optional {
         parts.push("required".to_owned());
-    } else if field.attrs.default.is_none() && field.attrs.required_in.is_none() {
+    } else if field.attrs.default.is_none()
+        && field.attrs.required_in.is_none()
+        && field.attrs.required_when.is_none()
+    {
         parts.push("optional".to_owned());
     }
     if let Some(required_in) = &field.attrs.required_in {
@@ -526,6 +563,9 @@ fn requirement_text(field: &Field) -> String {
             .map(|(e, _)| e.to_string())
             .collect();
         parts.push(format!("required in {}", names.join(", ")));
+    }
+    if let Some(condition) = &field.attrs.required_when {
+        parts.push(format!("required when {}", condition.value()));
     }
     if let Some(default) = &field.attrs.default {
         parts.push(format!("default `{}`", default_text(default)));

@@ -15,6 +15,8 @@ pub const PER_SERVICE: &str = "per_service";
 pub const PREFIX: &str = "prefix";
 pub const RANGE: &str = "range";
 pub const REQUIRED_IN: &str = "required_in";
+pub const REQUIRED_WHEN: &str = "required_when";
+pub const REQUIRE_ENVIRONMENT: &str = "require_environment";
 pub const SECRET: &str = "secret";
 pub const VALIDATE: &str = "validate";
 
@@ -31,11 +33,12 @@ pub const FIELD_KEYS: &[&str] = &[
     PREFIX,
     RANGE,
     REQUIRED_IN,
+    REQUIRED_WHEN,
     SECRET,
 ];
 
 /// Keys accepted on the struct.
-pub const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, VALIDATE];
+pub const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, REQUIRE_ENVIRONMENT, VALIDATE];
 
 /// The environments `required_in(...)` may name.
 pub const ENVIRONMENTS: &[(&str, &str)] = &[

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use jsonwebtoken::crypto::CryptoProvider;
-use jsonwebtoken::{AlgorithmFamily, DecodingKey, EncodingKey};
+use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
 
+use super::tokens::SERVICE_TOKEN_TYPE;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
 use super::{JwtConfigPartial, vars};
 
@@ -40,7 +41,13 @@ pub(crate) fn build_keys(
         context.problem(vars::ALGORITHM, ProblemKind::Rule, message);
         return None;
     }
-    let algorithm = *partial.algorithm?;
+    let Some(&algorithm) = partial.algorithm else {
+        // `JWT_ALGORITHM=none` must not hide a short secret: report it beside the algorithm.
+        if let Some(Some(key)) = partial.secret_key {
+            short_hmac_key(SigningAlgorithm::HS256, key, context);
+        }
+        return None;
+    };
     let keys = if algorithm.is_hmac() {
         hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?
     } else {
@@ -76,23 +83,8 @@ fn hmac_keys(
         context.problem(vars::SECRET_KEY, ProblemKind::Missing, message);
         return None;
     };
-    let (length, min) = (
-        key.expose().as_bytes().len(),
-        algorithm.min_hmac_key_bytes(),
-    );
-    if length < min {
-        let message = format!(
-            "is {length} bytes long after decoding; {algorithm} needs at least {min} (RFC 7518 section 3.2)"
-        );
-        if context.environment().is_deployed() {
-            context.problem(vars::SECRET_KEY, ProblemKind::OutOfRange, message);
-            return None;
-        }
-        context.warn(
-            vars::SECRET_KEY,
-            WarningKind::Weak,
-            format!("{message}; a problem in staging and production"),
-        );
+    if short_hmac_key(algorithm, key, context) {
+        return None;
     }
     let bytes = key.expose().as_bytes();
     match (
@@ -109,6 +101,35 @@ fn hmac_keys(
             None
         }
     }
+}
+
+/// Checks an HMAC key's length (RFC 7518 section 3.2): a problem in staging and production,
+/// a warning elsewhere. Returns whether it was a problem.
+fn short_hmac_key(
+    algorithm: SigningAlgorithm,
+    key: &Secret<HmacKey>,
+    context: &mut Context<'_>,
+) -> bool {
+    let (length, min) = (
+        key.expose().as_bytes().len(),
+        algorithm.min_hmac_key_bytes(),
+    );
+    if length >= min {
+        return false;
+    }
+    let message = format!(
+        "is {length} bytes long after decoding; {algorithm} needs at least {min} (RFC 7518 section 3.2)"
+    );
+    if context.environment().is_deployed() {
+        context.problem(vars::SECRET_KEY, ProblemKind::OutOfRange, message);
+        return true;
+    }
+    context.warn(
+        vars::SECRET_KEY,
+        WarningKind::Weak,
+        format!("{message}; a problem in staging and production"),
+    );
+    false
 }
 
 fn asymmetric_keys(
@@ -160,15 +181,22 @@ fn decoding_key(
         context.problem(vars::PUBLIC_KEY, ProblemKind::Invalid, message);
         return None;
     };
-    if algorithm.algorithm().family() == AlgorithmFamily::Rsa
-        && let Some(bits) = rsa_bits(public.as_str())
-        && bits < MIN_RSA_BITS
-    {
-        let message = format!(
-            "is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required (RFC 7518 section 3.3)"
-        );
-        context.problem(vars::PUBLIC_KEY, ProblemKind::OutOfRange, message);
-        return None;
+    if algorithm.algorithm().family() == AlgorithmFamily::Rsa {
+        // The size of the key jsonwebtoken will use, not of a second parse of the PEM that
+        // could read something else (a certificate, trailing text): unknown is refused.
+        let message = match rsa_bits(&key) {
+            Some(bits) if bits >= MIN_RSA_BITS => None,
+            Some(bits) => Some(format!(
+                "is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required (RFC 7518 section 3.3)"
+            )),
+            None => Some(format!(
+                "is an RSA key whose size cannot be determined; give a PUBLIC KEY or RSA PUBLIC KEY of at least {MIN_RSA_BITS} bits"
+            )),
+        };
+        if let Some(message) = message {
+            context.problem(vars::PUBLIC_KEY, ProblemKind::OutOfRange, message);
+            return None;
+        }
     }
     Some(key)
 }
@@ -192,6 +220,12 @@ fn encoding_key(
         context.problem(vars::PRIVATE_KEY, ProblemKind::Invalid, message);
         return None;
     }
+    if private.label() == Some("EC PRIVATE KEY") {
+        let message = "is a SEC1 `EC PRIVATE KEY`, which jsonwebtoken does not read; convert it to \
+                       PKCS#8 (`-----BEGIN PRIVATE KEY-----`) with `openssl pkcs8 -topk8 -nocrypt -in key.pem`";
+        context.problem(vars::PRIVATE_KEY, ProblemKind::Invalid, message);
+        return None;
+    }
     let pem = private.as_str().as_bytes();
     let parsed = match algorithm.algorithm().family() {
         AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
@@ -211,14 +245,21 @@ fn encoding_key(
     }
 }
 
-/// The modulus size of an RSA public key (SPKI or PKCS#1 PEM).
-fn rsa_bits(pem: &str) -> Option<usize> {
+/// The modulus size of the RSA key jsonwebtoken built: its PKCS#1 DER, or its components.
+fn rsa_bits(key: &DecodingKey) -> Option<usize> {
     use rsa::pkcs1::DecodeRsaPublicKey as _;
-    use rsa::pkcs8::DecodePublicKey as _;
     use rsa::traits::PublicKeyParts as _;
-    let key =
-        rsa::PublicKey::from_public_key_pem(pem).or_else(|_| rsa::PublicKey::from_pkcs1_pem(pem));
-    key.ok().map(|key| key.size() * 8)
+    match key.kind() {
+        DecodingKeyKind::SecretOrDer(der) => rsa::PublicKey::from_pkcs1_der(der)
+            .ok()
+            .map(|key| key.size() * 8),
+        DecodingKeyKind::RsaModulusExponent { n, .. } => {
+            let leading_zeros = n.iter().take_while(|b| **b == 0).count();
+            let significant = &n[leading_zeros..];
+            let first = *significant.first()?;
+            Some(significant.len() * 8 - first.leading_zeros() as usize)
+        }
+    }
 }
 
 /// Signs a token with the encoding key and verifies it with the decoding key, which proves
@@ -286,6 +327,9 @@ pub(crate) struct ServiceKeys {
     pub(crate) header: jsonwebtoken::Header,
     /// HS256, audience = this `SERVICE_ID`, the configured leeway; built once.
     pub(crate) validation: jsonwebtoken::Validation,
+    /// The longest lifetime (`exp - iat`) a received token may claim: the configured
+    /// lifetime plus the leeway. A stolen secret cannot mint long-lived tokens.
+    pub(crate) max_lifetime: u64,
 }
 
 impl fmt::Debug for ServiceKeys {
@@ -293,10 +337,6 @@ impl fmt::Debug for ServiceKeys {
         f.write_str("ServiceKeys(HS256)")
     }
 }
-
-/// The `typ` of a service token (RFC 8725 section 3.11): a user's access token (`typ: JWT`)
-/// never passes as one, nor the other way round.
-pub const SERVICE_TOKEN_TYPE: &str = "service+jwt";
 
 /// The `computed` step for service keys: `Some(None)` when `SERVICE_SECRET` is unset (only
 /// allowed in development and test: service authentication is then off).
@@ -327,10 +367,12 @@ pub(crate) fn build_service_keys(
         context,
     )?;
     let (service_id, leeway) = (partial.service_id?, partial.leeway_seconds?);
+    let lifetime = *partial.service_token_lifetime_seconds?;
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.leeway = *leeway;
+    validation.validate_nbf = true;
     validation.set_audience(&[service_id]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     Some(Some(ServiceKeys {
@@ -338,5 +380,6 @@ pub(crate) fn build_service_keys(
         decoding,
         header,
         validation,
+        max_lifetime: lifetime + *leeway,
     }))
 }

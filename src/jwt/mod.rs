@@ -1,6 +1,7 @@
 //! The canonical schema every service compiles, and its bridge to `jsonwebtoken`.
 
 mod keys;
+mod tokens;
 mod values;
 
 use std::time::Duration;
@@ -11,7 +12,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
-pub use keys::{MIN_RSA_BITS, SERVICE_TOKEN_TYPE};
+pub use keys::MIN_RSA_BITS;
+use tokens::TokenType;
+pub(crate) use tokens::bounded;
+pub use tokens::{
+    ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, SERVICE_TOKEN_TYPE,
+    TokenError,
+};
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
@@ -44,6 +51,8 @@ pub mod vars {
     pub const SERVICE_TOKEN_LIFETIME_SECONDS: &str = "SERVICE_TOKEN_LIFETIME_SECONDS";
     /// `SERVICE_ALLOWED_CALLERS`
     pub const SERVICE_ALLOWED_CALLERS: &str = "SERVICE_ALLOWED_CALLERS";
+    /// `JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`
+    pub const ACCEPT_UNTYPED_ACCESS_TOKENS: &str = "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS";
 }
 
 /// The least length of `SERVICE_SECRET` in staging and production.
@@ -55,9 +64,10 @@ pub const MIN_SERVICE_SECRET_BYTES: usize = 32;
 /// service with a bad key does not start. Flatten it into a service's own settings with
 /// `#[config(flatten)]`.
 #[derive(crate::Config, Debug, Clone)]
-#[config(crate = "crate", validate = Self::check)]
+#[config(crate = "crate", validate = Self::check, require_environment)]
 pub struct JwtConfig {
-    /// Where the service runs: development, test, staging or production (any case).
+    /// Where the service runs: development, test, staging or production (any case). Must be
+    /// set: an unset `ENVIRONMENT` is a problem, never a silent development.
     #[config(env = "ENVIRONMENT", default = Environment::Development)]
     environment: Environment,
     /// The signing algorithm: HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512,
@@ -66,7 +76,11 @@ pub struct JwtConfig {
     algorithm: SigningAlgorithm,
     /// HMAC key for HS algorithms: raw text, or `base64:` and standard or URL-safe base64.
     /// At least 32/48/64 bytes after decoding for HS256/384/512 in staging and production.
-    #[config(env = "JWT_SECRET_KEY", alias = "JWT_SECRET")]
+    #[config(
+        env = "JWT_SECRET_KEY",
+        alias = "JWT_SECRET",
+        required_when = "JWT_ALGORITHM is HS256, HS384 or HS512"
+    )]
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     secret_key: Option<Secret<HmacKey>>,
@@ -77,7 +91,11 @@ pub struct JwtConfig {
     // read only to build `keys`; a derived struct keeps every variable it reads
     private_key: Option<Secret<Pem>>,
     /// PEM verification key; required for asymmetric algorithms. RSA keys: at least 2048 bits.
-    #[config(env = "JWT_PUBLIC_KEY", file)]
+    #[config(
+        env = "JWT_PUBLIC_KEY",
+        file,
+        required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA"
+    )]
     public_key: Option<Pem>,
     /// Access token lifetime in minutes (1 to 1440), longer than the leeway.
     #[config(env = "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", alias = "JWT_ACCESS_EXPIRY_MINUTES", default = 15, range(1..=1440))]
@@ -115,6 +133,12 @@ pub struct JwtConfig {
     /// Service ids allowed to call this one, comma-separated; unset allows every caller.
     #[config(env = "SERVICE_ALLOWED_CALLERS", per_service)]
     service_allowed_callers: Option<Vec<String>>,
+    /// Migration only: also accept access tokens typed `JWT` or untyped, as issuers that do
+    /// not type their tokens make them (PyJWT's default). Its cost: such an issuer's refresh
+    /// tokens are then accepted as access tokens too, unless they differ another way (another
+    /// audience or issuer). Off by default; turn it off once every issuer sets `typ: at+jwt`.
+    #[config(env = "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS", default = false)]
+    accept_untyped_access_tokens: bool,
     #[config(computed = keys::build_keys)]
     keys: keys::Keys,
     #[config(computed = keys::build_service_keys)]
@@ -165,10 +189,23 @@ impl JwtConfig {
             context.problem(vars::SERVICE_SECRET, ProblemKind::OutOfRange, message);
         }
         if let Some(Some(jwt_secret)) = partial.secret_key
-            && bool::from(jwt_secret.expose().as_bytes().ct_eq(service_bytes))
+            && hmac_equivalent(jwt_secret.expose().as_bytes(), service_bytes)
         {
-            let message = "must differ from JWT_SECRET_KEY: a user's token must never verify as a service token (RFC 8725 section 3.12)";
+            let message = "must differ from JWT_SECRET_KEY, also as an HMAC key (HMAC treats a key \
+                           padded with zero bytes, and a key longer than 64 bytes and its SHA-256, \
+                           as the same key): a user's token must never verify as a service token \
+                           (RFC 8725 section 3.12)";
             context.problem(vars::SERVICE_SECRET, ProblemKind::Rule, message);
+        }
+        if partial.accept_untyped_access_tokens == Some(&true) {
+            let message = "is on: access tokens typed `JWT` or untyped are accepted, so an \
+                           untyped issuer's refresh tokens pass as access tokens; turn it off \
+                           once every issuer sets `typ: at+jwt`";
+            context.warn(
+                vars::ACCEPT_UNTYPED_ACCESS_TOKENS,
+                WarningKind::Notice,
+                message,
+            );
         }
     }
 
@@ -197,20 +234,39 @@ impl JwtConfig {
         &self.keys.decoding
     }
 
-    /// Exactly one algorithm, the issuer, the audience and the leeway; `exp`, `iss` and `aud`
-    /// required.
+    /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
+    /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
+    /// [`JwtConfig::decode`] does.
     pub fn validation(&self) -> Validation {
         let mut validation = Validation::new(self.algorithm());
         validation.leeway = self.leeway_seconds;
+        validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(self.audience.values());
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation
     }
 
-    /// The header of issued tokens: the algorithm and `typ: JWT`.
+    /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
     pub fn header(&self) -> Header {
-        Header::new(self.algorithm())
+        self.typed_header(TokenType::Access)
+    }
+
+    /// The header of issued refresh tokens: the algorithm and `typ: refresh+jwt`.
+    pub fn refresh_header(&self) -> Header {
+        self.typed_header(TokenType::Refresh)
+    }
+
+    fn typed_header(&self, token_type: TokenType) -> Header {
+        let mut header = Header::new(self.algorithm());
+        header.typ = Some(token_type.typ().to_owned());
+        header
+    }
+
+    /// Whether access tokens typed `JWT` or untyped are accepted
+    /// (`JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`, for a migration only).
+    pub fn accepts_untyped_access_tokens(&self) -> bool {
+        self.accept_untyped_access_tokens
     }
 
     /// How long an access token lives.
@@ -260,15 +316,27 @@ impl JwtConfig {
 
     /// Claims of a new access token for `subject`: issuer, audience, `iat` and `exp` set.
     pub fn access_claims(&self, subject: impl Into<String>) -> AccessClaims {
-        self.claims(subject, self.access_token_lifetime())
+        self.access_claims_with(subject, NoExtraClaims {})
     }
 
-    /// Claims of a new refresh token for `subject`.
+    /// Claims of a new access token for `subject` with the service's own claims (roles, a
+    /// tenant) beside the registered ones.
+    pub fn access_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> AccessClaims<X> {
+        self.claims(subject, self.access_token_lifetime(), extra)
+    }
+
+    /// Claims of a new refresh token for `subject`; sign them with
+    /// [`JwtConfig::encode_refresh`].
     pub fn refresh_claims(&self, subject: impl Into<String>) -> AccessClaims {
-        self.claims(subject, self.refresh_token_lifetime())
+        self.claims(subject, self.refresh_token_lifetime(), NoExtraClaims {})
     }
 
-    fn claims(&self, subject: impl Into<String>, lifetime: Duration) -> AccessClaims {
+    fn claims<X>(
+        &self,
+        subject: impl Into<String>,
+        lifetime: Duration,
+        extra: X,
+    ) -> AccessClaims<X> {
         let now = jsonwebtoken::get_current_timestamp();
         AccessClaims {
             sub: subject.into(),
@@ -276,20 +344,89 @@ impl JwtConfig {
             aud: self.audience.values().to_vec(),
             iat: now,
             exp: now + lifetime.as_secs(),
+            nbf: None,
+            extra,
         }
     }
 
-    /// Signs claims with this service's key and header.
+    /// Signs an access token (`typ: at+jwt`) with this service's key.
     pub fn encode<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
-        let key = self.encoding_key().ok_or(TokenError::VerifyOnly)?;
-        jsonwebtoken::encode(&self.header(), claims, key).map_err(TokenError::Jwt)
+        self.encode_typed(claims, TokenType::Access)
     }
 
-    /// Verifies a token with this service's key and [`JwtConfig::validation`].
-    pub fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<TokenData<C>, TokenError> {
-        jsonwebtoken::decode(token, self.decoding_key(), &self.validation())
-            .map_err(TokenError::Jwt)
+    /// Signs a refresh token (`typ: refresh+jwt`) with this service's key.
+    pub fn encode_refresh<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
+        self.encode_typed(claims, TokenType::Refresh)
     }
+
+    fn encode_typed<C: Serialize>(
+        &self,
+        claims: &C,
+        token_type: TokenType,
+    ) -> Result<String, TokenError> {
+        let key = self.encoding_key().ok_or(TokenError::VerifyOnly)?;
+        jsonwebtoken::encode(&self.typed_header(token_type), claims, key)
+            .map_err(|_| TokenError::Signing)
+    }
+
+    /// Verifies an **access** token: this service's key and [`JwtConfig::validation`], and
+    /// `typ: at+jwt`. A refresh token or a service token is refused ([`TokenError::WrongType`]).
+    pub fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<TokenData<C>, TokenError> {
+        self.decode_typed(token, TokenType::Access)
+    }
+
+    /// Verifies a **refresh** token (`typ: refresh+jwt`); an access or service token is
+    /// refused.
+    pub fn decode_refresh<C: DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<TokenData<C>, TokenError> {
+        self.decode_typed(token, TokenType::Refresh)
+    }
+
+    fn decode_typed<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        token_type: TokenType,
+    ) -> Result<TokenData<C>, TokenError> {
+        let data = jsonwebtoken::decode::<C>(token, self.decoding_key(), &self.validation())
+            .map_err(|error| {
+                TokenError::from_refusal(error.kind(), self.audience.values(), &self.issuer)
+            })?;
+        if !token_type.accepts(
+            data.header.typ.as_deref(),
+            self.accept_untyped_access_tokens,
+        ) {
+            return Err(TokenError::WrongType {
+                expected: match token_type {
+                    TokenType::Access => "an access",
+                    TokenType::Refresh => "a refresh",
+                },
+                found: data.header.typ.as_deref().map(bounded),
+            });
+        }
+        Ok(data)
+    }
+}
+
+/// Whether two keys are one key to HMAC-SHA256: a key longer than the hash's block is
+/// replaced by its digest, and a shorter one is padded with zero bytes, so `K`, `K` followed
+/// by zero bytes, and (for a long `K`) `SHA-256(K)` all sign alike.
+fn hmac_equivalent(a: &[u8], b: &[u8]) -> bool {
+    use sha2::Digest as _;
+    const BLOCK: usize = 64;
+    let normal = |key: &[u8]| -> Vec<u8> {
+        let mut key = if key.len() > BLOCK {
+            sha2::Sha256::digest(key).to_vec()
+        } else {
+            key.to_vec()
+        };
+        while key.last() == Some(&0) {
+            key.pop();
+        }
+        key
+    };
+    bool::from(a.ct_eq(b)) || bool::from(normal(a).ct_eq(&normal(b)))
 }
 
 #[cfg(feature = "service-auth")]
@@ -300,29 +437,22 @@ impl JwtConfig {
     }
 }
 
-/// The registered claims of a token this crate issues.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct AccessClaims {
-    /// Subject.
-    pub sub: String,
-    /// Issuer.
-    pub iss: String,
-    /// Audience.
-    pub aud: Vec<String>,
-    /// Issued at (seconds since the epoch).
-    pub iat: u64,
-    /// Expires at (seconds since the epoch).
-    pub exp: u64,
-}
+#[cfg(test)]
+mod tests {
+    use super::hmac_equivalent;
 
-/// Why a token could not be issued or verified.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The service has no private key: it verifies but does not sign.
-    #[error("this service only verifies tokens: JWT_PRIVATE_KEY is not set")]
-    VerifyOnly,
-    /// jsonwebtoken refused the token.
-    #[error("{0}")]
-    Jwt(#[source] jsonwebtoken::errors::Error),
+    #[test]
+    fn keys_that_hmac_treats_alike_are_equivalent() {
+        let key = b"service-secret-of-at-least-32-bytes!".to_vec();
+        let mut padded = key.clone();
+        padded.extend([0, 0]);
+        assert!(hmac_equivalent(&key, &padded));
+        let long = vec![7u8; 100];
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&long).to_vec();
+        assert!(hmac_equivalent(&long, &digest));
+        assert!(!hmac_equivalent(
+            &key,
+            b"another-secret-of-at-least-32-bytes"
+        ));
+    }
 }

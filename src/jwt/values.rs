@@ -148,6 +148,14 @@ impl ConfigValue for HmacKey {
     fn render_value(&self) -> String {
         jwt_config_core::REDACTED.to_owned()
     }
+
+    /// The key's bytes, whether written raw or as `base64:`, so one key has one digest.
+    fn digest_text(&self) -> String {
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => text.to_owned(),
+            Err(_) => format!("{BASE64_PREFIX}{}", STANDARD.encode(&self.0)),
+        }
+    }
 }
 
 /// A PEM document; `\n` written as two characters (as env files often must) becomes a newline.
@@ -166,6 +174,55 @@ impl Pem {
         let end = self.0[start..].find("-----")?;
         Some(&self.0[start..start + end])
     }
+
+    /// The DER the document encodes (its base64 body), if the body is base64.
+    pub fn der(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let body: String = self
+            .0
+            .lines()
+            .filter(|line| !line.starts_with("-----") && !line.contains(':'))
+            .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
+            .collect();
+        STANDARD.decode(body).ok().map(zeroize::Zeroizing::new)
+    }
+
+    /// SHA-256 of the DER, 16 hex digits: two keys compare by content, not by label.
+    fn content_digest(&self) -> String {
+        use sha2::Digest as _;
+        let digest = match self.der() {
+            Some(der) => sha2::Sha256::digest(&*der),
+            None => sha2::Sha256::digest(self.0.as_bytes()),
+        };
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Exactly one PEM block and nothing around it: a key followed by text or by a second block
+/// is refused rather than read up to its first block.
+fn single_pem_block(text: &str) -> Result<(), String> {
+    let blocks = text.matches("-----BEGIN ").count();
+    if blocks > 1 {
+        return Err(format!(
+            "holds {blocks} PEM blocks; give exactly one key (no certificate chain, no second key)"
+        ));
+    }
+    let (Some(label_end), true) = (
+        text.strip_prefix("-----BEGIN ")
+            .and_then(|rest| rest.find("-----")),
+        text.ends_with("-----"),
+    ) else {
+        return Err(
+            "expected one PEM document (-----BEGIN ...----- ... -----END ...-----) and nothing before or after it"
+                .to_owned(),
+        );
+    };
+    let label = &text["-----BEGIN ".len()..][..label_end];
+    if !text.ends_with(&format!("-----END {label}-----")) {
+        return Err(format!(
+            "expected the document to end with -----END {label}----- and nothing after it"
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for Pem {
@@ -176,17 +233,18 @@ impl fmt::Debug for Pem {
 
 impl ConfigValue for Pem {
     fn parse_value(text: &str) -> Result<Self, String> {
-        let pem = Pem(text.trim().replace("\\n", "\n"));
-        match pem.label() {
-            Some(_) if pem.0.contains("-----END ") => Ok(pem),
-            _ => Err(
-                "expected a PEM document (-----BEGIN ...----- ... -----END ...-----)".to_owned(),
-            ),
-        }
+        let pem = Pem(text.replace("\\n", "\n").trim().to_owned());
+        single_pem_block(&pem.0)?;
+        Ok(pem)
     }
 
+    /// The label and a digest of the content, so two different keys never render alike.
     fn render_value(&self) -> String {
-        format!("PEM ({})", self.label().unwrap_or("no label"))
+        format!(
+            "PEM ({}, sha256:{})",
+            self.label().unwrap_or("no label"),
+            self.content_digest()
+        )
     }
 }
 

@@ -1,0 +1,242 @@
+//! The tokens this crate issues: each says what it is in its `typ` header (RFC 8725 section
+//! 3.11, RFC 9068), so a refresh token never passes where an access token is expected, and a
+//! service token never passes as either.
+
+use std::fmt;
+
+use jsonwebtoken::errors::ErrorKind;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The `typ` of an access token (RFC 9068).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// The `typ` of a refresh token.
+pub const REFRESH_TOKEN_TYPE: &str = "refresh+jwt";
+/// The `typ` of a service-to-service token.
+pub const SERVICE_TOKEN_TYPE: &str = "service+jwt";
+
+/// What a token is for; its `typ` header says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenType {
+    Access,
+    Refresh,
+}
+
+impl TokenType {
+    pub(crate) fn typ(self) -> &'static str {
+        match self {
+            TokenType::Access => ACCESS_TOKEN_TYPE,
+            TokenType::Refresh => REFRESH_TOKEN_TYPE,
+        }
+    }
+
+    /// Whether a header's `typ` names this type: compared without case, with or without the
+    /// `application/` prefix (RFC 7515 section 4.1.9). Untyped or `JWT` access tokens pass
+    /// only when the verifier accepts them (`JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`).
+    pub(crate) fn accepts(self, typ: Option<&str>, untyped_access: bool) -> bool {
+        let Some(typ) = typ else {
+            return self == TokenType::Access && untyped_access;
+        };
+        let typ = typ
+            .get(..12)
+            .filter(|p| p.eq_ignore_ascii_case("application/"))
+            .map_or(typ, |_| &typ[12..]);
+        typ.eq_ignore_ascii_case(self.typ())
+            || (self == TokenType::Access && untyped_access && typ.eq_ignore_ascii_case("JWT"))
+    }
+}
+
+/// No claims beyond the registered ones: the default of [`AccessClaims`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoExtraClaims {}
+
+/// The claims of an access or refresh token: the registered ones, and a service's own
+/// (`extra`, flattened into the same JSON object).
+///
+/// ```
+/// use jwt_config::AccessClaims;
+///
+/// #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+/// struct Roles {
+///     roles: Vec<String>,
+///     tenant: String,
+/// }
+///
+/// let claims: AccessClaims<Roles> = serde_json::from_str(
+///     r#"{"sub":"u1","iss":"auth","aud":"api","iat":1,"exp":2,"roles":["admin"],"tenant":"t1"}"#,
+/// ).unwrap();
+/// assert_eq!(claims.extra.roles, ["admin"]);
+/// assert_eq!(claims.aud, ["api"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims<X = NoExtraClaims> {
+    /// Subject.
+    pub sub: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience: one value or several (a single string is read as one value).
+    #[serde(deserialize_with = "one_or_many")]
+    pub aud: Vec<String>,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the epoch).
+    pub exp: u64,
+    /// Not valid before (seconds since the epoch); checked with the leeway when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// The service's own claims.
+    #[serde(flatten)]
+    pub extra: X,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(value) => vec![value],
+        OneOrMany::Many(values) => values,
+    })
+}
+
+/// Why a token could not be issued or verified. [`TokenError::kind`] is a stable name to
+/// match on or log; the Display says what is wrong in words a service can log. Neither ever
+/// contains the token or a secret, and a value taken from the token is cut and escaped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The service has no private key: it verifies but does not sign.
+    #[error("this service only verifies tokens: JWT_PRIVATE_KEY is not set")]
+    VerifyOnly,
+    /// The token could not be signed (the startup self-test makes this unreachable for a
+    /// configuration reason).
+    #[error("the token could not be signed")]
+    Signing,
+    /// `exp` has passed (beyond the leeway).
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` lies in the future (beyond the leeway).
+    #[error("the token is not valid yet (nbf is in the future)")]
+    NotYetValid,
+    /// The signature does not verify with this service's key.
+    #[error("the token's signature does not verify with this service's key")]
+    BadSignature,
+    /// The token is of another type (a refresh or service token where an access token is
+    /// expected, for instance).
+    #[error("the token is not {expected} token (typ {})", shown_typ(.found))]
+    WrongType {
+        /// The type expected, in words: "an access", "a refresh".
+        expected: &'static str,
+        /// The `typ` found, cut to 40 characters and escaped.
+        found: Option<String>,
+    },
+    /// The token is meant for another audience.
+    #[error("the token is meant for another audience; this service accepts {}", .expected.join(", "))]
+    WrongAudience {
+        /// The audiences this service accepts (`JWT_AUDIENCE`).
+        expected: Vec<String>,
+    },
+    /// The token comes from another issuer.
+    #[error("the token comes from another issuer; this service accepts {expected}")]
+    WrongIssuer {
+        /// The issuer this service accepts (`JWT_ISSUER`).
+        expected: String,
+    },
+    /// A claim the schema requires is missing.
+    #[error("the token has no `{0}` claim")]
+    MissingClaim(String),
+    /// The token is signed with another algorithm than `JWT_ALGORITHM`.
+    #[error("the token is signed with another algorithm than JWT_ALGORITHM")]
+    WrongAlgorithm,
+    /// Not a well-formed token, or its claims are not of the expected shape.
+    #[error("the token is malformed")]
+    Malformed,
+}
+
+impl TokenError {
+    /// A stable name of the error: `expired`, `not_yet_valid`, `bad_signature`,
+    /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `wrong_algorithm`,
+    /// `malformed`, `verify_only`, `signing`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TokenError::VerifyOnly => "verify_only",
+            TokenError::Signing => "signing",
+            TokenError::Expired => "expired",
+            TokenError::NotYetValid => "not_yet_valid",
+            TokenError::BadSignature => "bad_signature",
+            TokenError::WrongType { .. } => "wrong_type",
+            TokenError::WrongAudience { .. } => "wrong_audience",
+            TokenError::WrongIssuer { .. } => "wrong_issuer",
+            TokenError::MissingClaim(_) => "missing_claim",
+            TokenError::WrongAlgorithm => "wrong_algorithm",
+            TokenError::Malformed => "malformed",
+        }
+    }
+
+    /// The error of a refused token, from jsonwebtoken's kind.
+    pub(crate) fn from_refusal(kind: &ErrorKind, audience: &[String], issuer: &str) -> Self {
+        match kind {
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+            ErrorKind::InvalidAudience => TokenError::WrongAudience {
+                expected: audience.to_vec(),
+            },
+            ErrorKind::InvalidIssuer => TokenError::WrongIssuer {
+                expected: issuer.to_owned(),
+            },
+            ErrorKind::MissingRequiredClaim(claim) => TokenError::MissingClaim(bounded(claim)),
+            ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+            _ => TokenError::Malformed,
+        }
+    }
+}
+
+/// A value taken from a token, as a message may show it: escaped, at most 40 characters.
+pub(crate) fn bounded(text: &str) -> String {
+    const LIMIT: usize = 40;
+    let cut: String = text.chars().take(LIMIT).collect();
+    let mut shown: String = cut.escape_debug().collect();
+    if text.chars().nth(LIMIT).is_some() {
+        shown.push_str("...");
+    }
+    shown
+}
+
+fn shown_typ(found: &Option<String>) -> impl fmt::Display + '_ {
+    struct Shown<'a>(&'a Option<String>);
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self.0 {
+                Some(typ) => write!(f, "\"{typ}\""),
+                None => f.write_str("absent"),
+            }
+        }
+    }
+    Shown(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_compare_without_case_and_with_the_media_type_prefix() {
+        assert!(TokenType::Access.accepts(Some("AT+JWT"), false));
+        assert!(TokenType::Access.accepts(Some("application/at+jwt"), false));
+        assert!(!TokenType::Access.accepts(Some("JWT"), false));
+        assert!(!TokenType::Access.accepts(None, false));
+        assert!(TokenType::Access.accepts(Some("jwt"), true));
+        assert!(TokenType::Access.accepts(None, true));
+        assert!(!TokenType::Refresh.accepts(None, true));
+        assert!(!TokenType::Refresh.accepts(Some(ACCESS_TOKEN_TYPE), true));
+    }
+
+    #[test]
+    fn values_from_a_token_are_cut_and_escaped() {
+        assert_eq!(bounded("a\nb"), "a\\nb");
+        assert_eq!(bounded(&"x".repeat(1_000_000)).len(), 43);
+    }
+}
