@@ -66,7 +66,7 @@ pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
     Loaded, Location, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved,
     Schema, Secret, Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning,
-    WarningKind, effective_fingerprint, secret_digest,
+    WarningKind, effective_fingerprint, escape_controls, secret_digest,
 };
 pub use jwt_config_macros::Config;
 

@@ -42,15 +42,20 @@ pub enum Format {
 /// `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// An env file to load; repeatable, later files override earlier ones.
+    /// An env file to load; repeatable. Each layer overrides the ones before it: later files
+    /// override earlier ones, and the process environment overrides every file.
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
-    /// Check as this environment (overrides `ENVIRONMENT`).
+    /// The environment the files are for: supplies `ENVIRONMENT` where nothing sets it, and
+    /// is a problem where something sets it to another value.
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
     /// Ignore the process environment: the files alone, `$VAR` substitution refused.
     #[arg(long)]
     pub no_process_env: bool,
+    /// Every warning (unknown names, deprecated aliases, weak development keys) fails: exit 1.
+    #[arg(long)]
+    pub strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -63,6 +68,9 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The second env file.
     pub b: PathBuf,
+    /// Every warning of either file (unknown names, deprecated aliases, weak keys) fails: exit 1.
+    #[arg(long)]
+    pub strict: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

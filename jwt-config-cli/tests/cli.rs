@@ -73,7 +73,7 @@ fn check_prints_the_effective_configuration_redacted_and_exits_0() {
     assert!(out.contains(
         "warning: JWT_ACCESS_TOKEN_EXPIRE_MINUTES: JWT_ACCESS_EXPIRY_MINUTES is a deprecated alias"
     ));
-    assert!(out.contains("effective fingerprint: jwtcfg1-"));
+    assert!(out.contains("effective fingerprint: jwtcfg2-"));
     assert!(!out.contains(JWT_SECRET) && !out.contains(SERVICE_SECRET));
     assert!(
         !out.contains("\x1b["),
@@ -160,7 +160,7 @@ fn check_in_json_for_pipelines() {
         json["fingerprint"]
             .as_str()
             .unwrap()
-            .starts_with("jwtcfg1-")
+            .starts_with("jwtcfg2-")
     );
 }
 

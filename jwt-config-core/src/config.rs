@@ -120,8 +120,10 @@ impl<T> Loaded<T> {
         for variable in &self.variables {
             match &variable.rendered {
                 Some(value) => text.push_str(&format!(
-                    "  {} = {value}  [{}]\n",
-                    variable.variable, variable.origin
+                    "  {} = {}  [{}]\n",
+                    variable.variable,
+                    crate::report::escape_controls(value),
+                    crate::report::escape_controls(&variable.origin.to_string())
                 )),
                 None => text.push_str(&format!("  {}  (unset)\n", variable.variable)),
             }

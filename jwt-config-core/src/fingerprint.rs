@@ -6,11 +6,20 @@ use crate::report::Resolved;
 use crate::schema::{Entry, Presence, Schema};
 
 /// The label a secret's HMAC is computed over; fixed, so equal secrets give equal digests.
-pub const SECRET_DIGEST_LABEL: &[u8] = b"jwt-config effective fingerprint v1";
+pub const SECRET_DIGEST_LABEL: &[u8] = b"jwt-config effective fingerprint v2";
+
+/// The shortest secret that gets a digest: RFC 7518's minimum for HS256. A digest keyed by a
+/// short (low-entropy) secret would let anyone who reads it test guesses offline, so such a
+/// secret gets none: it enters fingerprints as "weak, not compared".
+pub const MIN_DIGEST_SECRET_BYTES: usize = 32;
 
 /// HMAC-SHA256 keyed by the secret's text over [`SECRET_DIGEST_LABEL`], in hex. The secret
-/// never enters anything else; `None` without the `fingerprint` feature.
+/// never enters anything else; `None` without the `fingerprint` feature, and for a secret
+/// shorter than [`MIN_DIGEST_SECRET_BYTES`].
 pub fn secret_digest(secret: &str) -> Option<String> {
+    if secret.len() < MIN_DIGEST_SECRET_BYTES {
+        return None;
+    }
     #[cfg(feature = "fingerprint")]
     {
         use hmac::{KeyInit as _, Mac as _};
@@ -27,31 +36,36 @@ pub fn secret_digest(secret: &str) -> Option<String> {
 
 /// The effective fingerprint of a load: SHA-256 over every shared setting's effective value
 /// (secrets as their digests), per-service settings left out. Equal settings give equal
-/// fingerprints whatever names or files supplied them. `None` without the `fingerprint`
+/// fingerprints whatever names or files supplied them. Every name and value enters with its
+/// length, so no two configurations share an encoding. `None` without the `fingerprint`
 /// feature.
 pub fn effective_fingerprint(variables: &[Resolved]) -> Option<String> {
     #[cfg(feature = "fingerprint")]
     {
         use sha2::Digest as _;
-        let mut lines: Vec<String> = variables
+        let mut entries: Vec<(&str, u8, &str)> = variables
             .iter()
             .filter(|v| !v.per_service)
             .map(|v| {
-                let value = if v.secret {
-                    v.digest.clone()
-                } else {
-                    v.rendered.clone()
+                let (tag, value) = match (v.secret, &v.rendered, &v.digest) {
+                    (_, None, _) => (0, ""),
+                    (true, Some(_), Some(digest)) => (1, digest.as_str()),
+                    (true, Some(_), None) => (2, ""),
+                    (false, Some(value), _) => (1, value.as_str()),
                 };
-                format!(
-                    "{}={}",
-                    v.variable,
-                    value.as_deref().unwrap_or("\u{0}unset")
-                )
+                (v.variable.as_str(), tag, value)
             })
             .collect();
-        lines.sort();
-        let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
-        Some(format!("jwtcfg1-{}", &hex(&digest)[..32]))
+        entries.sort();
+        let mut hasher = sha2::Sha256::new();
+        for (name, tag, value) in entries {
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update([tag]);
+            hasher.update((value.len() as u64).to_le_bytes());
+            hasher.update(value.as_bytes());
+        }
+        Some(format!("jwtcfg2-{}", &hex(&hasher.finalize())[..32]))
     }
     #[cfg(not(feature = "fingerprint"))]
     {
@@ -206,6 +220,11 @@ mod tests {
     fn fingerprints_render_as_sixteen_hex_digits() {
         assert_eq!(&fingerprint_hex(0x0123_4567_89ab_cdef), b"0123456789abcdef");
         assert_schema_fingerprint(0x0123_4567_89ab_cdef, "0123456789abcdef");
+    }
+
+    #[test]
+    fn a_secret_below_the_minimum_gets_no_digest() {
+        assert_eq!(secret_digest("short-password"), None);
     }
 
     #[cfg(feature = "fingerprint")]

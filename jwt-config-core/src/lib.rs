@@ -37,6 +37,7 @@ pub use fingerprint::{
 };
 pub use report::{
     ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,
+    escape_controls,
 };
 pub use schema::{
     Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables,

@@ -54,9 +54,30 @@ impl Problem {
     }
 }
 
+/// Text as a terminal or a log line may show it: control characters (newlines, escape
+/// sequences) written as escapes, so a value cannot forge a line or drive the terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)?;
+        let (variable, message) = (
+            escape_controls(&self.variable),
+            escape_controls(&self.message),
+        );
+        write!(f, "{variable}: {message}")?;
         match &self.location {
             Some(location) if location.line.is_some() => write!(f, " ({location})"),
             _ => Ok(()),
@@ -114,7 +135,11 @@ impl Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
+        let (variable, message) = (
+            escape_controls(&self.variable),
+            escape_controls(&self.message),
+        );
+        write!(f, "{variable}: {message}")
     }
 }
 
