@@ -230,15 +230,15 @@ mod tests {
     #[cfg(feature = "fingerprint")]
     #[test]
     fn a_secret_digest_is_keyed_by_the_secret_and_never_contains_it() {
-        let digest = secret_digest("correct horse battery staple").unwrap();
+        let digest = secret_digest("correct horse battery staple, and more words").unwrap();
         assert_eq!(digest.len(), 64);
         assert_ne!(
             digest,
-            secret_digest("correct horse battery stapler").unwrap()
+            secret_digest("correct horse battery stapler, and more words").unwrap()
         );
         assert_eq!(
             digest,
-            secret_digest("correct horse battery staple").unwrap()
+            secret_digest("correct horse battery staple, and more words").unwrap()
         );
     }
 }
