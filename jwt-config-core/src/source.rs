@@ -309,10 +309,23 @@ impl EnvFile {
     pub fn load(path: impl AsRef<Path>, substitution: Substitution) -> Result<Self, ConfigError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
+        let bytes = read_regular_file(&path, MAX_ENV_FILE_SIZE)
+            .map_err(|refusal| file_problem(&shown, refusal.to_string()))?;
+        EnvFile::parse(path, &bytes, substitution)
+    }
+
+    /// Parses env-file text held in memory (a ConfigMap's data, a test's input); `name` is
+    /// what problems and locations call it.
+    pub fn parse(
+        name: impl Into<PathBuf>,
+        bytes: &[u8],
+        substitution: Substitution,
+    ) -> Result<Self, ConfigError> {
+        let path = name.into();
+        let shown = path.display().to_string();
         let fail = |message: String| file_problem(&shown, message);
-        let bytes = read_regular_file(&path, MAX_ENV_FILE_SIZE).map_err(|r| fail(r.to_string()))?;
         let text =
-            std::str::from_utf8(&bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
+            std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let marked = MarkedText::new(text);
         let literal = parse(&marked.text).map_err(|(index, line)| {
