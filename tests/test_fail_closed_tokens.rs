@@ -51,7 +51,9 @@ fn a_service_token_is_never_an_access_or_refresh_token_even_with_one_key() {
         "wrong_type"
     );
     assert_eq!(
-        auth.decode_refresh::<AccessClaims>(&token).unwrap_err().kind(),
+        auth.decode_refresh::<AccessClaims>(&token)
+            .unwrap_err()
+            .kind(),
         "wrong_type"
     );
 }
@@ -148,7 +150,10 @@ fn a_service_adds_its_own_claims_and_keeps_the_registered_ones_and_the_type_chec
         .encode(&auth.access_claims_with("user-1", extra.clone()))
         .unwrap();
     let data = auth.decode::<AccessClaims<Roles>>(&token).unwrap();
-    assert_eq!((data.claims.sub.as_str(), &data.claims.extra), ("user-1", &extra));
+    assert_eq!(
+        (data.claims.sub.as_str(), &data.claims.extra),
+        ("user-1", &extra)
+    );
     let refresh = auth
         .encode_refresh(&auth.access_claims_with("user-1", extra))
         .unwrap();
@@ -207,8 +212,9 @@ fn a_service_secret_hmac_treats_as_the_jwt_secret_is_refused() {
         "base64:{}",
         base64::engine::general_purpose::STANDARD.encode(&padded)
     );
-    let error = JwtConfig::from_source(&hs256("production", "auth").with("SERVICE_SECRET", &padded))
-        .unwrap_err();
+    let error =
+        JwtConfig::from_source(&hs256("production", "auth").with("SERVICE_SECRET", &padded))
+            .unwrap_err();
     assert!(error.mentions("SERVICE_SECRET"), "{error}");
     assert!(error.to_string().contains("as an HMAC key"), "{error}");
 }
