@@ -121,7 +121,7 @@ fn rsa_keys_below_2048_bits_are_refused_however_they_are_wrapped() {
         "{small}"
     );
     let trailing = public_key_problem(&format!("{}trailing text", key("rsa1024_public")));
-    assert!(trailing.contains("nothing after it"), "{trailing}");
+    assert!(trailing.contains("after it"), "{trailing}");
     let two = public_key_problem(&format!(
         "{}{}",
         key("rsa1024_public"),
