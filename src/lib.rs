@@ -50,8 +50,11 @@
 //! | `parse_with = path::to_fn` | a custom parser `fn(&str) -> Result<T, E>`, `E: Display` |
 //! | `flatten`, `flatten, prefix = "DB_"` | embeds another derived struct |
 //! | `computed = path::to_fn` | a value computed at load, not read from a variable: `fn(&NamePartial, &mut Context) -> Option<T>` |
+//! | `per_service` | a setting of one service: shown by `diff`, not counted, left out of the effective fingerprint |
+//! | `required_when = "..."` | a condition, in words, under which the struct's own checks require the variable (for the docs) |
 //!
-//! On the struct: `prefix = "BILLING_"`, `crate = "renamed_jwt_config"`, and
+//! On the struct: `prefix = "BILLING_"`, `crate = "renamed_jwt_config"`,
+//! `require_environment` (an unset `ENVIRONMENT` is a problem rather than development), and
 //! `validate = path::to_fn`, a check across fields, `fn(&NamePartial, &mut Context)`, that
 //! runs even when some fields failed and adds its problems to the same report.
 //!

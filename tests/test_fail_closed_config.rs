@@ -33,6 +33,7 @@ struct OwnSettings {
 
 #[derive(Config, Debug)]
 #[config(require_environment)]
+#[allow(dead_code)]
 struct Strict {
     #[config(default = 8080)]
     port: u16,

@@ -18,7 +18,12 @@ struct Small {
 
 #[test]
 fn the_reported_escapes_from_isolation_are_refused() {
-    for text in ["A=$\\${HOME}\n", "A=$'${HOME}$'\n", "A=x\r#${HOME}\n", "A=1\nB=\"$HOME\"\n"] {
+    for text in [
+        "A=$\\${HOME}\n",
+        "A=$'${HOME}$'\n",
+        "A=x\r#${HOME}\n",
+        "A=1\nB=\"$HOME\"\n",
+    ] {
         let result = EnvFile::parse("t.env", text.as_bytes(), Substitution::Refused);
         assert!(result.is_err(), "{text:?} was accepted");
     }
@@ -28,8 +33,23 @@ fn the_reported_escapes_from_isolation_are_refused() {
 /// variable cargo sets in every test process (so its value is the canary).
 fn piece() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "$", "${", "}", "'", "\"", "\\", "#", "\n", "\r", " ", "=", "A=", "B=",
-        "CARGO_MANIFEST_DIR", "x", "\\$", "\\n",
+        "$",
+        "${",
+        "}",
+        "'",
+        "\"",
+        "\\",
+        "#",
+        "\n",
+        "\r",
+        " ",
+        "=",
+        "A=",
+        "B=",
+        "CARGO_MANIFEST_DIR",
+        "x",
+        "\\$",
+        "\\n",
     ])
 }
 
@@ -82,5 +102,8 @@ fn a_byte_order_mark_is_accepted_and_problems_name_their_real_line() {
     let error = Small::from_source(&file).unwrap_err();
     let problem = &error.problems()[0];
     assert_eq!(problem.location.as_ref().and_then(|l| l.line), Some(5));
-    assert!(problem.to_string().contains("(bom.env line 5)"), "{problem}");
+    assert!(
+        problem.to_string().contains("(bom.env line 5)"),
+        "{problem}"
+    );
 }

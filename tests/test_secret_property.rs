@@ -30,7 +30,10 @@ fn quote_back(text: &str) -> Result<String, String> {
 
 fn rendered(source: &MapSource) -> String {
     match Kinds::load_with_report(source) {
-        Ok(loaded) => format!("{:?} {:?} {:?}", loaded.value, loaded.variables, loaded.warnings),
+        Ok(loaded) => format!(
+            "{:?} {:?} {:?}",
+            loaded.value, loaded.variables, loaded.warnings
+        ),
         Err(error) => format!("{error} {error:?} {:?}", error.warnings()),
     }
 }

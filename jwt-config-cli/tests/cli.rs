@@ -266,7 +266,10 @@ fn template_for_staging_sets_environment_and_never_prefills_a_development_defaul
     assert!(template.contains("\nJWT_ISSUER=\n"), "{template}");
     assert!(!template.contains("=jwt-config-dev"), "{template}");
     let (_, docs, _) = run(jwt_config().arg("docs"));
-    assert!(docs.contains("required when JWT_ALGORITHM is HS256, HS384 or HS512"), "{docs}");
+    assert!(
+        docs.contains("required when JWT_ALGORITHM is HS256, HS384 or HS512"),
+        "{docs}"
+    );
 }
 
 #[test]
@@ -283,46 +286,85 @@ fn diff_says_set_against_unset_for_a_secret_and_flags_a_copied_service() {
     let b = file_of("b2.env", &production("auth", &["JWT_LEEWAY_SECONDS=10"]));
     let (code, out, _) = run(jwt_config().arg("diff").arg(&a).arg(&b));
     assert_eq!(code, 1);
-    assert!(out.contains("SERVICE_ID: is the same in both files"), "{out}");
+    assert!(
+        out.contains("SERVICE_ID: is the same in both files"),
+        "{out}"
+    );
 }
 
 #[test]
 fn diff_in_json_carries_values_and_origins_as_data_also_when_a_file_does_not_load() {
-    let a = file_of("a.env", &production("auth", &["JWT_ACCESS_EXPIRY_MINUTES=15"]));
-    let b = file_of("b.env", &production("backend", &["JWT_ACCESS_TOKEN_EXPIRE_MINUTES=30"]));
-    let (code, out, _) = run(jwt_config().args(["diff", "--format", "json"]).arg(&a).arg(&b));
+    let a = file_of(
+        "a.env",
+        &production("auth", &["JWT_ACCESS_EXPIRY_MINUTES=15"]),
+    );
+    let b = file_of(
+        "b.env",
+        &production("backend", &["JWT_ACCESS_TOKEN_EXPIRE_MINUTES=30"]),
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(["diff", "--format", "json"])
+        .arg(&a)
+        .arg(&b));
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let difference = &json["differences"][0];
     assert_eq!(difference["variable"], "JWT_ACCESS_TOKEN_EXPIRE_MINUTES");
     assert_eq!(difference["a"]["value"], "15");
     assert_eq!(difference["a"]["origin"]["kind"], "alias");
-    assert_eq!(difference["a"]["origin"]["variable"], "JWT_ACCESS_EXPIRY_MINUTES");
+    assert_eq!(
+        difference["a"]["origin"]["variable"],
+        "JWT_ACCESS_EXPIRY_MINUTES"
+    );
     assert_eq!(difference["a"]["origin"]["line"], 7);
     let broken = env_file("broken.env", &["ENVIRONMENT=staging"]);
-    let (code, out, _) = run(jwt_config().args(["diff", "--format", "json"]).arg(&a).arg(&broken));
+    let (code, out, _) = run(jwt_config()
+        .args(["diff", "--format", "json"])
+        .arg(&a)
+        .arg(&broken));
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["files"][1]["valid"], false);
     let unreadable = env_file("bad.env", &["NOT A LINE"]);
-    let (code, out, _) = run(jwt_config().args(["check", "--format", "json", "--env-file"]).arg(&unreadable));
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--format", "json", "--env-file"])
+        .arg(&unreadable));
     assert_eq!(code, 2);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(json["problems"][0]["message"].as_str().unwrap().contains("line 1"));
+    assert!(
+        json["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 1")
+    );
 }
 
 #[test]
 fn strict_turns_warnings_into_failure_and_environment_asserts() {
-    let file = file_of("auth.env", &production("auth", &["JWT_ACCES_TOKEN_EXPIRE_MINUTES=60"]));
-    let (code, out, _) = run(jwt_config().args(["check", "--no-process-env", "--env-file"]).arg(&file));
+    let file = file_of(
+        "auth.env",
+        &production("auth", &["JWT_ACCES_TOKEN_EXPIRE_MINUTES=60"]),
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("did you mean JWT_ACCESS_TOKEN_EXPIRE_MINUTES?"), "{out}");
+    assert!(
+        out.contains("did you mean JWT_ACCESS_TOKEN_EXPIRE_MINUTES?"),
+        "{out}"
+    );
     let (code, _, _) = run(jwt_config()
         .args(["check", "--strict", "--no-process-env", "--env-file"])
         .arg(&file));
     assert_eq!(code, 1);
     let (code, out, _) = run(jwt_config()
-        .args(["check", "--environment", "staging", "--no-process-env", "--env-file"])
+        .args([
+            "check",
+            "--environment",
+            "staging",
+            "--no-process-env",
+            "--env-file",
+        ])
         .arg(&file));
     assert_eq!(code, 1);
     assert!(out.contains("but --environment says staging"), "{out}");
@@ -330,7 +372,10 @@ fn strict_turns_warnings_into_failure_and_environment_asserts() {
 
 #[test]
 fn no_process_env_never_substitutes_and_values_cannot_forge_lines() {
-    let leaky = env_file("leaky.env", &["ENVIRONMENT=development", "SERVICE_ID=$\\${CANARY}"]);
+    let leaky = env_file(
+        "leaky.env",
+        &["ENVIRONMENT=development", "SERVICE_ID=$\\${CANARY}"],
+    );
     let (code, out, err) = run(jwt_config()
         .env("CANARY", "canary-value-4f2a")
         .args(["check", "--no-process-env", "--env-file"])
@@ -339,9 +384,18 @@ fn no_process_env_never_substitutes_and_values_cannot_forge_lines() {
     assert!(!out.contains("canary-value") && !err.contains("canary-value"));
     let forged = env_file(
         "forged.env",
-        &["ENVIRONMENT=development", "SERVICE_ID=\"a\\nvalid JwtConfig\x1b[31m\"", &format!("JWT_SECRET_KEY={JWT_SECRET}")],
+        &[
+            "ENVIRONMENT=development",
+            "SERVICE_ID=\"a\\nvalid JwtConfig\x1b[31m\"",
+            &format!("JWT_SECRET_KEY={JWT_SECRET}"),
+        ],
     );
-    let (code, out, _) = run(jwt_config().args(["check", "--no-process-env", "--env-file"]).arg(&forged));
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&forged));
     assert_eq!(code, 0, "{out}");
-    assert!(!out.contains('\x1b') && out.contains("SERVICE_ID = a\\nvalid JwtConfig"), "{out}");
+    assert!(
+        !out.contains('\x1b') && out.contains("SERVICE_ID = a\\nvalid JwtConfig"),
+        "{out}"
+    );
 }

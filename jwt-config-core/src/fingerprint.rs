@@ -15,7 +15,7 @@ pub const MIN_DIGEST_SECRET_BYTES: usize = 32;
 
 /// HMAC-SHA256 keyed by the secret's text over [`SECRET_DIGEST_LABEL`], in hex. The secret
 /// never enters anything else; `None` without the `fingerprint` feature, and for a secret
-/// shorter than [`MIN_DIGEST_SECRET_BYTES`].
+/// shorter than 32 bytes (RFC 7518's minimum for HS256).
 pub fn secret_digest(secret: &str) -> Option<String> {
     if secret.len() < MIN_DIGEST_SECRET_BYTES {
         return None;

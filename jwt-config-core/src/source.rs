@@ -324,8 +324,7 @@ impl EnvFile {
         let path = name.into();
         let shown = path.display().to_string();
         let fail = |message: String| file_problem(&shown, message);
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let marked = MarkedText::new(text);
         let literal = parse(&marked.text).map_err(|(index, line)| {
