@@ -336,3 +336,53 @@ fn one_key_raw_and_as_base64_is_one_key_and_a_weak_secret_gets_no_digest() {
         .unwrap();
     assert_eq!(secret.digest, None);
 }
+
+mod pem_property {
+    use super::*;
+    use jwt_config::jsonwebtoken::DecodingKeyKind;
+    use proptest::prelude::*;
+
+    /// The RSA keys of the fixtures, and ways a PEM gets mangled on its way to a variable.
+    fn pem() -> impl Strategy<Value = String> {
+        let keys = prop::sample::select(vec![
+            "rsa1024_public",
+            "rsa1024_cert",
+            "rsa512_public",
+            "rsa2048_public",
+            "rsa2048_other_public",
+            "rsa2048_private",
+        ]);
+        (keys.clone(), keys, 0..6u8, "[ -~\n]{0,12}").prop_map(|(a, b, how, text)| {
+            let (a, b) = (key(a), key(b));
+            match how {
+                0 => a,
+                1 => format!("{a}{text}"),
+                2 => format!("{text}{a}"),
+                3 => format!("{a}{b}"),
+                4 => a.replace("PUBLIC KEY", "RSA PUBLIC KEY"),
+                _ => a.replace('\n', "\\n"),
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Every RSA key a service starts with is, as jsonwebtoken holds it, 2048 bits or more.
+        #[test]
+        fn every_rsa_key_that_loads_has_a_known_size_of_at_least_2048_bits(pem in pem()) {
+            use rsa::pkcs1::DecodeRsaPublicKey as _;
+            use rsa::traits::PublicKeyParts as _;
+            let source = hs256("production", "auth")
+                .with("JWT_ALGORITHM", "PS256")
+                .with("JWT_PUBLIC_KEY", pem.as_str());
+            if let Ok(config) = JwtConfig::from_source(&source) {
+                let DecodingKeyKind::SecretOrDer(der) = config.decoding_key().kind() else {
+                    panic!("an RSA key from PEM is held as DER");
+                };
+                let bits = rsa::PublicKey::from_pkcs1_der(der).map(|k| k.size() * 8);
+                prop_assert!(bits.is_ok_and(|bits| bits >= 2048));
+            }
+        }
+    }
+}
