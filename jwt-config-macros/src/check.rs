@@ -14,8 +14,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_flatten_takes_no_variable_attributes(cx, field);
         check_computed_takes_no_variable_attributes(cx, field);
         check_prefix_only_with_flatten(cx, field);
-        check_required_in_needs_a_fallback(cx, field);
-        check_required_when_needs_a_fallback(cx, field);
+        check_conditional_requirement_needs_a_fallback(cx, field);
         check_range_is_not_empty(cx, field);
         check_literal_default_is_in_range(cx, field);
     }
@@ -98,31 +97,27 @@ fn check_prefix_only_with_flatten(cx: &Ctxt, field: &Field) {
     }
 }
 
-/// `required_in` only means something for a field that may be unset elsewhere.
-fn check_required_in_needs_a_fallback(cx: &Ctxt, field: &Field) {
-    if let Some(required_in) = &field.attrs.required_in
-        && field.is_variable()
-        && !field.shape.optional
-        && field.attrs.default.is_none()
-    {
-        cx.error_spanned_by(
-            &required_in.key,
-            "`required_in` on a field that is required in every environment anyway; make it an `Option` or give it a `default`",
-        );
+/// `required_in` and `required_when` only mean something for a field that may be unset
+/// elsewhere; on a field required in every environment they contradict the schema.
+fn check_conditional_requirement_needs_a_fallback(cx: &Ctxt, field: &Field) {
+    if !field.is_variable() || field.shape.optional || field.attrs.default.is_some() {
+        return;
     }
-}
-
-/// `required_when` documents a condition checked by the struct's own code; on a field that
-/// is required everywhere it would contradict the schema.
-fn check_required_when_needs_a_fallback(cx: &Ctxt, field: &Field) {
-    if let Some(required_when) = &field.attrs.required_when
-        && field.is_variable()
-        && !field.shape.optional
-        && field.attrs.default.is_none()
-    {
+    let a = &field.attrs;
+    let keys = [
+        (
+            "required_in",
+            a.required_in.as_ref().map(|r| r.key.to_token_stream()),
+        ),
+        (
+            "required_when",
+            a.required_when.as_ref().map(ToTokens::to_token_stream),
+        ),
+    ];
+    for (name, tokens) in keys.into_iter().filter_map(|(n, t)| Some((n, t?))) {
         cx.error_spanned_by(
-            required_when,
-            "`required_when` on a field that is required in every environment anyway; make it an `Option` or give it a `default`",
+            tokens,
+            format!("`{name}` on a field that is required in every environment anyway; make it an `Option` or give it a `default`"),
         );
     }
 }
