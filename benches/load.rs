@@ -156,11 +156,11 @@ fn repeat_one_case(map: &MapSource) -> Option<i32> {
 fn main() {
     const ITERATIONS: u32 = 5_000;
     const SAMPLES: usize = 31;
-    if std::env::var_os("JWT_CONFIG_BENCH_CHILD").is_none() {
+    if std::env::var_os("LOAD_BENCH_CHILD").is_none() {
         let status = Command::new(std::env::current_exe().unwrap())
             .envs(VARIABLES)
             .envs(JWT_VARIABLES)
-            .env("JWT_CONFIG_BENCH_CHILD", "1")
+            .env("LOAD_BENCH_CHILD", "1")
             .args(std::env::args_os().skip(1))
             .status()
             .expect("the benchmark re-runs itself with the variables set");

@@ -386,3 +386,33 @@ mod pem_property {
         }
     }
 }
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Billing {
+    #[config(env = "BILLING_PORT", default = 8080)]
+    port: u16,
+    #[config(env = "BILLING_TIMEOUT_SECONDS", default = 30)]
+    timeout: u64,
+    #[config(env = "STRIPE_API_KEY")]
+    stripe_key: Option<Secret<String>>,
+}
+
+#[test]
+fn a_family_is_a_leading_word_that_two_variables_share() {
+    let source = MapSource::new()
+        .with("BILLING_PRT", "9000")
+        .with("STRIPE_WEBHOOK_SECRET", "another library's");
+    let loaded = Billing::load_with_report(&source).unwrap();
+    let unknown: Vec<&str> = loaded
+        .warnings
+        .iter()
+        .map(|w| w.variable.as_str())
+        .collect();
+    assert_eq!(unknown, ["BILLING_PRT"]);
+    assert!(
+        loaded.warnings[0]
+            .message
+            .contains("did you mean BILLING_PORT?")
+    );
+}

@@ -66,8 +66,12 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
         context.problem(ENVIRONMENT_VARIABLE, ProblemKind::Missing, message);
     }
     let value = T::load(&mut context);
-    if let Some(names) = context.source().names() {
-        for (name, message) in crate::unknown::unknown_names(&T::SCHEMA, &names) {
+    // Listing the source's names costs a scan of it: only for a schema with name families.
+    let families = crate::unknown::families(&T::SCHEMA);
+    if !families.is_empty()
+        && let Some(names) = context.source().names()
+    {
+        for (name, message) in crate::unknown::unknown_names(&T::SCHEMA, &families, &names) {
             context.warn(&name, WarningKind::UnknownVariable, message);
         }
     }

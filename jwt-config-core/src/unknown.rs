@@ -1,75 +1,145 @@
 //! Names in a source that look like the schema's but are not in it: a typo such as
 //! `JWT_ACCES_TOKEN_EXPIRE_MINUTES=60` would otherwise load as valid with the default.
-
-use std::collections::BTreeSet;
+//!
+//! It runs on every load, so the common case (a name of another family, or a known name) is
+//! decided by walking the static schema without allocating; only an unknown name of a known
+//! family builds the schema's full list of names, for its message.
 
 use crate::environment::ENVIRONMENT_VARIABLE;
-use crate::schema::Schema;
+use crate::schema::{Entry, Schema, VarSchema};
 
-/// One warning for each name of `names` that shares a leading word with the schema's names
-/// (`JWT_`, `SERVICE_`, a prefix such as `BILLING_`) but is no canonical name, alias or
-/// `_FILE` variant: the unknown name and the message.
-pub(crate) fn unknown_names(schema: &'static Schema, names: &[String]) -> Vec<(String, String)> {
-    let variables = schema.variables();
-    let mut known: BTreeSet<String> = BTreeSet::from([ENVIRONMENT_VARIABLE.to_owned()]);
-    let mut readable: BTreeSet<String> = BTreeSet::new();
-    for variable in &variables {
-        for name in std::iter::once(&variable.name).chain(&variable.aliases) {
-            readable.insert(name.clone());
-            known.insert(name.clone());
-            if variable.file_variable.is_some() {
-                known.insert(format!("{name}_FILE"));
-            }
+/// The name families of a schema: each prefix of a struct or flattened struct, and each
+/// leading word (`JWT_`) that at least two of its variables share. A lone `STRIPE_API_KEY`
+/// does not claim every `STRIPE_*` name of the environment.
+pub(crate) fn families(schema: &'static Schema) -> Vec<String> {
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    walk(schema, &mut Vec::new(), &mut |prefix, var| {
+        let Some(family) = family_of(prefix, var.name) else {
+            return;
+        };
+        let prefixed = !prefix.concat().is_empty();
+        match counted.iter_mut().find(|(f, _)| *f == family) {
+            Some((_, count)) => *count += 1,
+            // A prefix is a family by itself: it was chosen to name a group.
+            None => counted.push((family, if prefixed { 2 } else { 1 })),
         }
-    }
-    let families: BTreeSet<&str> = readable.iter().filter_map(|n| leading_word(n)).collect();
-    names
-        .iter()
-        .filter(|name| !known.contains(*name))
-        .filter(|name| families.iter().any(|family| name.starts_with(family)))
-        .map(|name| (name.clone(), message(schema.name, name, &known, &readable)))
+    });
+    counted
+        .into_iter()
+        .filter(|(_, count)| *count >= 2)
+        .map(|(family, _)| family)
         .collect()
 }
 
-/// `JWT_` of `JWT_ISSUER`; `None` for a name of one word.
-fn leading_word(name: &str) -> Option<&str> {
+/// One warning for each name of `names` of one of `families` that is no canonical name,
+/// alias or `_FILE` variant of the schema: the unknown name and the message.
+pub(crate) fn unknown_names(
+    schema: &'static Schema,
+    families: &[String],
+    names: &[String],
+) -> Vec<(String, String)> {
+    names
+        .iter()
+        .filter(|name| {
+            families
+                .iter()
+                .any(|family| name.starts_with(family.as_str()))
+        })
+        .filter(|name| !is_known(schema, name))
+        .map(|name| (name.clone(), message(schema, name)))
+        .collect()
+}
+
+/// Calls `visit` with every variable and the prefixes in force over it.
+fn walk(
+    schema: &'static Schema,
+    prefixes: &mut Vec<&'static str>,
+    visit: &mut dyn FnMut(&[&'static str], &'static VarSchema),
+) {
+    prefixes.push(schema.prefix);
+    for entry in schema.entries {
+        match entry {
+            Entry::Var(var) => visit(prefixes, var),
+            Entry::Flatten(child) => {
+                prefixes.push(child.prefix);
+                walk(child.schema, prefixes, visit);
+                prefixes.pop();
+            }
+        }
+    }
+    prefixes.pop();
+}
+
+/// The family of a name: its prefixes when it has any, else its first word with the `_`
+/// (`JWT_` of `JWT_ISSUER`); `None` for a one-word name without prefix (`ENVIRONMENT`).
+fn family_of(prefixes: &[&str], name: &str) -> Option<String> {
+    let prefix: String = prefixes.concat();
+    if !prefix.is_empty() && name != ENVIRONMENT_VARIABLE {
+        return Some(prefix);
+    }
     match name.find('_') {
-        Some(index) if index > 0 => Some(&name[..=index]),
+        Some(index) if index > 0 => Some(name[..=index].to_owned()),
         _ => None,
     }
 }
 
-fn message(
-    schema: &str,
-    name: &str,
-    known: &BTreeSet<String>,
-    readable: &BTreeSet<String>,
-) -> String {
+/// Whether `name` is a name the schema reads, comparing piece by piece without allocating.
+fn is_known(schema: &'static Schema, name: &str) -> bool {
+    if name == ENVIRONMENT_VARIABLE {
+        return true;
+    }
+    let mut known = false;
+    walk(schema, &mut Vec::new(), &mut |prefixes, var| {
+        let Some(rest) = prefixes
+            .iter()
+            .try_fold(name, |rest, prefix| rest.strip_prefix(prefix))
+        else {
+            return;
+        };
+        for base in std::iter::once(&var.name).chain(var.aliases) {
+            known |= rest == *base || (var.file && rest.strip_suffix("_FILE") == Some(base));
+        }
+    });
+    known
+}
+
+fn message(schema: &'static Schema, name: &str) -> String {
+    let variables = schema.variables();
+    let readable: Vec<&str> = variables
+        .iter()
+        .flat_map(|v| std::iter::once(&v.name).chain(&v.aliases))
+        .map(String::as_str)
+        .collect();
     if let Some(base) = name.strip_suffix("_FILE")
-        && readable.contains(base)
+        && readable.contains(&base)
     {
         return format!(
             "is not read: {base} accepts no `_FILE` variant; set {base} itself (only secrets and fields marked `file` accept one)"
         );
     }
-    match closest(name, known) {
-        Some(candidate) => {
-            format!("is not a variable of {schema} and is ignored; did you mean {candidate}?")
-        }
-        None => {
-            format!("is not a variable of {schema} and is ignored; check its spelling or remove it")
-        }
+    let files = variables.iter().filter_map(|v| v.file_variable.as_deref());
+    let candidates = readable.iter().copied().chain(files);
+    match closest(name, candidates) {
+        Some(candidate) => format!(
+            "is not a variable of {} and is ignored; did you mean {candidate}?",
+            schema.name
+        ),
+        None => format!(
+            "is not a variable of {} and is ignored; check its spelling or remove it",
+            schema.name
+        ),
     }
 }
 
 /// The known name nearest to `name`, if it is near enough to be a typo of it.
-fn closest<'a>(name: &str, known: &'a BTreeSet<String>) -> Option<&'a str> {
+fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // A typo of at most 3 edits changes the length by at most 3: the rest need no distance.
     known
-        .iter()
-        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
+        .filter(|candidate| candidate.len().abs_diff(name.len()) <= 3)
+        .map(|candidate| (strsim::osa_distance(name, candidate), candidate))
         .filter(|(distance, candidate)| *distance <= 3 && *distance * 4 <= candidate.len())
         .min()
-        .map(|(_, candidate)| candidate.as_str())
+        .map(|(_, candidate)| candidate)
 }
 
 #[cfg(test)]
@@ -77,21 +147,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn leading_words_are_the_first_word_with_its_underscore() {
-        assert_eq!(leading_word("JWT_ISSUER"), Some("JWT_"));
-        assert_eq!(leading_word("ENVIRONMENT"), None);
-        assert_eq!(leading_word("_X"), None);
+    fn families_are_the_prefix_or_the_first_word() {
+        assert_eq!(family_of(&[""], "JWT_ISSUER").as_deref(), Some("JWT_"));
+        assert_eq!(family_of(&["", "DB_"], "HOST").as_deref(), Some("DB_"));
+        assert_eq!(family_of(&["APP_"], "ENVIRONMENT"), None);
+        assert_eq!(family_of(&[""], "_X"), None);
     }
 
     #[test]
     fn a_typo_is_matched_to_the_nearest_name() {
-        let known: BTreeSet<String> = ["JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "JWT_ISSUER"]
-            .map(String::from)
-            .into();
+        let known = ["JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "JWT_ISSUER"];
         assert_eq!(
-            closest("JWT_ACCES_TOKEN_EXPIRE_MINUTES", &known),
+            closest("JWT_ACCES_TOKEN_EXPIRE_MINUTES", known.into_iter()),
             Some("JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
         );
-        assert_eq!(closest("JWT_SOMETHING_ELSE", &known), None);
+        assert_eq!(closest("JWT_SOMETHING_ELSE", known.into_iter()), None);
     }
 }
