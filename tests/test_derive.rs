@@ -233,3 +233,43 @@ fn a_struct_prefix_applies_to_the_variables_its_checks_name() {
         .collect();
     assert_eq!(names, ["BILLING_WORKERS"]);
 }
+
+/// A generic value type, for a default written with a turbofish.
+#[derive(Debug, PartialEq)]
+struct Pair<A, B>(A, B);
+
+impl Pair<u8, u16> {
+    fn new() -> Self {
+        Pair(1, 2)
+    }
+}
+
+impl std::str::FromStr for Pair<u8, u16> {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (a, b) = text.split_once(':').ok_or("expected A:B")?;
+        Ok(Pair(
+            a.parse().map_err(|_| "bad A")?,
+            b.parse().map_err(|_| "bad B")?,
+        ))
+    }
+}
+
+impl std::fmt::Display for Pair<u8, u16> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0, self.1)
+    }
+}
+
+#[test]
+fn a_default_with_a_turbofish_is_one_value() {
+    #[derive(Config, Debug)]
+    struct Generic {
+        #[config(default = Pair::<u8, u16>::new(), env = "PAIR")]
+        pair: Pair<u8, u16>,
+    }
+    let config = Generic::from_source(&MapSource::new()).unwrap();
+    assert_eq!(config.pair, Pair(1, 2));
+    let config = Generic::from_source(&MapSource::new().with("PAIR", "3:4")).unwrap();
+    assert_eq!(config.pair, Pair(3, 4));
+}

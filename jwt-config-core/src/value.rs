@@ -335,6 +335,11 @@ pub fn describe_range(range: &str, ty: &str) -> String {
 }
 
 /// The length `min_len` measures: bytes of a string or secret, items of a list.
+#[diagnostic::on_unimplemented(
+    message = "`min_len` needs a type with a length, and `{Self}` has none",
+    label = "`min_len` is on this field",
+    note = "`min_len` applies to `String`, `Secret<String>` and `Vec<T>`; use `range` for a number"
+)]
 pub trait Length {
     /// The length.
     fn length(&self) -> usize;

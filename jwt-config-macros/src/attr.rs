@@ -10,14 +10,23 @@ use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
 /// A number of a `range` bound or a literal default, for compile-time comparison.
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, Debug)]
 pub enum Number {
     Int(i128),
     Float(f64),
 }
 
 impl Number {
-    pub fn as_f64(self) -> f64 {
+    /// The one way numbers of the attributes compare: integers exactly, anything with a
+    /// float as floats.
+    pub fn compare(self, other: Number) -> Option<std::cmp::Ordering> {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => Some(a.cmp(&b)),
+            (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+        }
+    }
+
+    fn as_f64(self) -> f64 {
         match self {
             Number::Int(value) => value as f64,
             Number::Float(value) => value,
@@ -39,8 +48,6 @@ pub struct Range {
 }
 
 pub struct DefaultValue {
-    /// The key, for errors about the attribute as a whole.
-    pub key: syn::Path,
     pub tokens: TokenStream,
     /// A number literal (negative ones included), for the range check.
     pub number: Option<Number>,
@@ -78,6 +85,9 @@ pub struct Field {
     pub prefix: Option<LitStr>,
     pub computed: Option<syn::Path>,
     pub per_service: Option<syn::Path>,
+    /// Every known key given, in order, with its token: what the checks of combinations
+    /// read, so a new key cannot escape them.
+    pub keys: Vec<(&'static str, syn::Path)>,
 }
 
 impl Container {
@@ -132,6 +142,9 @@ impl Field {
 
     fn parse_key(&mut self, cx: &Ctxt, meta: ParseNestedMeta) -> syn::Result<()> {
         let key = key_name(&meta);
+        if let Some(known) = FIELD_KEYS.iter().find(|known| **known == key) {
+            self.keys.push((known, meta.path.clone()));
+        }
         match key.as_str() {
             // #[config(env = "JWT_ISSUER")]
             ENV => {
@@ -255,10 +268,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The tokens up to the next `,` that separates keys: one inside angle brackets (a
+/// turbofish, `BTreeMap::<String, String>::new()`) belongs to the value. Parentheses and
+/// brackets are single token trees already.
 fn skip_until_comma(input: ParseStream) -> syn::Result<TokenStream> {
+    use proc_macro2::{Spacing, TokenTree};
     let mut tokens = TokenStream::new();
-    while !input.is_empty() && !input.peek(Token![,]) {
-        tokens.extend([input.parse::<proc_macro2::TokenTree>()?]);
+    let mut depth = 0usize;
+    let mut after_joint_arrow_start = false;
+    while !input.is_empty() && !(depth == 0 && input.peek(Token![,])) {
+        let token = input.parse::<TokenTree>()?;
+        if let TokenTree::Punct(punct) = &token {
+            match punct.as_char() {
+                '<' => depth += 1,
+                // `->` and `=>` are no closing bracket.
+                '>' if !after_joint_arrow_start => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            after_joint_arrow_start =
+                matches!(punct.as_char(), '-' | '=') && punct.spacing() == Spacing::Joint;
+        } else {
+            after_joint_arrow_start = false;
+        }
+        tokens.extend([token]);
     }
     Ok(tokens)
 }
@@ -300,7 +332,6 @@ fn parse_default(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
         }
     }
     Ok(DefaultValue {
-        key: meta.path.clone(),
         tokens,
         number,
         string,
@@ -399,10 +430,17 @@ fn parse_range(meta: &ParseNestedMeta) -> syn::Result<Range> {
 }
 
 fn parse_required_in(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RequiredIn> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let names = content.parse_terminated(syn::Path::parse_mod_style, Token![,])?;
+    if names.is_empty() {
+        cx.error_spanned_by(&meta.path, "`required_in` needs at least one environment");
+    }
     let mut environments = Vec::new();
-    meta.parse_nested_meta(|inner| {
-        let Some(ident) = inner.path.get_ident() else {
-            return Err(inner.error("expected an environment name"));
+    for path in &names {
+        let Some(ident) = path.get_ident() else {
+            cx.error_spanned_by(path, "expected an environment name");
+            continue;
         };
         let name = ident.to_string();
         match ENVIRONMENTS.iter().find(|(known, _)| *known == name) {
@@ -412,10 +450,6 @@ fn parse_required_in(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RequiredI
                 format!("unknown environment `{name}`; expected development, test, staging or production"),
             ),
         }
-        Ok(())
-    })?;
-    if environments.is_empty() && meta.input.is_empty() {
-        cx.error_spanned_by(&meta.path, "`required_in` needs at least one environment");
     }
     Ok(RequiredIn {
         key: meta.path.clone(),

@@ -1,13 +1,14 @@
 //! Rules across attributes and fields, one function a rule.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 use crate::ast::{Container, Field};
-use crate::attr::Number;
 use crate::ctxt::Ctxt;
+use crate::symbol::VARIABLE_KEYS;
 
 pub fn check(cx: &Ctxt, cont: &Container) {
     for field in &cont.fields {
@@ -18,45 +19,21 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_range_is_not_empty(cx, field);
         check_literal_default_is_in_range(cx, field);
     }
-    check_variables_are_distinct(cx, cont);
+    check_fields_read_distinct_variables(cx, cont);
+    check_alias_is_not_its_own_name(cx, cont);
+    check_alias_is_not_another_fields_variable(cx, cont);
+    check_alias_is_not_another_alias(cx, cont);
 }
 
-/// The variable attributes a field has, each with its key token.
-fn variable_attributes(field: &Field) -> Vec<(&'static str, TokenStream)> {
-    let a = &field.attrs;
-    let mut found: Vec<(&'static str, TokenStream)> = Vec::new();
-    let mut add = |name: &'static str, tokens: Option<TokenStream>| {
-        if let Some(tokens) = tokens {
-            found.push((name, tokens));
-        }
-    };
-    add("env", a.env.as_ref().map(ToTokens::to_token_stream));
-    add("alias", a.aliases.first().map(ToTokens::to_token_stream));
-    add(
-        "default",
-        a.default.as_ref().map(|d| d.key.to_token_stream()),
-    );
-    add(
-        "required_in",
-        a.required_in.as_ref().map(|r| r.key.to_token_stream()),
-    );
-    add(
-        "required_when",
-        a.required_when.as_ref().map(ToTokens::to_token_stream),
-    );
-    add("secret", a.secret.as_ref().map(ToTokens::to_token_stream));
-    add("file", a.file.as_ref().map(ToTokens::to_token_stream));
-    add("range", a.range.as_ref().map(|r| r.tokens.clone()));
-    add("min_len", a.min_len.as_ref().map(ToTokens::to_token_stream));
-    add(
-        "per_service",
-        a.per_service.as_ref().map(ToTokens::to_token_stream),
-    );
-    add(
-        "parse_with",
-        a.parse_with.as_ref().map(ToTokens::to_token_stream),
-    );
-    found
+/// The variable attributes a field has (see `symbol::VARIABLE_KEYS`), each with its key.
+fn variable_attributes<'f>(
+    field: &'f Field<'_>,
+) -> impl Iterator<Item = &'f (&'static str, syn::Path)> {
+    field
+        .attrs
+        .keys
+        .iter()
+        .filter(|(key, _)| VARIABLE_KEYS.contains(key))
 }
 
 /// A flattened field reads no variable of its own, so variable attributes contradict it.
@@ -64,8 +41,8 @@ fn check_flatten_takes_no_variable_attributes(cx: &Ctxt, field: &Field) {
     if field.attrs.flatten.is_none() {
         return;
     }
-    for (name, tokens) in variable_attributes(field) {
-        cx.error_spanned_by(tokens, format!("`{name}` cannot be combined with `flatten`; put it on the fields of the flattened struct"));
+    for (name, key) in variable_attributes(field) {
+        cx.error_spanned_by(key, format!("`{name}` cannot be combined with `flatten`; put it on the fields of the flattened struct"));
     }
     if let Some(computed) = &field.attrs.computed {
         cx.error_spanned_by(computed, "`computed` cannot be combined with `flatten`");
@@ -77,9 +54,9 @@ fn check_computed_takes_no_variable_attributes(cx: &Ctxt, field: &Field) {
     if field.attrs.computed.is_none() || field.attrs.flatten.is_some() {
         return;
     }
-    for (name, tokens) in variable_attributes(field) {
+    for (name, key) in variable_attributes(field) {
         cx.error_spanned_by(
-            tokens,
+            key,
             format!("`{name}` cannot be combined with `computed`, which reads no variable"),
         );
     }
@@ -130,10 +107,10 @@ fn check_range_is_not_empty(cx: &Ctxt, field: &Field) {
     let (Some(low), Some(high)) = (&range.low, &range.high) else {
         return;
     };
-    let empty = if range.inclusive {
-        low.value > high.value
-    } else {
-        low.value >= high.value
+    let empty = match low.value.compare(high.value) {
+        Some(Ordering::Greater) => true,
+        Some(Ordering::Equal) => !range.inclusive,
+        _ => false,
     };
     if empty {
         cx.error_spanned_by(
@@ -149,17 +126,16 @@ fn check_literal_default_is_in_range(cx: &Ctxt, field: &Field) {
         return;
     };
     let Some(value) = default.number else { return };
-    let compare = |a: Number, b: Number| a.as_f64().partial_cmp(&b.as_f64());
     let below = range
         .low
         .as_ref()
-        .is_some_and(|low| compare(value, low.value) == Some(std::cmp::Ordering::Less));
+        .is_some_and(|low| value.compare(low.value) == Some(Ordering::Less));
     let above = range
         .high
         .as_ref()
-        .is_some_and(|high| match compare(value, high.value) {
-            Some(std::cmp::Ordering::Greater) => true,
-            Some(std::cmp::Ordering::Equal) => !range.inclusive,
+        .is_some_and(|high| match value.compare(high.value) {
+            Some(Ordering::Greater) => true,
+            Some(Ordering::Equal) => !range.inclusive,
             _ => false,
         });
     if below || above {
@@ -171,48 +147,85 @@ fn check_literal_default_is_in_range(cx: &Ctxt, field: &Field) {
     }
 }
 
-/// Two fields never read one variable, and an alias never names another field's
-/// variable, another alias, or its own field's name.
-fn check_variables_are_distinct(cx: &Ctxt, cont: &Container) {
-    let full = |name: String| cont.full_name(name);
-    let mut canonical: BTreeMap<String, &Field> = BTreeMap::new();
+/// The canonical variable of every variable field, prefix applied, each with its first field.
+fn canonical_names<'c>(cont: &'c Container<'c>) -> BTreeMap<String, &'c Field<'c>> {
+    let mut names = BTreeMap::new();
     for field in cont.fields.iter().filter(|f| f.is_variable()) {
-        let name = full(field.variable_name());
-        if let Some(first) = canonical.get(&name) {
-            let tokens = name_tokens(field);
+        names
+            .entry(cont.full_name(field.variable_name()))
+            .or_insert(field);
+    }
+    names
+}
+
+/// Every alias of the struct, prefix applied: its field and its token.
+fn aliases<'c>(cont: &'c Container<'c>) -> Vec<(String, &'c Field<'c>, &'c syn::LitStr)> {
+    cont.fields
+        .iter()
+        .filter(|f| f.is_variable())
+        .flat_map(|field| {
+            let aliases = field.attrs.aliases.iter();
+            aliases.map(move |alias| (cont.full_name(alias.value()), field, alias))
+        })
+        .collect()
+}
+
+/// Two fields never read one variable.
+fn check_fields_read_distinct_variables(cx: &Ctxt, cont: &Container) {
+    let first = canonical_names(cont);
+    for field in cont.fields.iter().filter(|f| f.is_variable()) {
+        let name = cont.full_name(field.variable_name());
+        if let Some(other) = first.get(&name).filter(|other| other.ident != field.ident) {
             cx.error_spanned_by(
-                tokens,
+                name_tokens(field),
                 format!(
                     "fields `{}` and `{}` both read `{name}`",
-                    first.ident, field.ident
+                    other.ident, field.ident
                 ),
             );
-        } else {
-            canonical.insert(name, field);
         }
     }
-    let mut aliases: BTreeMap<String, &Field> = BTreeMap::new();
-    for field in cont.fields.iter().filter(|f| f.is_variable()) {
-        let own = full(field.variable_name());
-        for alias in &field.attrs.aliases {
-            let name = full(alias.value());
-            if name == own {
-                cx.error_spanned_by(alias, format!("alias `{name}` is the field's own name"));
-            } else if let Some(other) = canonical.get(&name) {
-                cx.error_spanned_by(
-                    alias,
-                    format!("alias `{name}` is the variable of field `{}`", other.ident),
-                );
-            } else if let Some(other) = aliases.get(&name) {
-                cx.error_spanned_by(
-                    alias,
-                    format!(
-                        "alias `{name}` is already an alias of field `{}`",
-                        other.ident
-                    ),
-                );
-            } else {
-                aliases.insert(name, field);
+}
+
+/// An alias is never its own field's name.
+fn check_alias_is_not_its_own_name(cx: &Ctxt, cont: &Container) {
+    for (name, field, alias) in aliases(cont) {
+        if name == cont.full_name(field.variable_name()) {
+            cx.error_spanned_by(alias, format!("alias `{name}` is the field's own name"));
+        }
+    }
+}
+
+/// An alias never names another field's variable.
+fn check_alias_is_not_another_fields_variable(cx: &Ctxt, cont: &Container) {
+    let canonical = canonical_names(cont);
+    for (name, field, alias) in aliases(cont) {
+        if let Some(other) = canonical
+            .get(&name)
+            .filter(|other| other.ident != field.ident)
+        {
+            cx.error_spanned_by(
+                alias,
+                format!("alias `{name}` is the variable of field `{}`", other.ident),
+            );
+        }
+    }
+}
+
+/// An alias never repeats an alias given before it.
+fn check_alias_is_not_another_alias(cx: &Ctxt, cont: &Container) {
+    let mut seen: BTreeMap<String, &Field> = BTreeMap::new();
+    for (name, field, alias) in aliases(cont) {
+        match seen.get(&name) {
+            Some(other) => cx.error_spanned_by(
+                alias,
+                format!(
+                    "alias `{name}` is already an alias of field `{}`",
+                    other.ident
+                ),
+            ),
+            None => {
+                seen.insert(name, field);
             }
         }
     }

@@ -5,31 +5,45 @@ use std::cell::RefCell;
 use quote::ToTokens;
 use std::fmt::Display;
 
-#[derive(Default)]
+/// `errors` is `None` once checked: dropping a `Ctxt` whose errors were never checked is a
+/// bug (they would be lost), caught in debug builds as serde's `Ctxt` does.
 pub struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt::default()
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+
+    fn push(&self, error: syn::Error) {
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("Ctxt used after check")
+            .push(error);
     }
 
     /// An error pointing at `tokens`.
     pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// An error syn produced while parsing.
     pub fn syn_error(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        self.push(error);
     }
 
     /// All errors combined into one, or `Ok` when there were none.
     pub fn check(self) -> syn::Result<()> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let mut errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("Ctxt checked twice")
+            .into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };
@@ -37,5 +51,13 @@ impl Ctxt {
             combined.combine(error);
         }
         Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && self.errors.borrow().is_some() {
+            debug_assert!(false, "a Ctxt was dropped without checking its errors");
+        }
     }
 }

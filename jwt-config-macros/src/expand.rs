@@ -308,7 +308,14 @@ fn parser_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
     let parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "parser");
     let owned_parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "owned_parser");
     match (&field.attrs.parse_with, &field.shape.kind) {
-        (Some(path), _) => quote!(#krate::__private::custom(#path)),
+        // Typed under the path's span: a function of the wrong signature is one error, there.
+        (Some(path), _) => {
+            let value_ty = field.shape.value;
+            quote_spanned! {path.span()=> {
+                let __parse: fn(&str) -> ::core::result::Result<#value_ty, _> = #path;
+                #krate::__private::custom(__parse)
+            }}
+        }
         (None, Kind::Leaf(l)) => {
             let p = owned_parser_of(l);
             quote!(#krate::__private::leaf(#p))
@@ -416,7 +423,10 @@ fn value_check(krate: &TokenStream, field: &Field) -> TokenStream {
         });
     }
     if let Some(min_len) = &field.attrs.min_len {
-        checks.push(quote!(#krate::__private::check_min_len(__value, #min_len)?;));
+        // Under the field type's span: a type without a length is reported at the field.
+        checks.push(
+            quote_spanned!(value_ty.span()=> #krate::__private::check_min_len(__value, #min_len)?;),
+        );
     }
     quote! {
         |__value: &#value_ty| -> ::core::result::Result<(), ::std::string::String> {

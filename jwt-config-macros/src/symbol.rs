@@ -20,22 +20,43 @@ pub const REQUIRE_ENVIRONMENT: &str = "require_environment";
 pub const SECRET: &str = "secret";
 pub const VALIDATE: &str = "validate";
 
-/// Keys accepted on a field, for "did you mean" suggestions.
-pub const FIELD_KEYS: &[&str] = &[
+/// Keys that describe how a field's variable is read: meaningless on a `flatten` or
+/// `computed` field, which reads none.
+pub const VARIABLE_KEYS: &[&str] = &[
     ALIAS,
-    COMPUTED,
     DEFAULT,
     ENV,
     FILE,
-    FLATTEN,
     MIN_LEN,
     PARSE_WITH,
-    PREFIX,
+    PER_SERVICE,
     RANGE,
     REQUIRED_IN,
     REQUIRED_WHEN,
     SECRET,
 ];
+
+/// Keys that say what a field is rather than how a variable is read.
+pub const STRUCTURAL_KEYS: &[&str] = &[COMPUTED, FLATTEN, PREFIX];
+
+/// Keys accepted on a field, for "did you mean" suggestions: the two lists above.
+pub const FIELD_KEYS: &[&str] = &concat::<14>(VARIABLE_KEYS, STRUCTURAL_KEYS);
+
+const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    assert!(a.len() + b.len() == N, "FIELD_KEYS: wrong length");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < b.len() {
+        out[i + j] = b[j];
+        j += 1;
+    }
+    out
+}
 
 /// Keys accepted on the struct.
 pub const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, REQUIRE_ENVIRONMENT, VALIDATE];
