@@ -276,7 +276,8 @@ fn skip_until_comma(input: ParseStream) -> syn::Result<TokenStream> {
     let mut tokens = TokenStream::new();
     let mut depth = 0usize;
     let mut after_joint_arrow_start = false;
-    while !input.is_empty() && !(depth == 0 && input.peek(Token![,])) {
+    let at_separator = |depth: usize| depth == 0 && input.peek(Token![,]);
+    while !(input.is_empty() || at_separator(depth)) {
         let token = input.parse::<TokenTree>()?;
         if let TokenTree::Punct(punct) = &token {
             match punct.as_char() {
