@@ -1,6 +1,9 @@
 //! Legacy aliases: accepted with a warning, refused when they disagree with the canonical name.
 
 #![allow(dead_code)] // fields exist to be loaded; the tests read the report
+mod common;
+
+use common::source;
 use jwt_config::{Config, MapSource, Origin, ProblemKind, Secret, WarningKind};
 
 #[derive(Config, Debug)]
@@ -14,10 +17,6 @@ struct Lifetimes {
     access_minutes: u32,
     #[config(alias = "OLD_KEY")]
     key: Option<Secret<String>>,
-}
-
-fn source(pairs: &[(&str, &str)]) -> MapSource {
-    pairs.iter().copied().collect()
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! `ENVIRONMENT` and the rules that depend on it.
 
+mod common;
+
+use common::source;
 use jwt_config::{Config, Environment, MapSource, ProblemKind};
 
 #[derive(Config, Debug)]
@@ -16,10 +19,6 @@ struct Service {
     calls: Calls,
     #[config(env = "ENVIRONMENT", default = Environment::Development)]
     environment: Environment,
-}
-
-fn source(pairs: &[(&str, &str)]) -> MapSource {
-    pairs.iter().copied().collect()
 }
 
 #[test]

@@ -238,7 +238,7 @@ fn sources_redact_their_values_in_debug() {
 #[test]
 fn the_contents_of_a_non_secret_file_are_not_quoted() {
     let dir = temp_dir();
-    let path = dir.join("cert");
+    let path = dir.path().join("cert");
     std::fs::write(&path, "not-a-number-contents").unwrap();
     let source = MapSource::new().with("CERTIFICATE_FILE", path.to_str().unwrap());
     let error = Secrets::from_source(&source).unwrap_err();

@@ -80,7 +80,7 @@ proptest! {
 #[test]
 fn devices_and_fifos_are_refused_without_reading_or_waiting() {
     let dir = common::temp_dir();
-    let fifo = dir.join("fifo");
+    let fifo = dir.path().join("fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     let mut paths = vec!["/dev/zero".to_owned()];
     if made.is_ok_and(|status| status.success()) {

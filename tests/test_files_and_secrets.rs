@@ -26,8 +26,8 @@ fn write(dir: &std::path::Path, name: &str, contents: &[u8]) -> String {
 #[test]
 fn a_secret_is_read_from_its_file_with_one_trailing_newline_stripped() {
     let dir = common::temp_dir();
-    let key = write(&dir, "key", format!("{API_KEY}\n").as_bytes());
-    let cert = write(&dir, "cert", b"line one\nline two\n\n");
+    let key = write(dir.path(), "key", format!("{API_KEY}\n").as_bytes());
+    let cert = write(dir.path(), "cert", b"line one\nline two\n\n");
     let source = MapSource::new()
         .with("API_KEY_FILE", &key)
         .with("PASSWORD", PASSWORD)
@@ -51,7 +51,7 @@ fn a_secret_is_read_from_its_file_with_one_trailing_newline_stripped() {
 #[test]
 fn name_and_name_file_both_set_is_a_problem() {
     let dir = common::temp_dir();
-    let key = write(&dir, "key", API_KEY.as_bytes());
+    let key = write(dir.path(), "key", API_KEY.as_bytes());
     let source = MapSource::new()
         .with("API_KEY", API_KEY)
         .with("API_KEY_FILE", &key)
@@ -70,10 +70,10 @@ fn name_and_name_file_both_set_is_a_problem() {
 #[test]
 fn a_missing_directory_empty_or_oversized_file_names_the_file_variable_and_path() {
     let dir = common::temp_dir();
-    let empty = write(&dir, "empty", b"\n");
-    let big = write(&dir, "big", &vec![b'a'; 64 * 1024 + 1]);
-    let missing = dir.join("missing").to_str().unwrap().to_owned();
-    let folder = dir.to_str().unwrap().to_owned();
+    let empty = write(dir.path(), "empty", b"\n");
+    let big = write(dir.path(), "big", &vec![b'a'; 64 * 1024 + 1]);
+    let missing = dir.path().join("missing").to_str().unwrap().to_owned();
+    let folder = dir.path().to_str().unwrap().to_owned();
     for (path, reason) in [
         (&missing, "cannot be read (no such file)"),
         (&folder, "is a directory"),

@@ -90,8 +90,8 @@ fn aliases_and_file_variants_supply_the_same_fingerprint() {
     via_alias.remove("JWT_SECRET_KEY");
     via_alias.insert("JWT_SECRET", JWT_SECRET);
     assert_eq!(fingerprint(&via_alias), canonical);
-    let path = std::env::temp_dir().join(format!("jwt-config-fp-{}", std::process::id()));
-    std::fs::write(&path, format!("{JWT_SECRET}\n")).unwrap();
+    let file = TempFile::new("secret", format!("{JWT_SECRET}\n"));
+    let path = file.path();
     let mut via_file = hs256("production", "auth");
     via_file.remove("JWT_SECRET_KEY");
     via_file.insert("JWT_SECRET_KEY_FILE", path.to_str().unwrap());

@@ -334,10 +334,8 @@ fn an_asymmetric_algorithm_requires_the_public_key() {
 #[test]
 fn pem_with_escaped_newlines_and_from_a_file_is_accepted() {
     let escaped = key("ec256_private").replace('\n', "\\n");
-    let dir = std::env::temp_dir().join(format!("jwt-config-pem-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let public = dir.join("public.pem");
-    std::fs::write(&public, key("ec256_public")).unwrap();
+    let file = TempFile::new("public.pem", key("ec256_public"));
+    let public = file.path();
     let source = source(&[
         ("ENVIRONMENT", "development"),
         ("SERVICE_ID", "a"),

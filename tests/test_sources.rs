@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use jwt_config::{Config, EnvFile, Layered, MapSource, ProblemKind, Substitution};
 
 #[derive(Config, Debug)]
@@ -13,10 +11,8 @@ struct Small {
     host: Option<String>,
 }
 
-fn file(contents: &str) -> PathBuf {
-    let path = common::temp_dir().join("test.env");
-    std::fs::write(&path, contents).unwrap();
-    path
+fn file(contents: &str) -> common::TempFile {
+    common::TempFile::new("test.env", contents)
 }
 
 #[test]
@@ -36,7 +32,7 @@ fn a_bad_line_names_the_file_and_line_without_quoting_it() {
     let error = EnvFile::isolated(&path).unwrap_err();
     let problem = &error.problems()[0];
     assert_eq!(problem.kind, ProblemKind::Source);
-    assert_eq!(problem.variable, path.display().to_string());
+    assert_eq!(problem.variable, path.path().display().to_string());
     assert!(problem.message.contains("line 2"), "{problem}");
     assert!(!format!("{error} {error:?}").contains("hunter2"));
 }

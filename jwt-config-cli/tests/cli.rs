@@ -1,5 +1,6 @@
 //! The `jwt-config` binary on env files the tests write: exit codes and output.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
 use assert_cmd::Command;
@@ -7,19 +8,29 @@ use assert_cmd::Command;
 const JWT_SECRET: &str = "cli-test-jwt-secret-0123456789abcdefghij";
 const SERVICE_SECRET: &str = "cli-test-service-secret-0123456789abcdef";
 
-fn dir() -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jwt-config-cli-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// An env file in a directory of its own; both are removed when it is dropped.
+struct EnvFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
 }
 
-fn env_file(name: &str, lines: &[&str]) -> PathBuf {
-    let path = dir().join(name);
+impl AsRef<OsStr> for EnvFile {
+    fn as_ref(&self) -> &OsStr {
+        self.path.as_os_str()
+    }
+}
+
+impl std::fmt::Display for EnvFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.path.display().fmt(f)
+    }
+}
+
+fn env_file(name: &str, lines: &[&str]) -> EnvFile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path
+    EnvFile { _dir: dir, path }
 }
 
 fn production(service_id: &str, extra: &[&str]) -> Vec<String> {
@@ -35,7 +46,7 @@ fn production(service_id: &str, extra: &[&str]) -> Vec<String> {
     lines
 }
 
-fn file_of(name: &str, lines: &[String]) -> PathBuf {
+fn file_of(name: &str, lines: &[String]) -> EnvFile {
     env_file(name, &lines.iter().map(String::as_str).collect::<Vec<_>>())
 }
 

@@ -13,14 +13,9 @@ fn run(args: &[&str]) -> String {
 
 /// Everything `check` and `diff` print for two services with these secrets.
 fn printed(environment: &str, jwt_secret: &str, service_secret: &str) -> String {
-    let dir = std::env::temp_dir().join(format!(
-        "jwt-config-cli-prop-{}-{}",
-        std::process::id(),
-        jwt_secret.len() * 100 + service_secret.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, id: &str| {
-        let path = dir.join(name);
+        let path = dir.path().join(name);
         let text = format!(
             "ENVIRONMENT={environment}\nSERVICE_ID={id}\nJWT_SECRET_KEY={jwt_secret}\n\
              SERVICE_SECRET='{service_secret}'\nJWT_ISSUER=auth\nJWT_AUDIENCE=api\n"
@@ -41,7 +36,6 @@ fn printed(environment: &str, jwt_secret: &str, service_secret: &str) -> String 
         ]);
         printed += &run(&["diff", "--format", format, &a, &b]);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     printed
 }
 

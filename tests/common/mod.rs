@@ -9,14 +9,39 @@ pub const JWT_SECRET: &str = "jwt-secret-3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c1e";
 pub const SERVICE_SECRET: &str = "service-secret-8b6d4f2a0c9e7b5d3f1a8c6e4b2d0f9a";
 pub const OTHER_SECRET: &str = "other-secret-1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d";
 
-/// A new empty directory of this test process.
-pub fn temp_dir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jwt-config-test-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A new empty directory, removed with its contents when dropped: tests leave no files.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("jwt-config-test-")
+        .tempdir()
+        .unwrap()
+}
+
+/// A file in a directory of its own; both are removed when it is dropped.
+pub struct TempFile {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl TempFile {
+    /// Writes `contents` to a new file called `name`.
+    pub fn new(name: &str, contents: impl AsRef<[u8]>) -> Self {
+        let dir = temp_dir();
+        let path = dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        TempFile { _dir: dir, path }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for TempFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
 }
 
 pub fn source(pairs: &[(&str, &str)]) -> MapSource {

@@ -1,15 +1,13 @@
-//! What a derived struct reads: names, defaults, types, prefixes, flattening.
+//! How a derived struct reads its values: every built-in type, `FromStr` types, custom
+//! parsers, checks on the parsed value, and defaults (a turbofish included).
 
 mod common;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use common::source;
 use jwt_config::{Config, Environment, MapSource, Secret};
-
-fn source(pairs: &[(&str, &str)]) -> MapSource {
-    pairs.iter().copied().collect()
-}
 
 /// A struct using every built-in type.
 #[derive(Config, Debug)]
@@ -72,75 +70,6 @@ fn from_str_types_put_their_error_text_in_the_problem() {
     );
 }
 
-/// Settings of a database, embedded with a prefix.
-#[derive(Config, Debug)]
-struct Database {
-    /// Host name.
-    #[config(default = "localhost")]
-    host: String,
-    #[config(alias = "PASS")]
-    password: Secret<String>,
-}
-
-#[derive(Config, Debug)]
-#[config(prefix = "APP_")]
-struct App {
-    #[config(flatten, prefix = "DB_")]
-    db: Database,
-    #[config(env = "WORKERS", default = 4)]
-    workers: u8,
-    environment: Environment,
-}
-
-#[test]
-fn prefixes_apply_to_names_aliases_and_file_variants_but_not_environment() {
-    let dir = common::temp_dir();
-    let file = dir.join("pass");
-    std::fs::write(&file, "from-a-file\n").unwrap();
-    let source = source(&[
-        ("APP_DB_HOST", "db.internal"),
-        ("APP_DB_PASS_FILE", file.to_str().unwrap()),
-        ("APP_WORKERS", "8"),
-        ("ENVIRONMENT", "staging"),
-    ]);
-    let config = App::from_source(&source).unwrap();
-    assert_eq!(config.db.host, "db.internal");
-    assert_eq!(config.db.password.expose(), "from-a-file");
-    assert_eq!(config.workers, 8);
-    assert_eq!(config.environment, Environment::Staging);
-}
-
-#[test]
-fn the_schema_lists_flattened_variables_with_their_prefixes() {
-    let names: Vec<String> = App::SCHEMA
-        .variables()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "APP_DB_HOST",
-            "APP_DB_PASSWORD",
-            "APP_WORKERS",
-            "ENVIRONMENT"
-        ]
-    );
-    let password = &App::SCHEMA.variables()[1];
-    assert_eq!(password.aliases, ["APP_DB_PASS"]);
-    assert_eq!(
-        password.file_variable.as_deref(),
-        Some("APP_DB_PASSWORD_FILE")
-    );
-    assert!(password.schema.secret);
-    assert_eq!(
-        Database::SCHEMA.variables()[0].schema.default,
-        Some("localhost")
-    );
-    assert_eq!(Database::SCHEMA.variables()[0].schema.doc, "Host name.");
-    assert_eq!(Everything::SCHEMA.variables()[0].schema.ty, "u16");
-}
-
 fn parse_percent(text: &str) -> Result<u8, String> {
     let number = text
         .strip_suffix('%')
@@ -200,40 +129,6 @@ fn a_custom_parser_and_checks_run_on_the_parsed_value() {
     );
 }
 
-/// A prefixed struct whose check names a variable: the prefix applies to it too.
-#[derive(Config, Debug)]
-#[config(prefix = "BILLING_", validate = Self::check)]
-struct Prefixed {
-    #[config(default = 1)]
-    workers: u8,
-}
-
-impl Prefixed {
-    fn check(partial: &PrefixedPartial<'_>, context: &mut jwt_config::Context<'_>) {
-        if partial.workers.is_some_and(|w| *w > 4) {
-            context.problem(
-                "WORKERS",
-                jwt_config::ProblemKind::Rule,
-                "at most 4 on this plan",
-            );
-        }
-    }
-}
-
-#[test]
-fn a_struct_prefix_applies_to_the_variables_its_checks_name() {
-    let ok = Prefixed::from_source(&source(&[("BILLING_WORKERS", "2")])).unwrap();
-    assert_eq!(ok.workers, 2);
-    let error = Prefixed::from_source(&source(&[("BILLING_WORKERS", "8")])).unwrap_err();
-    assert_eq!(error.problems()[0].variable, "BILLING_WORKERS");
-    let names: Vec<String> = Prefixed::SCHEMA
-        .variables()
-        .into_iter()
-        .map(|v| v.name)
-        .collect();
-    assert_eq!(names, ["BILLING_WORKERS"]);
-}
-
 /// A generic value type, for a default written with a turbofish.
 #[derive(Debug, PartialEq)]
 struct Pair<A, B>(A, B);
@@ -272,4 +167,9 @@ fn a_default_with_a_turbofish_is_one_value() {
     assert_eq!(config.pair, Pair(1, 2));
     let config = Generic::from_source(&MapSource::new().with("PAIR", "3:4")).unwrap();
     assert_eq!(config.pair, Pair(3, 4));
+}
+
+#[test]
+fn the_schema_states_each_fields_type_as_written() {
+    assert_eq!(Everything::SCHEMA.variables()[0].schema.ty, "u16");
 }
