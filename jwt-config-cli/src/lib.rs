@@ -35,7 +35,7 @@ use std::io::Write;
 use clap::Parser as _;
 use jwt_config::Config;
 
-pub use args::{Cli, Command, Format};
+pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, TemplateArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;

@@ -1,0 +1,195 @@
+//! `check`: load as a service would and print the effective configuration, or every problem.
+
+use std::io::{self, Write};
+
+use jwt_config::{
+    Config, ConfigError, Environment, Layered, Loaded, MapSource, Problem, ProblemKind, ProcessEnv,
+    Source as _, schema_fingerprint_of,
+};
+use serde::Serialize;
+
+use super::report::{
+    ProblemJson, VariableJson, WarningJson, clean, origin_text, problem_text, report_unreadable,
+    to_json,
+};
+use super::{Outcome, env_file};
+use crate::args::{CheckArgs, Format};
+use crate::style::Style;
+use crate::{EXIT_OK, EXIT_PROBLEMS};
+
+const REDACTED: &str = "[redacted]";
+
+/// `check`: the files layered (later ones win, the process environment over them unless
+/// `--no-process-env`), under `--environment`.
+pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
+    // One precedence order (Layered's): each layer overrides the ones before it, so later
+    // files override earlier ones and the process environment overrides them all.
+    let mut layers = Layered::new();
+    if let Some(environment) = args.environment {
+        // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
+        // is checked against it where something does.
+        layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
+    }
+    for path in &args.env_files {
+        match env_file(path, args.no_process_env) {
+            Ok(file) => layers = layers.over(file),
+            Err(error) => return report_unreadable(&error, args.format, out),
+        }
+    }
+    if !args.no_process_env {
+        layers = layers.over(ProcessEnv);
+    }
+    let result = assert_environment(T::load_with_report(&layers), &layers, args.environment);
+    let report = CheckReport::new::<T>(&result);
+    match args.format {
+        Format::Json => writeln!(out, "{}", to_json(&report))?,
+        Format::Text => write_check_text(&report, style, out)?,
+    }
+    let strict_failure = args.strict && !report.warnings.is_empty();
+    Ok(if report.valid && !strict_failure {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+/// `--environment E` asserts: an `ENVIRONMENT` set to another value is a problem, never
+/// silently overridden.
+fn assert_environment<T>(
+    result: Result<Loaded<T>, ConfigError>,
+    layers: &Layered,
+    expected: Option<Environment>,
+) -> Result<Loaded<T>, ConfigError> {
+    let Some(expected) = expected else {
+        return result;
+    };
+    let set = layers
+        .get("ENVIRONMENT")
+        .and_then(|value| value.into_string().ok())
+        .and_then(|text| text.parse::<Environment>().ok());
+    match set {
+        Some(found) if found != expected => {
+            let location = layers
+                .location("ENVIRONMENT")
+                .map_or_else(String::new, |l| format!(" in {l}"));
+            let problem = Problem::new(
+                "ENVIRONMENT",
+                ProblemKind::Conflict,
+                format!("is {found}{location}, but --environment says {expected}; make them agree"),
+            );
+            let (mut problems, warnings) = match result {
+                Ok(loaded) => (Vec::new(), loaded.warnings),
+                Err(error) => (error.problems().to_vec(), error.warnings().to_vec()),
+            };
+            problems.insert(0, problem);
+            Err(ConfigError::new(problems, warnings))
+        }
+        _ => result,
+    }
+}
+
+/// What `check` reports, for people (text) and programs (JSON) alike.
+
+#[derive(Serialize)]
+struct CheckReport {
+    valid: bool,
+    schema: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variables: Option<Vec<VariableJson>>,
+    problems: Vec<ProblemJson>,
+    warnings: Vec<WarningJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    schema_fingerprint: String,
+}
+
+impl CheckReport {
+    fn new<T: Config>(result: &Result<Loaded<T>, ConfigError>) -> Self {
+        let schema_fingerprint = schema_fingerprint_of::<T>();
+        match result {
+            Ok(loaded) => CheckReport {
+                valid: true,
+                schema: T::SCHEMA.name,
+                environment: Some(loaded.environment.as_str()),
+                variables: Some(loaded.variables.iter().map(VariableJson::from).collect()),
+                problems: Vec::new(),
+                warnings: loaded.warnings.iter().map(WarningJson::from).collect(),
+                fingerprint: loaded.fingerprint(),
+                schema_fingerprint,
+            },
+            Err(error) => CheckReport {
+                valid: false,
+                schema: T::SCHEMA.name,
+                environment: None,
+                variables: None,
+                problems: error.problems().iter().map(ProblemJson::from).collect(),
+                warnings: error.warnings().iter().map(WarningJson::from).collect(),
+                fingerprint: None,
+                schema_fingerprint,
+            },
+        }
+    }
+}
+
+fn write_check_text(report: &CheckReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    if report.valid {
+        writeln!(out, "{} {}", style.good("valid"), report.schema)?;
+        writeln!(
+            out,
+            "environment: {}",
+            report.environment.unwrap_or_default()
+        )?;
+        for variable in report.variables.iter().flatten() {
+            let shown = match (&variable.value, variable.secret, variable.set) {
+                (_, _, false) => {
+                    writeln!(out, "  {}  (unset)", clean(&variable.name))?;
+                    continue;
+                }
+                (_, true, true) => REDACTED.to_owned(),
+                (value, false, true) => clean(value.as_deref().unwrap_or_default()).into_owned(),
+            };
+            writeln!(
+                out,
+                "  {} = {shown}  [{}]",
+                clean(&variable.name),
+                origin_text(&variable.origin)
+            )?;
+        }
+    } else {
+        let count = report.problems.len();
+        writeln!(
+            out,
+            "{} {}: {count} problem{}",
+            style.bad("invalid"),
+            report.schema,
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &report.problems {
+            writeln!(
+                out,
+                "  {} {}",
+                style.bad("problem"),
+                problem_text(problem, style)
+            )?;
+        }
+    }
+    for warning in &report.warnings {
+        writeln!(
+            out,
+            "{}{}: {}: {}",
+            if report.valid { "" } else { "  " },
+            style.warn("warning"),
+            clean(&warning.variable),
+            clean(&warning.message)
+        )?;
+    }
+    if let Some(fingerprint) = &report.fingerprint {
+        writeln!(out, "effective fingerprint: {fingerprint}")?;
+    }
+    if report.valid {
+        writeln!(out, "schema fingerprint: {}", report.schema_fingerprint)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! `diff`: two env files, each alone, compared by effective value.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved};
+use serde::Serialize;
+
+use super::report::{
+    OriginJson, ProblemJson, WarningJson, clean, origin_text, problem_text, report_unreadable,
+    to_json,
+};
+use super::{Outcome, env_file};
+use crate::args::{DiffArgs, Format};
+use crate::style::Style;
+use crate::{EXIT_OK, EXIT_PROBLEMS};
+
+/// `diff`: both files alone, compared by effective value.
+pub fn diff<T: Config>(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Outcome {
+    let mut sides = Vec::new();
+    for path in [&args.a, &args.b] {
+        match env_file(path, true) {
+            Ok(file) => sides.push(T::load_with_report(&file)),
+            Err(error) => return report_unreadable(&error, args.format, out),
+        }
+    }
+    let b = sides.pop().expect("two sides");
+    let a = sides.pop().expect("two sides");
+    let report = DiffReport::new(args, &a, &b);
+    match args.format {
+        Format::Json => writeln!(out, "{}", to_json(&report))?,
+        Format::Text => write_diff_text(&report, style, out)?,
+    }
+    let strict_failure = args.strict && report.files.iter().any(|f| !f.warnings.is_empty());
+    Ok(if report.agree && !strict_failure {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+/// What `diff` reports, for people (text) and programs (JSON) alike.
+#[derive(Serialize)]
+struct DiffReport {
+    /// Both files load and every shared setting agrees.
+    agree: bool,
+    files: [DiffFile; 2],
+    /// Shared settings whose effective values differ.
+    differences: Vec<DiffEntry>,
+    /// Settings of one service (shown, not counted).
+    per_service: Vec<DiffEntry>,
+    /// Secrets too short to compare without revealing them (set on both sides).
+    not_compared: Vec<String>,
+    /// Problems of the pair: two files for one service.
+    problems: Vec<ProblemJson>,
+}
+
+#[derive(Serialize)]
+struct DiffFile {
+    path: String,
+    valid: bool,
+    problems: Vec<ProblemJson>,
+    warnings: Vec<WarningJson>,
+}
+
+#[derive(Serialize)]
+struct DiffEntry {
+    variable: String,
+    secret: bool,
+    a: DiffSide,
+    b: DiffSide,
+}
+
+#[derive(Serialize)]
+struct DiffSide {
+    set: bool,
+    /// `None` for a secret or an unset variable.
+    value: Option<String>,
+    origin: OriginJson,
+}
+
+/// What is compared of one side: a value, a secret's digest, or nothing.
+#[derive(PartialEq)]
+enum Compared<'a> {
+    Unset,
+    Value(&'a str),
+    Digest(&'a str),
+    /// A secret without a digest (too short to compare safely).
+    Weak,
+}
+
+fn compared(variable: &Resolved) -> Compared<'_> {
+    match (&variable.rendered, variable.secret, &variable.digest) {
+        (None, _, _) => Compared::Unset,
+        (Some(_), true, Some(digest)) => Compared::Digest(digest),
+        (Some(_), true, None) => Compared::Weak,
+        (Some(value), false, _) => Compared::Value(value),
+    }
+}
+
+impl DiffSide {
+    fn of(variable: &Resolved) -> Self {
+        DiffSide {
+            set: variable.rendered.is_some(),
+            value: variable.rendered.clone().filter(|_| !variable.secret),
+            origin: OriginJson::from(variable),
+        }
+    }
+}
+
+impl DiffFile {
+    fn new<T>(path: &Path, loaded: &Result<Loaded<T>, ConfigError>) -> Self {
+        let (problems, warnings) = match loaded {
+            Ok(loaded) => (
+                Vec::new(),
+                loaded.warnings.iter().map(WarningJson::from).collect(),
+            ),
+            Err(error) => (
+                error.problems().iter().map(ProblemJson::from).collect(),
+                error.warnings().iter().map(WarningJson::from).collect(),
+            ),
+        };
+        DiffFile {
+            path: path.display().to_string(),
+            valid: loaded.is_ok(),
+            problems,
+            warnings,
+        }
+    }
+}
+
+impl DiffReport {
+    fn new<T>(
+        args: &DiffArgs,
+        a: &Result<Loaded<T>, ConfigError>,
+        b: &Result<Loaded<T>, ConfigError>,
+    ) -> Self {
+        let mut report = DiffReport {
+            agree: false,
+            files: [DiffFile::new(&args.a, a), DiffFile::new(&args.b, b)],
+            differences: Vec::new(),
+            per_service: Vec::new(),
+            not_compared: Vec::new(),
+            problems: Vec::new(),
+        };
+        if let (Ok(a), Ok(b)) = (a, b) {
+            report.compare(a, b);
+            report.agree = report.differences.is_empty() && report.problems.is_empty();
+        }
+        report
+    }
+
+    fn compare<T>(&mut self, a: &Loaded<T>, b: &Loaded<T>) {
+        for left in &a.variables {
+            let Some(right) = b.variables.iter().find(|v| v.variable == left.variable) else {
+                continue;
+            };
+            let (l, r) = (compared(left), compared(right));
+            if left.per_service
+                && left.variable.ends_with("SERVICE_ID")
+                && l == r
+                && l != Compared::Unset
+            {
+                self.problems.push(ProblemJson::from(&Problem::new(
+                    left.variable.clone(),
+                    ProblemKind::Conflict,
+                    "is the same in both files: two services never share an id (a copied env file?)",
+                )));
+            }
+            if l == Compared::Weak && r == Compared::Weak {
+                self.not_compared.push(left.variable.clone());
+                continue;
+            }
+            if l == r {
+                continue;
+            }
+            let entry = DiffEntry {
+                variable: left.variable.clone(),
+                secret: left.secret,
+                a: DiffSide::of(left),
+                b: DiffSide::of(right),
+            };
+            if left.per_service {
+                self.per_service.push(entry);
+            } else {
+                self.differences.push(entry);
+            }
+        }
+    }
+}
+
+fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    for file in report.files.iter().filter(|f| !f.valid) {
+        writeln!(
+            out,
+            "{} {} does not load:",
+            style.bad("invalid"),
+            clean(&file.path)
+        )?;
+        for problem in &file.problems {
+            writeln!(out, "  {}", problem_text(problem, style))?;
+        }
+    }
+    if report.files.iter().any(|f| !f.valid) {
+        return Ok(());
+    }
+    let [a, b] = [&report.files[0].path, &report.files[1].path].map(|p| clean(p).into_owned());
+    let width = a.len().max(b.len());
+    for difference in &report.differences {
+        let name = style.name(&clean(&difference.variable));
+        if difference.secret {
+            let text = match (difference.a.set, difference.b.set) {
+                (true, false) => format!("set in {a}, unset in {b}"),
+                (false, true) => format!("unset in {a}, set in {b}"),
+                _ => "the two values differ".to_owned(),
+            };
+            writeln!(out, "{} {name} (secret): {text}", style.bad("differs"))?;
+            continue;
+        }
+        writeln!(out, "{} {name}", style.bad("differs"))?;
+        writeln!(out, "    {a:<width$}  {}", side_text(&difference.a))?;
+        writeln!(out, "    {b:<width$}  {}", side_text(&difference.b))?;
+    }
+    for entry in &report.per_service {
+        let shown = |side: &DiffSide| {
+            if entry.secret {
+                if side.set { "(secret, set)" } else { "(unset)" }.to_owned()
+            } else {
+                side_text(side)
+            }
+        };
+        writeln!(
+            out,
+            "per service, not counted: {}: {} vs {}",
+            clean(&entry.variable),
+            shown(&entry.a),
+            shown(&entry.b)
+        )?;
+    }
+    for name in &report.not_compared {
+        writeln!(
+            out,
+            "not compared: {} (a secret shorter than 32 bytes on both sides gets no digest)",
+            clean(name)
+        )?;
+    }
+    for problem in &report.problems {
+        writeln!(
+            out,
+            "{} {}",
+            style.bad("problem"),
+            problem_text(problem, style)
+        )?;
+    }
+    for file in &report.files {
+        for warning in &file.warnings {
+            writeln!(
+                out,
+                "{} {}: {}: {}",
+                style.warn("warning"),
+                clean(&file.path),
+                clean(&warning.variable),
+                clean(&warning.message)
+            )?;
+        }
+    }
+    match report.differences.len() {
+        0 if report.problems.is_empty() => {
+            writeln!(out, "{} every shared setting agrees", style.good("same"))
+        }
+        0 => writeln!(out, "the files have problems as a pair"),
+        n => writeln!(
+            out,
+            "{n} shared setting{} differ{}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ),
+    }
+}
+
+fn side_text(side: &DiffSide) -> String {
+    match (&side.value, side.set) {
+        (Some(value), true) => format!("{}  ({})", clean(value), origin_text(&side.origin)),
+        _ => "(unset)".to_owned(),
+    }
+}

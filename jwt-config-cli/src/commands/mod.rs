@@ -1,0 +1,65 @@
+//! The subcommands, one file each. Each loads through the library's own loader, so a check
+//! sees exactly what a service would; output for people and for programs comes from one typed
+//! report (`report.rs`).
+
+mod check;
+mod diff;
+mod docs;
+mod report;
+mod schema;
+mod template;
+
+use std::io;
+use std::path::Path;
+
+use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
+
+pub use check::check;
+pub use diff::diff;
+pub use docs::docs;
+pub use schema::schema;
+pub use template::template;
+
+/// A failure that is neither a problem of the configuration nor a difference: exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{text}")]
+pub struct UsageError {
+    text: String,
+    /// The problems of an input that could not be read (an env file), for JSON output.
+    problems: Vec<Problem>,
+}
+
+impl From<io::Error> for UsageError {
+    fn from(error: io::Error) -> Self {
+        UsageError {
+            text: format!("cannot write the output: {error}"),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl From<ConfigError> for UsageError {
+    fn from(error: ConfigError) -> Self {
+        let text = error
+            .problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        UsageError {
+            text,
+            problems: error.problems().to_vec(),
+        }
+    }
+}
+
+pub(crate) type Outcome = Result<u8, UsageError>;
+
+pub(crate) fn env_file(path: &Path, isolated: bool) -> Result<EnvFile, UsageError> {
+    let substitution = if isolated {
+        Substitution::Refused
+    } else {
+        Substitution::ProcessEnvironment
+    };
+    Ok(EnvFile::load(path, substitution)?)
+}

@@ -1,0 +1,180 @@
+//! The typed reports `check` and `diff` share: variables, origins, problems and warnings as
+//! data (serialized to JSON), and their rendering as text.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use jwt_config::{Origin, Problem, Resolved, Warning, escape_controls};
+use serde::Serialize;
+
+use super::{Outcome, UsageError};
+use crate::EXIT_USAGE;
+use crate::args::Format;
+use crate::style::Style;
+
+/// An input that could not be read, as JSON reports it.
+#[derive(Serialize)]
+struct UnreadableReport {
+    valid: bool,
+    input_error: bool,
+    problems: Vec<ProblemJson>,
+}
+
+/// An env file that cannot be read: exit 2, as JSON too when JSON was asked for.
+pub(crate) fn report_unreadable(
+    error: &UsageError,
+    format: Format,
+    out: &mut dyn Write,
+) -> Outcome {
+    if format == Format::Json {
+        let report = UnreadableReport {
+            valid: false,
+            input_error: true,
+            problems: error.problems.iter().map(ProblemJson::from).collect(),
+        };
+        writeln!(out, "{}", to_json(&report))?;
+        return Ok(EXIT_USAGE);
+    }
+    Err(UsageError {
+        text: error.text.clone(),
+        problems: Vec::new(),
+    })
+}
+
+pub(crate) fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A variable's effective value: the value (never a secret's), where it came from.
+#[derive(Serialize)]
+pub(crate) struct VariableJson {
+    pub(crate) name: String,
+    /// `None` for a secret or an unset variable.
+    pub(crate) value: Option<String>,
+    pub(crate) set: bool,
+    pub(crate) secret: bool,
+    pub(crate) per_service: bool,
+    pub(crate) origin: OriginJson,
+}
+
+impl From<&Resolved> for VariableJson {
+    fn from(variable: &Resolved) -> Self {
+        VariableJson {
+            name: variable.variable.clone(),
+            value: variable.rendered.clone().filter(|_| !variable.secret),
+            set: variable.rendered.is_some(),
+            secret: variable.secret,
+            per_service: variable.per_service,
+            origin: OriginJson::from(variable),
+        }
+    }
+}
+
+/// Where a value came from, as data: its kind, the variable that supplied it, the file.
+#[derive(Serialize)]
+pub(crate) struct OriginJson {
+    /// `canonical`, `alias`, `file` (a `_FILE` variable), `default` or `unset`.
+    pub(crate) kind: &'static str,
+    /// The variable that supplied it (the alias, the `_FILE` variable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) variable: Option<String>,
+    /// The path a `_FILE` variable points to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) path: Option<String>,
+    /// The env file (or `process environment`) that set it, and the line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) line: Option<usize>,
+}
+
+impl From<&Resolved> for OriginJson {
+    fn from(variable: &Resolved) -> Self {
+        let (kind, supplier, path) = match &variable.origin {
+            Origin::Canonical => ("canonical", Some(variable.variable.clone()), None),
+            Origin::Alias(alias) => ("alias", Some(alias.clone()), None),
+            Origin::File { variable, path } => ("file", Some(variable.clone()), Some(path.clone())),
+            Origin::Default => ("default", None, None),
+            _ => ("unset", None, None),
+        };
+        OriginJson {
+            kind,
+            variable: supplier,
+            path,
+            source: variable.location.as_ref().map(|l| l.source.clone()),
+            line: variable.location.as_ref().and_then(|l| l.line),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct ProblemJson {
+    pub(crate) variable: String,
+    pub(crate) kind: String,
+    pub(crate) message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) line: Option<usize>,
+}
+
+impl From<&Problem> for ProblemJson {
+    fn from(problem: &Problem) -> Self {
+        ProblemJson {
+            variable: problem.variable.clone(),
+            kind: format!("{:?}", problem.kind),
+            message: problem.message.clone(),
+            source: problem.location.as_ref().map(|l| l.source.clone()),
+            line: problem.location.as_ref().and_then(|l| l.line),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct WarningJson {
+    pub(crate) variable: String,
+    pub(crate) kind: String,
+    pub(crate) message: String,
+}
+
+impl From<&Warning> for WarningJson {
+    fn from(warning: &Warning) -> Self {
+        WarningJson {
+            variable: warning.variable.clone(),
+            kind: format!("{:?}", warning.kind),
+            message: warning.message.clone(),
+        }
+    }
+}
+
+pub(crate) fn problem_text(problem: &ProblemJson, style: Style) -> String {
+    let place = match (&problem.source, problem.line) {
+        (Some(source), Some(line)) => format!(" ({} line {line})", clean(source)),
+        _ => String::new(),
+    };
+    format!(
+        "{}: {}{place}",
+        style.name(&clean(&problem.variable)),
+        clean(&problem.message)
+    )
+}
+
+/// An origin as `check` and `diff` print it: `set`, `from legacy alias X`, `default`, ...
+pub(crate) fn origin_text(origin: &OriginJson) -> String {
+    // The file and line are in the JSON output; the text stays one short line a variable.
+    let variable = origin.variable.as_deref().map(clean).unwrap_or_default();
+    match origin.kind {
+        "canonical" => "set".to_owned(),
+        "alias" => format!("from legacy alias {variable}"),
+        "file" => format!(
+            "from {variable} ({})",
+            clean(origin.path.as_deref().unwrap_or_default())
+        ),
+        kind => kind.to_owned(),
+    }
+}
+
+/// Text from a configuration as a terminal may show it (no control characters).
+pub(crate) fn clean(text: &str) -> Cow<'_, str> {
+    escape_controls(text)
+}
