@@ -69,7 +69,7 @@ pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Entry, EnvFile, Environment, Flatten, Layered,
     Loaded, Location, MapSource, Origin, Presence, Problem, ProblemKind, ProcessEnv, Resolved,
     Schema, Secret, Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning,
-    WarningKind, effective_fingerprint, escape_controls, secret_digest,
+    WarningKind, escape_controls,
 };
 pub use jwt_config_macros::Config;
 
@@ -115,7 +115,7 @@ macro_rules! assert_schema {
 
 /// The schema fingerprint of `T` as [`assert_schema!`] takes it: 16 hex digits.
 pub fn schema_fingerprint_of<T: Config>() -> String {
-    jwt_config_core::fingerprint_hex(T::SCHEMA_FINGERPRINT)
+    jwt_config_core::__private::fingerprint_hex(T::SCHEMA_FINGERPRINT)
         .iter()
         .map(|&b| char::from(b))
         .collect()

@@ -26,12 +26,16 @@ fn an_empty_value_is_a_problem_even_for_an_option() {
     for variable in ["PORT", "ENABLED", "NAME", "KEY", "OFFSET"] {
         let problem = problem_of(variable, "");
         assert_eq!(
-            (problem.variable.as_str(), problem.kind),
+            (problem.variable(), problem.kind()),
             (variable, ProblemKind::Empty)
         );
-        assert!(problem.message.contains("set but empty"));
+        assert!(problem.message().contains("set but empty"));
     }
-    assert!(problem_of("NAME", "   ").message.contains("set but blank"));
+    assert!(
+        problem_of("NAME", "   ")
+            .message()
+            .contains("set but blank")
+    );
 }
 
 #[test]
@@ -52,7 +56,7 @@ fn non_utf8_values_are_a_problem() {
         use std::os::unix::ffi::OsStringExt;
         let problem = problem_of("NAME", OsString::from_vec(vec![0x66, 0xff, 0x6f]));
         assert_eq!(
-            (problem.variable.as_str(), problem.kind),
+            (problem.variable(), problem.kind()),
             ("NAME", ProblemKind::NotUnicode)
         );
     }
@@ -61,26 +65,26 @@ fn non_utf8_values_are_a_problem() {
 #[test]
 fn overflow_negative_and_units_each_say_what_is_wrong() {
     let problem = problem_of("PORT", "65536");
-    assert_eq!(problem.variable, "PORT");
-    assert!(problem.message.contains(
+    assert_eq!(problem.variable(), "PORT");
+    assert!(problem.message().contains(
         "\"65536\" is invalid: expected a whole number from 0 to 65535; the number is too large"
     ));
     assert!(
         problem_of("PORT", "-1")
-            .message
+            .message()
             .contains("negative numbers are not accepted")
     );
     assert!(
         problem_of("PORT", "80ms")
-            .message
+            .message()
             .contains("without a unit")
     );
     assert!(
         problem_of("OFFSET", "-129")
-            .message
+            .message()
             .contains("from -128 to 127")
     );
-    assert!(problem_of("ENABLED", "maybe").message.contains("yes/no"));
+    assert!(problem_of("ENABLED", "maybe").message().contains("yes/no"));
 }
 
 #[test]
@@ -106,11 +110,7 @@ fn every_problem_of_a_struct_comes_in_one_report() {
         .with("ENABLED", "x")
         .with("OFFSET", "x");
     let error = Inputs::from_source(&source).unwrap_err();
-    let variables: Vec<&str> = error
-        .problems()
-        .iter()
-        .map(|p| p.variable.as_str())
-        .collect();
+    let variables: Vec<&str> = error.problems().iter().map(|p| p.variable()).collect();
     assert_eq!(variables, ["PORT", "ENABLED", "OFFSET"]);
     assert_eq!(
         error.to_string().lines().count(),

@@ -77,13 +77,7 @@ struct Manual {
 }
 
 impl Config for Manual {
-    const SCHEMA: jwt_config::Schema = jwt_config::Schema {
-        name: "Manual",
-        prefix: "",
-        doc: "",
-        environment_required: false,
-        entries: &[],
-    };
+    const SCHEMA: jwt_config::Schema = jwt_config::Schema::new("Manual", "");
 
     fn load(context: &mut Context<'_>) -> Option<Self> {
         if context.environment().is_deployed() {
@@ -103,5 +97,5 @@ fn a_hand_written_config_gets_the_same_report() {
     assert_eq!(Manual::from_source(&MapSource::new()).unwrap().port, 1);
     let error =
         Manual::from_source(&MapSource::new().with("ENVIRONMENT", "production")).unwrap_err();
-    assert_eq!(error.problems()[0].variable, "PORT");
+    assert_eq!(error.problems()[0].variable(), "PORT");
 }

@@ -29,10 +29,12 @@ fn legacy_and_canonical_names_load_the_same_lifetime_and_the_legacy_one_warns() 
             auth.value.access_token_lifetime()
         );
         let warning = &auth.warnings[0];
-        assert_eq!(warning.kind, WarningKind::DeprecatedAlias);
+        assert_eq!(warning.kind(), WarningKind::DeprecatedAlias);
         assert!(
-            warning.message.contains("JWT_ACCESS_EXPIRY_MINUTES")
-                && warning.message.contains("JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
+            warning.message().contains("JWT_ACCESS_EXPIRY_MINUTES")
+                && warning
+                    .message()
+                    .contains("JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
         );
         assert!(backend.warnings.is_empty(), "{:?}", backend.warnings);
     }
@@ -67,7 +69,7 @@ fn a_missing_service_secret_stops_both_services_in_staging_and_production_only()
             } else {
                 let error = result.unwrap_err();
                 assert_eq!(error.problems().len(), 1, "{error}");
-                assert_eq!(error.problems()[0].variable, "SERVICE_SECRET");
+                assert_eq!(error.problems()[0].variable(), "SERVICE_SECRET");
                 assert!(
                     error
                         .to_string()
@@ -111,16 +113,19 @@ fn the_schema_documentation_states_the_default_the_loader_applies() {
     let applied = loaded
         .variables
         .iter()
-        .find(|v| v.variable == "JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
+        .find(|v| v.variable() == "JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
         .unwrap();
-    assert_eq!(applied.origin, Origin::Default);
+    assert_eq!(*applied.origin(), Origin::Default);
     let documented = JwtConfig::SCHEMA
         .variables()
         .into_iter()
         .find(|v| v.name == "JWT_ACCESS_TOKEN_EXPIRE_MINUTES")
         .unwrap();
-    assert_eq!(documented.schema.default_value(), applied.rendered);
-    assert_eq!(applied.rendered.as_deref(), Some("15"));
+    assert_eq!(
+        documented.schema.default_value().as_deref(),
+        applied.rendered()
+    );
+    assert_eq!(applied.rendered(), Some("15"));
     let markdown = JwtConfig::SCHEMA.markdown();
     let row = markdown
         .lines()

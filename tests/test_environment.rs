@@ -35,12 +35,12 @@ fn required_in_staging_is_missing_in_staging_and_names_the_variable_and_environm
     assert_eq!(error.problems().len(), 1);
     let problem = &error.problems()[0];
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("SERVICE_SECRET", ProblemKind::Missing)
     );
     assert!(
         problem
-            .message
+            .message()
             .contains("required in staging and production (ENVIRONMENT=staging)"),
         "{problem}"
     );
@@ -50,7 +50,7 @@ fn required_in_staging_is_missing_in_staging_and_names_the_variable_and_environm
 fn a_default_serves_development_but_never_reaches_production() {
     let error = Service::from_source(&source(&[("ENVIRONMENT", "prod"), ("SERVICE_SECRET", "x")]));
     let error = error.unwrap_err();
-    assert_eq!(error.problems()[0].variable, "ISSUER");
+    assert_eq!(error.problems()[0].variable(), "ISSUER");
     assert_eq!(error.problems().len(), 1);
 }
 
@@ -63,10 +63,10 @@ fn an_unknown_environment_is_one_problem_listing_what_is_accepted() {
         "reported once though read twice: {error}"
     );
     let problem = &error.problems()[0];
-    assert_eq!(problem.variable, "ENVIRONMENT");
+    assert_eq!(problem.variable(), "ENVIRONMENT");
     assert!(
         problem
-            .message
+            .message()
             .contains("\"qa\" is invalid: expected one of development, test, staging, production")
     );
 }

@@ -101,7 +101,7 @@ fn a_byte_order_mark_is_accepted_and_problems_name_their_real_line() {
     assert_eq!(file.get("HOST").unwrap(), "multi\nline");
     let error = Small::from_source(&file).unwrap_err();
     let problem = &error.problems()[0];
-    assert_eq!(problem.location.as_ref().and_then(|l| l.line), Some(5));
+    assert_eq!(problem.location().as_ref().and_then(|l| l.line), Some(5));
     assert!(
         problem.to_string().contains("(bom.env line 5)"),
         "{problem}"

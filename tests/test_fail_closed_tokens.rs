@@ -88,7 +88,7 @@ fn untyped_access_tokens_pass_only_through_the_named_migration_setting() {
         migrating
             .warnings
             .iter()
-            .any(|w| w.variable == "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS")
+            .any(|w| w.variable() == "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS")
     );
     for typ in [Some("JWT"), None] {
         let data = migrating

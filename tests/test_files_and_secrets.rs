@@ -40,7 +40,7 @@ fn a_secret_is_read_from_its_file_with_one_trailing_newline_stripped() {
         Some("line one\nline two\n")
     );
     assert_eq!(
-        loaded.variables[0].origin,
+        *loaded.variables[0].origin(),
         Origin::File {
             variable: "API_KEY_FILE".into(),
             path: key
@@ -58,10 +58,10 @@ fn name_and_name_file_both_set_is_a_problem() {
         .with("PASSWORD", "p");
     let error = Keys::from_source(&source).unwrap_err();
     let problem = &error.problems()[0];
-    assert_eq!(problem.kind, ProblemKind::Conflict);
+    assert_eq!(problem.kind(), ProblemKind::Conflict);
     assert!(
         problem
-            .message
+            .message()
             .contains("API_KEY and API_KEY_FILE are both set"),
         "{problem}"
     );
@@ -85,8 +85,11 @@ fn a_missing_directory_empty_or_oversized_file_names_the_file_variable_and_path(
             .with("PASSWORD", "p");
         let error = Keys::from_source(&source).unwrap_err();
         let problem = &error.problems()[0];
-        assert_eq!(problem.variable, "API_KEY_FILE");
-        assert_eq!(problem.message, format!("points to {path}, which {reason}"));
+        assert_eq!(problem.variable(), "API_KEY_FILE");
+        assert_eq!(
+            problem.message(),
+            format!("points to {path}, which {reason}")
+        );
     }
 }
 
@@ -133,7 +136,7 @@ fn no_secret_appears_in_debug_display_errors_or_the_report() {
     let password = loaded
         .variables
         .iter()
-        .find(|v| v.variable == "PASSWORD")
+        .find(|v| v.variable() == "PASSWORD")
         .unwrap();
-    assert_eq!(password.rendered.as_deref(), Some("[redacted]"));
+    assert_eq!(password.rendered(), Some("[redacted]"));
 }

@@ -54,12 +54,12 @@ fn the_defaults_are_those_of_the_design() {
 #[test]
 fn algorithm_none_is_refused_with_its_own_message() {
     let problem = only_problem(&hs256("development", "auth").with("JWT_ALGORITHM", "none"));
-    assert_eq!(problem.variable, "JWT_ALGORITHM");
-    assert!(problem.message.contains("RFC 8725"), "{problem}");
+    assert_eq!(problem.variable(), "JWT_ALGORITHM");
+    assert!(problem.message().contains("RFC 8725"), "{problem}");
     let problem = only_problem(&hs256("development", "auth").with("JWT_ALGORITHM", "HS999"));
     assert!(
         problem
-            .message
+            .message()
             .contains("expected one of HS256, HS384, HS512, RS256"),
         "{problem}"
     );
@@ -71,10 +71,10 @@ fn an_hmac_algorithm_requires_the_secret_key() {
     source.remove("JWT_SECRET_KEY");
     let problem = only_problem(&source);
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_SECRET_KEY", ProblemKind::Missing)
     );
-    assert!(problem.message.contains("HS256"));
+    assert!(problem.message().contains("HS256"));
 }
 
 #[test]
@@ -82,21 +82,24 @@ fn a_short_hmac_key_is_a_problem_in_production_and_a_warning_in_development() {
     let short = "too-short-secret-value";
     let problem = only_problem(&hs256("production", "auth").with("JWT_SECRET_KEY", short));
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_SECRET_KEY", ProblemKind::OutOfRange)
     );
     assert!(
-        problem.message.contains("22 bytes") && problem.message.contains("at least 32"),
+        problem.message().contains("22 bytes") && problem.message().contains("at least 32"),
         "{problem}"
     );
     assert!(!problem.to_string().contains(short));
     let loaded =
         JwtConfig::load_with_report(&hs256("development", "auth").with("JWT_SECRET_KEY", short))
             .unwrap();
-    assert_eq!(loaded.warnings[0].kind, WarningKind::Weak);
-    assert_eq!(loaded.warnings[0].variable, "JWT_SECRET_KEY");
+    assert_eq!(loaded.warnings[0].kind(), WarningKind::Weak);
+    assert_eq!(loaded.warnings[0].variable(), "JWT_SECRET_KEY");
     let hs512 = only_problem(&hs256("staging", "auth").with("JWT_ALGORITHM", "HS512"));
-    assert!(hs512.message.contains("HS512 needs at least 64"), "{hs512}");
+    assert!(
+        hs512.message().contains("HS512 needs at least 64"),
+        "{hs512}"
+    );
 }
 
 #[test]
@@ -107,13 +110,13 @@ fn a_base64_key_decodes_to_its_bytes_and_bad_base64_is_a_problem() {
         JwtConfig::from_source(&hs256("production", "auth").with("JWT_SECRET_KEY", encoded));
     assert!(config.is_ok(), "{:?}", config.err());
     let problem = only_problem(&hs256("development", "auth").with("JWT_SECRET_KEY", "base64:@@@@"));
-    assert_eq!(problem.variable, "JWT_SECRET_KEY");
+    assert_eq!(problem.variable(), "JWT_SECRET_KEY");
     // A secret's parser message is never shown; the field's documentation says what is accepted.
     assert!(
-        problem.message.contains("standard or URL-safe base64"),
+        problem.message().contains("standard or URL-safe base64"),
         "{problem}"
     );
-    assert!(problem.message.contains("a secret, not shown"));
+    assert!(problem.message().contains("a secret, not shown"));
 }
 
 #[test]
@@ -122,10 +125,10 @@ fn the_legacy_secret_alias_is_accepted_with_a_warning() {
     source.remove("JWT_SECRET_KEY");
     source.insert("JWT_SECRET", JWT_SECRET);
     let loaded = JwtConfig::load_with_report(&source).unwrap();
-    assert_eq!(loaded.warnings[0].kind, WarningKind::DeprecatedAlias);
+    assert_eq!(loaded.warnings[0].kind(), WarningKind::DeprecatedAlias);
     assert!(
         loaded.warnings[0]
-            .message
+            .message()
             .contains("JWT_SECRET is a deprecated alias")
     );
 }
@@ -137,20 +140,23 @@ fn lifetimes_must_be_ordered_leeway_access_refresh() {
         .with("JWT_LEEWAY_SECONDS", "60");
     let problem = only_problem(&source);
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", ProblemKind::Rule)
     );
-    assert!(problem.message.contains("JWT_LEEWAY_SECONDS"));
+    assert!(problem.message().contains("JWT_LEEWAY_SECONDS"));
     let source = hs256("development", "auth")
         .with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "1440")
         .with("JWT_REFRESH_TOKEN_EXPIRE_DAYS", "1");
     let problem = only_problem(&source);
-    assert_eq!(problem.variable, "JWT_REFRESH_TOKEN_EXPIRE_DAYS");
+    assert_eq!(problem.variable(), "JWT_REFRESH_TOKEN_EXPIRE_DAYS");
     let problem =
         only_problem(&hs256("development", "auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "1441"));
-    assert!(problem.message.contains("accepted: 1..=1440"), "{problem}");
+    assert!(
+        problem.message().contains("accepted: 1..=1440"),
+        "{problem}"
+    );
     let problem = only_problem(&hs256("development", "auth").with("JWT_LEEWAY_SECONDS", "301"));
-    assert_eq!(problem.variable, "JWT_LEEWAY_SECONDS");
+    assert_eq!(problem.variable(), "JWT_LEEWAY_SECONDS");
 }
 
 #[test]
@@ -158,10 +164,10 @@ fn the_service_secret_must_differ_from_the_jwt_secret_in_every_environment() {
     for environment in ["development", "production"] {
         let problem = only_problem(&hs256(environment, "auth").with("SERVICE_SECRET", JWT_SECRET));
         assert_eq!(
-            (problem.variable.as_str(), problem.kind),
+            (problem.variable(), problem.kind()),
             ("SERVICE_SECRET", ProblemKind::Rule)
         );
-        assert!(problem.message.contains("JWT_SECRET_KEY"));
+        assert!(problem.message().contains("JWT_SECRET_KEY"));
     }
 }
 
@@ -169,7 +175,7 @@ fn the_service_secret_must_differ_from_the_jwt_secret_in_every_environment() {
 fn a_short_service_secret_is_a_problem_in_staging() {
     let problem = only_problem(&hs256("staging", "auth").with("SERVICE_SECRET", "short"));
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("SERVICE_SECRET", ProblemKind::OutOfRange)
     );
     assert!(
@@ -184,11 +190,7 @@ fn issuer_and_audience_are_required_in_staging_and_production() {
     source.remove("JWT_ISSUER");
     source.remove("JWT_AUDIENCE");
     let error = problems(&source);
-    let variables: Vec<&str> = error
-        .problems()
-        .iter()
-        .map(|p| p.variable.as_str())
-        .collect();
+    let variables: Vec<&str> = error.problems().iter().map(|p| p.variable()).collect();
     assert_eq!(variables, ["JWT_ISSUER", "JWT_AUDIENCE"]);
 }
 
@@ -210,7 +212,7 @@ fn cross_field_problems_come_beside_missing_variables() {
         "JWT_SECRET_KEY",
     ] {
         assert!(
-            error.problems().iter().any(|p| p.variable == variable),
+            error.problems().iter().any(|p| p.variable() == variable),
             "{variable} missing from {error}"
         );
     }
@@ -267,31 +269,31 @@ fn keys_that_are_not_a_pair_fail_the_startup_self_test() {
         Some("rsa2048_other_public"),
     ));
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_PRIVATE_KEY", ProblemKind::Rule)
     );
-    assert!(problem.message.contains("not a pair"));
+    assert!(problem.message().contains("not a pair"));
 }
 
 #[test]
 fn a_key_of_the_wrong_family_or_curve_names_what_the_algorithm_needs() {
     let problem = only_problem(&asymmetric("ES256", None, Some("rsa2048_public")));
-    assert_eq!(problem.variable, "JWT_PUBLIC_KEY");
+    assert_eq!(problem.variable(), "JWT_PUBLIC_KEY");
     assert!(
         problem
-            .message
+            .message()
             .contains("is not an EC P-256 key in PEM, as ES256 needs"),
         "{problem}"
     );
     let problem = only_problem(&asymmetric("ES256", None, Some("ec384_public")));
-    assert!(problem.message.contains("EC P-256"), "{problem}");
+    assert!(problem.message().contains("EC P-256"), "{problem}");
     let problem = only_problem(&asymmetric(
         "EdDSA",
         Some("rsa2048_private"),
         Some("ed25519_public"),
     ));
-    assert_eq!(problem.variable, "JWT_PRIVATE_KEY");
-    assert!(problem.message.contains("Ed25519"), "{problem}");
+    assert_eq!(problem.variable(), "JWT_PRIVATE_KEY");
+    assert!(problem.message().contains("Ed25519"), "{problem}");
 }
 
 #[test]
@@ -301,11 +303,11 @@ fn a_public_key_in_the_private_slot_and_the_reverse_are_problems() {
         Some("rsa2048_public"),
         Some("rsa2048_public"),
     ));
-    assert_eq!(problem.variable, "JWT_PRIVATE_KEY");
-    assert!(problem.message.contains("holds a public key"));
+    assert_eq!(problem.variable(), "JWT_PRIVATE_KEY");
+    assert!(problem.message().contains("holds a public key"));
     let problem = only_problem(&asymmetric("RS256", None, Some("rsa2048_private")));
-    assert_eq!(problem.variable, "JWT_PUBLIC_KEY");
-    assert!(problem.message.contains("holds a private key"));
+    assert_eq!(problem.variable(), "JWT_PUBLIC_KEY");
+    assert!(problem.message().contains("holds a private key"));
 }
 
 #[test]
@@ -316,17 +318,17 @@ fn an_rsa_key_under_2048_bits_is_refused() {
         Some("rsa1024_public"),
     ));
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_PUBLIC_KEY", ProblemKind::OutOfRange)
     );
-    assert!(problem.message.contains("1024-bit"), "{problem}");
+    assert!(problem.message().contains("1024-bit"), "{problem}");
 }
 
 #[test]
 fn an_asymmetric_algorithm_requires_the_public_key() {
     let problem = only_problem(&asymmetric("ES384", None, None));
     assert_eq!(
-        (problem.variable.as_str(), problem.kind),
+        (problem.variable(), problem.kind()),
         ("JWT_PUBLIC_KEY", ProblemKind::Missing)
     );
 }

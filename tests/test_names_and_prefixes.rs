@@ -66,12 +66,12 @@ fn the_schema_lists_flattened_variables_with_their_prefixes() {
         password.file_variable.as_deref(),
         Some("APP_DB_PASSWORD_FILE")
     );
-    assert!(password.schema.secret);
+    assert!(password.schema.secret());
     assert_eq!(
-        Database::SCHEMA.variables()[0].schema.default,
+        Database::SCHEMA.variables()[0].schema.default(),
         Some("localhost")
     );
-    assert_eq!(Database::SCHEMA.variables()[0].schema.doc, "Host name.");
+    assert_eq!(Database::SCHEMA.variables()[0].schema.doc(), "Host name.");
 }
 
 /// A prefixed struct whose check names a variable: the prefix applies to it too.
@@ -99,7 +99,7 @@ fn a_struct_prefix_applies_to_the_variables_its_checks_name() {
     let ok = Prefixed::from_source(&source(&[("BILLING_WORKERS", "2")])).unwrap();
     assert_eq!(ok.workers, 2);
     let error = Prefixed::from_source(&source(&[("BILLING_WORKERS", "8")])).unwrap_err();
-    assert_eq!(error.problems()[0].variable, "BILLING_WORKERS");
+    assert_eq!(error.problems()[0].variable(), "BILLING_WORKERS");
     let names: Vec<String> = Prefixed::SCHEMA
         .variables()
         .into_iter()

@@ -144,12 +144,12 @@ fn without_a_service_secret_in_development_authentication_is_explicitly_off_on_b
     let warning = loaded
         .warnings
         .iter()
-        .find(|w| w.variable == "SERVICE_SECRET")
+        .find(|w| w.variable() == "SERVICE_SECRET")
         .unwrap();
-    assert_eq!(warning.kind, WarningKind::Notice);
+    assert_eq!(warning.kind(), WarningKind::Notice);
     assert!(
         warning
-            .message
+            .message()
             .contains("service-to-service authentication is off")
     );
     let headers = loaded.value.service_headers("backend").unwrap();

@@ -31,9 +31,9 @@ fn a_bad_line_names_the_file_and_line_without_quoting_it() {
     let path = file("PORT=8080\nSECRET_KEY 'hunter2-secret\n");
     let error = EnvFile::isolated(&path).unwrap_err();
     let problem = &error.problems()[0];
-    assert_eq!(problem.kind, ProblemKind::Source);
-    assert_eq!(problem.variable, path.path().display().to_string());
-    assert!(problem.message.contains("line 2"), "{problem}");
+    assert_eq!(problem.kind(), ProblemKind::Source);
+    assert_eq!(problem.variable(), path.path().display().to_string());
+    assert!(problem.message().contains("line 2"), "{problem}");
     assert!(!format!("{error} {error:?}").contains("hunter2"));
 }
 
@@ -43,7 +43,7 @@ fn an_isolated_env_file_refuses_substitution_from_the_process() {
     let error = EnvFile::isolated(&path).unwrap_err();
     assert!(
         error.problems()[0]
-            .message
+            .message()
             .contains("line 2: `$` substitution is not allowed")
     );
     let escaped = file("HOST='${HOME}'\n");

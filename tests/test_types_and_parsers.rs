@@ -63,9 +63,9 @@ fn from_str_types_put_their_error_text_in_the_problem() {
     bad.insert("LEVEL", "not-an-ip");
     let error = Everything::from_source(&bad).unwrap_err();
     let problem = &error.problems()[0];
-    assert_eq!(problem.variable, "LEVEL");
+    assert_eq!(problem.variable(), "LEVEL");
     assert!(
-        problem.message.contains("invalid IP address syntax"),
+        problem.message().contains("invalid IP address syntax"),
         "{problem}"
     );
 }
@@ -171,5 +171,5 @@ fn a_default_with_a_turbofish_is_one_value() {
 
 #[test]
 fn the_schema_states_each_fields_type_as_written() {
-    assert_eq!(Everything::SCHEMA.variables()[0].schema.ty, "u16");
+    assert_eq!(Everything::SCHEMA.variables()[0].schema.ty(), "u16");
 }

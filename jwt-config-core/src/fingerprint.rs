@@ -222,6 +222,27 @@ mod tests {
         assert_schema_fingerprint(0x0123_4567_89ab_cdef, "0123456789abcdef");
     }
 
+    #[cfg(feature = "fingerprint")]
+    fn resolved(variable: &str, value: &str) -> Resolved {
+        Resolved {
+            variable: variable.to_owned(),
+            origin: crate::Origin::Canonical,
+            rendered: Some(value.to_owned()),
+            secret: false,
+            digest: None,
+            per_service: false,
+            location: None,
+        }
+    }
+
+    #[cfg(feature = "fingerprint")]
+    #[test]
+    fn effective_fingerprints_do_not_collide_through_joined_lines() {
+        let one = [resolved("A", "1\nB=2")];
+        let two = [resolved("A", "1"), resolved("B", "2")];
+        assert_ne!(effective_fingerprint(&one), effective_fingerprint(&two));
+    }
+
     #[test]
     fn a_secret_below_the_minimum_gets_no_digest() {
         assert_eq!(secret_digest("short-password"), None);

@@ -27,39 +27,36 @@ mod source;
 mod unknown;
 mod value;
 
+// The public API: what a user writes by hand. Each item is exported once, here.
 pub use config::{Config, Loaded};
-pub use context::{Context, MAX_FILE_SIZE};
-pub use environment::{
-    ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment, describe_environments,
-};
-pub use fingerprint::{
-    SECRET_DIGEST_LABEL, effective_fingerprint, fingerprint_hex, schema_fingerprint, secret_digest,
-};
+pub use context::Context;
+pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment};
 pub use report::{
     ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,
     escape_controls,
 };
-pub use schema::{
-    Entry, Flatten, Presence, Schema, VarSchema, Variable, assert_distinct_variables,
-};
+pub use schema::{Entry, Flatten, Presence, Schema, VarSchema, Variable};
 pub use secret::{REDACTED, Secret};
-pub use source::{
-    EnvFile, Layered, Location, MAX_ENV_FILE_SIZE, MapSource, ProcessEnv, Source, Substitution,
-};
+pub use source::{EnvFile, Layered, Location, MapSource, ProcessEnv, Source, Substitution};
 pub use value::{ConfigValue, Length};
 
 /// What generated code calls. Not part of the public API: no semver guarantees.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::fingerprint::assert_schema_fingerprint;
+    pub use crate::context::MAX_FILE_SIZE;
+    pub use crate::environment::describe_environments;
+    pub use crate::fingerprint::{
+        SECRET_DIGEST_LABEL, assert_schema_fingerprint, effective_fingerprint, fingerprint_hex,
+        secret_digest,
+    };
     pub use crate::schema::assert_distinct_variables;
+    pub use crate::schema::build::{Var, flatten, schema};
+    pub use crate::source::MAX_ENV_FILE_SIZE;
     pub use crate::value::{
         Leaf, OwnedParseFn, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque,
         check_min_len, check_range, parse_list, render_list,
     };
-    pub use crate::{
-        Config, Context, Entry, Environment, Flatten, Presence, Schema, Secret, VarSchema,
-    };
+    pub use crate::{Config, Context, Entry, Environment, Presence, Schema, Secret, VarSchema};
 
     /// A list parser from an item parser.
     pub fn list<T>(

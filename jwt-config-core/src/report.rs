@@ -30,19 +30,40 @@ pub enum ProblemKind {
 
 /// One thing wrong with the configuration. Never holds a secret value.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Problem {
     /// The variable the problem is about, as the operator writes it (prefix applied).
-    pub variable: String,
+    pub(crate) variable: String,
     /// What is wrong.
-    pub kind: ProblemKind,
+    pub(crate) kind: ProblemKind,
     /// What is wrong and what would be accepted; it does not repeat the variable. At most
     /// [`MAX_MESSAGE_CHARS`] characters.
-    pub message: String,
+    pub(crate) message: String,
     /// Where the value was set (a file and line), when the source can say.
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
 }
 
 impl Problem {
+    /// The variable the problem is about, as the operator writes it (prefix applied).
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// What kind of thing is wrong.
+    pub fn kind(&self) -> ProblemKind {
+        self.kind
+    }
+
+    /// What is wrong and what would be accepted; it does not repeat the variable.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where the value was set (a file and line), when the source can say.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
+
     /// A problem about `variable`; the message is cut to [`MAX_MESSAGE_CHARS`].
     pub fn new(variable: impl Into<String>, kind: ProblemKind, message: impl Into<String>) -> Self {
         Problem {
@@ -113,16 +134,32 @@ pub enum WarningKind {
 
 /// Something the operator should fix that does not stop the service.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Warning {
     /// The variable concerned.
-    pub variable: String,
+    pub(crate) variable: String,
     /// What kind of warning.
-    pub kind: WarningKind,
+    pub(crate) kind: WarningKind,
     /// The text; it does not repeat the variable.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Warning {
+    /// The variable concerned.
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// What kind of warning.
+    pub fn kind(&self) -> WarningKind {
+        self.kind
+    }
+
+    /// The text; it does not repeat the variable.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A warning about `variable`; the message is cut to [`MAX_MESSAGE_CHARS`].
     pub fn new(variable: impl Into<String>, kind: WarningKind, message: impl Into<String>) -> Self {
         Warning {
@@ -145,6 +182,7 @@ impl fmt::Display for Warning {
 
 /// Where a variable's effective value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Origin {
     /// The canonical name.
     Canonical,
@@ -177,24 +215,63 @@ impl fmt::Display for Origin {
 
 /// One variable of a loaded configuration: its effective value, rendered safely.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The canonical variable name (prefix applied).
-    pub variable: String,
+    pub(crate) variable: String,
     /// Where the value came from.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// The value as text, `[redacted]` for secrets, `None` when unset.
-    pub rendered: Option<String>,
+    pub(crate) rendered: Option<String>,
     /// Whether the variable is a secret.
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// For a secret: HMAC-SHA256 keyed by the secret's text over a fixed label, in hex, so
     /// two loads can tell whether their secrets agree without revealing them (needs the
     /// `fingerprint` feature; `None` without it).
-    pub digest: Option<String>,
+    pub(crate) digest: Option<String>,
     /// Whether the schema marks the variable as a setting of one service.
-    pub per_service: bool,
+    pub(crate) per_service: bool,
     /// Where the value was set (a file and line, the process environment), when the
     /// source can say.
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
+}
+
+impl Resolved {
+    /// The canonical variable name (prefix applied).
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// Where the value came from.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The value as text, `[redacted]` for secrets, `None` when unset.
+    pub fn rendered(&self) -> Option<&str> {
+        self.rendered.as_deref()
+    }
+
+    /// Whether the variable is a secret.
+    pub fn secret(&self) -> bool {
+        self.secret
+    }
+
+    /// A secret's digest (HMAC-SHA256 keyed by it, in hex), when it has one: with the
+    /// `fingerprint` feature, for a secret of at least 32 bytes.
+    pub fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
+    }
+
+    /// Whether the schema marks the variable as a setting of one service.
+    pub fn per_service(&self) -> bool {
+        self.per_service
+    }
+
+    /// Where the value was set, when the source can say.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
 }
 
 /// Every problem found while loading, in one report.

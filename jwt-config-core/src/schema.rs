@@ -3,24 +3,27 @@
 
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
 
-/// The schema of one derived struct.
+/// The schema of one derived struct: read-only metadata (see the accessors); generated code
+/// builds it through `__private`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Schema {
     /// The struct's name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The struct's `prefix`, applied to every name it reads (empty for none).
-    pub prefix: &'static str,
+    pub(crate) prefix: &'static str,
     /// The struct's doc comment.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// `#[config(require_environment)]`: an unset `ENVIRONMENT` is a problem rather than
     /// development (for this struct, and for any struct that flattens it).
-    pub environment_required: bool,
+    pub(crate) environment_required: bool,
     /// Its variables and flattened children, in declaration order.
-    pub entries: &'static [Entry],
+    pub(crate) entries: &'static [Entry],
 }
 
 /// One field of a schema.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Entry {
     /// A field read from a variable.
     Var(VarSchema),
@@ -30,17 +33,19 @@ pub enum Entry {
 
 /// A flattened child struct.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Flatten {
     /// The field's name.
-    pub field: &'static str,
+    pub(crate) field: &'static str,
     /// The prefix added to every name of the child (empty for none).
-    pub prefix: &'static str,
+    pub(crate) prefix: &'static str,
     /// The child's schema.
-    pub schema: &'static Schema,
+    pub(crate) schema: &'static Schema,
 }
 
 /// When a variable must be set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Presence {
     /// Always (neither `Option` nor a default).
     Required,
@@ -50,41 +55,295 @@ pub enum Presence {
     Defaulted,
 }
 
-/// One variable.
+/// One variable: read-only metadata (see the accessors).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct VarSchema {
     /// The Rust field.
-    pub field: &'static str,
+    pub(crate) field: &'static str,
     /// The canonical name, without any prefix.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Legacy names still accepted, without any prefix.
-    pub aliases: &'static [&'static str],
+    pub(crate) aliases: &'static [&'static str],
     /// The field's type as written.
-    pub ty: &'static str,
+    pub(crate) ty: &'static str,
     /// The default as written in the source.
-    pub default: Option<&'static str>,
+    pub(crate) default: Option<&'static str>,
     /// The default as the loader renders it (what `check` prints for an unset variable).
-    pub render_default: Option<fn() -> String>,
+    pub(crate) render_default: Option<fn() -> String>,
     /// Whether unset is allowed (outside `required_in`).
-    pub presence: Presence,
+    pub(crate) presence: Presence,
     /// Environments in which the variable must be set whatever `presence` says.
-    pub required_in: &'static [Environment],
+    pub(crate) required_in: &'static [Environment],
     /// A condition, in words, under which the struct's own checks require the variable
     /// (`JWT_ALGORITHM is HS256, HS384 or HS512`): what the docs say instead of "optional".
-    pub required_when: Option<&'static str>,
+    pub(crate) required_when: Option<&'static str>,
     /// Never shown; `NAME_FILE` accepted.
-    pub secret: bool,
+    pub(crate) secret: bool,
     /// `NAME_FILE` accepted.
-    pub file: bool,
+    pub(crate) file: bool,
     /// `range(...)` as written, if any.
-    pub range: Option<&'static str>,
+    pub(crate) range: Option<&'static str>,
     /// `min_len = N`, if any.
-    pub min_len: Option<usize>,
+    pub(crate) min_len: Option<usize>,
     /// A setting of one service (its id, its own keys) rather than one all services share:
     /// shown by `diff` but never counted, and left out of the effective fingerprint.
-    pub per_service: bool,
+    pub(crate) per_service: bool,
     /// The field's doc comment.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
+}
+
+impl Schema {
+    /// The schema of a hand-written [`Config`](crate::Config) impl: a name and a doc, no
+    /// declared variables (it reports through its `Context`).
+    pub const fn new(name: &'static str, doc: &'static str) -> Schema {
+        Schema {
+            name,
+            prefix: "",
+            doc,
+            environment_required: false,
+            entries: &[],
+        }
+    }
+
+    /// The struct's name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The struct's `prefix`, applied to every name it reads (empty for none).
+    pub const fn prefix(&self) -> &'static str {
+        self.prefix
+    }
+
+    /// The struct's doc comment.
+    pub const fn doc(&self) -> &'static str {
+        self.doc
+    }
+
+    /// Its variables and flattened children, in declaration order.
+    pub const fn entries(&self) -> &'static [Entry] {
+        self.entries
+    }
+}
+
+impl Flatten {
+    /// The field's name.
+    pub const fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The prefix added to every name of the child (empty for none).
+    pub const fn prefix(&self) -> &'static str {
+        self.prefix
+    }
+
+    /// The child's schema.
+    pub const fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+}
+
+impl VarSchema {
+    /// The Rust field.
+    pub const fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// The canonical name, without any prefix.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Legacy names still accepted, without any prefix.
+    pub const fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+
+    /// The field's type as written.
+    pub const fn ty(&self) -> &'static str {
+        self.ty
+    }
+
+    /// The default as written in the source.
+    pub const fn default(&self) -> Option<&'static str> {
+        self.default
+    }
+
+    /// Whether unset is allowed (outside `required_in`).
+    pub const fn presence(&self) -> Presence {
+        self.presence
+    }
+
+    /// Environments in which the variable must be set whatever `presence` says.
+    pub const fn required_in(&self) -> &'static [Environment] {
+        self.required_in
+    }
+
+    /// A condition, in words, under which the struct's own checks require the variable.
+    pub const fn required_when(&self) -> Option<&'static str> {
+        self.required_when
+    }
+
+    /// Never shown; `NAME_FILE` accepted.
+    pub const fn secret(&self) -> bool {
+        self.secret
+    }
+
+    /// `NAME_FILE` accepted.
+    pub const fn file(&self) -> bool {
+        self.file
+    }
+
+    /// `range(...)` as written, if any.
+    pub const fn range(&self) -> Option<&'static str> {
+        self.range
+    }
+
+    /// `min_len = N`, if any.
+    pub const fn min_len(&self) -> Option<usize> {
+        self.min_len
+    }
+
+    /// A setting of one service rather than one all services share.
+    pub const fn per_service(&self) -> bool {
+        self.per_service
+    }
+
+    /// The field's doc comment.
+    pub const fn doc(&self) -> &'static str {
+        self.doc
+    }
+}
+
+/// What generated code builds a schema with: const fns, so that a new attribute is a new
+/// method here, never a new field in a struct literal of a public type.
+#[doc(hidden)]
+pub mod build {
+    use super::{Entry, Environment, Flatten, Presence, Schema, VarSchema};
+
+    /// A struct's schema.
+    pub const fn schema(
+        name: &'static str,
+        prefix: &'static str,
+        doc: &'static str,
+        environment_required: bool,
+        entries: &'static [Entry],
+    ) -> Schema {
+        Schema {
+            name,
+            prefix,
+            doc,
+            environment_required,
+            entries,
+        }
+    }
+
+    /// A flattened field.
+    pub const fn flatten(
+        field: &'static str,
+        prefix: &'static str,
+        schema: &'static Schema,
+    ) -> Entry {
+        Entry::Flatten(Flatten {
+            field,
+            prefix,
+            schema,
+        })
+    }
+
+    /// A variable, built attribute by attribute.
+    pub struct Var(VarSchema);
+
+    impl Var {
+        /// A variable with no attributes beyond its name, type, doc and presence.
+        pub const fn new(
+            field: &'static str,
+            name: &'static str,
+            ty: &'static str,
+            doc: &'static str,
+            presence: Presence,
+        ) -> Var {
+            Var(VarSchema {
+                field,
+                name,
+                aliases: &[],
+                ty,
+                default: None,
+                render_default: None,
+                presence,
+                required_in: &[],
+                required_when: None,
+                secret: false,
+                file: false,
+                range: None,
+                min_len: None,
+                per_service: false,
+                doc,
+            })
+        }
+
+        /// `alias = "..."`, repeatable.
+        pub const fn aliases(mut self, aliases: &'static [&'static str]) -> Var {
+            self.0.aliases = aliases;
+            self
+        }
+
+        /// `default = ...`: as written, and how the loader renders it.
+        pub const fn default(mut self, text: &'static str, render: fn() -> String) -> Var {
+            self.0.default = Some(text);
+            self.0.render_default = Some(render);
+            self
+        }
+
+        /// `required_in(...)`.
+        pub const fn required_in(mut self, environments: &'static [Environment]) -> Var {
+            self.0.required_in = environments;
+            self
+        }
+
+        /// `required_when = "..."`.
+        pub const fn required_when(mut self, condition: &'static str) -> Var {
+            self.0.required_when = Some(condition);
+            self
+        }
+
+        /// `secret` (or a `Secret<T>` field): never shown, `NAME_FILE` accepted.
+        pub const fn secret(mut self) -> Var {
+            self.0.secret = true;
+            self.0.file = true;
+            self
+        }
+
+        /// `file`: `NAME_FILE` accepted.
+        pub const fn file(mut self) -> Var {
+            self.0.file = true;
+            self
+        }
+
+        /// `range(...)` as written.
+        pub const fn range(mut self, range: &'static str) -> Var {
+            self.0.range = Some(range);
+            self
+        }
+
+        /// `min_len = N`.
+        pub const fn min_len(mut self, min_len: usize) -> Var {
+            self.0.min_len = Some(min_len);
+            self
+        }
+
+        /// `per_service`.
+        pub const fn per_service(mut self) -> Var {
+            self.0.per_service = true;
+            self
+        }
+
+        /// The variable, for a `const` the loader refers to and the struct's `Entry::Var`.
+        pub const fn build(self) -> VarSchema {
+            self.0
+        }
+    }
 }
 
 impl VarSchema {

@@ -45,9 +45,7 @@ fn fallback(cont: &Container) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Config for #ident #type_generics #where_clause {
             const SCHEMA: #krate::__private::Schema =
-                #krate::__private::Schema {
-                    name: #name, prefix: "", doc: "", environment_required: false, entries: &[],
-                };
+                #krate::__private::schema(#name, "", "", false, &[]);
             fn load(_: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
                 ::core::unimplemented!()
             }
@@ -101,14 +99,6 @@ fn var_const(index: usize) -> Ident {
     format_ident!("__VAR_{}", index)
 }
 
-/// `Some(tokens)` or `None`, with absolute paths.
-fn optional(value: Option<TokenStream>) -> TokenStream {
-    match value {
-        Some(tokens) => quote!(::core::option::Option::Some(#tokens)),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
 /// `const __VAR_i: VarSchema = ...;` for one variable.
 fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let konst = var_const(index);
@@ -117,17 +107,10 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let name = field.variable_name();
     let aliases = field.attrs.aliases.iter().map(|a| a.value());
     let ty = type_text(field.ty);
-    let default = optional(
-        field
-            .attrs
-            .default
-            .as_ref()
-            .map(|d| default_text(d).to_token_stream()),
-    );
-    let render_default = optional(field.attrs.default.as_ref().map(|_| {
+    let render_default = field.attrs.default.as_ref().map(|_| {
         let (function, renderer) = (default_fn_ident(index), renderer_tokens(krate, field));
         quote!(|| (#renderer)(&#function()))
-    }));
+    });
     let default_item = default_fn_item(index, field);
     let presence = match (&field.attrs.default, field.shape.optional) {
         (Some(_), _) => quote!(Defaulted),
@@ -145,39 +128,52 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
         });
     let (secret, doc) = (field.is_secret(), &field.doc);
     let file = secret || field.attrs.file.is_some();
-    let range = optional(field.attrs.range.as_ref().map(|r| {
-        tidy(&r.tokens.to_string())
-            .replace(' ', "")
-            .to_token_stream()
-    }));
-    let min_len = optional(field.attrs.min_len.as_ref().map(ToTokens::to_token_stream));
+    let range = field
+        .attrs
+        .range
+        .as_ref()
+        .map(|r| tidy(&r.tokens.to_string()).replace(' ', ""));
     let per_service = field.attrs.per_service.is_some();
-    let required_when = optional(
-        field
-            .attrs
-            .required_when
-            .as_ref()
-            .map(ToTokens::to_token_stream),
-    );
+    // Built by const fns: a new attribute is a new method, never a new struct field.
+    let mut attributes = Vec::new();
+    if !field.attrs.aliases.is_empty() {
+        attributes.push(quote!(.aliases(&[#(#aliases),*])));
+    }
+    if let (Some(text), Some(render)) = (&field.attrs.default, render_default) {
+        let text = default_text(text);
+        attributes.push(quote!(.default(#text, #render)));
+    }
+    if field.attrs.required_in.is_some() {
+        attributes.push(quote!(.required_in(&[#(#required_in),*])));
+    }
+    if let Some(condition) = &field.attrs.required_when {
+        attributes.push(quote!(.required_when(#condition)));
+    }
+    if secret {
+        attributes.push(quote!(.secret()));
+    } else if file {
+        attributes.push(quote!(.file()));
+    }
+    if let Some(range) = range {
+        attributes.push(quote!(.range(#range)));
+    }
+    if let Some(min_len) = &field.attrs.min_len {
+        attributes.push(quote!(.min_len(#min_len)));
+    }
+    if per_service {
+        attributes.push(quote!(.per_service()));
+    }
     quote! {
         #default_item
-        const #konst: #krate::__private::VarSchema = #krate::__private::VarSchema {
-            field: #field_name,
-            name: #name,
-            aliases: &[#(#aliases),*],
-            ty: #ty,
-            default: #default,
-            render_default: #render_default,
-            presence: #krate::__private::Presence::#presence,
-            required_in: &[#(#required_in),*],
-            required_when: #required_when,
-            secret: #secret,
-            file: #file,
-            range: #range,
-            min_len: #min_len,
-            per_service: #per_service,
-            doc: #doc,
-        };
+        const #konst: #krate::__private::VarSchema = #krate::__private::Var::new(
+            #field_name,
+            #name,
+            #ty,
+            #doc,
+            #krate::__private::Presence::#presence,
+        )
+        #(#attributes)*
+        .build();
     }
 }
 
@@ -193,11 +189,11 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
             let field_name = field.ident.to_string();
             let prefix = field.own_prefix();
             Some(quote! {
-                #krate::__private::Entry::Flatten(#krate::__private::Flatten {
-                    field: #field_name,
-                    prefix: #prefix,
-                    schema: &<#ty as #krate::__private::Config>::SCHEMA,
-                })
+                #krate::__private::flatten(
+                    #field_name,
+                    #prefix,
+                    &<#ty as #krate::__private::Config>::SCHEMA,
+                )
             })
         } else if field.is_variable() {
             let konst = var_const(index);
@@ -207,13 +203,13 @@ fn schema(cont: &Container, krate: &TokenStream) -> TokenStream {
         }
     });
     quote! {
-        const SCHEMA: #krate::__private::Schema = #krate::__private::Schema {
-            name: #name,
-            prefix: #struct_prefix,
-            doc: #doc,
-            environment_required: #environment_required,
-            entries: &[#(#entries),*],
-        };
+        const SCHEMA: #krate::__private::Schema = #krate::__private::schema(
+            #name,
+            #struct_prefix,
+            #doc,
+            #environment_required,
+            &[#(#entries),*],
+        );
     }
 }
 

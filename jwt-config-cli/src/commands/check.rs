@@ -111,7 +111,7 @@ impl CheckReport {
         match result {
             Ok(loaded) => CheckReport {
                 valid: true,
-                schema: T::SCHEMA.name,
+                schema: T::SCHEMA.name(),
                 environment: Some(loaded.environment.as_str()),
                 variables: Some(loaded.variables.iter().map(VariableJson::from).collect()),
                 problems: Vec::new(),
@@ -121,7 +121,7 @@ impl CheckReport {
             },
             Err(error) => CheckReport {
                 valid: false,
-                schema: T::SCHEMA.name,
+                schema: T::SCHEMA.name(),
                 environment: None,
                 variables: None,
                 problems: error.problems().iter().map(ProblemJson::from).collect(),

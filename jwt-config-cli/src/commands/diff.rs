@@ -90,7 +90,7 @@ enum Compared<'a> {
 }
 
 fn compared(variable: &Resolved) -> Compared<'_> {
-    match (&variable.rendered, variable.secret, &variable.digest) {
+    match (&variable.rendered(), variable.secret(), &variable.digest()) {
         (None, _, _) => Compared::Unset,
         (Some(_), true, Some(digest)) => Compared::Digest(digest),
         (Some(_), true, None) => Compared::Weak,
@@ -101,8 +101,11 @@ fn compared(variable: &Resolved) -> Compared<'_> {
 impl DiffSide {
     fn of(variable: &Resolved) -> Self {
         DiffSide {
-            set: variable.rendered.is_some(),
-            value: variable.rendered.clone().filter(|_| !variable.secret),
+            set: variable.rendered().is_some(),
+            value: variable
+                .rendered()
+                .map(str::to_owned)
+                .filter(|_| !variable.secret()),
             origin: OriginJson::from(variable),
         }
     }
@@ -152,35 +155,35 @@ impl DiffReport {
 
     fn compare<T>(&mut self, a: &Loaded<T>, b: &Loaded<T>) {
         for left in &a.variables {
-            let Some(right) = b.variables.iter().find(|v| v.variable == left.variable) else {
+            let Some(right) = b.variables.iter().find(|v| v.variable() == left.variable()) else {
                 continue;
             };
             let (l, r) = (compared(left), compared(right));
-            if left.per_service
-                && left.variable.ends_with("SERVICE_ID")
+            if left.per_service()
+                && left.variable().ends_with("SERVICE_ID")
                 && l == r
                 && l != Compared::Unset
             {
                 self.problems.push(ProblemJson::from(&Problem::new(
-                    left.variable.clone(),
+                    left.variable().to_owned(),
                     ProblemKind::Conflict,
                     "is the same in both files: two services never share an id (a copied env file?)",
                 )));
             }
             if l == Compared::Weak && r == Compared::Weak {
-                self.not_compared.push(left.variable.clone());
+                self.not_compared.push(left.variable().to_owned());
                 continue;
             }
             if l == r {
                 continue;
             }
             let entry = DiffEntry {
-                variable: left.variable.clone(),
-                secret: left.secret,
+                variable: left.variable().to_owned(),
+                secret: left.secret(),
                 a: DiffSide::of(left),
                 b: DiffSide::of(right),
             };
-            if left.per_service {
+            if left.per_service() {
                 self.per_service.push(entry);
             } else {
                 self.differences.push(entry);

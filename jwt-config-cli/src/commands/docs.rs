@@ -9,9 +9,9 @@ use crate::EXIT_OK;
 
 /// `docs`: the Markdown reference.
 pub fn docs<T: Config>(out: &mut dyn Write) -> Outcome {
-    writeln!(out, "# {}\n", T::SCHEMA.name)?;
-    if !T::SCHEMA.doc.is_empty() {
-        writeln!(out, "{}\n", T::SCHEMA.doc)?;
+    writeln!(out, "# {}\n", T::SCHEMA.name())?;
+    if !T::SCHEMA.doc().is_empty() {
+        writeln!(out, "{}\n", T::SCHEMA.doc())?;
     }
     write!(out, "{}", T::SCHEMA.markdown())?;
     writeln!(

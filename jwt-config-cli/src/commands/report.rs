@@ -60,11 +60,14 @@ pub(crate) struct VariableJson {
 impl From<&Resolved> for VariableJson {
     fn from(variable: &Resolved) -> Self {
         VariableJson {
-            name: variable.variable.clone(),
-            value: variable.rendered.clone().filter(|_| !variable.secret),
-            set: variable.rendered.is_some(),
-            secret: variable.secret,
-            per_service: variable.per_service,
+            name: variable.variable().to_owned(),
+            value: variable
+                .rendered()
+                .map(str::to_owned)
+                .filter(|_| !variable.secret()),
+            set: variable.rendered().is_some(),
+            secret: variable.secret(),
+            per_service: variable.per_service(),
             origin: OriginJson::from(variable),
         }
     }
@@ -90,8 +93,8 @@ pub(crate) struct OriginJson {
 
 impl From<&Resolved> for OriginJson {
     fn from(variable: &Resolved) -> Self {
-        let (kind, supplier, path) = match &variable.origin {
-            Origin::Canonical => ("canonical", Some(variable.variable.clone()), None),
+        let (kind, supplier, path) = match variable.origin() {
+            Origin::Canonical => ("canonical", Some(variable.variable().to_owned()), None),
             Origin::Alias(alias) => ("alias", Some(alias.clone()), None),
             Origin::File { variable, path } => ("file", Some(variable.clone()), Some(path.clone())),
             Origin::Default => ("default", None, None),
@@ -101,8 +104,8 @@ impl From<&Resolved> for OriginJson {
             kind,
             variable: supplier,
             path,
-            source: variable.location.as_ref().map(|l| l.source.clone()),
-            line: variable.location.as_ref().and_then(|l| l.line),
+            source: variable.location().as_ref().map(|l| l.source.clone()),
+            line: variable.location().as_ref().and_then(|l| l.line),
         }
     }
 }
@@ -121,11 +124,11 @@ pub(crate) struct ProblemJson {
 impl From<&Problem> for ProblemJson {
     fn from(problem: &Problem) -> Self {
         ProblemJson {
-            variable: problem.variable.clone(),
-            kind: format!("{:?}", problem.kind),
-            message: problem.message.clone(),
-            source: problem.location.as_ref().map(|l| l.source.clone()),
-            line: problem.location.as_ref().and_then(|l| l.line),
+            variable: problem.variable().to_owned(),
+            kind: format!("{:?}", problem.kind()),
+            message: problem.message().to_owned(),
+            source: problem.location().as_ref().map(|l| l.source.clone()),
+            line: problem.location().as_ref().and_then(|l| l.line),
         }
     }
 }
@@ -140,9 +143,9 @@ pub(crate) struct WarningJson {
 impl From<&Warning> for WarningJson {
     fn from(warning: &Warning) -> Self {
         WarningJson {
-            variable: warning.variable.clone(),
-            kind: format!("{:?}", warning.kind),
-            message: warning.message.clone(),
+            variable: warning.variable().to_owned(),
+            kind: format!("{:?}", warning.kind()),
+            message: warning.message().to_owned(),
         }
     }
 }

@@ -47,16 +47,16 @@ impl From<&Variable> for VariableSchema {
             field: variable.path.clone(),
             aliases: variable.aliases.clone(),
             file_variable: variable.file_variable.clone(),
-            ty: var.ty,
+            ty: var.ty(),
             default: var.default_value(),
-            required: var.presence == Presence::Required,
-            required_in: var.required_in.iter().map(|e| e.as_str()).collect(),
-            required_when: var.required_when,
-            secret: var.secret,
-            per_service: var.per_service,
-            range: var.range,
-            min_len: var.min_len,
-            doc: var.doc,
+            required: var.presence() == Presence::Required,
+            required_in: var.required_in().iter().map(|e| e.as_str()).collect(),
+            required_when: var.required_when(),
+            secret: var.secret(),
+            per_service: var.per_service(),
+            range: var.range(),
+            min_len: var.min_len(),
+            doc: var.doc(),
         }
     }
 }
@@ -64,8 +64,8 @@ impl From<&Variable> for VariableSchema {
 /// `schema`: the schema as JSON.
 pub fn schema<T: Config>(out: &mut dyn Write) -> Outcome {
     let report = SchemaReport {
-        name: T::SCHEMA.name,
-        doc: T::SCHEMA.doc,
+        name: T::SCHEMA.name(),
+        doc: T::SCHEMA.doc(),
         fingerprint: schema_fingerprint_of::<T>(),
         environment_required: T::SCHEMA.requires_environment(),
         variables: T::SCHEMA
