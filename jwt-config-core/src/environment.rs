@@ -6,6 +6,23 @@ use std::str::FromStr;
 /// The variable every load reads first; it is never prefixed.
 pub const ENVIRONMENT_VARIABLE: &str = "ENVIRONMENT";
 
+/// The one rule "`ENVIRONMENT` is never prefixed": whether a name keeps its name under any
+/// prefix. Const, so the compile-time checks of schemas use it too.
+pub(crate) const fn never_prefixed(name: &str) -> bool {
+    let (a, b) = (name.as_bytes(), ENVIRONMENT_VARIABLE.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Where a service runs; rules such as `required_in(staging, production)` depend on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Environment {

@@ -21,6 +21,7 @@ mod environment;
 mod files;
 mod fingerprint;
 mod report;
+mod resolve;
 mod schema;
 mod secret;
 mod source;
@@ -43,7 +44,7 @@ pub use value::{ConfigValue, Length};
 /// What generated code calls. Not part of the public API: no semver guarantees.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::MAX_FILE_SIZE;
+    pub use crate::context::{MAX_FILE_SIZE, Slot};
     pub use crate::environment::describe_environments;
     pub use crate::fingerprint::{
         SECRET_DIGEST_LABEL, assert_schema_fingerprint, effective_fingerprint, fingerprint_hex,
@@ -57,6 +58,28 @@ pub mod __private {
         check_min_len, check_range, parse_list, render_list,
     };
     pub use crate::{Config, Context, Entry, Environment, Presence, Schema, Secret, VarSchema};
+
+    /// Loads one variable into `context`: what generated code calls for each field.
+    pub fn load_value<T>(
+        context: &mut Context<'_>,
+        var: &'static VarSchema,
+        parse: impl Fn(&mut String) -> Result<T, String>,
+        render: impl Fn(&T) -> String,
+        default: Option<fn() -> T>,
+        check: impl Fn(&T) -> Result<(), String>,
+    ) -> Slot<T> {
+        context.load_value(var, parse, render, default, check)
+    }
+
+    /// Runs `load` with `prefix` added to every name it reads: a flattened struct, or a
+    /// struct's own prefix.
+    pub fn nested<'a, T>(
+        context: &mut Context<'a>,
+        prefix: &str,
+        load: impl FnOnce(&mut Context<'a>) -> T,
+    ) -> T {
+        context.nested(prefix, load)
+    }
 
     /// A list parser from an item parser.
     pub fn list<T>(

@@ -1,7 +1,7 @@
 //! Static metadata of every variable a derived struct reads: what the documentation, the
 //! command line and the compile-time checks work from.
 
-use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
+use crate::environment::{Environment, describe_environments, never_prefixed};
 
 /// The schema of one derived struct: read-only metadata (see the accessors); generated code
 /// builds it through `__private`.
@@ -441,9 +441,13 @@ impl Schema {
         for entry in self.entries {
             match entry {
                 Entry::Var(var) => {
-                    let name = prefixed(prefix, var.name);
+                    let name = prefixed(prefix, var.name).into_owned();
                     out.push(Variable {
-                        aliases: var.aliases.iter().map(|a| prefixed(prefix, a)).collect(),
+                        aliases: var
+                            .aliases
+                            .iter()
+                            .map(|a| prefixed(prefix, a).into_owned())
+                            .collect(),
                         file_variable: var.file.then(|| format!("{name}_FILE")),
                         name,
                         schema: var,
@@ -484,12 +488,12 @@ impl Schema {
     }
 }
 
-/// Applies a prefix; `ENVIRONMENT` is never prefixed.
-pub fn prefixed(prefix: &str, name: &str) -> String {
-    if name == ENVIRONMENT_VARIABLE {
-        name.to_owned()
+/// Applies a prefix, but never to `ENVIRONMENT` (see `never_prefixed`).
+pub(crate) fn prefixed<'n>(prefix: &str, name: &'n str) -> std::borrow::Cow<'n, str> {
+    if prefix.is_empty() || never_prefixed(name) {
+        std::borrow::Cow::Borrowed(name)
     } else {
-        format!("{prefix}{name}")
+        std::borrow::Cow::Owned(format!("{prefix}{name}"))
     }
 }
 
@@ -569,7 +573,7 @@ const fn collect_names(schema: &'static Schema, outer: SegmentedName, out: &mut 
     while i < schema.entries.len() {
         match &schema.entries[i] {
             Entry::Var(var) => {
-                if !const_str_eq(var.name, ENVIRONMENT_VARIABLE) {
+                if !never_prefixed(var.name) {
                     push_name(out, prefix.push(var.name));
                 }
                 let mut a = 0;
@@ -591,21 +595,6 @@ const fn push_name(out: &mut Names, name: SegmentedName) {
     );
     out.names[out.count] = name;
     out.count += 1;
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Fails compilation when two variables of a schema (flattened children and aliases

@@ -5,7 +5,7 @@
 //! decided by walking the static schema without allocating; only an unknown name of a known
 //! family builds the schema's full list of names, for its message.
 
-use crate::environment::ENVIRONMENT_VARIABLE;
+use crate::environment::never_prefixed;
 use crate::schema::{Entry, Schema, VarSchema};
 
 /// The name families of a schema: each prefix of a struct or flattened struct, and each
@@ -74,7 +74,7 @@ fn walk(
 /// (`JWT_` of `JWT_ISSUER`); `None` for a one-word name without prefix (`ENVIRONMENT`).
 fn family_of(prefixes: &[&str], name: &str) -> Option<String> {
     let prefix: String = prefixes.concat();
-    if !prefix.is_empty() && name != ENVIRONMENT_VARIABLE {
+    if !prefix.is_empty() && !never_prefixed(name) {
         return Some(prefix);
     }
     match name.find('_') {
@@ -85,7 +85,7 @@ fn family_of(prefixes: &[&str], name: &str) -> Option<String> {
 
 /// Whether `name` is a name the schema reads, comparing piece by piece without allocating.
 fn is_known(schema: &'static Schema, name: &str) -> bool {
-    if name == ENVIRONMENT_VARIABLE {
+    if never_prefixed(name) {
         return true;
     }
     let mut known = false;

@@ -230,8 +230,11 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
                 let ty = f.ty;
                 let prefix = f.own_prefix();
                 quote! {
-                    let #slot: ::core::option::Option<#ty> =
-                        __ctx.nested(#prefix, <#ty as #krate::__private::Config>::load);
+                    let #slot: ::core::option::Option<#ty> = #krate::__private::nested(
+                        __ctx,
+                        #prefix,
+                        <#ty as #krate::__private::Config>::load,
+                    );
                 }
             } else {
                 load_variable(krate, i, f)
@@ -260,7 +263,7 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
     let body = if prefix.is_empty() {
         body
     } else {
-        quote!(__ctx.nested(#prefix, |__ctx| { #body }))
+        quote!(#krate::__private::nested(__ctx, #prefix, |__ctx| { #body }))
     };
     quote! {
         fn load(__ctx: &mut #krate::__private::Context<'_>) -> ::core::option::Option<Self> {
@@ -290,11 +293,16 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
         None => quote!(::core::option::Option::None),
     };
     let check = value_check(krate, field);
-    let flatten = (!field.shape.optional).then(|| quote!(.and_then(|__value| __value)));
+    let into = if field.shape.optional {
+        quote!(into_optional)
+    } else {
+        quote!(into_required)
+    };
     quote! {
-        let #slot: ::core::option::Option<#ty> = __ctx
-            .load_value::<#value_ty>(&#konst, #parser, #renderer, #default, #check)
-            #flatten;
+        let #slot: ::core::option::Option<#ty> = #krate::__private::load_value::<#value_ty>(
+            __ctx, &#konst, #parser, #renderer, #default, #check,
+        )
+        .#into();
     }
 }
 
