@@ -32,36 +32,7 @@
 //! assert!(error.to_string().contains("STRIPE_API_KEY: is missing"));
 //! # Ok::<(), jwt_config::ConfigError>(())
 //! ```
-//!
-//! # Attributes
-//!
-//! On fields:
-//!
-//! | attribute | meaning |
-//! | --- | --- |
-//! | `env = "NAME"` | the variable; without it, the field name in upper case (after any prefix) |
-//! | `alias = "OLD"` | a legacy name still accepted, with a deprecation warning; repeatable |
-//! | `default = <literal or expression>` | used when unset; type-checked against the field |
-//! | `required_in(staging, production)` | unset in those environments is a problem (the field is an `Option` or has a default) |
-//! | `secret` | never shown anywhere; `NAME_FILE` accepted (implied by a `Secret<T>` field) |
-//! | `file` | `NAME_FILE` accepted for a value that is not secret |
-//! | `range(LOW..=HIGH)`, `range(LOW..)`, `range(..=HIGH)` | bounds of a number (of each item of a list) |
-//! | `min_len = N` | the least length of a string, secret or list |
-//! | `parse_with = path::to_fn` | a custom parser `fn(&str) -> Result<T, E>`, `E: Display` |
-//! | `flatten`, `flatten, prefix = "DB_"` | embeds another derived struct |
-//! | `computed = path::to_fn` | a value computed at load, not read from a variable: `fn(&NamePartial, &mut Context) -> Option<T>` |
-//! | `per_service` | a setting of one service: shown by `diff`, not counted, left out of the effective fingerprint |
-//! | `required_when = "..."` | a condition, in words, under which the struct's own checks require the variable (for the docs) |
-//!
-//! On the struct: `prefix = "BILLING_"`, `crate = "renamed_jwt_config"`,
-//! `require_environment` (an unset `ENVIRONMENT` is a problem rather than development), and
-//! `validate = path::to_fn`, a check across fields, `fn(&NamePartial, &mut Context)`, that
-//! runs even when some fields failed and adds its problems to the same report.
-//!
-//! Types that work out of the box: integers, floats, `bool` (true/false, 1/0, yes/no,
-//! on/off), `String`, `PathBuf`, `Duration` (`90s`, `15m`), [`Environment`], `Option<T>`,
-//! `Vec<T>` (comma-separated), [`Secret<T>`], and any `FromStr` type.
-
+#![doc = include_str!("../docs/attributes.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -70,6 +70,8 @@ pub fn run<T: Config>(
     };
     match result {
         Ok(code) => code,
+        // Like other commands, stop quietly when the reader of the output went away.
+        Err(error) if error.is_closed_output() => EXIT_OK,
         Err(error) => {
             let _ = writeln!(stderr, "jwt-config: {error}");
             EXIT_USAGE

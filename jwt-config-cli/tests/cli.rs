@@ -261,7 +261,9 @@ fn template_docs_and_schema_describe_every_variable() {
     assert!(template.contains("or JWT_SECRET_KEY_FILE=/path/to/file"));
     let (_, docs, _) = run(jwt_config().arg("docs"));
     assert!(
-        docs.contains("| `JWT_ACCESS_TOKEN_EXPIRE_MINUTES` |") && docs.contains("default `15`")
+        docs.contains(
+            "| `JWT_ACCESS_TOKEN_EXPIRE_MINUTES`<br>legacy `JWT_ACCESS_EXPIRY_MINUTES` |"
+        ) && docs.contains("default `15`")
     );
     let (_, schema, _) = run(jwt_config().arg("schema"));
     let json: serde_json::Value = serde_json::from_str(&schema).unwrap();
@@ -409,4 +411,28 @@ fn no_process_env_never_substitutes_and_values_cannot_forge_lines() {
         !out.contains('\x1b') && out.contains("SERVICE_ID = a\\nvalid JwtConfig"),
         "{out}"
     );
+}
+
+/// An output whose reader went away, as `jwt-config docs | head -1` leaves it.
+struct ClosedPipe;
+
+impl std::io::Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_closed_output_ends_the_command_quietly() {
+    let mut err = Vec::new();
+    let code = jwt_config_cli::run::<jwt_config::JwtConfig>(
+        ["jwt-config", "docs"],
+        &mut ClosedPipe,
+        &mut err,
+        false,
+    );
+    assert_eq!((code, err.len()), (0, 0));
 }

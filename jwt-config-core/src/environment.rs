@@ -4,24 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The variable every load reads first; it is never prefixed.
-pub const ENVIRONMENT_VARIABLE: &str = "ENVIRONMENT";
+pub const ENVIRONMENT_VARIABLE: &str = jwt_config_docs::ENVIRONMENT_VARIABLE;
 
-/// The one rule "`ENVIRONMENT` is never prefixed": whether a name keeps its name under any
-/// prefix. Const, so the compile-time checks of schemas use it too.
-pub(crate) const fn never_prefixed(name: &str) -> bool {
-    let (a, b) = (name.as_bytes(), ENVIRONMENT_VARIABLE.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+pub(crate) use jwt_config_docs::never_prefixed;
 
 /// Where a service runs; rules such as `required_in(staging, production)` depend on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,12 +33,7 @@ impl Environment {
 
     /// The lowercase name, as written in `ENVIRONMENT` and in `required_in(...)`.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Environment::Development => "development",
-            Environment::Test => "test",
-            Environment::Staging => "staging",
-            Environment::Production => "production",
-        }
+        jwt_config_docs::ENVIRONMENTS[self as usize]
     }
 
     /// Staging and production: where strict rules (key lengths, required secrets) apply.

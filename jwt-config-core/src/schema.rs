@@ -1,7 +1,7 @@
 //! Static metadata of every variable a derived struct reads: what the documentation, the
 //! command line and the compile-time checks work from.
 
-use crate::environment::{Environment, describe_environments, never_prefixed};
+use crate::environment::{Environment, never_prefixed};
 
 /// The schema of one derived struct: read-only metadata (see the accessors); generated code
 /// builds it through `__private`.
@@ -362,36 +362,24 @@ impl VarSchema {
 
     /// "required", "required in staging and production", "optional" or "default 15".
     pub fn requirement_text(&self) -> String {
-        let mut parts = Vec::new();
-        match self.presence {
-            Presence::Required => parts.push("required".to_owned()),
-            Presence::Optional if self.required_in.is_empty() && self.required_when.is_none() => {
-                parts.push("optional".to_owned())
-            }
-            _ => {}
+        self.requirement().text()
+    }
+
+    /// The requirement as the one docs renderer (`jwt-config-docs`) describes it.
+    fn requirement(&self) -> jwt_config_docs::Requirement {
+        jwt_config_docs::Requirement {
+            always: self.presence == Presence::Required,
+            required_in: self
+                .required_in
+                .iter()
+                .map(|e| e.as_str().to_owned())
+                .collect(),
+            required_when: self.required_when.map(str::to_owned),
+            default: self.default_value(),
+            range: self.range.map(str::to_owned),
+            min_len: self.min_len,
+            per_service: self.per_service,
         }
-        if let Some(condition) = self.required_when {
-            parts.push(format!("required when {condition}"));
-        }
-        if !self.required_in.is_empty() {
-            parts.push(format!(
-                "required in {}",
-                describe_environments(self.required_in)
-            ));
-        }
-        if let Some(default) = self.default_value() {
-            parts.push(format!("default `{default}`"));
-        }
-        if let Some(range) = self.range {
-            parts.push(format!("range `{range}`"));
-        }
-        if let Some(min_len) = self.min_len {
-            parts.push(format!("at least {min_len} long"));
-        }
-        if self.per_service {
-            parts.push("per service".to_owned());
-        }
-        parts.join("; ")
     }
 }
 
@@ -465,26 +453,33 @@ impl Schema {
 
     /// The Markdown reference table of every variable.
     pub fn markdown(&'static self) -> String {
-        let mut text = String::from(
-            "| variable | type | requirement | legacy aliases | description |\n| --- | --- | --- | --- | --- |\n",
-        );
-        for variable in self.variables() {
-            let var = variable.schema;
-            let aliases: Vec<String> = variable.aliases.iter().map(|a| format!("`{a}`")).collect();
-            let mut name = format!("`{}`", variable.name);
-            if let Some(file) = &variable.file_variable {
-                name.push_str(&format!(" (or `{file}`)"));
-            }
-            let secret = if var.secret { " (secret)" } else { "" };
-            text.push_str(&format!(
-                "| {name} | `{}`{secret} | {} | {} | {} |\n",
-                var.ty,
-                var.requirement_text(),
-                aliases.join(", "),
-                var.doc.replace('\n', " ")
-            ));
+        let items: Vec<jwt_config_docs::Item> = self
+            .variables()
+            .into_iter()
+            .map(|variable| {
+                let docs = variable.docs();
+                jwt_config_docs::Item::Variable(
+                    docs.environment_required(self.requires_environment()),
+                )
+            })
+            .collect();
+        jwt_config_docs::table(&items)
+    }
+}
+
+impl Variable {
+    /// This variable as the one docs renderer describes it.
+    fn docs(self) -> jwt_config_docs::Variable {
+        let var = self.schema;
+        jwt_config_docs::Variable {
+            name: self.name,
+            aliases: self.aliases,
+            file_variable: self.file_variable,
+            ty: var.ty.to_owned(),
+            secret: var.secret,
+            requirement: var.requirement(),
+            doc: var.doc.to_owned(),
         }
-        text
     }
 }
 

@@ -111,7 +111,7 @@ impl Container<'_> {
     /// A variable name as the operator writes it: the struct's prefix applied, except to
     /// `ENVIRONMENT`, which is never prefixed.
     pub fn full_name(&self, name: String) -> String {
-        if name == "ENVIRONMENT" {
+        if jwt_config_docs::never_prefixed(&name) {
             name
         } else {
             format!("{}{name}", self.prefix())

@@ -18,6 +18,14 @@ impl Ctxt {
         }
     }
 
+    /// A context whose errors are not going to be checked (unit tests of the expansion).
+    #[cfg(test)]
+    pub fn new_checked() -> Self {
+        Ctxt {
+            errors: RefCell::new(None),
+        }
+    }
+
     fn push(&self, error: syn::Error) {
         self.errors
             .borrow_mut()

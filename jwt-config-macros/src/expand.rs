@@ -84,7 +84,10 @@ fn expand(cont: &Container) -> TokenStream {
             #[allow(unused_imports)]
             use #krate::__private::{ViaConfigValue as _, ViaDisplay as _, ViaFromStr as _, ViaOpaque as _};
             #(#var_consts)*
+            // On an inherent impl: rustdoc shows it under "Implementations", before the
+            // trait impls, where a reader of the struct's page looks first.
             #[doc = #doc]
+            impl #ident {}
             #[automatically_derived]
             impl #krate::__private::Config for #ident {
                 #schema
@@ -514,81 +517,69 @@ fn checks_block(cont: &Container) -> Option<TokenStream> {
     })
 }
 
-/// The table of variables on the struct's page (the impl's docs), from the same metadata.
+/// The table of variables on the struct's page, rendered by `jwt-config-docs`, the same
+/// renderer as the runtime's `docs`: from the attributes here, from the schema there.
 fn doc_table(cont: &Container) -> String {
-    let mut text = String::from(
-        "Reads these environment variables:\n\n| variable | type | requirement | legacy aliases | description |\n| --- | --- | --- | --- | --- |\n",
-    );
-    for field in &cont.fields {
-        if field.attrs.flatten.is_some() {
-            let ty = type_text(field.ty);
-            let prefix = cont.flatten_prefix(field);
-            let prefix = if prefix.is_empty() {
-                prefix
-            } else {
-                format!(" with the prefix `{prefix}`")
-            };
-            text.push_str(&format!(
-                "| every variable of [`{ty}`]{prefix} | | | | {} |\n",
-                one_line(&field.doc)
-            ));
-            continue;
-        }
-        if !field.is_variable() {
-            continue;
-        }
-        let name = cont.full_name(field.variable_name());
-        let mut variable = format!("`{name}`");
-        if field.is_secret() || field.attrs.file.is_some() {
-            variable.push_str(&format!(" (or `{name}_FILE`)"));
-        }
-        let aliases: Vec<String> = field
-            .attrs
+    let items: Vec<jwt_config_docs::Item> = cont
+        .fields
+        .iter()
+        .filter_map(|field| {
+            if field.attrs.flatten.is_some() {
+                return Some(jwt_config_docs::Item::Flattened {
+                    ty: type_text(field.ty),
+                    prefix: cont.flatten_prefix(field),
+                    doc: field.doc.clone(),
+                });
+            }
+            let required = cont.attrs.require_environment.is_some();
+            field.is_variable().then(|| {
+                jwt_config_docs::Item::Variable(
+                    docs_variable(cont, field).environment_required(required),
+                )
+            })
+        })
+        .collect();
+    format!(
+        "# Environment variables\n\n`{}` reads these variables (`ENVIRONMENT` is never prefixed).\n\n{}",
+        cont.ident,
+        jwt_config_docs::table(&items)
+    )
+}
+
+/// A field as the docs renderer describes it.
+fn docs_variable(cont: &Container, field: &Field) -> jwt_config_docs::Variable {
+    let name = cont.full_name(field.variable_name());
+    let attrs = &field.attrs;
+    let requirement = jwt_config_docs::Requirement {
+        always: attrs.default.is_none() && !field.shape.optional,
+        required_in: attrs
+            .required_in
+            .iter()
+            .flat_map(|r| &r.environments)
+            .map(|(e, _)| e.to_string())
+            .collect(),
+        required_when: attrs.required_when.as_ref().map(syn::LitStr::value),
+        default: attrs.default.as_ref().map(default_text),
+        range: attrs
+            .range
+            .as_ref()
+            .map(|r| tidy(&r.tokens.to_string()).replace(' ', "")),
+        min_len: attrs.min_len.as_ref().and_then(|n| n.base10_parse().ok()),
+        per_service: attrs.per_service.is_some(),
+    };
+    jwt_config_docs::Variable {
+        file_variable: (field.is_secret() || attrs.file.is_some()).then(|| format!("{name}_FILE")),
+        aliases: attrs
             .aliases
             .iter()
-            .map(|a| format!("`{}`", cont.full_name(a.value())))
-            .collect();
-        text.push_str(&format!(
-            "| {variable} | `{}`{} | {} | {} | {} |\n",
-            type_text(field.ty),
-            if field.is_secret() { " (secret)" } else { "" },
-            requirement_text(field),
-            aliases.join(", "),
-            one_line(&field.doc),
-        ));
+            .map(|a| cont.full_name(a.value()))
+            .collect(),
+        name,
+        ty: type_text(field.ty),
+        secret: field.is_secret(),
+        requirement,
+        doc: field.doc.clone(),
     }
-    text
-}
-
-fn requirement_text(field: &Field) -> String {
-    let mut parts = Vec::new();
-    if field.attrs.default.is_none() && !field.shape.optional {
-        parts.push("required".to_owned());
-    } else if field.attrs.default.is_none()
-        && field.attrs.required_in.is_none()
-        && field.attrs.required_when.is_none()
-    {
-        parts.push("optional".to_owned());
-    }
-    if let Some(required_in) = &field.attrs.required_in {
-        let names: Vec<String> = required_in
-            .environments
-            .iter()
-            .map(|(e, _)| e.to_string())
-            .collect();
-        parts.push(format!("required in {}", names.join(", ")));
-    }
-    if let Some(condition) = &field.attrs.required_when {
-        parts.push(format!("required when {}", condition.value()));
-    }
-    if let Some(default) = &field.attrs.default {
-        parts.push(format!("default `{}`", default_text(default)));
-    }
-    parts.join("; ")
-}
-
-fn one_line(doc: &str) -> String {
-    doc.replace('\n', " ").replace('|', "\\|")
 }
 
 /// A default as the schema states it: a string literal's value, else the tokens.
@@ -625,4 +616,32 @@ fn tidy(text: &str) -> String {
         out = out.replace(from, to);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_variable_table_is_the_docs_of_an_inherent_impl() {
+        let input: DeriveInput = syn::parse_quote! {
+            /// Settings.
+            struct Billing {
+                /// Port of the HTTP server.
+                #[config(env = "BILLING_PORT", alias = "PORT", default = 8080, range(1..=65535))]
+                port: u16,
+                #[config(secret, required_in(staging, production))]
+                stripe_key: Option<String>,
+            }
+        };
+        let expanded = derive(&input).unwrap().to_string();
+        let table = doc_table(&Container::from_ast(&Ctxt::new_checked(), &input).unwrap());
+        assert!(expanded.contains("impl Billing { }"), "{expanded}");
+        assert!(table.contains(
+            "| `BILLING_PORT`<br>legacy `PORT` | `u16`; default `8080`; range `1..=65535` | Port of the HTTP server. |"
+        ), "{table}");
+        assert!(table.contains(
+            "| `STRIPE_KEY`<br>or `STRIPE_KEY_FILE` | `Option<String>` (secret); required in staging and production |"
+        ), "{table}");
+    }
 }

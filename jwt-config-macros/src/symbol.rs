@@ -61,10 +61,20 @@ const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'st
 /// Keys accepted on the struct.
 pub const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, REQUIRE_ENVIRONMENT, VALIDATE];
 
-/// The environments `required_in(...)` may name.
+/// The environments `required_in(...)` may name, with their `Environment` variants, in the
+/// order of `jwt_config_docs::ENVIRONMENTS` (the one list; a test holds them together).
 pub const ENVIRONMENTS: &[(&str, &str)] = &[
     ("development", "Development"),
     ("test", "Test"),
     ("staging", "Staging"),
     ("production", "Production"),
 ];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_environments_are_the_shared_list() {
+        let names: Vec<&str> = super::ENVIRONMENTS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, jwt_config_docs::ENVIRONMENTS);
+    }
+}

@@ -27,6 +27,7 @@ pub struct UsageError {
     text: String,
     /// The problems of an input that could not be read (an env file), for JSON output.
     problems: Vec<Problem>,
+    closed_output: bool,
 }
 
 impl From<io::Error> for UsageError {
@@ -34,7 +35,15 @@ impl From<io::Error> for UsageError {
         UsageError {
             text: format!("cannot write the output: {error}"),
             problems: Vec::new(),
+            closed_output: error.kind() == io::ErrorKind::BrokenPipe,
         }
+    }
+}
+
+impl UsageError {
+    /// The reader of the output went away (`| head`): not an error to report.
+    pub(crate) fn is_closed_output(&self) -> bool {
+        self.closed_output
     }
 }
 
@@ -49,6 +58,7 @@ impl From<ConfigError> for UsageError {
         UsageError {
             text,
             problems: error.problems().to_vec(),
+            closed_output: false,
         }
     }
 }

@@ -38,6 +38,7 @@ pub(crate) fn report_unreadable(
     Err(UsageError {
         text: error.text.clone(),
         problems: Vec::new(),
+        closed_output: false,
     })
 }
 
