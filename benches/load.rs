@@ -157,9 +157,17 @@ fn main() {
     const ITERATIONS: u32 = 5_000;
     const SAMPLES: usize = 31;
     if std::env::var_os("LOAD_BENCH_CHILD").is_none() {
+        // `LOAD_BENCH_EXTRA=N`: N unrelated variables more in the child's environment, to see
+        // how the loaders grow with the size of the environment.
+        let extra: usize = std::env::var("LOAD_BENCH_EXTRA")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let unrelated = (0..extra).map(|i| (format!("UNRELATED_VARIABLE_{i}"), "x".repeat(20)));
         let status = Command::new(std::env::current_exe().unwrap())
             .envs(VARIABLES)
             .envs(JWT_VARIABLES)
+            .envs(unrelated)
             .env("LOAD_BENCH_CHILD", "1")
             .args(std::env::args_os().skip(1))
             .status()

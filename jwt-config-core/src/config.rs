@@ -19,6 +19,15 @@ pub trait Config: Sized {
     /// `jwt_config::assert_schema!`.
     const SCHEMA_FINGERPRINT: u64 = crate::fingerprint::schema_fingerprint(&Self::SCHEMA);
 
+    /// Whether the schema has name families (prefixes, or leading words two variables
+    /// share) and so warns about near-miss names; computed at compile time.
+    #[doc(hidden)]
+    const HAS_NAME_FAMILIES: bool = crate::unknown::has_families(&Self::SCHEMA);
+
+    /// Whether an unset `ENVIRONMENT` is a problem; computed at compile time.
+    #[doc(hidden)]
+    const REQUIRES_ENVIRONMENT: bool = Self::SCHEMA.requires_environment();
+
     /// Loads the fields from `context`. Returns `None` when something failed; every
     /// failure has been recorded in `context` as a problem.
     fn load(context: &mut Context<'_>) -> Option<Self>;
@@ -56,7 +65,7 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
         context = context.without_report();
     }
     let environment = context.environment();
-    if T::SCHEMA.requires_environment() && !context.environment_is_set() {
+    if T::REQUIRES_ENVIRONMENT && !context.environment_is_set() {
         // An unset ENVIRONMENT silently meaning development is how a staging deploy ends up
         // with a 1-byte key and service authentication off.
         let message = format!(
@@ -67,7 +76,11 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
     }
     let value = T::load(&mut context);
     // Listing the source's names costs a scan of it: only for a schema with name families.
-    let families = crate::unknown::families(&T::SCHEMA);
+    let families = if T::HAS_NAME_FAMILIES {
+        crate::unknown::families(&T::SCHEMA)
+    } else {
+        Vec::new()
+    };
     if !families.is_empty()
         && let Some(names) = context.source().names()
     {

@@ -8,26 +8,103 @@
 use crate::environment::never_prefixed;
 use crate::schema::{Entry, Schema, VarSchema};
 
+/// Whether a schema has any name family, decided at compile time (a const of each `Config`),
+/// so a schema without one pays nothing at load: some variable under a non-empty prefix, or
+/// two variables whose names share a leading word.
+pub const fn has_families(schema: &Schema) -> bool {
+    let mut names: [&str; MAX_NAMES] = [""; MAX_NAMES];
+    let mut count = 0;
+    if collect_unprefixed(schema, &mut names, &mut count) {
+        return true;
+    }
+    let mut i = 0;
+    while i < count {
+        let mut j = i + 1;
+        while j < count {
+            if same_leading_word(names[i], names[j]) {
+                return true;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    false
+}
+
+const MAX_NAMES: usize = 512;
+
+/// Gathers the names of unprefixed variables; `true` as soon as a prefix is found (a
+/// family by itself) or there are more names than it keeps (treated as having families).
+const fn collect_unprefixed(
+    schema: &Schema,
+    names: &mut [&'static str; MAX_NAMES],
+    count: &mut usize,
+) -> bool {
+    if !schema.prefix.is_empty() {
+        return true;
+    }
+    let mut i = 0;
+    while i < schema.entries.len() {
+        match &schema.entries[i] {
+            Entry::Var(var) => {
+                if *count == MAX_NAMES {
+                    return true;
+                }
+                names[*count] = var.name;
+                *count += 1;
+            }
+            Entry::Flatten(child) => {
+                if !child.prefix.is_empty() || collect_unprefixed(child.schema, names, count) {
+                    return true;
+                }
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether two names start with the same word and its `_` (`JWT_ISSUER`, `JWT_AUDIENCE`).
+const fn same_leading_word(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() && a[i] == b[i] {
+        if a[i] == b'_' {
+            return i > 0;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The name families of a schema: each prefix of a struct or flattened struct, and each
 /// leading word (`JWT_`) that at least two of its variables share. A lone `STRIPE_API_KEY`
 /// does not claim every `STRIPE_*` name of the environment.
 pub(crate) fn families(schema: &'static Schema) -> Vec<String> {
-    let mut counted: Vec<(String, usize)> = Vec::new();
-    walk(schema, &mut Vec::new(), &mut |prefix, var| {
-        let Some(family) = family_of(prefix, var.name) else {
+    // Counted without allocating: most schemas have no prefix, so a family is a slice of a
+    // static name; only a prefixed schema builds its prefix once.
+    let mut counted: Vec<(std::borrow::Cow<'static, str>, usize)> = Vec::new();
+    walk(schema, &mut Vec::new(), &mut |prefixes, var| {
+        let Some(family) = family_of(prefixes, var.name) else {
             return;
         };
-        let prefixed = !prefix.concat().is_empty();
         match counted.iter_mut().find(|(f, _)| *f == family) {
             Some((_, count)) => *count += 1,
             // A prefix is a family by itself: it was chosen to name a group.
-            None => counted.push((family, if prefixed { 2 } else { 1 })),
+            None => {
+                let weight = if prefixes.iter().any(|p| !p.is_empty()) {
+                    2
+                } else {
+                    1
+                };
+                counted.push((family, weight));
+            }
         }
     });
     counted
         .into_iter()
         .filter(|(_, count)| *count >= 2)
-        .map(|(family, _)| family)
+        .map(|(family, _)| family.into_owned())
         .collect()
 }
 
@@ -72,13 +149,15 @@ fn walk(
 
 /// The family of a name: its prefixes when it has any, else its first word with the `_`
 /// (`JWT_` of `JWT_ISSUER`); `None` for a one-word name without prefix (`ENVIRONMENT`).
-fn family_of(prefixes: &[&str], name: &str) -> Option<String> {
-    let prefix: String = prefixes.concat();
-    if !prefix.is_empty() && !never_prefixed(name) {
-        return Some(prefix);
+fn family_of(
+    prefixes: &[&'static str],
+    name: &'static str,
+) -> Option<std::borrow::Cow<'static, str>> {
+    if prefixes.iter().any(|p| !p.is_empty()) && !never_prefixed(name) {
+        return Some(std::borrow::Cow::Owned(prefixes.concat()));
     }
     match name.find('_') {
-        Some(index) if index > 0 => Some(name[..=index].to_owned()),
+        Some(index) if index > 0 => Some(std::borrow::Cow::Borrowed(&name[..=index])),
         _ => None,
     }
 }
@@ -150,8 +229,17 @@ mod tests {
     fn families_are_the_prefix_or_the_first_word() {
         assert_eq!(family_of(&[""], "JWT_ISSUER").as_deref(), Some("JWT_"));
         assert_eq!(family_of(&["", "DB_"], "HOST").as_deref(), Some("DB_"));
+        assert_eq!(family_of(&["", "DB_"], "ENVIRONMENT"), None);
         assert_eq!(family_of(&["APP_"], "ENVIRONMENT"), None);
         assert_eq!(family_of(&[""], "_X"), None);
+    }
+
+    #[test]
+    fn leading_words_compare_up_to_the_first_underscore() {
+        assert!(same_leading_word("JWT_ISSUER", "JWT_AUDIENCE"));
+        assert!(!same_leading_word("JWT_ISSUER", "JWTX_ISSUER"));
+        assert!(!same_leading_word("PORT", "PORTS"));
+        assert!(!same_leading_word("_A", "_B"));
     }
 
     #[test]
