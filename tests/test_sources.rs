@@ -72,3 +72,28 @@ fn each_layer_overrides_the_ones_before_it() {
     let small = Small::from_source(&Layered::new().over(env).over(over)).unwrap();
     assert_eq!((small.port, small.host.as_deref()), (9000, Some("h")));
 }
+
+#[test]
+fn a_named_map_says_which_layer_supplied_a_value() {
+    let shared = MapSource::new()
+        .named("ConfigMap prod/jwt-shared")
+        .with("PORT", "80");
+    let own = MapSource::new().with("HOST", "h");
+    let layers = Layered::new().over(shared).over(own);
+    let loaded = Small::load_with_report(&layers).unwrap();
+    let port = loaded
+        .variables
+        .iter()
+        .find(|v| v.variable() == "PORT")
+        .unwrap();
+    assert_eq!(
+        port.location().map(ToString::to_string).as_deref(),
+        Some("ConfigMap prod/jwt-shared")
+    );
+    let host = loaded
+        .variables
+        .iter()
+        .find(|v| v.variable() == "HOST")
+        .unwrap();
+    assert_eq!(host.location(), None);
+}

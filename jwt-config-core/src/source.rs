@@ -123,6 +123,8 @@ impl Source for ProcessEnv {
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct MapSource {
     values: BTreeMap<String, OsString>,
+    /// What the map stands for, for origins and messages (`ConfigMap prod/shared`).
+    name: Option<String>,
 }
 
 impl fmt::Debug for MapSource {
@@ -158,6 +160,13 @@ impl MapSource {
         MapSource::default()
     }
 
+    /// Names the map (`ConfigMap prod/jwt-shared`): where its values come from, as origins
+    /// and `check --format json` report it.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
     /// Sets a variable (builder style).
     pub fn with(mut self, name: impl Into<String>, value: impl Into<OsString>) -> Self {
         self.insert(name, value);
@@ -187,6 +196,7 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for MapSource {
             .map(|(k, v)| (k.into(), OsString::from(v.into())));
         MapSource {
             values: values.collect(),
+            name: None,
         }
     }
 }
@@ -197,6 +207,10 @@ impl Source for MapSource {
     }
     fn names(&self) -> Option<Vec<String>> {
         Some(self.values.keys().cloned().collect())
+    }
+    fn location(&self, name: &str) -> Option<Location> {
+        self.values.get(name)?;
+        self.name.as_deref().map(Location::named)
     }
 }
 
