@@ -97,7 +97,8 @@ fn a_different_secret_issuer_or_audience_is_rejected() {
     let auth = JwtConfig::from_source(&auth_service("production")).unwrap();
     let token = auth.encode(&auth.access_claims("user-42")).unwrap();
     for (variable, value, expected) in [
-        ("JWT_SECRET_KEY", OTHER_SECRET, "bad_signature"),
+        // Another secret has another key id: the token names a key this service lacks.
+        ("JWT_SECRET_KEY", OTHER_SECRET, "unknown_key_id"),
         ("JWT_ISSUER", "https://evil.example.com", "wrong_issuer"),
         ("JWT_AUDIENCE", "reporting", "wrong_audience"),
     ] {
@@ -105,6 +106,15 @@ fn a_different_secret_issuer_or_audience_is_rejected() {
         let error = backend.decode::<AccessClaims>(&token).unwrap_err();
         assert_eq!(error.kind(), expected, "{variable}: {error}");
     }
+    // One key id named by hand over two secrets: the signature tells them apart.
+    let named = |source: MapSource| {
+        JwtConfig::from_source(&source.with("JWT_KEY_ID", "shared")).unwrap()
+    };
+    let auth = named(auth_service("production"));
+    let token = auth.encode(&auth.access_claims("user-42")).unwrap();
+    let backend = named(backend("production").with("JWT_SECRET_KEY", OTHER_SECRET));
+    let error = backend.decode::<AccessClaims>(&token).unwrap_err();
+    assert_eq!(error.kind(), "bad_signature", "{error}");
 }
 
 #[test]

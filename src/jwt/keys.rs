@@ -7,6 +7,7 @@ use jsonwebtoken::crypto::CryptoProvider;
 use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
 
+use super::key_set::{self, VerificationKeys};
 use super::tokens::SERVICE_TOKEN_TYPE;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
 use super::{JwtConfigPartial, vars};
@@ -19,6 +20,10 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub(crate) struct Keys {
     pub(crate) encoding: Option<EncodingKey>,
     pub(crate) decoding: DecodingKey,
+    /// The id (`kid`) of this service's own key, carried by every token it signs.
+    pub(crate) key_id: String,
+    /// `JWT_VERIFICATION_KEYS`: keys that verify but never sign, by id.
+    pub(crate) verification: VerificationKeys,
 }
 
 impl fmt::Debug for Keys {
@@ -31,6 +36,9 @@ impl fmt::Debug for Keys {
         write!(f, "Keys({signs})")
     }
 }
+
+/// A signing key (none where the service only verifies) and its verification key.
+type KeyPair = (Option<EncodingKey>, DecodingKey);
 
 /// The `computed` step of `JwtConfig`: keys from what loaded, every failure a problem.
 pub(crate) fn build_keys(
@@ -48,11 +56,30 @@ pub(crate) fn build_keys(
         }
         return None;
     };
-    let keys = if algorithm.is_hmac() {
+    let (encoding, decoding) = if algorithm.is_hmac() {
         hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?
     } else {
         let public = partial.public_key?.as_ref();
         asymmetric_keys(algorithm, partial.private_key?.as_ref(), public, context)?
+    };
+    let hmac_bytes = partial.secret_key?.as_ref().filter(|_| algorithm.is_hmac());
+    let key_id = key_set::key_id(
+        partial.key_id?.as_ref(),
+        algorithm,
+        &decoding,
+        hmac_bytes.map(|key| key.expose().as_bytes()),
+    );
+    let verification = key_set::verification_keys(
+        partial.verification_keys?.as_ref(),
+        algorithm,
+        &key_id,
+        context,
+    )?;
+    let keys = Keys {
+        encoding,
+        decoding,
+        key_id,
+        verification,
     };
     if let Some(encoding) = &keys.encoding {
         let signer = if algorithm.is_hmac() {
@@ -77,7 +104,7 @@ fn hmac_keys(
     algorithm: SigningAlgorithm,
     key: Option<&Secret<HmacKey>>,
     context: &mut Context<'_>,
-) -> Option<Keys> {
+) -> Option<KeyPair> {
     let Some(key) = key else {
         let message = format!("is missing; {algorithm} signs with a shared secret");
         context.problem(vars::SECRET_KEY, ProblemKind::Missing, message);
@@ -91,10 +118,7 @@ fn hmac_keys(
         EncodingKey::from_secret(bytes),
         DecodingKey::from_secret(bytes),
     ) {
-        (Ok(encoding), Ok(decoding)) => Some(Keys {
-            encoding: Some(encoding),
-            decoding,
-        }),
+        (Ok(encoding), Ok(decoding)) => Some((Some(encoding), decoding)),
         _ => {
             let message = format!("cannot be used as an {algorithm} key");
             context.problem(vars::SECRET_KEY, ProblemKind::Invalid, message);
@@ -137,7 +161,7 @@ fn asymmetric_keys(
     private: Option<&Secret<Pem>>,
     public: Option<&Pem>,
     context: &mut Context<'_>,
-) -> Option<Keys> {
+) -> Option<KeyPair> {
     let kind = algorithm.key_kind();
     let Some(public) = public else {
         let message = format!("is missing; {algorithm} verifies with {kind} (PEM)");
@@ -149,10 +173,7 @@ fn asymmetric_keys(
         Some(private) => Some(encoding_key(algorithm, private.expose(), context)?),
         None => None,
     };
-    Some(Keys {
-        encoding,
-        decoding: decoding?,
-    })
+    Some((encoding, decoding?))
 }
 
 fn decoding_key(
@@ -246,7 +267,7 @@ fn encoding_key(
 }
 
 /// The modulus size of the RSA key jsonwebtoken built: its PKCS#1 DER, or its components.
-fn rsa_bits(key: &DecodingKey) -> Option<usize> {
+pub(crate) fn rsa_bits(key: &DecodingKey) -> Option<usize> {
     use rsa::pkcs1::DecodeRsaPublicKey as _;
     use rsa::traits::PublicKeyParts as _;
     match key.kind() {

@@ -1,5 +1,6 @@
 //! The canonical schema every service compiles, and its bridge to `jsonwebtoken`.
 
+mod key_set;
 mod keys;
 mod tokens;
 mod values;
@@ -53,6 +54,10 @@ pub mod vars {
     pub const SERVICE_ALLOWED_CALLERS: &str = "SERVICE_ALLOWED_CALLERS";
     /// `JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`
     pub const ACCEPT_UNTYPED_ACCESS_TOKENS: &str = "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS";
+    /// `JWT_KEY_ID`
+    pub const KEY_ID: &str = "JWT_KEY_ID";
+    /// `JWT_VERIFICATION_KEYS`
+    pub const VERIFICATION_KEYS: &str = "JWT_VERIFICATION_KEYS";
 }
 
 /// The least length of `SERVICE_SECRET` in staging and production.
@@ -139,6 +144,20 @@ pub struct JwtConfig {
     /// audience or issuer). Off by default; turn it off once every issuer sets `typ: at+jwt`.
     #[config(env = "JWT_ACCEPT_UNTYPED_ACCESS_TOKENS", default = false)]
     accept_untyped_access_tokens: bool,
+    /// The id (`kid`) of the signing key, carried by every token. Unset: the RFC 7638
+    /// thumbprint of an asymmetric key; for an HMAC key of at least 32 bytes, `hs-` and 16 hex
+    /// digits of HMAC-SHA256 keyed by it over a fixed label. Set it to name keys in a rotation.
+    #[config(env = "JWT_KEY_ID")]
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
+    key_id: Option<String>,
+    /// Keys that verify but never sign, as a JWK Set (RFC 7517) whose keys all have a `kid`:
+    /// the next key before a rotation, the previous one after it. Never shown (it may hold
+    /// `oct` keys).
+    #[config(env = "JWT_VERIFICATION_KEYS", secret)]
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
+    verification_keys: Option<Secret<String>>,
     #[config(computed = keys::build_keys)]
     keys: keys::Keys,
     #[config(computed = keys::build_service_keys)]
@@ -229,9 +248,49 @@ impl JwtConfig {
         self.keys.encoding.as_ref()
     }
 
-    /// The key that verifies tokens.
+    /// The key that verifies tokens signed with this service's own key.
     pub fn decoding_key(&self) -> &DecodingKey {
         &self.keys.decoding
+    }
+
+    /// The id (`kid`) of this service's own key, carried by every token it signs.
+    pub fn key_id(&self) -> &str {
+        &self.keys.key_id
+    }
+
+    /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
+    pub fn verification_key_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.verification.by_id.keys().map(String::as_str)
+    }
+
+    /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
+    /// service's key and every public verification key, each with its `kid`; never a private
+    /// or `oct` key (empty for HMAC algorithms).
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        let own = key_set::own_public_jwk(self.algorithm, &self.keys.decoding, &self.keys.key_id);
+        jsonwebtoken::jwk::JwkSet {
+            keys: own
+                .into_iter()
+                .chain(self.keys.verification.public.iter().cloned())
+                .collect(),
+        }
+    }
+
+    /// The key for a token's `kid`: no `kid` (tokens issued before key ids) is tried with this
+    /// service's own key only; an id that is neither its own nor a verification key's is
+    /// refused. Nothing is ever fetched.
+    fn key_for(&self, token: &str) -> Result<&DecodingKey, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        match header.kid.as_deref() {
+            None => Ok(&self.keys.decoding),
+            Some(kid) if kid == self.keys.key_id => Ok(&self.keys.decoding),
+            Some(kid) => self
+                .keys
+                .verification
+                .by_id
+                .get(kid)
+                .ok_or_else(|| TokenError::UnknownKeyId { kid: bounded(kid) }),
+        }
     }
 
     /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
@@ -260,6 +319,7 @@ impl JwtConfig {
     fn typed_header(&self, token_type: TokenType) -> Header {
         let mut header = Header::new(self.algorithm());
         header.typ = Some(token_type.typ().to_owned());
+        header.kid = Some(self.keys.key_id.clone());
         header
     }
 
@@ -389,10 +449,10 @@ impl JwtConfig {
         token: &str,
         token_type: TokenType,
     ) -> Result<TokenData<C>, TokenError> {
-        let data = jsonwebtoken::decode::<C>(token, self.decoding_key(), &self.validation())
-            .map_err(|error| {
-                TokenError::from_refusal(error.kind(), self.audience.values(), &self.issuer)
-            })?;
+        let key = self.key_for(token)?;
+        let data = jsonwebtoken::decode::<C>(token, key, &self.validation()).map_err(|error| {
+            TokenError::from_refusal(error.kind(), self.audience.values(), &self.issuer)
+        })?;
         if !token_type.accepts(
             data.header.typ.as_deref(),
             self.accept_untyped_access_tokens,

@@ -147,6 +147,14 @@ pub enum TokenError {
     /// A claim the schema requires is missing.
     #[error("the token has no `{0}` claim")]
     MissingClaim(String),
+    /// The token names a key (`kid`) this service does not have.
+    #[error(
+        "the token's key id \"{kid}\" is not this service's key nor one of JWT_VERIFICATION_KEYS"
+    )]
+    UnknownKeyId {
+        /// The `kid` found, cut to 40 characters and escaped.
+        kid: String,
+    },
     /// The token is signed with another algorithm than `JWT_ALGORITHM`.
     #[error("the token is signed with another algorithm than JWT_ALGORITHM")]
     WrongAlgorithm,
@@ -157,7 +165,8 @@ pub enum TokenError {
 
 impl TokenError {
     /// A stable name of the error: `expired`, `not_yet_valid`, `bad_signature`,
-    /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `wrong_algorithm`,
+    /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `unknown_key_id`,
+    /// `wrong_algorithm`,
     /// `malformed`, `verify_only`, `signing`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -170,6 +179,7 @@ impl TokenError {
             TokenError::WrongAudience { .. } => "wrong_audience",
             TokenError::WrongIssuer { .. } => "wrong_issuer",
             TokenError::MissingClaim(_) => "missing_claim",
+            TokenError::UnknownKeyId { .. } => "unknown_key_id",
             TokenError::WrongAlgorithm => "wrong_algorithm",
             TokenError::Malformed => "malformed",
         }

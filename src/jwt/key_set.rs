@@ -1,0 +1,181 @@
+//! Key ids and verification key sets: every token carries the `kid` of the key that signed
+//! it, and a service verifies with the key of that id, from its own key and a JWK Set of keys
+//! that verify but never sign (the next key before a rotation, the previous one after it).
+//! Nothing is ever fetched: a `kid` only selects among the keys configured here, and
+//! `jku`, `x5u` and `jwk` headers are never followed.
+
+use std::collections::BTreeMap;
+
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, ThumbprintHash};
+use jsonwebtoken::{AlgorithmFamily, DecodingKey};
+use jwt_config_core::{Context, ProblemKind, Secret};
+
+use super::keys::{MIN_RSA_BITS, rsa_bits};
+use super::values::SigningAlgorithm;
+use super::vars;
+
+/// The label an HMAC key's id is derived over (see [`hmac_key_id`]).
+const KEY_ID_LABEL: &[u8] = b"jwt-config key id v1";
+
+/// The id of the signing (or own verification) key: `JWT_KEY_ID` when set; otherwise the
+/// RFC 7638 thumbprint of an asymmetric key, and for an HMAC key [`hmac_key_id`].
+pub(crate) fn key_id(
+    configured: Option<&String>,
+    algorithm: SigningAlgorithm,
+    decoding: &DecodingKey,
+    hmac_key: Option<&[u8]>,
+) -> String {
+    if let Some(id) = configured {
+        return id.clone();
+    }
+    match hmac_key {
+        Some(key) => hmac_key_id(key),
+        None => Jwk::from_decoding_key(decoding, Some(algorithm.algorithm()))
+            .and_then(|jwk| jwk.thumbprint(ThumbprintHash::SHA256))
+            .unwrap_or_else(|_| "unnamed".to_owned()),
+    }
+}
+
+/// An HMAC key's id: `hs-` and 16 hex digits of HMAC-SHA256 keyed by the key over a fixed
+/// label. Like any value computed from a key, it confirms a guess of the key, so it is made
+/// only for keys of at least 32 bytes (which no one can guess, and which staging and
+/// production require); a shorter development key is named `hs-weak-dev-key`. Set
+/// `JWT_KEY_ID` to name keys yourself.
+pub(crate) fn hmac_key_id(key: &[u8]) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    if key.len() < 32 {
+        return "hs-weak-dev-key".to_owned();
+    }
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return "hs-weak-dev-key".to_owned();
+    };
+    mac.update(KEY_ID_LABEL);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("hs-{hex}")
+}
+
+/// The keys of `JWT_VERIFICATION_KEYS`, by id, and the public ones to publish.
+#[derive(Clone, Default)]
+pub(crate) struct VerificationKeys {
+    pub(crate) by_id: BTreeMap<String, DecodingKey>,
+    /// Public keys (never `oct`), as they may be published.
+    pub(crate) public: Vec<Jwk>,
+}
+
+/// Reads `JWT_VERIFICATION_KEYS`: every key obeys the signing key's rules (family of
+/// `JWT_ALGORITHM`, an `alg` member equal to it if present, RFC 7518 sizes in staging and
+/// production, RSA of at least 2048 bits); ids are present, unique, and not the signing key's.
+pub(crate) fn verification_keys(
+    text: Option<&Secret<String>>,
+    algorithm: SigningAlgorithm,
+    own_id: &str,
+    context: &mut Context<'_>,
+) -> Option<VerificationKeys> {
+    let Some(text) = text else {
+        return Some(VerificationKeys::default());
+    };
+    let Ok(set) = serde_json::from_str::<JwkSet>(text.expose()) else {
+        let message = "is not a JWK Set (RFC 7517): expected {\"keys\": [...]} (the value, which may hold secret keys, is not shown)";
+        context.problem(vars::VERIFICATION_KEYS, ProblemKind::Invalid, message);
+        return None;
+    };
+    let mut keys = VerificationKeys::default();
+    let mut ok = true;
+    for (index, jwk) in set.keys.iter().enumerate() {
+        match verification_key(jwk, algorithm, context.environment().is_deployed()) {
+            Ok((id, key)) if id == own_id => {
+                ok = false;
+                let message = format!(
+                    "key {} has the signing key's id; a key signs or verifies, not both",
+                    index + 1
+                );
+                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Conflict, message);
+                let _ = key;
+            }
+            Ok((id, _)) if keys.by_id.contains_key(&id) => {
+                ok = false;
+                let message = format!(
+                    "key {} repeats the id of an earlier key; ids must be unique",
+                    index + 1
+                );
+                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Conflict, message);
+            }
+            Ok((id, key)) => {
+                if !matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+                    keys.public.push(jwk.clone());
+                }
+                keys.by_id.insert(id, key);
+            }
+            Err(reason) => {
+                ok = false;
+                let message = format!("key {}: {reason}", index + 1);
+                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Invalid, message);
+            }
+        }
+    }
+    ok.then_some(keys)
+}
+
+/// One key of the set, checked; the reason never quotes key material.
+fn verification_key(
+    jwk: &Jwk,
+    algorithm: SigningAlgorithm,
+    deployed: bool,
+) -> Result<(String, DecodingKey), String> {
+    let id = jwk
+        .common
+        .key_id
+        .clone()
+        .filter(|id| !id.is_empty())
+        .ok_or("has no `kid`; every verification key needs an id")?;
+    if let Some(alg) = jwk.common.key_algorithm
+        && alg != jsonwebtoken::jwk::KeyAlgorithm::from(algorithm.algorithm())
+    {
+        return Err(format!("its `alg` is not JWT_ALGORITHM ({algorithm})"));
+    }
+    let key = DecodingKey::from_jwk(jwk)
+        .map_err(|_| format!("is not a key jsonwebtoken can use for {algorithm}"))?;
+    if key.family() != algorithm.algorithm().family() {
+        return Err(format!(
+            "is not {}, as {algorithm} needs",
+            algorithm.key_kind()
+        ));
+    }
+    match key.family() {
+        AlgorithmFamily::Rsa => match rsa_bits(&key) {
+            Some(bits) if bits >= MIN_RSA_BITS => {}
+            Some(bits) => {
+                return Err(format!(
+                    "is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required"
+                ));
+            }
+            None => return Err("is an RSA key whose size cannot be determined".to_owned()),
+        },
+        AlgorithmFamily::Hmac => {
+            let length = key.try_get_as_bytes().map_or(0, <[u8]>::len);
+            let min = algorithm.min_hmac_key_bytes();
+            if deployed && length < min {
+                return Err(format!(
+                    "is {length} bytes long; {algorithm} needs at least {min} (RFC 7518 section 3.2)"
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok((id, key))
+}
+
+/// The public JWK of the signing (or own verification) key, with its id; `None` for HMAC.
+pub(crate) fn own_public_jwk(
+    algorithm: SigningAlgorithm,
+    decoding: &DecodingKey,
+    id: &str,
+) -> Option<Jwk> {
+    if algorithm.is_hmac() {
+        return None;
+    }
+    let mut jwk = Jwk::from_decoding_key(decoding, Some(algorithm.algorithm())).ok()?;
+    jwk.common.key_id = Some(id.to_owned());
+    Some(jwk)
+}

@@ -1,0 +1,157 @@
+//! Key ids and verification key sets: every token names its key, verification selects by
+//! `kid` among configured keys only, and a rotation needs no outage.
+
+mod common;
+
+use base64::Engine as _;
+use common::*;
+use jwt_config::jsonwebtoken;
+use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+
+const NEW_SECRET: &str = "new-jwt-secret-8c1e4f7a2b5d9e0c3f6a1b4d7e9c2f5a";
+
+fn oct(kid: &str, secret: &str) -> String {
+    let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+    format!(r#"{{"kid":"{kid}","kty":"oct","k":"{k}"}}"#)
+}
+
+fn set(keys: &[String]) -> String {
+    format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+}
+
+fn load(source: &MapSource) -> JwtConfig {
+    JwtConfig::from_source(source).unwrap_or_else(|error| panic!("{error}"))
+}
+
+#[test]
+fn every_token_carries_the_id_of_its_key() {
+    let auth = load(&hs256("production", "auth"));
+    let token = auth.encode(&auth.access_claims("u")).unwrap();
+    let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
+    assert_eq!(kid, auth.key_id());
+    assert!(kid.starts_with("hs-") && kid.len() == 19, "{kid}");
+    assert!(!kid.contains(&JWT_SECRET[..6]));
+    let named = load(&hs256("production", "auth").with("JWT_KEY_ID", "2026-11"));
+    assert_eq!(named.key_id(), "2026-11");
+    let rsa = load(
+        &hs256("production", "auth")
+            .with("JWT_ALGORITHM", "RS256")
+            .with("JWT_PUBLIC_KEY", key("rsa2048_public")),
+    );
+    // The RFC 7638 thumbprint: SHA-256, base64url without padding.
+    assert_eq!(rsa.key_id().len(), 43, "{}", rsa.key_id());
+}
+
+#[test]
+fn a_rotation_of_the_shared_secret_keeps_every_token_valid_at_every_step() {
+    // Step 1: every service verifies the next key too.
+    let old_verifier = load(
+        &hs256("production", "backend")
+            .with("JWT_KEY_ID", "k1")
+            .with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
+    );
+    // Step 2: the issuer signs with the new key; the old one only verifies.
+    let new_issuer = load(
+        &hs256("production", "auth")
+            .with("JWT_SECRET_KEY", NEW_SECRET)
+            .with("JWT_KEY_ID", "k2")
+            .with("JWT_VERIFICATION_KEYS", set(&[oct("k1", JWT_SECRET)])),
+    );
+    let old_issuer = load(&hs256("production", "auth").with("JWT_KEY_ID", "k1"));
+    let old_token = old_issuer.encode(&old_issuer.access_claims("u")).unwrap();
+    let new_token = new_issuer.encode(&new_issuer.access_claims("u")).unwrap();
+    for (verifier, token) in [
+        (&old_verifier, &old_token),
+        (&old_verifier, &new_token),
+        (&new_issuer, &old_token),
+        (&new_issuer, &new_token),
+    ] {
+        verifier.decode::<AccessClaims>(token).unwrap();
+    }
+    // Step 3 done too early: a verifier without the old key refuses the old tokens by id.
+    let after = load(
+        &hs256("production", "backend")
+            .with("JWT_SECRET_KEY", NEW_SECRET)
+            .with("JWT_KEY_ID", "k2"),
+    );
+    let error = after.decode::<AccessClaims>(&old_token).unwrap_err();
+    assert_eq!(error.kind(), "unknown_key_id", "{error}");
+    assert!(error.to_string().contains("\"k1\""));
+}
+
+#[test]
+fn a_token_without_a_key_id_is_tried_with_the_own_key_only() {
+    let verifier = load(
+        &hs256("production", "backend")
+            .with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
+    );
+    let issuer = load(&hs256("production", "auth").with("JWT_SECRET_KEY", NEW_SECRET));
+    let mut header = issuer.header();
+    header.kid = None;
+    let key = jsonwebtoken::EncodingKey::from_secret(NEW_SECRET.as_bytes()).unwrap();
+    let untagged = jsonwebtoken::encode(&header, &issuer.access_claims("u"), &key).unwrap();
+    let error = verifier.decode::<AccessClaims>(&untagged).unwrap_err();
+    assert_eq!(error.kind(), "bad_signature");
+}
+
+#[test]
+fn the_published_key_set_holds_public_keys_only() {
+    let rsa = hs256("production", "auth")
+        .with("JWT_ALGORITHM", "RS256")
+        .with("JWT_PUBLIC_KEY", key("rsa2048_public"))
+        .with("JWT_PRIVATE_KEY", key("rsa2048_private"));
+    let issuer = load(&rsa);
+    let jwks = issuer.jwks();
+    assert_eq!(jwks.keys.len(), 1);
+    let json = serde_json::to_string(&jwks).unwrap();
+    assert!(
+        json.contains("\"kty\":\"RSA\"") && json.contains(issuer.key_id()),
+        "{json}"
+    );
+    for private_member in ["\"d\"", "\"p\"", "\"q\"", "\"k\""] {
+        assert!(!json.contains(private_member), "{private_member} in {json}");
+    }
+    // A verifier configured with the issuer's published set accepts its tokens by id.
+    let other = load(
+        &hs256("production", "backend")
+            .with("JWT_ALGORITHM", "RS256")
+            .with("JWT_PUBLIC_KEY", key("rsa2048_other_public"))
+            .with("JWT_VERIFICATION_KEYS", &json),
+    );
+    let token = issuer.encode(&issuer.access_claims("u")).unwrap();
+    other.decode::<AccessClaims>(&token).unwrap();
+    let hmac = load(
+        &hs256("production", "auth").with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
+    );
+    assert!(hmac.jwks().keys.is_empty());
+}
+
+#[test]
+fn a_bad_key_set_is_a_problem_that_shows_no_key_material() {
+    let cases = [
+        ("not json".to_owned(), "not a JWK Set"),
+        (
+            set(&[r#"{"kty":"oct","k":"c2VjcmV0"}"#.to_owned()]),
+            "has no `kid`",
+        ),
+        (
+            set(&[oct("k2", NEW_SECRET), oct("k2", NEW_SECRET)]),
+            "repeats the id",
+        ),
+        (set(&[oct("k1", NEW_SECRET)]), "signing key's id"),
+        (set(&[oct("k2", "short-secret")]), "bytes long"),
+    ];
+    for (value, expected) in cases {
+        let source = hs256("production", "auth")
+            .with("JWT_KEY_ID", "k1")
+            .with("JWT_VERIFICATION_KEYS", &value);
+        let error = JwtConfig::from_source(&source).unwrap_err();
+        let text = format!("{error} {error:?}");
+        assert!(error.mentions("JWT_VERIFICATION_KEYS"), "{text}");
+        assert!(text.contains(expected), "{expected}: {text}");
+        assert!(
+            !text.contains(&NEW_SECRET[..10]) && !text.contains("c2VjcmV0"),
+            "{text}"
+        );
+    }
+}
