@@ -107,9 +107,8 @@ fn a_different_secret_issuer_or_audience_is_rejected() {
         assert_eq!(error.kind(), expected, "{variable}: {error}");
     }
     // One key id named by hand over two secrets: the signature tells them apart.
-    let named = |source: MapSource| {
-        JwtConfig::from_source(&source.with("JWT_KEY_ID", "shared")).unwrap()
-    };
+    let named =
+        |source: MapSource| JwtConfig::from_source(&source.with("JWT_KEY_ID", "shared")).unwrap();
     let auth = named(auth_service("production"));
     let token = auth.encode(&auth.access_claims("user-42")).unwrap();
     let backend = named(backend("production").with("JWT_SECRET_KEY", OTHER_SECRET));

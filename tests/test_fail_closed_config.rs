@@ -364,7 +364,7 @@ mod pem_property {
                 .with("JWT_ALGORITHM", "PS256")
                 .with("JWT_PUBLIC_KEY", pem.as_str());
             if let Ok(config) = JwtConfig::from_source(&source) {
-                let DecodingKeyKind::SecretOrDer(der) = config.decoding_key().kind() else {
+                let DecodingKeyKind::SecretOrDer(der) = config.decoding_key().unwrap().kind() else {
                     panic!("an RSA key from PEM is held as DER");
                 };
                 let bits = rsa::PublicKey::from_pkcs1_der(der).map(|k| k.size() * 8);

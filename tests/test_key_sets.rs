@@ -28,18 +28,18 @@ fn every_token_carries_the_id_of_its_key() {
     let auth = load(&hs256("production", "auth"));
     let token = auth.encode(&auth.access_claims("u")).unwrap();
     let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
-    assert_eq!(kid, auth.key_id());
+    assert_eq!(Some(kid.as_str()), auth.key_id());
     assert!(kid.starts_with("hs-") && kid.len() == 19, "{kid}");
     assert!(!kid.contains(&JWT_SECRET[..6]));
     let named = load(&hs256("production", "auth").with("JWT_KEY_ID", "2026-11"));
-    assert_eq!(named.key_id(), "2026-11");
+    assert_eq!(named.key_id(), Some("2026-11"));
     let rsa = load(
         &hs256("production", "auth")
             .with("JWT_ALGORITHM", "RS256")
             .with("JWT_PUBLIC_KEY", key("rsa2048_public")),
     );
     // The RFC 7638 thumbprint: SHA-256, base64url without padding.
-    assert_eq!(rsa.key_id().len(), 43, "{}", rsa.key_id());
+    assert_eq!(rsa.key_id().unwrap().len(), 43, "{:?}", rsa.key_id());
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn the_published_key_set_holds_public_keys_only() {
     assert_eq!(jwks.keys.len(), 1);
     let json = serde_json::to_string(&jwks).unwrap();
     assert!(
-        json.contains("\"kty\":\"RSA\"") && json.contains(issuer.key_id()),
+        json.contains("\"kty\":\"RSA\"") && json.contains(issuer.key_id().unwrap()),
         "{json}"
     );
     for private_member in ["\"d\"", "\"p\"", "\"q\"", "\"k\""] {
@@ -154,4 +154,54 @@ fn a_bad_key_set_is_a_problem_that_shows_no_key_material() {
             "{text}"
         );
     }
+}
+
+#[test]
+fn a_verifier_needs_no_pem_when_it_has_the_issuers_published_key_set() {
+    let issuer = load(
+        &hs256("production", "auth")
+            .with("JWT_ALGORITHM", "ES256")
+            .with("JWT_PUBLIC_KEY", key("ec256_public"))
+            .with("JWT_PRIVATE_KEY", key("ec256_private")),
+    );
+    let published = serde_json::to_string(&issuer.jwks()).unwrap();
+    let verifier = load(
+        &hs256("production", "backend")
+            .with("JWT_ALGORITHM", "ES256")
+            .with("JWT_VERIFICATION_KEYS", &published),
+    );
+    assert_eq!(
+        (verifier.key_id(), verifier.decoding_key().is_none()),
+        (None, true)
+    );
+    assert_eq!(
+        verifier.verification_key_ids().collect::<Vec<_>>(),
+        [issuer.key_id().unwrap()]
+    );
+    let token = issuer.encode(&issuer.access_claims("u")).unwrap();
+    verifier.decode::<AccessClaims>(&token).unwrap();
+    // It signs nothing, and a token naming no key has nothing to be tried with.
+    assert!(verifier.encode(&verifier.access_claims("u")).is_err());
+    let mut header = issuer.header();
+    header.kid = None;
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(key("ec256_private").as_bytes()).unwrap();
+    let untagged = jsonwebtoken::encode(&header, &issuer.access_claims("u"), &key).unwrap();
+    assert_eq!(
+        verifier
+            .decode::<AccessClaims>(&untagged)
+            .unwrap_err()
+            .kind(),
+        "no_key_id"
+    );
+    // Without either, the service could verify nothing.
+    let error = JwtConfig::from_source(
+        &hs256("production", "backend")
+            .with("JWT_ALGORITHM", "ES256")
+            .with("JWT_VERIFICATION_KEYS", r#"{"keys":[]}"#),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("could verify nothing"),
+        "{error}"
+    );
 }

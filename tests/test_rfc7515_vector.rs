@@ -22,9 +22,13 @@ fn verify_with(k: &str) -> Result<serde_json::Value, ErrorKind> {
     validation.validate_exp = false;
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["iss"]);
-    jwt_config::jsonwebtoken::decode::<serde_json::Value>(TOKEN, config.decoding_key(), &validation)
-        .map(|data| data.claims)
-        .map_err(|error| error.into_kind())
+    jwt_config::jsonwebtoken::decode::<serde_json::Value>(
+        TOKEN,
+        config.decoding_key().unwrap(),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|error| error.into_kind())
 }
 
 #[test]

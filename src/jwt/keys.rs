@@ -19,9 +19,11 @@ pub const MIN_RSA_BITS: usize = 2048;
 #[derive(Clone)]
 pub(crate) struct Keys {
     pub(crate) encoding: Option<EncodingKey>,
-    pub(crate) decoding: DecodingKey,
+    /// This service's own verification key; `None` for a service that verifies with
+    /// `JWT_VERIFICATION_KEYS` alone (an issuer's published JWK Set, no PEM).
+    pub(crate) decoding: Option<DecodingKey>,
     /// The id (`kid`) of this service's own key, carried by every token it signs.
-    pub(crate) key_id: String,
+    pub(crate) key_id: Option<String>,
     /// `JWT_VERIFICATION_KEYS`: keys that verify but never sign, by id.
     pub(crate) verification: VerificationKeys,
 }
@@ -56,40 +58,52 @@ pub(crate) fn build_keys(
         }
         return None;
     };
+    let set_text = partial.verification_keys?.as_ref();
     let (encoding, decoding) = if algorithm.is_hmac() {
-        hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?
+        let (encoding, decoding) = hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?;
+        (encoding, Some(decoding))
     } else {
-        let public = partial.public_key?.as_ref();
-        asymmetric_keys(algorithm, partial.private_key?.as_ref(), public, context)?
+        match (partial.public_key?.as_ref(), partial.private_key?.as_ref()) {
+            // A verifier of an issuer's published key set needs no PEM of its own.
+            (None, None) if set_text.is_some() => (None, None),
+            (public, private) => {
+                let (encoding, decoding) = asymmetric_keys(algorithm, private, public, context)?;
+                (encoding, Some(decoding))
+            }
+        }
     };
     let hmac_bytes = partial.secret_key?.as_ref().filter(|_| algorithm.is_hmac());
-    let key_id = key_set::key_id(
-        partial.key_id?.as_ref(),
-        algorithm,
-        &decoding,
-        hmac_bytes.map(|key| key.expose().as_bytes()),
-    );
-    let verification = key_set::verification_keys(
-        partial.verification_keys?.as_ref(),
-        algorithm,
-        &key_id,
-        context,
-    )?;
-    let keys = Keys {
-        encoding,
-        decoding,
-        key_id,
-        verification,
-    };
-    if let Some(encoding) = &keys.encoding {
+    let configured_id = partial.key_id?.as_ref();
+    let key_id = decoding.as_ref().map(|decoding| {
+        key_set::key_id(
+            configured_id,
+            algorithm,
+            decoding,
+            hmac_bytes.map(|key| key.expose().as_bytes()),
+        )
+    });
+    let own_id = key_id.as_deref().unwrap_or_default();
+    let verification = key_set::verification_keys(set_text, algorithm, own_id, context)?;
+    if decoding.is_none() && verification.by_id.is_empty() {
+        let message =
+            "holds no key, and there is no JWT_PUBLIC_KEY: this service could verify nothing";
+        context.problem(vars::VERIFICATION_KEYS, ProblemKind::Missing, message);
+        return None;
+    }
+    if let (Some(encoding), Some(decoding)) = (&encoding, &decoding) {
         let signer = if algorithm.is_hmac() {
             vars::SECRET_KEY
         } else {
             vars::PRIVATE_KEY
         };
-        self_test(algorithm, (encoding, &keys.decoding), signer, context)?;
+        self_test(algorithm, (encoding, decoding), signer, context)?;
     }
-    Some(keys)
+    Some(Keys {
+        encoding,
+        decoding,
+        key_id,
+        verification,
+    })
 }
 
 /// The message for a build whose jsonwebtoken has no usable crypto backend.
@@ -164,7 +178,9 @@ fn asymmetric_keys(
 ) -> Option<KeyPair> {
     let kind = algorithm.key_kind();
     let Some(public) = public else {
-        let message = format!("is missing; {algorithm} verifies with {kind} (PEM)");
+        let message = format!(
+            "is missing; {algorithm} verifies with {kind} (PEM), or with the keys of JWT_VERIFICATION_KEYS"
+        );
         context.problem(vars::PUBLIC_KEY, ProblemKind::Missing, message);
         return None;
     };

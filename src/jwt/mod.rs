@@ -99,7 +99,7 @@ pub struct JwtConfig {
     #[config(
         env = "JWT_PUBLIC_KEY",
         file,
-        required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA"
+        required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA, unless JWT_VERIFICATION_KEYS holds the keys"
     )]
     public_key: Option<Pem>,
     /// Access token lifetime in minutes (1 to 1440), longer than the leeway.
@@ -248,14 +248,16 @@ impl JwtConfig {
         self.keys.encoding.as_ref()
     }
 
-    /// The key that verifies tokens signed with this service's own key.
-    pub fn decoding_key(&self) -> &DecodingKey {
-        &self.keys.decoding
+    /// The key that verifies tokens signed with this service's own key; `None` for a
+    /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn decoding_key(&self) -> Option<&DecodingKey> {
+        self.keys.decoding.as_ref()
     }
 
-    /// The id (`kid`) of this service's own key, carried by every token it signs.
-    pub fn key_id(&self) -> &str {
-        &self.keys.key_id
+    /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
+    /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn key_id(&self) -> Option<&str> {
+        self.keys.key_id.as_deref()
     }
 
     /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
@@ -267,7 +269,10 @@ impl JwtConfig {
     /// service's key and every public verification key, each with its `kid`; never a private
     /// or `oct` key (empty for HMAC algorithms).
     pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        let own = key_set::own_public_jwk(self.algorithm, &self.keys.decoding, &self.keys.key_id);
+        let own = match (&self.keys.decoding, &self.keys.key_id) {
+            (Some(decoding), Some(id)) => key_set::own_public_jwk(self.algorithm, decoding, id),
+            _ => None,
+        };
         jsonwebtoken::jwk::JwkSet {
             keys: own
                 .into_iter()
@@ -281,9 +286,12 @@ impl JwtConfig {
     /// refused. Nothing is ever fetched.
     fn key_for(&self, token: &str) -> Result<&DecodingKey, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        let own = self.keys.decoding.as_ref();
         match header.kid.as_deref() {
-            None => Ok(&self.keys.decoding),
-            Some(kid) if kid == self.keys.key_id => Ok(&self.keys.decoding),
+            None => own.ok_or(TokenError::NoKeyId),
+            Some(kid) if Some(kid) == self.keys.key_id.as_deref() => {
+                own.ok_or(TokenError::Malformed)
+            }
             Some(kid) => self
                 .keys
                 .verification
@@ -319,7 +327,7 @@ impl JwtConfig {
     fn typed_header(&self, token_type: TokenType) -> Header {
         let mut header = Header::new(self.algorithm());
         header.typ = Some(token_type.typ().to_owned());
-        header.kid = Some(self.keys.key_id.clone());
+        header.kid.clone_from(&self.keys.key_id);
         header
     }
 

@@ -155,6 +155,11 @@ pub enum TokenError {
         /// The `kid` found, cut to 40 characters and escaped.
         kid: String,
     },
+    /// The token names no key, and this service has none of its own to try it with.
+    #[error(
+        "the token names no key (kid), and this service verifies with JWT_VERIFICATION_KEYS alone"
+    )]
+    NoKeyId,
     /// The token is signed with another algorithm than `JWT_ALGORITHM`.
     #[error("the token is signed with another algorithm than JWT_ALGORITHM")]
     WrongAlgorithm,
@@ -166,6 +171,7 @@ pub enum TokenError {
 impl TokenError {
     /// A stable name of the error: `expired`, `not_yet_valid`, `bad_signature`,
     /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `unknown_key_id`,
+    /// `no_key_id`,
     /// `wrong_algorithm`,
     /// `malformed`, `verify_only`, `signing`.
     pub fn kind(&self) -> &'static str {
@@ -180,6 +186,7 @@ impl TokenError {
             TokenError::WrongIssuer { .. } => "wrong_issuer",
             TokenError::MissingClaim(_) => "missing_claim",
             TokenError::UnknownKeyId { .. } => "unknown_key_id",
+            TokenError::NoKeyId => "no_key_id",
             TokenError::WrongAlgorithm => "wrong_algorithm",
             TokenError::Malformed => "malformed",
         }
