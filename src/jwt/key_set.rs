@@ -166,6 +166,21 @@ fn verification_key(
     Ok((id, key))
 }
 
+/// The `kid` of a token's header, parsed alone (not the whole header): `None` for a token
+/// that is not `header.payload.signature` with a JSON header; `Some(None)` without a `kid`.
+pub(crate) fn token_kid(token: &str) -> Option<Option<String>> {
+    use base64::Engine as _;
+    #[derive(serde::Deserialize)]
+    struct KidOnly {
+        kid: Option<String>,
+    }
+    let (header, _) = token.split_once('.')?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()?;
+    serde_json::from_slice::<KidOnly>(&json).ok().map(|h| h.kid)
+}
+
 /// The public JWK of the signing (or own verification) key, with its id; `None` for HMAC.
 pub(crate) fn own_public_jwk(
     algorithm: SigningAlgorithm,

@@ -7,6 +7,7 @@ mod values;
 
 use std::time::Duration;
 
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, TokenData, Validation};
 use jwt_config_core::{Context, Environment, ProblemKind, Secret, WarningKind};
 use serde::Serialize;
@@ -162,6 +163,9 @@ pub struct JwtConfig {
     keys: keys::Keys,
     #[config(computed = keys::build_service_keys)]
     service_keys: Option<keys::ServiceKeys>,
+    /// [`JwtConfig::validation`], built once at load: verifying a token allocates none.
+    #[config(computed = Self::build_validation)]
+    access_validation: Validation,
 }
 
 impl JwtConfig {
@@ -285,9 +289,14 @@ impl JwtConfig {
     /// service's own key only; an id that is neither its own nor a verification key's is
     /// refused. Nothing is ever fetched.
     fn key_for(&self, token: &str) -> Result<&DecodingKey, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        let kid = key_set::token_kid(token).ok_or(TokenError::Malformed)?;
+        self.key_of(kid.as_deref())
+    }
+
+    /// The key of a `kid` (see [`JwtConfig::key_for`]).
+    fn key_of(&self, kid: Option<&str>) -> Result<&DecodingKey, TokenError> {
         let own = self.keys.decoding.as_ref();
-        match header.kid.as_deref() {
+        match kid {
             None => own.ok_or(TokenError::NoKeyId),
             Some(kid) if Some(kid) == self.keys.key_id.as_deref() => {
                 own.ok_or(TokenError::Malformed)
@@ -305,13 +314,18 @@ impl JwtConfig {
     /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
     /// [`JwtConfig::decode`] does.
     pub fn validation(&self) -> Validation {
-        let mut validation = Validation::new(self.algorithm());
-        validation.leeway = self.leeway_seconds;
+        self.access_validation.clone()
+    }
+
+    /// The `computed` step of the validation: from what loaded.
+    fn build_validation(partial: &JwtConfigPartial<'_>, _: &mut Context<'_>) -> Option<Validation> {
+        let mut validation = Validation::new(partial.algorithm?.algorithm());
+        validation.leeway = *partial.leeway_seconds?;
         validation.validate_nbf = true;
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(self.audience.values());
+        validation.set_issuer(&[partial.issuer?]);
+        validation.set_audience(partial.audience?.values());
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation
+        Some(validation)
     }
 
     /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
@@ -457,10 +471,30 @@ impl JwtConfig {
         token: &str,
         token_type: TokenType,
     ) -> Result<TokenData<C>, TokenError> {
-        let key = self.key_for(token)?;
-        let data = jsonwebtoken::decode::<C>(token, key, &self.validation()).map_err(|error| {
-            TokenError::from_refusal(error.kind(), self.audience.values(), &self.issuer)
-        })?;
+        // With no verification keys, the own key is the only candidate: the token is decoded
+        // at once and its `kid`, parsed by that decode, is checked after (no second parse).
+        let only_own = self.keys.verification.by_id.is_empty();
+        let key = match self.keys.decoding.as_ref() {
+            Some(own) if only_own => own,
+            _ => self.key_for(token)?,
+        };
+        let data = match jsonwebtoken::decode::<C>(token, key, &self.access_validation) {
+            Ok(data) => data,
+            Err(error) => {
+                // A refused token that names a key this service lacks says so.
+                if only_own && matches!(error.kind(), ErrorKind::InvalidSignature) {
+                    self.key_for(token)?;
+                }
+                return Err(TokenError::from_refusal(
+                    error.kind(),
+                    self.audience.values(),
+                    &self.issuer,
+                ));
+            }
+        };
+        if only_own {
+            self.key_of(data.header.kid.as_deref())?;
+        }
         if !token_type.accepts(
             data.header.typ.as_deref(),
             self.accept_untyped_access_tokens,
