@@ -27,6 +27,9 @@ pub enum Command {
     Docs,
     /// Print the schema as JSON.
     Schema,
+    /// List the key ids, kinds and roles (signs / verifies) of a configuration, never key
+    /// material; `--jwks` prints the public JWK Set to publish.
+    Keys(KeysArgs),
 }
 
 /// Output format.
@@ -72,6 +75,26 @@ pub struct DiffArgs {
     #[arg(long)]
     pub strict: bool,
     /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// `keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// An env file to load; repeatable, as for `check`.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// The environment the files are for, as for `check`.
+    #[arg(long, value_parser = parse_environment)]
+    pub environment: Option<Environment>,
+    /// Ignore the process environment: the files alone, `$VAR` substitution refused.
+    #[arg(long)]
+    pub no_process_env: bool,
+    /// Print the public JWK Set (`/.well-known/jwks.json`) instead of the list.
+    #[arg(long)]
+    pub jwks: bool,
+    /// Output format of the list.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

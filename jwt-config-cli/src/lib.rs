@@ -33,9 +33,9 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::Parser as _;
-use jwt_config::Config;
+use jwt_config::{Config, HasJwtConfig};
 
-pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, TemplateArgs};
+pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, TemplateArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;
@@ -44,12 +44,37 @@ pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit code: a usage or I/O error.
 pub const EXIT_USAGE: u8 = 2;
 
-/// Runs the command line `args` (the program name first) for schema `T`.
+/// Runs the command line `args` (the program name first) for schema `T`. The `keys`
+/// subcommand needs the JWT settings: see [`run_with_keys`].
 pub fn run<T: Config>(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
     colour: bool,
+) -> u8 {
+    run_inner::<T>(args, stdout, stderr, colour, None)
+}
+
+/// [`run`] for a schema that holds the JWT settings ([`HasJwtConfig`]: `JwtConfig`, or a
+/// service's struct that flattens it), with the `keys` subcommand.
+pub fn run_with_keys<T: Config + HasJwtConfig>(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    colour: bool,
+) -> u8 {
+    run_inner::<T>(args, stdout, stderr, colour, Some(commands::keys::<T>))
+}
+
+/// The `keys` subcommand of a schema, where it has one.
+type KeysCommand = fn(&KeysArgs, style::Style, &mut dyn Write) -> commands::Outcome;
+
+fn run_inner<T: Config>(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    colour: bool,
+    keys: Option<KeysCommand>,
 ) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -67,6 +92,16 @@ pub fn run<T: Config>(
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),
         Command::Schema => commands::schema::<T>(stdout),
+        Command::Keys(args) => match keys {
+            Some(keys) => keys(&args, style, stdout),
+            None => {
+                let _ = writeln!(
+                    stderr,
+                    "jwt-config: this schema holds no JwtConfig: `keys` needs `run_with_keys`"
+                );
+                return EXIT_USAGE;
+            }
+        },
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let code = jwt_config_cli::run::<jwt_config::JwtConfig>(
+    let code = jwt_config_cli::run_with_keys::<jwt_config::JwtConfig>(
         std::env::args_os(),
         &mut stdout.lock(),
         &mut std::io::stderr().lock(),

@@ -436,3 +436,42 @@ fn a_closed_output_ends_the_command_quietly() {
     );
     assert_eq!((code, err.len()), (0, 0));
 }
+
+#[test]
+fn keys_lists_ids_kinds_and_roles_and_never_key_material() {
+    let next = base64_url("next-secret-of-the-cli-test-0123456789abcdef");
+    let set = format!(
+        r#"JWT_VERIFICATION_KEYS='{{"keys":[{{"kid":"next","kty":"oct","k":"{next}"}}]}}'"#
+    );
+    let file = file_of(
+        "auth.env",
+        &production("auth", &["JWT_KEY_ID=current", &set]),
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(["keys", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("current  a shared secret, signs and verifies (JWT_SECRET_KEY)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("next  a shared secret, verifies (JWT_VERIFICATION_KEYS)"),
+        "{out}"
+    );
+    assert!(!out.contains(JWT_SECRET) && !out.contains(&next), "{out}");
+    let (_, jwks, _) = run(jwt_config()
+        .args(["keys", "--jwks", "--no-process-env", "--env-file"])
+        .arg(&file));
+    let json: serde_json::Value = serde_json::from_str(&jwks).unwrap();
+    assert_eq!(
+        json["keys"].as_array().unwrap().len(),
+        0,
+        "no oct key is ever published"
+    );
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}

@@ -264,6 +264,28 @@ impl JwtConfig {
         self.keys.key_id.as_deref()
     }
 
+    /// Every key of the configuration: its id, kind and role, never its material.
+    pub fn keys(&self) -> Vec<KeyInfo> {
+        let kind = self.algorithm.key_kind();
+        let own = self.keys.key_id.iter().map(|id| KeyInfo {
+            id: id.clone(),
+            kind,
+            signs: self.keys.encoding.is_some(),
+            variable: if self.algorithm.is_hmac() {
+                vars::SECRET_KEY
+            } else {
+                vars::PUBLIC_KEY
+            },
+        });
+        let verification = self.keys.verification.by_id.keys().map(|id| KeyInfo {
+            id: id.clone(),
+            kind,
+            signs: false,
+            variable: vars::VERIFICATION_KEYS,
+        });
+        own.chain(verification).collect()
+    }
+
     /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
     pub fn verification_key_ids(&self) -> impl Iterator<Item = &str> {
         self.keys.verification.by_id.keys().map(String::as_str)
@@ -508,6 +530,34 @@ impl JwtConfig {
             });
         }
         Ok(data)
+    }
+}
+
+/// One key of a configuration as [`JwtConfig::keys`] lists it: never its material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyInfo {
+    /// The key id (`kid`).
+    pub id: String,
+    /// What kind of key, in words: "a shared secret", "an RSA key", ...
+    pub kind: &'static str,
+    /// Whether this service signs with it (else it only verifies).
+    pub signs: bool,
+    /// The variable that holds it.
+    pub variable: &'static str,
+}
+
+/// A configuration holding the canonical JWT settings: [`JwtConfig`] itself, or a service's
+/// own struct that flattens it (one line: return the field). The `jwt-config keys` command of
+/// a service's own binary works through it.
+pub trait HasJwtConfig {
+    /// The JWT settings.
+    fn jwt_config(&self) -> &JwtConfig;
+}
+
+impl HasJwtConfig for JwtConfig {
+    fn jwt_config(&self) -> &JwtConfig {
+        self
     }
 }
 

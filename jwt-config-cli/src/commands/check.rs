@@ -22,24 +22,11 @@ const REDACTED: &str = "[redacted]";
 /// `check`: the files layered (later ones win, the process environment over them unless
 /// `--no-process-env`), under `--environment`.
 pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
-    // One precedence order (Layered's): each layer overrides the ones before it, so later
-    // files override earlier ones and the process environment overrides them all.
-    let mut layers = Layered::new();
-    if let Some(environment) = args.environment {
-        // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
-        // is checked against it where something does.
-        layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
-    }
-    for path in &args.env_files {
-        match env_file(path, args.no_process_env) {
-            Ok(file) => layers = layers.over(file),
-            Err(error) => return report_unreadable(&error, args.format, out),
-        }
-    }
-    if !args.no_process_env {
-        layers = layers.over(ProcessEnv);
-    }
-    let result = assert_environment(T::load_with_report(&layers), &layers, args.environment);
+    let layers = match layers(&args.env_files, args.environment, args.no_process_env) {
+        Ok(layers) => layers,
+        Err(error) => return report_unreadable(&error, args.format, out),
+    };
+    let result = load::<T>(&layers, args.environment);
     let report = CheckReport::new::<T>(&result);
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
@@ -51,6 +38,37 @@ pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> 
     } else {
         EXIT_PROBLEMS
     })
+}
+
+/// The sources of `check` and `keys`. One precedence order (Layered's): each layer overrides
+/// the ones before it, so later files override earlier ones and the process environment
+/// overrides them all.
+pub(crate) fn layers(
+    env_files: &[std::path::PathBuf],
+    environment: Option<Environment>,
+    no_process_env: bool,
+) -> Result<Layered, super::UsageError> {
+    let mut layers = Layered::new();
+    if let Some(environment) = environment {
+        // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
+        // is checked against it where something does.
+        layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
+    }
+    for path in env_files {
+        layers = layers.over(env_file(path, no_process_env)?);
+    }
+    if !no_process_env {
+        layers = layers.over(ProcessEnv);
+    }
+    Ok(layers)
+}
+
+/// Loads as a service would, `--environment` asserted.
+pub(crate) fn load<T: Config>(
+    layers: &Layered,
+    environment: Option<Environment>,
+) -> Result<Loaded<T>, ConfigError> {
+    assert_environment(T::load_with_report(layers), layers, environment)
 }
 
 /// `--environment E` asserts: an `ENVIRONMENT` set to another value is a problem, never

@@ -5,6 +5,7 @@
 mod check;
 mod diff;
 mod docs;
+mod keys;
 mod report;
 mod schema;
 mod template;
@@ -17,6 +18,7 @@ use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
 pub use check::check;
 pub use diff::diff;
 pub use docs::docs;
+pub use keys::keys;
 pub use schema::schema;
 pub use template::template;
 

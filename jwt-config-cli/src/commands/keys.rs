@@ -1,0 +1,91 @@
+//! `keys`: the key ids, kinds and roles of a configuration, never key material; or the
+//! public JWK Set to publish.
+
+use std::io::Write;
+
+use jwt_config::{Config, HasJwtConfig};
+use serde::Serialize;
+
+use super::Outcome;
+use super::check::{layers, load};
+use super::report::{clean, problem_text, report_unreadable, to_json};
+use crate::args::{Format, KeysArgs};
+use crate::style::Style;
+use crate::{EXIT_OK, EXIT_PROBLEMS};
+
+/// One key as `keys` lists it.
+#[derive(Serialize)]
+struct KeyJson {
+    id: String,
+    kind: &'static str,
+    role: &'static str,
+    variable: &'static str,
+}
+
+/// `keys`: loads like `check`, then lists the keys (or prints the public JWK Set).
+pub fn keys<T: Config + HasJwtConfig>(
+    args: &KeysArgs,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
+    let layers = match layers(&args.env_files, args.environment, args.no_process_env) {
+        Ok(layers) => layers,
+        Err(error) => return report_unreadable(&error, args.format, out),
+    };
+    let loaded = match load::<T>(&layers, args.environment) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            writeln!(
+                out,
+                "{} {}: the configuration does not load",
+                style.bad("invalid"),
+                T::SCHEMA.name()
+            )?;
+            for problem in error.problems() {
+                let json = super::report::ProblemJson::from(problem);
+                writeln!(
+                    out,
+                    "  {} {}",
+                    style.bad("problem"),
+                    problem_text(&json, style)
+                )?;
+            }
+            return Ok(EXIT_PROBLEMS);
+        }
+    };
+    let config = loaded.value.jwt_config();
+    if args.jwks {
+        writeln!(out, "{}", to_json(&config.jwks()))?;
+        return Ok(EXIT_OK);
+    }
+    let keys: Vec<KeyJson> = config
+        .keys()
+        .into_iter()
+        .map(|key| KeyJson {
+            role: if key.signs {
+                "signs and verifies"
+            } else {
+                "verifies"
+            },
+            id: key.id,
+            kind: key.kind,
+            variable: key.variable,
+        })
+        .collect();
+    match args.format {
+        Format::Json => writeln!(out, "{}", to_json(&keys))?,
+        Format::Text => {
+            for key in &keys {
+                writeln!(
+                    out,
+                    "{}  {}, {} ({})",
+                    style.name(&clean(&key.id)),
+                    key.kind,
+                    key.role,
+                    key.variable
+                )?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
