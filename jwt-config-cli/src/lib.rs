@@ -33,7 +33,7 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::Parser as _;
-use jwt_config::{Config, HasJwtConfig};
+use jwt_config::{Config, HasJwtConfig, KeyInfo};
 
 pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, TemplateArgs};
 
@@ -55,6 +55,12 @@ pub fn run<T: Config>(
     run_inner::<T>(args, stdout, stderr, colour, None)
 }
 
+/// What a schema holding the JWT settings adds: the `keys` subcommand, and key sets in `diff`.
+struct KeySupport<T> {
+    command: KeysCommand,
+    keys_of: fn(&T) -> Vec<KeyInfo>,
+}
+
 /// [`run`] for a schema that holds the JWT settings ([`HasJwtConfig`]: `JwtConfig`, or a
 /// service's struct that flattens it), with the `keys` subcommand.
 pub fn run_with_keys<T: Config + HasJwtConfig>(
@@ -63,7 +69,11 @@ pub fn run_with_keys<T: Config + HasJwtConfig>(
     stderr: &mut dyn Write,
     colour: bool,
 ) -> u8 {
-    run_inner::<T>(args, stdout, stderr, colour, Some(commands::keys::<T>))
+    let support = KeySupport {
+        command: commands::keys::<T>,
+        keys_of: |config: &T| config.jwt_config().keys(),
+    };
+    run_inner::<T>(args, stdout, stderr, colour, Some(support))
 }
 
 /// The `keys` subcommand of a schema, where it has one.
@@ -74,7 +84,7 @@ fn run_inner<T: Config>(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
     colour: bool,
-    keys: Option<KeysCommand>,
+    keys: Option<KeySupport<T>>,
 ) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -88,12 +98,14 @@ fn run_inner<T: Config>(
     let style = style::Style::new(colour);
     let result = match cli.command {
         Command::Check(args) => commands::check::<T>(&args, style, stdout),
-        Command::Diff(args) => commands::diff::<T>(&args, style, stdout),
+        Command::Diff(args) => {
+            commands::diff::<T>(&args, keys.as_ref().map(|k| k.keys_of), style, stdout)
+        }
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),
         Command::Schema => commands::schema::<T>(stdout),
         Command::Keys(args) => match keys {
-            Some(keys) => keys(&args, style, stdout),
+            Some(keys) => (keys.command)(&args, style, stdout),
             None => {
                 let _ = writeln!(
                     stderr,

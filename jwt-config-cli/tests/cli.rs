@@ -475,3 +475,43 @@ fn base64_url(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }
+
+#[test]
+fn diff_reports_an_issuer_that_would_sign_with_a_key_its_verifiers_lack() {
+    let next = "next-secret-of-the-cli-test-0123456789abcdef";
+    let set = |kid: &str, secret: &str| {
+        format!(
+            r#"JWT_VERIFICATION_KEYS='{{"keys":[{{"kid":"{kid}","kty":"oct","k":"{}"}}]}}'"#,
+            base64_url(secret)
+        )
+    };
+    let switched_lines: Vec<String> =
+        production("auth", &["JWT_KEY_ID=k2", &set("k1", JWT_SECRET)])
+            .into_iter()
+            .map(|l| {
+                if l.starts_with("JWT_SECRET_KEY=") {
+                    format!("JWT_SECRET_KEY={next}")
+                } else {
+                    l
+                }
+            })
+            .collect();
+    let issuer = file_of("issuer.env", &switched_lines);
+    let old = file_of("old.env", &production("backend", &["JWT_KEY_ID=k1"]));
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&issuer).arg(&old));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("cannot verify what") && out.contains("(key k2)"),
+        "{out}"
+    );
+    let ready = file_of(
+        "ready.env",
+        &production("backend", &["JWT_KEY_ID=k1", &set("k2", next)]),
+    );
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&issuer).arg(&ready));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("verifies what") && !out.contains("JWT_SECRET_KEY (secret)"),
+        "{out}"
+    );
+}

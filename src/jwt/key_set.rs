@@ -166,6 +166,30 @@ fn verification_key(
     Ok((id, key))
 }
 
+/// What tells one key from another without showing it: the RFC 7638 thumbprint of an
+/// asymmetric key; for an HMAC key of at least 32 bytes, HMAC-SHA256 keyed by it over a fixed
+/// label (`None` for a shorter one, whose digest would confirm guesses).
+pub(crate) fn key_fingerprint(algorithm: SigningAlgorithm, key: &DecodingKey) -> Option<String> {
+    use hmac::{KeyInit as _, Mac as _};
+    if !algorithm.is_hmac() {
+        let jwk = Jwk::from_decoding_key(key, Some(algorithm.algorithm())).ok()?;
+        return jwk.thumbprint(ThumbprintHash::SHA256).ok();
+    }
+    let bytes = key
+        .try_get_as_bytes()
+        .ok()
+        .filter(|bytes| bytes.len() >= 32)?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(bytes).ok()?;
+    mac.update(b"jwt-config key fingerprint v1");
+    Some(
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
 /// The `kid` of a token's header, parsed alone (not the whole header): `None` for a token
 /// that is not `header.payload.signature` with a JSON header; `Some(None)` without a `kid`.
 pub(crate) fn token_kid(token: &str) -> Option<Option<String>> {

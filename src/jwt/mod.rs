@@ -148,14 +148,14 @@ pub struct JwtConfig {
     /// The id (`kid`) of the signing key, carried by every token. Unset: the RFC 7638
     /// thumbprint of an asymmetric key; for an HMAC key of at least 32 bytes, `hs-` and 16 hex
     /// digits of HMAC-SHA256 keyed by it over a fixed label. Set it to name keys in a rotation.
-    #[config(env = "JWT_KEY_ID")]
+    #[config(env = "JWT_KEY_ID", per_service)]
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     key_id: Option<String>,
     /// Keys that verify but never sign, as a JWK Set (RFC 7517) whose keys all have a `kid`:
     /// the next key before a rotation, the previous one after it. Never shown (it may hold
     /// `oct` keys).
-    #[config(env = "JWT_VERIFICATION_KEYS", secret)]
+    #[config(env = "JWT_VERIFICATION_KEYS", secret, per_service)]
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     verification_keys: Option<Secret<String>>,
@@ -267,22 +267,35 @@ impl JwtConfig {
     /// Every key of the configuration: its id, kind and role, never its material.
     pub fn keys(&self) -> Vec<KeyInfo> {
         let kind = self.algorithm.key_kind();
-        let own = self.keys.key_id.iter().map(|id| KeyInfo {
-            id: id.clone(),
-            kind,
-            signs: self.keys.encoding.is_some(),
-            variable: if self.algorithm.is_hmac() {
-                vars::SECRET_KEY
-            } else {
-                vars::PUBLIC_KEY
-            },
-        });
-        let verification = self.keys.verification.by_id.keys().map(|id| KeyInfo {
-            id: id.clone(),
-            kind,
-            signs: false,
-            variable: vars::VERIFICATION_KEYS,
-        });
+        let fingerprint = |key| key_set::key_fingerprint(self.algorithm, key);
+        let own = self
+            .keys
+            .key_id
+            .iter()
+            .zip(&self.keys.decoding)
+            .map(|(id, key)| KeyInfo {
+                id: id.clone(),
+                kind,
+                signs: self.keys.encoding.is_some(),
+                variable: if self.algorithm.is_hmac() {
+                    vars::SECRET_KEY
+                } else {
+                    vars::PUBLIC_KEY
+                },
+                fingerprint: fingerprint(key),
+            });
+        let verification = self
+            .keys
+            .verification
+            .by_id
+            .iter()
+            .map(|(id, key)| KeyInfo {
+                id: id.clone(),
+                kind,
+                signs: false,
+                variable: vars::VERIFICATION_KEYS,
+                fingerprint: fingerprint(key),
+            });
         own.chain(verification).collect()
     }
 
@@ -545,6 +558,20 @@ pub struct KeyInfo {
     pub signs: bool,
     /// The variable that holds it.
     pub variable: &'static str,
+    /// What tells this key from another without showing it (an RFC 7638 thumbprint, or a
+    /// digest keyed by an HMAC key of at least 32 bytes); `None` for a short HMAC key.
+    pub fingerprint: Option<String>,
+}
+
+impl KeyInfo {
+    /// Whether `other` is the same key: same id, and same fingerprint where both have one.
+    pub fn same_key(&self, other: &KeyInfo) -> bool {
+        self.id == other.id
+            && match (&self.fingerprint, &other.fingerprint) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
 }
 
 /// A configuration holding the canonical JWT settings: [`JwtConfig`] itself, or a service's

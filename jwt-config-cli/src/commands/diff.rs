@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved};
+use jwt_config::{Config, ConfigError, KeyInfo, Loaded, Problem, ProblemKind, Resolved};
 use serde::Serialize;
 
 use super::report::{
@@ -16,7 +16,12 @@ use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
 /// `diff`: both files alone, compared by effective value.
-pub fn diff<T: Config>(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Outcome {
+pub fn diff<T: Config>(
+    args: &DiffArgs,
+    keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
     let mut sides = Vec::new();
     for path in [&args.a, &args.b] {
         match env_file(path, true) {
@@ -26,7 +31,10 @@ pub fn diff<T: Config>(args: &DiffArgs, style: Style, out: &mut dyn Write) -> Ou
     }
     let b = sides.pop().expect("two sides");
     let a = sides.pop().expect("two sides");
-    let report = DiffReport::new(args, &a, &b);
+    let mut report = DiffReport::new(args, &a, &b);
+    if let (Some(keys_of), Ok(a), Ok(b)) = (keys_of, &a, &b) {
+        report.compare_keys(&keys_of(&a.value), &keys_of(&b.value));
+    }
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
         Format::Text => write_diff_text(&report, style, out)?,
@@ -53,6 +61,19 @@ struct DiffReport {
     not_compared: Vec<String>,
     /// Problems of the pair: two files for one service.
     problems: Vec<ProblemJson>,
+    /// For each side that signs: whether the other side verifies its signing key.
+    keys: Vec<KeyDirection>,
+    /// Verification keys of one side only: a rotation in progress, no difference by itself.
+    unshared_verification_keys: Vec<String>,
+}
+
+/// One direction of key agreement: does `verifier` accept what `signer` signs?
+#[derive(Serialize)]
+struct KeyDirection {
+    signer: String,
+    verifier: String,
+    key_id: String,
+    accepted: bool,
 }
 
 #[derive(Serialize)]
@@ -145,12 +166,47 @@ impl DiffReport {
             per_service: Vec::new(),
             not_compared: Vec::new(),
             problems: Vec::new(),
+            keys: Vec::new(),
+            unshared_verification_keys: Vec::new(),
         };
         if let (Ok(a), Ok(b)) = (a, b) {
             report.compare(a, b);
             report.agree = report.differences.is_empty() && report.problems.is_empty();
         }
         report
+    }
+
+    /// Two services agree on keys when each verifies what the other signs.
+    fn compare_keys(&mut self, a: &[KeyInfo], b: &[KeyInfo]) {
+        let [name_a, name_b] = [0, 1].map(|i| self.files[i].path.clone());
+        for (signer, verifier, signer_keys, verifier_keys) in
+            [(&name_a, &name_b, a, b), (&name_b, &name_a, b, a)]
+        {
+            for key in signer_keys.iter().filter(|k| k.signs) {
+                let accepted = verifier_keys.iter().any(|v| v.same_key(key));
+                self.keys.push(KeyDirection {
+                    signer: signer.clone(),
+                    verifier: verifier.clone(),
+                    key_id: key.id.clone(),
+                    accepted,
+                });
+            }
+        }
+        for (own, other) in [(a, b), (b, a)] {
+            for key in own.iter().filter(|k| !k.signs) {
+                if !other.iter().any(|o| o.same_key(key)) {
+                    self.unshared_verification_keys.push(key.id.clone());
+                }
+            }
+        }
+        // Key material is compared by agreement, not by value: an issuer that signs with a
+        // new key its verifiers already know is no difference.
+        let material: Vec<&str> = a.iter().chain(b).map(|k| k.variable).collect();
+        self.differences
+            .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
+        self.agree = self.differences.is_empty()
+            && self.problems.is_empty()
+            && self.keys.iter().all(|k| k.accepted);
     }
 
     fn compare<T>(&mut self, a: &Loaded<T>, b: &Loaded<T>) {
@@ -247,6 +303,29 @@ fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io
             clean(name)
         )?;
     }
+    for direction in &report.keys {
+        let (signer, verifier) = (clean(&direction.signer), clean(&direction.verifier));
+        let id = clean(&direction.key_id);
+        if direction.accepted {
+            writeln!(
+                out,
+                "keys: {verifier} verifies what {signer} signs (key {id})"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{} keys: {verifier} cannot verify what {signer} signs (key {id}); add the key to its JWT_VERIFICATION_KEYS before {signer} signs with it",
+                style.bad("differs")
+            )?;
+        }
+    }
+    for id in &report.unshared_verification_keys {
+        writeln!(
+            out,
+            "verification key {} on one side only (a rotation in progress; not a difference)",
+            clean(id)
+        )?;
+    }
     for problem in &report.problems {
         writeln!(
             out,
@@ -267,7 +346,9 @@ fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io
             )?;
         }
     }
+    let keys_disagree = report.keys.iter().any(|k| !k.accepted);
     match report.differences.len() {
+        0 if keys_disagree => writeln!(out, "the files disagree on keys"),
         0 if report.problems.is_empty() => {
             writeln!(out, "{} every shared setting agrees", style.good("same"))
         }
