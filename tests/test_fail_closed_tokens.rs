@@ -6,16 +6,12 @@ mod common;
 use common::*;
 use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
 use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, ServiceAuthError};
-use jwt_config::{AccessClaims, Config, JwtConfig, MapSource, TokenError};
+use jwt_config::{AccessClaims, Config, JwtConfig, TokenError};
 use serde::{Deserialize, Serialize};
-
-fn load(source: &MapSource) -> JwtConfig {
-    JwtConfig::from_source(source).unwrap_or_else(|error| panic!("{error}"))
-}
 
 #[test]
 fn a_refresh_token_is_refused_where_an_access_token_is_expected() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let refresh = auth.encode_refresh(&auth.refresh_claims("user-1")).unwrap();
     let error = auth.decode::<AccessClaims>(&refresh).unwrap_err();
     assert_eq!(error.kind(), "wrong_type", "{error}");
@@ -25,7 +21,7 @@ fn a_refresh_token_is_refused_where_an_access_token_is_expected() {
 
 #[test]
 fn an_access_token_is_typed_and_refused_as_a_refresh_token() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let access = auth.encode(&auth.access_claims("user-1")).unwrap();
     let header = jsonwebtoken::decode_header(&access).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -36,7 +32,7 @@ fn an_access_token_is_typed_and_refused_as_a_refresh_token() {
 #[test]
 fn a_service_token_is_never_an_access_or_refresh_token_even_with_one_key() {
     // Even where a service token is signed with the user-token key, its type refuses it.
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some("service+jwt".into());
     let claims = auth.access_claims("auth");
@@ -73,7 +69,7 @@ fn pyjwt_token(typ: Option<&str>) -> String {
 
 #[test]
 fn untyped_access_tokens_pass_only_through_the_named_migration_setting() {
-    let strict = load(&hs256("production", "backend"));
+    let strict = load_jwt(&hs256("production", "backend"));
     for typ in [Some("JWT"), None] {
         let error = strict
             .decode::<AccessClaims>(&pyjwt_token(typ))
@@ -101,7 +97,7 @@ fn untyped_access_tokens_pass_only_through_the_named_migration_setting() {
 
 #[test]
 fn a_token_not_yet_valid_is_refused() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let mut claims = auth.access_claims("user-1");
     claims.nbf = Some(jsonwebtoken::get_current_timestamp() + 3600);
     let token = auth.encode(&claims).unwrap();
@@ -113,9 +109,9 @@ fn a_token_not_yet_valid_is_refused() {
 
 #[test]
 fn errors_name_what_is_expected_and_have_a_stable_kind() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let token = auth.encode(&auth.access_claims("user-1")).unwrap();
-    let other = load(&hs256("production", "backend").with("JWT_AUDIENCE", "reporting"));
+    let other = load_jwt(&hs256("production", "backend").with("JWT_AUDIENCE", "reporting"));
     let error = other.decode::<AccessClaims>(&token).unwrap_err();
     assert_eq!(error.kind(), "wrong_audience");
     assert!(error.to_string().contains("reporting"), "{error}");
@@ -123,7 +119,7 @@ fn errors_name_what_is_expected_and_have_a_stable_kind() {
 
 #[test]
 fn an_attacker_chosen_type_is_cut_and_escaped_in_the_error() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some(format!("x\n{}", "y".repeat(1_000_000)));
     let key = EncodingKey::from_secret(JWT_SECRET.as_bytes()).unwrap();
@@ -141,7 +137,7 @@ struct Roles {
 
 #[test]
 fn a_service_adds_its_own_claims_and_keeps_the_registered_ones_and_the_type_check() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let extra = Roles {
         roles: vec!["admin".into()],
         tenant: "t-1".into(),
@@ -177,7 +173,7 @@ fn minted_service_token(iss: serde_json::Value, lifetime: u64) -> http::HeaderMa
 
 #[test]
 fn a_service_token_claiming_a_long_life_is_refused() {
-    let backend = load(&hs256("production", "backend"));
+    let backend = load_jwt(&hs256("production", "backend"));
     let ten_years = 10 * 365 * 24 * 3600;
     let refused = backend
         .verify_service_call(&minted_service_token("auth".into(), ten_years))
@@ -193,7 +189,7 @@ fn a_service_token_claiming_a_long_life_is_refused() {
 
 #[test]
 fn a_service_token_whose_issuer_is_not_one_string_is_refused() {
-    let backend = load(&hs256("production", "backend"));
+    let backend = load_jwt(&hs256("production", "backend"));
     let refused = backend
         .verify_service_call(&minted_service_token(
             serde_json::json!(["auth", "billing"]),

@@ -6,7 +6,7 @@ mod common;
 use base64::Engine as _;
 use common::*;
 use jwt_config::jsonwebtoken;
-use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+use jwt_config::{AccessClaims, Config, JwtConfig};
 
 const NEW_SECRET: &str = "new-jwt-secret-8c1e4f7a2b5d9e0c3f6a1b4d7e9c2f5a";
 
@@ -19,21 +19,17 @@ fn set(keys: &[String]) -> String {
     format!(r#"{{"keys":[{}]}}"#, keys.join(","))
 }
 
-fn load(source: &MapSource) -> JwtConfig {
-    JwtConfig::from_source(source).unwrap_or_else(|error| panic!("{error}"))
-}
-
 #[test]
 fn every_token_carries_the_id_of_its_key() {
-    let auth = load(&hs256("production", "auth"));
+    let auth = load_jwt(&hs256("production", "auth"));
     let token = auth.encode(&auth.access_claims("u")).unwrap();
     let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
     assert_eq!(Some(kid.as_str()), auth.key_id());
     assert!(kid.starts_with("hs-") && kid.len() == 19, "{kid}");
     assert!(!kid.contains(&JWT_SECRET[..6]));
-    let named = load(&hs256("production", "auth").with("JWT_KEY_ID", "2026-11"));
+    let named = load_jwt(&hs256("production", "auth").with("JWT_KEY_ID", "2026-11"));
     assert_eq!(named.key_id(), Some("2026-11"));
-    let rsa = load(
+    let rsa = load_jwt(
         &hs256("production", "auth")
             .with("JWT_ALGORITHM", "RS256")
             .with("JWT_PUBLIC_KEY", key("rsa2048_public")),
@@ -45,19 +41,19 @@ fn every_token_carries_the_id_of_its_key() {
 #[test]
 fn a_rotation_of_the_shared_secret_keeps_every_token_valid_at_every_step() {
     // Step 1: every service verifies the next key too.
-    let old_verifier = load(
+    let old_verifier = load_jwt(
         &hs256("production", "backend")
             .with("JWT_KEY_ID", "k1")
             .with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
     );
     // Step 2: the issuer signs with the new key; the old one only verifies.
-    let new_issuer = load(
+    let new_issuer = load_jwt(
         &hs256("production", "auth")
             .with("JWT_SECRET_KEY", NEW_SECRET)
             .with("JWT_KEY_ID", "k2")
             .with("JWT_VERIFICATION_KEYS", set(&[oct("k1", JWT_SECRET)])),
     );
-    let old_issuer = load(&hs256("production", "auth").with("JWT_KEY_ID", "k1"));
+    let old_issuer = load_jwt(&hs256("production", "auth").with("JWT_KEY_ID", "k1"));
     let old_token = old_issuer.encode(&old_issuer.access_claims("u")).unwrap();
     let new_token = new_issuer.encode(&new_issuer.access_claims("u")).unwrap();
     for (verifier, token) in [
@@ -69,7 +65,7 @@ fn a_rotation_of_the_shared_secret_keeps_every_token_valid_at_every_step() {
         verifier.decode::<AccessClaims>(token).unwrap();
     }
     // Step 3 done too early: a verifier without the old key refuses the old tokens by id.
-    let after = load(
+    let after = load_jwt(
         &hs256("production", "backend")
             .with("JWT_SECRET_KEY", NEW_SECRET)
             .with("JWT_KEY_ID", "k2"),
@@ -81,11 +77,11 @@ fn a_rotation_of_the_shared_secret_keeps_every_token_valid_at_every_step() {
 
 #[test]
 fn a_token_without_a_key_id_is_tried_with_the_own_key_only() {
-    let verifier = load(
+    let verifier = load_jwt(
         &hs256("production", "backend")
             .with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
     );
-    let issuer = load(&hs256("production", "auth").with("JWT_SECRET_KEY", NEW_SECRET));
+    let issuer = load_jwt(&hs256("production", "auth").with("JWT_SECRET_KEY", NEW_SECRET));
     let mut header = issuer.header();
     header.kid = None;
     let key = jsonwebtoken::EncodingKey::from_secret(NEW_SECRET.as_bytes()).unwrap();
@@ -100,7 +96,7 @@ fn the_published_key_set_holds_public_keys_only() {
         .with("JWT_ALGORITHM", "RS256")
         .with("JWT_PUBLIC_KEY", key("rsa2048_public"))
         .with("JWT_PRIVATE_KEY", key("rsa2048_private"));
-    let issuer = load(&rsa);
+    let issuer = load_jwt(&rsa);
     let jwks = issuer.jwks();
     assert_eq!(jwks.keys.len(), 1);
     let json = serde_json::to_string(&jwks).unwrap();
@@ -112,7 +108,7 @@ fn the_published_key_set_holds_public_keys_only() {
         assert!(!json.contains(private_member), "{private_member} in {json}");
     }
     // A verifier configured with the issuer's published set accepts its tokens by id.
-    let other = load(
+    let other = load_jwt(
         &hs256("production", "backend")
             .with("JWT_ALGORITHM", "RS256")
             .with("JWT_PUBLIC_KEY", key("rsa2048_other_public"))
@@ -120,7 +116,7 @@ fn the_published_key_set_holds_public_keys_only() {
     );
     let token = issuer.encode(&issuer.access_claims("u")).unwrap();
     other.decode::<AccessClaims>(&token).unwrap();
-    let hmac = load(
+    let hmac = load_jwt(
         &hs256("production", "auth").with("JWT_VERIFICATION_KEYS", set(&[oct("k2", NEW_SECRET)])),
     );
     assert!(hmac.jwks().keys.is_empty());
@@ -158,14 +154,14 @@ fn a_bad_key_set_is_a_problem_that_shows_no_key_material() {
 
 #[test]
 fn a_verifier_needs_no_pem_when_it_has_the_issuers_published_key_set() {
-    let issuer = load(
+    let issuer = load_jwt(
         &hs256("production", "auth")
             .with("JWT_ALGORITHM", "ES256")
             .with("JWT_PUBLIC_KEY", key("ec256_public"))
             .with("JWT_PRIVATE_KEY", key("ec256_private")),
     );
     let published = serde_json::to_string(&issuer.jwks()).unwrap();
-    let verifier = load(
+    let verifier = load_jwt(
         &hs256("production", "backend")
             .with("JWT_ALGORITHM", "ES256")
             .with("JWT_VERIFICATION_KEYS", &published),

@@ -42,9 +42,9 @@ pub enum Format {
     Json,
 }
 
-/// `check`.
+/// Where `check` and `keys` read a configuration from.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub struct SourceArgs {
     /// An env file to load; repeatable. Each layer overrides the ones before it: later files
     /// override earlier ones, and the process environment overrides every file.
     #[arg(long = "env-file", value_name = "FILE")]
@@ -56,6 +56,14 @@ pub struct CheckArgs {
     /// Ignore the process environment: the files alone, `$VAR` substitution refused.
     #[arg(long)]
     pub no_process_env: bool,
+}
+
+/// `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Where the configuration comes from.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Every warning (unknown names, deprecated aliases, weak development keys) fails: exit 1.
     #[arg(long)]
     pub strict: bool,
@@ -82,15 +90,9 @@ pub struct DiffArgs {
 /// `keys`.
 #[derive(Debug, Args)]
 pub struct KeysArgs {
-    /// An env file to load; repeatable, as for `check`.
-    #[arg(long = "env-file", value_name = "FILE")]
-    pub env_files: Vec<PathBuf>,
-    /// The environment the files are for, as for `check`.
-    #[arg(long, value_parser = parse_environment)]
-    pub environment: Option<Environment>,
-    /// Ignore the process environment: the files alone, `$VAR` substitution refused.
-    #[arg(long)]
-    pub no_process_env: bool,
+    /// Where the configuration comes from.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Print the public JWK Set (`/.well-known/jwks.json`) instead of the list.
     #[arg(long)]
     pub jwks: bool,

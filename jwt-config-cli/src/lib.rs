@@ -35,7 +35,7 @@ use std::io::Write;
 use clap::Parser as _;
 use jwt_config::{Config, HasJwtConfig, KeyInfo};
 
-pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, TemplateArgs};
+pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs, TemplateArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;

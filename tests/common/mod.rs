@@ -48,6 +48,12 @@ pub fn source(pairs: &[(&str, &str)]) -> MapSource {
     pairs.iter().copied().collect()
 }
 
+/// Loads the JWT settings, panicking with the report when they do not load.
+pub fn load_jwt(source: &MapSource) -> jwt_config::JwtConfig {
+    use jwt_config::Config as _;
+    jwt_config::JwtConfig::from_source(source).unwrap_or_else(|error| panic!("{error}"))
+}
+
 /// A complete HS256 setup for `environment`.
 pub fn hs256(environment: &str, service_id: &str) -> MapSource {
     source(&[

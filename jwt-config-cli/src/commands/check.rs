@@ -13,7 +13,7 @@ use super::report::{
     to_json,
 };
 use super::{Outcome, env_file};
-use crate::args::{CheckArgs, Format};
+use crate::args::{CheckArgs, Format, SourceArgs};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
@@ -22,11 +22,11 @@ const REDACTED: &str = "[redacted]";
 /// `check`: the files layered (later ones win, the process environment over them unless
 /// `--no-process-env`), under `--environment`.
 pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
-    let layers = match layers(&args.env_files, args.environment, args.no_process_env) {
+    let layers = match layers(&args.source) {
         Ok(layers) => layers,
         Err(error) => return report_unreadable(&error, args.format, out),
     };
-    let result = load::<T>(&layers, args.environment);
+    let result = load::<T>(&layers, args.source.environment);
     let report = CheckReport::new::<T>(&result);
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
@@ -43,21 +43,17 @@ pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> 
 /// The sources of `check` and `keys`. One precedence order (Layered's): each layer overrides
 /// the ones before it, so later files override earlier ones and the process environment
 /// overrides them all.
-pub(crate) fn layers(
-    env_files: &[std::path::PathBuf],
-    environment: Option<Environment>,
-    no_process_env: bool,
-) -> Result<Layered, super::UsageError> {
+pub(crate) fn layers(source: &SourceArgs) -> Result<Layered, super::UsageError> {
     let mut layers = Layered::new();
-    if let Some(environment) = environment {
+    if let Some(environment) = source.environment {
         // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
         // is checked against it where something does.
         layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
     }
-    for path in env_files {
-        layers = layers.over(env_file(path, no_process_env)?);
+    for path in &source.env_files {
+        layers = layers.over(env_file(path, source.no_process_env)?);
     }
-    if !no_process_env {
+    if !source.no_process_env {
         layers = layers.over(ProcessEnv);
     }
     Ok(layers)

@@ -28,11 +28,11 @@ pub fn keys<T: Config + HasJwtConfig>(
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
-    let layers = match layers(&args.env_files, args.environment, args.no_process_env) {
+    let layers = match layers(&args.source) {
         Ok(layers) => layers,
         Err(error) => return report_unreadable(&error, args.format, out),
     };
-    let loaded = match load::<T>(&layers, args.environment) {
+    let loaded = match load::<T>(&layers, args.source.environment) {
         Ok(loaded) => loaded,
         Err(error) => {
             writeln!(
