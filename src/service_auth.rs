@@ -85,6 +85,28 @@ pub enum ServiceAuthError {
         /// The `typ` found in the token's header, cut to 40 characters and escaped.
         found: Option<String>,
     },
+    /// The token names a key (`kid`) this receiver does not have.
+    #[error(
+        "the service token's key \"{kid}\" is neither SERVICE_SECRET's nor one of SERVICE_VERIFICATION_KEYS: the caller uses another SERVICE_SECRET or key"
+    )]
+    UnknownKey {
+        /// The `kid` found, cut to 40 characters and escaped.
+        kid: String,
+    },
+    /// The token was signed with one service's own key but claims another issuer.
+    #[error(
+        "the service token is signed with the key of service \"{key_service}\" but claims another caller"
+    )]
+    WrongIssuer {
+        /// The service the key belongs to.
+        key_service: String,
+    },
+    /// The token was signed with the shared `SERVICE_SECRET`, which this receiver refuses:
+    /// it knows its callers' own keys (staging and production, no migration setting).
+    #[error(
+        "the service token is signed with the shared SERVICE_SECRET; this service accepts callers' own keys only (SERVICE_ACCEPT_SHARED_SECRET=true during a migration)"
+    )]
+    SharedSecretRefused,
     /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS` (its id cut to 40
     /// characters and escaped).
     #[error("service \"{0}\" is not in SERVICE_ALLOWED_CALLERS")]
@@ -97,7 +119,7 @@ pub enum ServiceAuthError {
 impl ServiceAuthError {
     /// A stable name of the error: `missing_header`, `malformed`, `bad_signature`,
     /// `expired`, `not_yet_valid`, `lifetime_too_long`, `wrong_audience`, `wrong_type`,
-    /// `caller_not_allowed`, `signing`.
+    /// `unknown_key`, `wrong_issuer`, `shared_secret_refused`, `caller_not_allowed`, `signing`.
     pub fn kind(&self) -> &'static str {
         match self {
             ServiceAuthError::MissingHeader => "missing_header",
@@ -109,6 +131,9 @@ impl ServiceAuthError {
             ServiceAuthError::WrongAudience { .. } => "wrong_audience",
             ServiceAuthError::WrongType { .. } => "wrong_type",
             ServiceAuthError::CallerNotAllowed(_) => "caller_not_allowed",
+            ServiceAuthError::UnknownKey { .. } => "unknown_key",
+            ServiceAuthError::WrongIssuer { .. } => "wrong_issuer",
+            ServiceAuthError::SharedSecretRefused => "shared_secret_refused",
             ServiceAuthError::Signing => "signing",
         }
     }
@@ -161,18 +186,21 @@ impl JwtConfig {
             });
         };
         let token = value.to_str().map_err(|_| ServiceAuthError::Malformed)?;
+        let key = self.service_key_for(keys, token)?;
+        let validation = keys
+            .validation(key.algorithm)
+            .ok_or(ServiceAuthError::Malformed)?;
         // jsonwebtoken's Validation does not look at `typ`: the header says what the token is
         // for. A refused token's header is read again to tell a wrong type from a bad signature.
-        let data =
-            match jsonwebtoken::decode::<ServiceClaims>(token, &keys.decoding, &keys.validation) {
-                Ok(data) => data,
-                Err(error) => {
-                    return Err(match jsonwebtoken::decode_header(token) {
-                        Ok(header) if !is_service_token(&header) => wrong_type(&header),
-                        _ => self.refusal(error.kind()),
-                    });
-                }
-            };
+        let data = match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
+            Ok(data) => data,
+            Err(error) => {
+                return Err(match jsonwebtoken::decode_header(token) {
+                    Ok(header) if !is_service_token(&header) => wrong_type(&header),
+                    _ => self.refusal(error.kind()),
+                });
+            }
+        };
         if !is_service_token(&data.header) {
             return Err(wrong_type(&data.header));
         }
@@ -185,10 +213,18 @@ impl JwtConfig {
             });
         }
         let now = jsonwebtoken::get_current_timestamp();
-        if claims.iat > now + keys.validation.leeway {
+        if claims.iat > now + validation.leeway {
             return Err(ServiceAuthError::NotYetValid);
         }
         let caller = claims.iss;
+        // A service's own key speaks for that service only.
+        if let Some(service) = &key.service
+            && *service != caller
+        {
+            return Err(ServiceAuthError::WrongIssuer {
+                key_service: crate::jwt::bounded(service),
+            });
+        }
         if let Some(allowed) = self.service_allowed_callers()
             && !allowed.contains(&caller)
         {
@@ -197,6 +233,49 @@ impl JwtConfig {
             )));
         }
         Ok(Caller::Service(caller))
+    }
+}
+
+impl JwtConfig {
+    /// The key a service token's `kid` names: a caller's own key, an `oct` key, the shared
+    /// secret (also for tokens without `kid`). The shared secret is refused where this
+    /// receiver knows its callers' own keys in staging and production, unless migrating.
+    fn service_key_for<'k>(
+        &self,
+        keys: &'k crate::jwt::ServiceKeys,
+        token: &str,
+    ) -> Result<std::borrow::Cow<'k, crate::jwt::VerifyingKey>, ServiceAuthError> {
+        let head = crate::jwt::token_head(token).ok_or(ServiceAuthError::Malformed)?;
+        // What the token is for comes first: a user's token is a wrong type, whatever its key.
+        if head.typ.as_deref() != Some(SERVICE_TOKEN_TYPE) {
+            return Err(ServiceAuthError::WrongType {
+                found: head.typ.as_deref().map(crate::jwt::bounded),
+            });
+        }
+        let kid = head.kid;
+        let found = match kid.as_deref() {
+            Some(kid) => keys.by_kid.get(kid).map(std::borrow::Cow::Borrowed),
+            None => None,
+        };
+        let key = match (found, &keys.shared) {
+            (Some(key), _) => key,
+            (None, Some(shared)) if kid.is_none() => {
+                std::borrow::Cow::Owned(crate::jwt::VerifyingKey {
+                    key: shared.clone(),
+                    algorithm: jsonwebtoken::Algorithm::HS256,
+                    service: None,
+                })
+            }
+            _ => {
+                return Err(ServiceAuthError::UnknownKey {
+                    kid: kid.as_deref().map(crate::jwt::bounded).unwrap_or_default(),
+                });
+            }
+        };
+        if key.service.is_none() && !keys.accept_shared {
+            return Err(ServiceAuthError::SharedSecretRefused);
+        }
+        Ok(key)
     }
 }
 

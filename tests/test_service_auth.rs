@@ -31,9 +31,20 @@ fn a_call_between_services_sharing_the_secret_is_accepted_in_every_environment()
 }
 
 #[test]
-fn a_different_secret_is_a_bad_signature() {
+fn a_different_secret_is_an_unknown_key_or_a_bad_signature() {
     let auth = load(&hs256("production", "auth").with("SERVICE_SECRET", OTHER_SECRET));
     let backend = load(&hs256("production", "backend"));
+    let headers = auth.service_headers("backend").unwrap();
+    // The secret's key id differs: the token names a key the receiver lacks.
+    let refused = backend.verify_service_call(&headers).unwrap_err();
+    assert_eq!(refused.kind(), "unknown_key", "{refused}");
+    // One key id named by hand over two secrets: the signature tells them apart.
+    let auth = load(
+        &hs256("production", "auth")
+            .with("SERVICE_SECRET", OTHER_SECRET)
+            .with("SERVICE_KEY_ID", "shared"),
+    );
+    let backend = load(&hs256("production", "backend").with("SERVICE_KEY_ID", "shared"));
     let headers = auth.service_headers("backend").unwrap();
     assert_eq!(
         backend.verify_service_call(&headers),

@@ -27,7 +27,10 @@ fuzz_target!(|input: (bool, &str)| {
         }
         Err(error) => {
             let shown = format!("{error} {error:?}");
-            if set.len() >= 12 && set.chars().any(|c| c.is_ascii_alphanumeric()) {
+            // Text every report of a bad set prints anyway (names, words) is no leak.
+            let baseline = JwtConfig::from_source(&source.with("JWT_VERIFICATION_KEYS", "\u{1}"))
+                .map_or_else(|e| format!("{e} {e:?}"), |_| String::new());
+            if set.len() >= 12 && !baseline.contains(set) {
                 assert!(!shown.contains(set), "the set was shown");
             }
         }

@@ -267,7 +267,7 @@ fn template_docs_and_schema_describe_every_variable() {
     );
     let (_, schema, _) = run(jwt_config().arg("schema"));
     let json: serde_json::Value = serde_json::from_str(&schema).unwrap();
-    assert_eq!(json["variables"].as_array().unwrap().len(), 17);
+    assert_eq!(json["variables"].as_array().unwrap().len(), 21);
     assert_eq!(json["fingerprint"].as_str().unwrap().len(), 16);
 }
 

@@ -193,16 +193,25 @@ pub(crate) fn key_fingerprint(algorithm: SigningAlgorithm, key: &DecodingKey) ->
 /// The `kid` of a token's header, parsed alone (not the whole header): `None` for a token
 /// that is not `header.payload.signature` with a JSON header; `Some(None)` without a `kid`.
 pub(crate) fn token_kid(token: &str) -> Option<Option<String>> {
+    token_head(token).map(|head| head.kid)
+}
+
+/// The two members of a token's header that choose how to verify it, parsed alone.
+#[derive(serde::Deserialize)]
+pub(crate) struct TokenHead {
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+}
+
+/// The `kid` and `typ` of a token's header; `None` for a token that is not
+/// `header.payload.signature` with a JSON header.
+pub(crate) fn token_head(token: &str) -> Option<TokenHead> {
     use base64::Engine as _;
-    #[derive(serde::Deserialize)]
-    struct KidOnly {
-        kid: Option<String>,
-    }
     let (header, _) = token.split_once('.')?;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(header)
         .ok()?;
-    serde_json::from_slice::<KidOnly>(&json).ok().map(|h| h.kid)
+    serde_json::from_slice::<TokenHead>(&json).ok()
 }
 
 /// The public JWK of the signing (or own verification) key, with its id; `None` for HMAC.

@@ -8,7 +8,6 @@ use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
 use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
 
 use super::key_set::{self, VerificationKeys};
-use super::tokens::SERVICE_TOKEN_TYPE;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
 use super::{JwtConfigPartial, vars};
 
@@ -352,71 +351,4 @@ mod tests {
         );
         assert_eq!(crypto_provider_problem(true), None);
     }
-}
-
-/// The keys of service-to-service tokens (HS256 with `SERVICE_SECRET`), built and proved at
-/// load so that building and checking a call's headers cannot fail for a configuration reason.
-#[derive(Clone)]
-pub(crate) struct ServiceKeys {
-    pub(crate) encoding: EncodingKey,
-    pub(crate) decoding: DecodingKey,
-    /// HS256 with the service token `typ`, built once.
-    pub(crate) header: jsonwebtoken::Header,
-    /// HS256, audience = this `SERVICE_ID`, the configured leeway; built once.
-    pub(crate) validation: jsonwebtoken::Validation,
-    /// The longest lifetime (`exp - iat`) a received token may claim: the configured
-    /// lifetime plus the leeway. A stolen secret cannot mint long-lived tokens.
-    pub(crate) max_lifetime: u64,
-}
-
-impl fmt::Debug for ServiceKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ServiceKeys(HS256)")
-    }
-}
-
-/// The `computed` step for service keys: `Some(None)` when `SERVICE_SECRET` is unset (only
-/// allowed in development and test: service authentication is then off).
-pub(crate) fn build_service_keys(
-    partial: &JwtConfigPartial<'_>,
-    context: &mut Context<'_>,
-) -> Option<Option<ServiceKeys>> {
-    let Some(secret) = partial.service_secret?.as_ref() else {
-        return Some(None);
-    };
-    let bytes = secret.expose().as_bytes();
-    let algorithm = SigningAlgorithm::HS256;
-    let (Ok(encoding), Ok(decoding)) = (
-        EncodingKey::from_secret(bytes),
-        DecodingKey::from_secret(bytes),
-    ) else {
-        context.problem(
-            vars::SERVICE_SECRET,
-            ProblemKind::Invalid,
-            "cannot be used as an HS256 key",
-        );
-        return None;
-    };
-    self_test(
-        algorithm,
-        (&encoding, &decoding),
-        vars::SERVICE_SECRET,
-        context,
-    )?;
-    let (service_id, leeway) = (partial.service_id?, partial.leeway_seconds?);
-    let lifetime = *partial.service_token_lifetime_seconds?;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-    validation.leeway = *leeway;
-    validation.validate_nbf = true;
-    validation.set_audience(&[service_id]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-    Some(Some(ServiceKeys {
-        encoding,
-        decoding,
-        header,
-        validation,
-        max_lifetime: lifetime + *leeway,
-    }))
 }

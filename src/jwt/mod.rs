@@ -2,6 +2,7 @@
 
 mod key_set;
 mod keys;
+mod service_keys;
 mod tokens;
 mod values;
 
@@ -14,7 +15,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
+#[cfg(feature = "service-auth")]
+pub(crate) use key_set::token_head;
 pub use keys::MIN_RSA_BITS;
+#[cfg(feature = "service-auth")]
+pub(crate) use service_keys::{ServiceKeys, VerifyingKey};
 use tokens::TokenType;
 pub(crate) use tokens::bounded;
 pub use tokens::{
@@ -59,6 +64,14 @@ pub mod vars {
     pub const KEY_ID: &str = "JWT_KEY_ID";
     /// `JWT_VERIFICATION_KEYS`
     pub const VERIFICATION_KEYS: &str = "JWT_VERIFICATION_KEYS";
+    /// `SERVICE_PRIVATE_KEY`
+    pub const SERVICE_PRIVATE_KEY: &str = "SERVICE_PRIVATE_KEY";
+    /// `SERVICE_KEY_ID`
+    pub const SERVICE_KEY_ID: &str = "SERVICE_KEY_ID";
+    /// `SERVICE_VERIFICATION_KEYS`
+    pub const SERVICE_VERIFICATION_KEYS: &str = "SERVICE_VERIFICATION_KEYS";
+    /// `SERVICE_ACCEPT_SHARED_SECRET`
+    pub const SERVICE_ACCEPT_SHARED_SECRET: &str = "SERVICE_ACCEPT_SHARED_SECRET";
 }
 
 /// The least length of `SERVICE_SECRET` in staging and production.
@@ -131,8 +144,37 @@ pub struct JwtConfig {
     service_id: String,
     /// Key of service-to-service tokens (raw or `base64:`); at least 32 bytes in staging and
     /// production, never equal to `JWT_SECRET_KEY`.
-    #[config(env = "SERVICE_SECRET", required_in(staging, production))]
+    #[config(
+        env = "SERVICE_SECRET",
+        required_when = "ENVIRONMENT is staging or production and SERVICE_PRIVATE_KEY is unset"
+    )]
     service_secret: Option<Secret<HmacKey>>,
+    /// This service's own key for its calls (Ed25519 or EC P-256, PKCS#8 PEM), instead of the
+    /// shared `SERVICE_SECRET`: a receiver then knows who called, and a stolen key of one
+    /// service cannot act as another.
+    #[config(env = "SERVICE_PRIVATE_KEY", per_service)]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    service_private_key: Option<Secret<Pem>>,
+    /// The `kid` of `SERVICE_PRIVATE_KEY`: `SERVICE_ID` (the default) or `SERVICE_ID:label`
+    /// during the service's own key rotation.
+    #[config(env = "SERVICE_KEY_ID", per_service)]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    service_key_id: Option<String>,
+    /// Keys that verify incoming service tokens, as a JWK Set: callers' public keys (Ed25519
+    /// or P-256), each `kid` naming its service (`billing` or `billing:2`), and `oct` keys that
+    /// rotate `SERVICE_SECRET`. Never shown.
+    #[config(env = "SERVICE_VERIFICATION_KEYS", secret, per_service)]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    service_verification_keys: Option<Secret<String>>,
+    /// Migration only: in staging and production, also accept calls signed with the shared
+    /// `SERVICE_SECRET` although `SERVICE_VERIFICATION_KEYS` holds callers' own keys.
+    #[config(env = "SERVICE_ACCEPT_SHARED_SECRET", default = false, per_service)]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    service_accept_shared_secret: bool,
     /// Lifetime of service-to-service tokens in seconds (1 to 300).
     #[config(env = "SERVICE_TOKEN_LIFETIME_SECONDS", default = 60, range(1..=300))]
     service_token_lifetime_seconds: u64,
@@ -161,8 +203,9 @@ pub struct JwtConfig {
     verification_keys: Option<Secret<String>>,
     #[config(computed = keys::build_keys)]
     keys: keys::Keys,
-    #[config(computed = keys::build_service_keys)]
-    service_keys: Option<keys::ServiceKeys>,
+    #[config(computed = service_keys::build_service_keys)]
+    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
+    service_keys: Option<service_keys::ServiceKeys>,
     /// [`JwtConfig::validation`], built once at load: verifying a token allocates none.
     #[config(computed = Self::build_validation)]
     access_validation: Validation,
@@ -193,7 +236,17 @@ impl JwtConfig {
             );
             context.problem(vars::REFRESH_TOKEN_EXPIRE_DAYS, ProblemKind::Rule, message);
         }
-        if partial.service_secret.is_some_and(Option::is_none) {
+        let no_service_key = partial.service_private_key.is_some_and(Option::is_none);
+        if no_service_key
+            && partial.service_secret.is_some_and(Option::is_none)
+            && context.environment().is_deployed()
+        {
+            let message = format!(
+                "is missing; it is required in staging and production (ENVIRONMENT={}) unless SERVICE_PRIVATE_KEY is set",
+                context.environment()
+            );
+            context.problem(vars::SERVICE_SECRET, ProblemKind::Missing, message);
+        } else if no_service_key && partial.service_secret.is_some_and(Option::is_none) {
             let message = "is not set: service-to-service authentication is off on both sides \
                            (outgoing calls carry no token, incoming calls are accepted without one); \
                            allowed only in development and test";
@@ -297,6 +350,14 @@ impl JwtConfig {
                 fingerprint: fingerprint(key),
             });
         own.chain(verification).collect()
+    }
+
+    /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
+    /// `kid`: what the services it calls put in their `SERVICE_VERIFICATION_KEYS`. `None` with
+    /// the shared `SERVICE_SECRET`.
+    #[cfg(feature = "service-auth")]
+    pub fn service_jwk(&self) -> Option<jsonwebtoken::jwk::Jwk> {
+        self.service_keys.as_ref()?.own_public.clone()
     }
 
     /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
@@ -611,7 +672,7 @@ fn hmac_equivalent(a: &[u8], b: &[u8]) -> bool {
 #[cfg(feature = "service-auth")]
 impl JwtConfig {
     /// The service keys, `None` when service authentication is off (development only).
-    pub(crate) fn service_keys(&self) -> Option<&keys::ServiceKeys> {
+    pub(crate) fn service_keys(&self) -> Option<&service_keys::ServiceKeys> {
         self.service_keys.as_ref()
     }
 }

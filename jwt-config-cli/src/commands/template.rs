@@ -41,7 +41,8 @@ fn template_entry(variable: &Variable, environment: Environment) -> String {
         facts.push(format!("or {file}=/path/to/file"));
     }
     text.push_str(&format!("# {}\n", facts.join("; ")));
-    let required = var.required(environment);
+    // A conditional requirement is the operator's to judge: the line is there to fill in or delete.
+    let required = var.required(environment) || var.required_when().is_some();
     let value = if variable.name == "ENVIRONMENT" {
         // Never left to a default: the template is for one environment, and says so.
         environment.as_str().to_owned()

@@ -1,0 +1,180 @@
+//! Per-service identity: a service signs its calls with a key of its own, a receiver knows
+//! each caller's public key by a `kid` that names the caller, and a stolen key of one service
+//! cannot act as another.
+
+mod common;
+
+use base64::Engine as _;
+use common::*;
+use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
+use jwt_config::service_auth::{Caller, SERVICE_TOKEN_HEADER, ServiceAuthError};
+use jwt_config::{Config, JwtConfig, MapSource};
+
+/// A service that signs its calls with its own key (no shared secret).
+fn own_key(environment: &str, id: &str, key_file: &str) -> MapSource {
+    let mut source = hs256(environment, id).with("SERVICE_PRIVATE_KEY", key(key_file));
+    source.remove("SERVICE_SECRET");
+    source
+}
+
+fn set_of(configs: &[&JwtConfig]) -> String {
+    let keys: Vec<_> = configs.iter().map(|c| c.service_jwk().unwrap()).collect();
+    serde_json::to_string(&jsonwebtoken::jwk::JwkSet { keys }).unwrap()
+}
+
+#[test]
+fn a_call_signed_with_a_services_own_key_names_that_service() {
+    let auth = load_jwt(&own_key("production", "auth", "ed25519_private"));
+    let billing = load_jwt(&own_key("production", "billing", "ec256_private"));
+    let backend = load_jwt(
+        &own_key("production", "backend", "ec256_next_private")
+            .with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth, &billing])),
+    );
+    for (caller, name) in [(&auth, "auth"), (&billing, "billing")] {
+        let headers = caller.service_headers("backend").unwrap();
+        assert_eq!(
+            backend.verify_service_call(&headers),
+            Ok(Caller::Service(name.into()))
+        );
+    }
+    assert_eq!(
+        auth.service_jwk().unwrap().common.key_id.as_deref(),
+        Some("auth")
+    );
+}
+
+/// A token minted with `key_file` by whoever holds it, claiming `iss` under `kid`.
+fn minted(key_file: &str, algorithm: Algorithm, kid: &str, iss: &str) -> http::HeaderMap {
+    let pem = key(key_file);
+    let key = match algorithm {
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(pem.as_bytes()),
+        _ => EncodingKey::from_ec_pem(pem.as_bytes()),
+    }
+    .unwrap();
+    let mut header = Header::new(algorithm);
+    header.typ = Some("service+jwt".into());
+    header.kid = Some(kid.into());
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims =
+        serde_json::json!({"iss": iss, "sub": iss, "aud": "backend", "iat": now, "exp": now + 30});
+    let mut headers = http::HeaderMap::new();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    headers
+}
+
+#[test]
+fn a_stolen_key_of_one_service_cannot_act_as_another() {
+    let auth = load_jwt(&own_key("production", "auth", "ed25519_private"));
+    let billing = load_jwt(&own_key("production", "billing", "ec256_private"));
+    let backend = load_jwt(
+        &own_key("production", "backend", "ec256_next_private")
+            .with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth, &billing]))
+            .with("SERVICE_ALLOWED_CALLERS", "auth"),
+    );
+    // billing's key, claiming to be auth under billing's id: the key speaks for billing only.
+    let refused = backend
+        .verify_service_call(&minted(
+            "ec256_private",
+            Algorithm::ES256,
+            "billing",
+            "auth",
+        ))
+        .unwrap_err();
+    assert_eq!(refused.kind(), "wrong_issuer", "{refused}");
+    // billing's key under auth's id: the signature does not verify with auth's key.
+    let refused = backend
+        .verify_service_call(&minted("ec256_private", Algorithm::ES256, "auth", "auth"))
+        .unwrap_err();
+    assert!(
+        ["bad_signature", "malformed"].contains(&refused.kind()),
+        "{refused}"
+    );
+    // billing as itself is authenticated, and not allowed: now a real boundary.
+    let headers = billing.service_headers("backend").unwrap();
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Err(ServiceAuthError::CallerNotAllowed("billing".into()))
+    );
+}
+
+#[test]
+fn the_shared_secret_is_refused_where_callers_keys_are_known_unless_migrating() {
+    let auth_shared = load_jwt(&hs256("staging", "auth"));
+    let auth_own = load_jwt(&own_key("staging", "auth", "ed25519_private"));
+    let receiver = |extra: &[(&str, &str)]| {
+        let mut source =
+            hs256("staging", "backend").with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth_own]));
+        for (name, value) in extra {
+            source.insert(*name, *value);
+        }
+        load_jwt(&source)
+    };
+    let headers = auth_shared.service_headers("backend").unwrap();
+    let refused = receiver(&[]).verify_service_call(&headers).unwrap_err();
+    assert_eq!(refused, ServiceAuthError::SharedSecretRefused, "{refused}");
+    let migrating = receiver(&[("SERVICE_ACCEPT_SHARED_SECRET", "true")]);
+    assert_eq!(
+        migrating.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
+    // In development the shared secret stays accepted.
+    let development = load_jwt(
+        &hs256("development", "backend").with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth_own])),
+    );
+    let headers = load_jwt(&hs256("development", "auth"))
+        .service_headers("backend")
+        .unwrap();
+    assert!(development.verify_service_call(&headers).is_ok());
+}
+
+#[test]
+fn the_shared_secret_rotates_through_oct_keys() {
+    const NEXT: &str = "next-service-secret-7a1c4e9b2d5f8a0c3e6b9d2f5a8c1e4b";
+    let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(SERVICE_SECRET);
+    let old_key = format!(r#"{{"keys":[{{"kid":"s1","kty":"oct","k":"{k}"}}]}}"#);
+    let caller = load_jwt(&hs256("production", "auth").with("SERVICE_KEY_ID", "s1"));
+    let receiver = load_jwt(
+        &hs256("production", "backend")
+            .with("SERVICE_SECRET", NEXT)
+            .with("SERVICE_KEY_ID", "s2")
+            .with("SERVICE_VERIFICATION_KEYS", old_key),
+    );
+    let headers = caller.service_headers("backend").unwrap();
+    assert_eq!(
+        receiver.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
+}
+
+#[test]
+fn a_service_key_is_configured_once_and_names_its_service() {
+    let both =
+        own_key("production", "auth", "ed25519_private").with("SERVICE_SECRET", SERVICE_SECRET);
+    let error = JwtConfig::from_source(&both).unwrap_err();
+    assert!(
+        error.mentions("SERVICE_PRIVATE_KEY") && error.to_string().contains("both set"),
+        "{error}"
+    );
+    let wrong_id =
+        own_key("production", "auth", "ed25519_private").with("SERVICE_KEY_ID", "billing:2");
+    let error = JwtConfig::from_source(&wrong_id).unwrap_err();
+    assert!(error.mentions("SERVICE_KEY_ID"), "{error}");
+    let rotated = load_jwt(
+        &own_key("production", "auth", "ed25519_private").with("SERVICE_KEY_ID", "auth:2"),
+    );
+    assert_eq!(
+        rotated.service_jwk().unwrap().common.key_id.as_deref(),
+        Some("auth:2")
+    );
+    // Staging needs one of the two.
+    let mut neither = hs256("staging", "auth");
+    neither.remove("SERVICE_SECRET");
+    let error = JwtConfig::from_source(&neither).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("SERVICE_SECRET: is missing; it is required in staging and production"),
+        "{error}"
+    );
+}
