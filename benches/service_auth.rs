@@ -34,12 +34,47 @@ struct Claims {
     aud: String,
     iat: u64,
     exp: u64,
+    jti: String,
+}
+
+/// A caller that signs with its own Ed25519 key, and a receiver that knows it.
+fn ed25519_pair() -> (JwtConfig, JwtConfig) {
+    let key = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/keys/ed25519_private.pem"
+    ))
+    .unwrap();
+    let own = |id: &str| {
+        let mut source = MapSource::new()
+            .with("ENVIRONMENT", "production")
+            .with(
+                "JWT_SECRET_KEY",
+                "bench-jwt-secret-key-0123456789abcdef0123456789",
+            )
+            .with("JWT_ISSUER", "https://auth.example.com")
+            .with("JWT_AUDIENCE", "backend")
+            .with("SERVICE_ID", id);
+        source.insert("SERVICE_PRIVATE_KEY", key.as_str());
+        source
+    };
+    let caller = JwtConfig::from_source(&own("auth")).unwrap();
+    let set = jsonwebtoken::jwk::JwkSet {
+        keys: vec![caller.service_jwk().unwrap()],
+    };
+    let receiver_source = own("backend").with(
+        "SERVICE_VERIFICATION_KEYS",
+        serde_json::to_string(&set).unwrap(),
+    );
+    (caller, JwtConfig::from_source(&receiver_source).unwrap())
 }
 
 fn main() {
     const ITERATIONS: u32 = 2_000;
     const SAMPLES: usize = 31;
     let (auth, backend) = (config("auth"), config("backend"));
+    let (ed_auth, ed_backend) = ed25519_pair();
+    let ed_headers = ed_auth.service_headers("backend").unwrap();
+    assert!(ed_backend.verify_service_call(&ed_headers).is_ok());
     let headers = auth.service_headers("backend").unwrap();
     assert!(backend.verify_service_call(&headers).is_ok());
 
@@ -47,6 +82,10 @@ fn main() {
     let decoding = DecodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
+    // The same token as service_headers makes: its kid, and a jti of the same length.
+    let token_header =
+        jsonwebtoken::decode_header(headers[SERVICE_TOKEN_HEADER].to_str().unwrap()).unwrap();
+    header.kid = token_header.kid;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_audience(&["backend"]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
@@ -64,6 +103,7 @@ fn main() {
                     aud: "backend".into(),
                     iat: now,
                     exp: now + 60,
+                    jti: format!("{:032x}", u128::from(now)),
                 };
                 black_box(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
             },
@@ -79,9 +119,19 @@ fn main() {
             &mut || {
                 black_box(backend.verify_service_call(black_box(&headers)).unwrap());
             },
+            &mut || {
+                black_box(ed_auth.service_headers(black_box("backend")).unwrap());
+            },
+            &mut || {
+                black_box(
+                    ed_backend
+                        .verify_service_call(black_box(&ed_headers))
+                        .unwrap(),
+                );
+            },
         ],
     );
-    let [encode, outgoing, decode, incoming] = times[..] else {
+    let [encode, outgoing, decode, incoming, ed_outgoing, ed_incoming] = times[..] else {
         unreachable!()
     };
     println!("service token per call, {SAMPLES} samples of {ITERATIONS}, median");
@@ -89,4 +139,14 @@ fn main() {
     report("JwtConfig::service_headers", outgoing, encode);
     report("jsonwebtoken::decode (floor)", decode, decode);
     report("JwtConfig::verify_service_call", incoming, decode);
+    report(
+        "service_headers, own Ed25519 key (vs HS256)",
+        ed_outgoing,
+        outgoing,
+    );
+    report(
+        "verify_service_call, Ed25519 (vs HS256)",
+        ed_incoming,
+        incoming,
+    );
 }

@@ -107,6 +107,16 @@ pub enum ServiceAuthError {
         "the service token is signed with the shared SERVICE_SECRET; this service accepts callers' own keys only (SERVICE_ACCEPT_SHARED_SECRET=true during a migration)"
     )]
     SharedSecretRefused,
+    /// The token carries no `jti`, and this receiver refuses replays.
+    #[error("the service token has no `jti`, and this service uses each token once")]
+    MissingTokenId,
+    /// The token was used before.
+    #[error("the service token was used before (a replay)")]
+    Replayed,
+    /// The replay guard is full of tokens that have not expired: refused rather than risk a
+    /// replay.
+    #[error("the service token cannot be recorded: the replay guard is full")]
+    ReplayGuardFull,
     /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS` (its id cut to 40
     /// characters and escaped).
     #[error("service \"{0}\" is not in SERVICE_ALLOWED_CALLERS")]
@@ -134,6 +144,9 @@ impl ServiceAuthError {
             ServiceAuthError::UnknownKey { .. } => "unknown_key",
             ServiceAuthError::WrongIssuer { .. } => "wrong_issuer",
             ServiceAuthError::SharedSecretRefused => "shared_secret_refused",
+            ServiceAuthError::MissingTokenId => "missing_token_id",
+            ServiceAuthError::Replayed => "replayed",
+            ServiceAuthError::ReplayGuardFull => "replay_guard_full",
             ServiceAuthError::Signing => "signing",
         }
     }
@@ -146,6 +159,28 @@ struct ServiceClaims {
     aud: String,
     iat: u64,
     exp: u64,
+    /// A unique id of the token, for receivers that refuse replays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
+}
+
+/// A token id: 64 random bits drawn once per process, then a counter, in hex: unique in the
+/// process, and across instances but by chance of 2^-64; no system call per token. `None`
+/// where the system has no randomness to give (the token is then sent without one, and a
+/// receiver that refuses replays refuses it).
+fn new_token_id() -> Option<String> {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PROCESS: OnceLock<Option<u64>> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let process = (*PROCESS.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes)
+            .ok()
+            .map(|()| u64::from_le_bytes(bytes))
+    }))?;
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+    Some(format!("{process:016x}{count:016x}"))
 }
 
 impl JwtConfig {
@@ -164,6 +199,7 @@ impl JwtConfig {
             aud: target_service.to_owned(),
             iat: now,
             exp: now + self.service_token_lifetime().as_secs(),
+            jti: new_token_id(),
         };
         let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
             .map_err(|_| ServiceAuthError::Signing)?;
@@ -174,8 +210,38 @@ impl JwtConfig {
 
     /// Checks the headers of an incoming call and returns who made it.
     pub fn verify_service_call(&self, headers: &HeaderMap) -> Result<Caller, ServiceAuthError> {
+        self.verified_call(headers).map(|(caller, _)| caller)
+    }
+
+    /// [`JwtConfig::verify_service_call`], and the token is used once: its `jti` is recorded
+    /// in `guard`, and a token without one, or seen before, is refused.
+    pub fn verify_service_call_once(
+        &self,
+        headers: &HeaderMap,
+        guard: &dyn ReplayGuard,
+    ) -> Result<Caller, ServiceAuthError> {
+        let (caller, claims) = self.verified_call(headers)?;
+        let Some(claims) = claims else {
+            return Ok(caller);
+        };
+        let jti = claims
+            .jti
+            .as_deref()
+            .ok_or(ServiceAuthError::MissingTokenId)?;
+        match guard.first_use(&claims.iss, jti, claims.exp) {
+            FirstUse::Yes => Ok(caller),
+            FirstUse::Replayed => Err(ServiceAuthError::Replayed),
+            FirstUse::Full => Err(ServiceAuthError::ReplayGuardFull),
+        }
+    }
+
+    /// The caller and, where a token was verified, its claims.
+    fn verified_call(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(Caller, Option<ServiceClaims>), ServiceAuthError> {
         let Some(keys) = self.service_keys() else {
-            return Ok(Caller::Unauthenticated);
+            return Ok((Caller::Unauthenticated, None));
         };
         let mut values = headers.get_all(&SERVICE_TOKEN_HEADER).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
@@ -186,21 +252,43 @@ impl JwtConfig {
             });
         };
         let token = value.to_str().map_err(|_| ServiceAuthError::Malformed)?;
-        let key = self.service_key_for(keys, token)?;
+        // With the shared secret as the only key, it is tried at once and the header that
+        // decode parsed is checked after; otherwise the header's `kid` and `typ` choose first.
+        let only_shared = keys.shared.is_some() && keys.by_kid.len() <= 1 && keys.accept_shared;
+        let key = match &keys.shared {
+            Some(shared) if only_shared => std::borrow::Cow::Owned(crate::jwt::VerifyingKey {
+                key: shared.clone(),
+                algorithm: jsonwebtoken::Algorithm::HS256,
+                service: None,
+            }),
+            _ => self.service_key_for(keys, token)?,
+        };
         let validation = keys
             .validation(key.algorithm)
             .ok_or(ServiceAuthError::Malformed)?;
         // jsonwebtoken's Validation does not look at `typ`: the header says what the token is
-        // for. A refused token's header is read again to tell a wrong type from a bad signature.
+        // for. A refused token's header is read again to tell a wrong type or an unknown key
+        // from a bad signature.
         let data = match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
             Ok(data) => data,
             Err(error) => {
+                if only_shared {
+                    self.service_key_for(keys, token)?;
+                }
                 return Err(match jsonwebtoken::decode_header(token) {
                     Ok(header) if !is_service_token(&header) => wrong_type(&header),
                     _ => self.refusal(error.kind()),
                 });
             }
         };
+        if only_shared
+            && let Some(kid) = &data.header.kid
+            && !keys.by_kid.contains_key(kid)
+        {
+            return Err(ServiceAuthError::UnknownKey {
+                kid: crate::jwt::bounded(kid),
+            });
+        }
         if !is_service_token(&data.header) {
             return Err(wrong_type(&data.header));
         }
@@ -216,7 +304,7 @@ impl JwtConfig {
         if claims.iat > now + validation.leeway {
             return Err(ServiceAuthError::NotYetValid);
         }
-        let caller = claims.iss;
+        let caller = claims.iss.clone();
         // A service's own key speaks for that service only.
         if let Some(service) = &key.service
             && *service != caller
@@ -232,7 +320,67 @@ impl JwtConfig {
                 &caller,
             )));
         }
-        Ok(Caller::Service(caller))
+        Ok((Caller::Service(caller), Some(claims)))
+    }
+}
+
+/// Whether a token id is used for the first time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FirstUse {
+    /// First use: recorded.
+    Yes,
+    /// Seen before, and not expired: a replay.
+    Replayed,
+    /// The guard cannot record it (full of ids that have not expired).
+    Full,
+}
+
+/// Records service token ids so that each is used once. Implement it over a shared store for
+/// a service of several instances; [`MemoryReplayGuard`] serves a single instance.
+pub trait ReplayGuard: Send + Sync {
+    /// Records `jti` of `caller`, remembered until `expires_at` (seconds since the epoch).
+    fn first_use(&self, caller: &str, jti: &str, expires_at: u64) -> FirstUse;
+}
+
+/// A [`ReplayGuard`] in memory, for one instance, bounded in size. Expired ids are forgotten;
+/// when it is full of ids that have not expired it refuses new tokens ([`FirstUse::Full`])
+/// rather than forget one that could then be replayed: it fails closed.
+#[derive(Debug)]
+pub struct MemoryReplayGuard {
+    seen: std::sync::Mutex<std::collections::BTreeMap<(String, String), u64>>,
+    capacity: usize,
+}
+
+impl MemoryReplayGuard {
+    /// A guard remembering at most `capacity` token ids.
+    pub fn new(capacity: usize) -> Self {
+        MemoryReplayGuard {
+            seen: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            capacity,
+        }
+    }
+}
+
+impl ReplayGuard for MemoryReplayGuard {
+    fn first_use(&self, caller: &str, jti: &str, expires_at: u64) -> FirstUse {
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = (caller.to_owned(), jti.to_owned());
+        if seen.get(&key).is_some_and(|until| *until >= now) {
+            return FirstUse::Replayed;
+        }
+        if seen.len() >= self.capacity {
+            seen.retain(|_, until| *until >= now);
+        }
+        if seen.len() >= self.capacity {
+            return FirstUse::Full;
+        }
+        seen.insert(key, expires_at);
+        FirstUse::Yes
     }
 }
 

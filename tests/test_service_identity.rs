@@ -178,3 +178,52 @@ fn a_service_key_is_configured_once_and_names_its_service() {
         "{error}"
     );
 }
+
+#[test]
+fn a_receiver_that_refuses_replays_accepts_each_token_once() {
+    use jwt_config::service_auth::{FirstUse, MemoryReplayGuard, ReplayGuard};
+    let auth = load_jwt(&hs256("production", "auth"));
+    let backend = load_jwt(&hs256("production", "backend"));
+    let guard = MemoryReplayGuard::new(8);
+    let headers = auth.service_headers("backend").unwrap();
+    assert_eq!(
+        backend.verify_service_call_once(&headers, &guard),
+        Ok(Caller::Service("auth".into()))
+    );
+    assert_eq!(
+        backend.verify_service_call_once(&headers, &guard),
+        Err(ServiceAuthError::Replayed)
+    );
+    // A fresh token of the same caller passes.
+    let again = auth.service_headers("backend").unwrap();
+    assert!(backend.verify_service_call_once(&again, &guard).is_ok());
+    // A token without an id is refused where replays are refused.
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("service+jwt".into());
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": now, "exp": now + 30});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let mut untagged = http::HeaderMap::new();
+    untagged.insert(
+        SERVICE_TOKEN_HEADER,
+        jsonwebtoken::encode(&header, &claims, &key)
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
+    assert_eq!(
+        backend.verify_service_call_once(&untagged, &guard),
+        Err(ServiceAuthError::MissingTokenId)
+    );
+    // Full of live ids, the guard refuses rather than forget one.
+    let small = MemoryReplayGuard::new(1);
+    assert_eq!(small.first_use("auth", "a", now + 60), FirstUse::Yes);
+    assert_eq!(small.first_use("auth", "b", now + 60), FirstUse::Full);
+    // Expired ids are forgotten.
+    let expired = MemoryReplayGuard::new(1);
+    assert_eq!(
+        expired.first_use("auth", "a", now.saturating_sub(10)),
+        FirstUse::Yes
+    );
+    assert_eq!(expired.first_use("auth", "b", now + 60), FirstUse::Yes);
+}
