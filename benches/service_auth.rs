@@ -13,8 +13,30 @@ use support::{measure, report};
 
 const SERVICE_SECRET: &str = "bench-service-secret-0123456789abcdef012345678";
 
+/// A receiver with `n` more keys in `SERVICE_VERIFICATION_KEYS` (oct, rotating the secret).
+fn receiver_with_keys(n: usize) -> JwtConfig {
+    use base64::Engine as _;
+    let keys: Vec<String> = (0..n)
+        .map(|i| {
+            let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+                "bench-previous-service-secret-{i}-0123456789abcdef"
+            ));
+            format!(r#"{{"kid":"s{i}","kty":"oct","k":"{k}"}}"#)
+        })
+        .collect();
+    let source = config_source("backend").with(
+        "SERVICE_VERIFICATION_KEYS",
+        format!(r#"{{"keys":[{}]}}"#, keys.join(",")),
+    );
+    JwtConfig::from_source(&source).unwrap()
+}
+
 fn config(service_id: &str) -> JwtConfig {
-    let source = MapSource::new()
+    JwtConfig::from_source(&config_source(service_id)).unwrap()
+}
+
+fn config_source(service_id: &str) -> MapSource {
+    MapSource::new()
         .with("ENVIRONMENT", "production")
         .with(
             "JWT_SECRET_KEY",
@@ -23,8 +45,7 @@ fn config(service_id: &str) -> JwtConfig {
         .with("JWT_ISSUER", "https://auth.example.com")
         .with("JWT_AUDIENCE", "backend")
         .with("SERVICE_ID", service_id)
-        .with("SERVICE_SECRET", SERVICE_SECRET);
-    JwtConfig::from_source(&source).unwrap()
+        .with("SERVICE_SECRET", SERVICE_SECRET)
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -73,6 +94,7 @@ fn main() {
     const SAMPLES: usize = 31;
     let (auth, backend) = (config("auth"), config("backend"));
     let (ed_auth, ed_backend) = ed25519_pair();
+    let (one_key, five_keys) = (receiver_with_keys(1), receiver_with_keys(5));
     let ed_headers = ed_auth.service_headers("backend").unwrap();
     assert!(ed_backend.verify_service_call(&ed_headers).is_ok());
     let headers = auth.service_headers("backend").unwrap();
@@ -120,6 +142,12 @@ fn main() {
                 black_box(backend.verify_service_call(black_box(&headers)).unwrap());
             },
             &mut || {
+                black_box(one_key.verify_service_call(black_box(&headers)).unwrap());
+            },
+            &mut || {
+                black_box(five_keys.verify_service_call(black_box(&headers)).unwrap());
+            },
+            &mut || {
                 black_box(ed_auth.service_headers(black_box("backend")).unwrap());
             },
             &mut || {
@@ -131,7 +159,17 @@ fn main() {
             },
         ],
     );
-    let [encode, outgoing, decode, incoming, ed_outgoing, ed_incoming] = times[..] else {
+    let [
+        encode,
+        outgoing,
+        decode,
+        incoming,
+        one,
+        five,
+        ed_outgoing,
+        ed_incoming,
+    ] = times[..]
+    else {
         unreachable!()
     };
     println!("service token per call, {SAMPLES} samples of {ITERATIONS}, median");
@@ -139,6 +177,8 @@ fn main() {
     report("JwtConfig::service_headers", outgoing, encode);
     report("jsonwebtoken::decode (floor)", decode, decode);
     report("JwtConfig::verify_service_call", incoming, decode);
+    report("verify_service_call, 1 verification key", one, decode);
+    report("verify_service_call, 5 verification keys", five, decode);
     report(
         "service_headers, own Ed25519 key (vs HS256)",
         ed_outgoing,

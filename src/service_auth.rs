@@ -18,8 +18,8 @@
 //! ```
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use jsonwebtoken::Header;
 use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Header, TokenData, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::JwtConfig;
@@ -252,43 +252,7 @@ impl JwtConfig {
             });
         };
         let token = value.to_str().map_err(|_| ServiceAuthError::Malformed)?;
-        // With the shared secret as the only key, it is tried at once and the header that
-        // decode parsed is checked after; otherwise the header's `kid` and `typ` choose first.
-        let only_shared = keys.shared.is_some() && keys.by_kid.len() <= 1 && keys.accept_shared;
-        let key = match &keys.shared {
-            Some(shared) if only_shared => std::borrow::Cow::Owned(crate::jwt::VerifyingKey {
-                key: shared.clone(),
-                algorithm: jsonwebtoken::Algorithm::HS256,
-                service: None,
-            }),
-            _ => self.service_key_for(keys, token)?,
-        };
-        let validation = keys
-            .validation(key.algorithm)
-            .ok_or(ServiceAuthError::Malformed)?;
-        // jsonwebtoken's Validation does not look at `typ`: the header says what the token is
-        // for. A refused token's header is read again to tell a wrong type or an unknown key
-        // from a bad signature.
-        let data = match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
-            Ok(data) => data,
-            Err(error) => {
-                if only_shared {
-                    self.service_key_for(keys, token)?;
-                }
-                return Err(match jsonwebtoken::decode_header(token) {
-                    Ok(header) if !is_service_token(&header) => wrong_type(&header),
-                    _ => self.refusal(error.kind()),
-                });
-            }
-        };
-        if only_shared
-            && let Some(kid) = &data.header.kid
-            && !keys.by_kid.contains_key(kid)
-        {
-            return Err(ServiceAuthError::UnknownKey {
-                kid: crate::jwt::bounded(kid),
-            });
-        }
+        let (data, key_service, validation) = self.decode_service_token(keys, token)?;
         if !is_service_token(&data.header) {
             return Err(wrong_type(&data.header));
         }
@@ -306,8 +270,8 @@ impl JwtConfig {
         }
         let caller = claims.iss.clone();
         // A service's own key speaks for that service only.
-        if let Some(service) = &key.service
-            && *service != caller
+        if let Some(service) = key_service
+            && service != caller
         {
             return Err(ServiceAuthError::WrongIssuer {
                 key_service: crate::jwt::bounded(service),
@@ -385,6 +349,54 @@ impl ReplayGuard for MemoryReplayGuard {
 }
 
 impl JwtConfig {
+    /// Decodes a service token: the token, the service its key belongs to (for a service's
+    /// own key), and the validation used. The shared secret signs most calls, so it is tried
+    /// first and the header decode parsed is checked after; a token it does not verify is
+    /// then read for its `typ` and `kid`, which choose the key.
+    fn decode_service_token<'k>(
+        &self,
+        keys: &'k crate::jwt::ServiceKeys,
+        token: &str,
+    ) -> Result<(TokenData<ServiceClaims>, Option<&'k str>, &'k Validation), ServiceAuthError> {
+        let shared = keys.shared_kid.as_ref().filter(|_| keys.accept_shared);
+        if let Some(shared_kid) = shared
+            && let Some(key) = keys.by_kid.get(shared_kid)
+            && let Some(validation) = keys.validation(key.algorithm)
+        {
+            match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
+                Ok(data) => {
+                    return match &data.header.kid {
+                        Some(kid) if kid != shared_kid => Err(ServiceAuthError::UnknownKey {
+                            kid: crate::jwt::bounded(kid),
+                        }),
+                        _ => Ok((data, None, validation)),
+                    };
+                }
+                // The signature verified: the claims or the type are what is wrong.
+                Err(error) if !matches!(error.kind(), ErrorKind::InvalidSignature) => {
+                    return Err(self.refused(token, &error));
+                }
+                Err(_) => {}
+            }
+        }
+        let key = self.service_key_for(keys, token)?;
+        let validation = keys
+            .validation(key.algorithm)
+            .ok_or(ServiceAuthError::Malformed)?;
+        match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
+            Ok(data) => Ok((data, key.service.as_deref(), validation)),
+            Err(error) => Err(self.refused(token, &error)),
+        }
+    }
+
+    /// Why a token was refused: a wrong type before anything else, else jsonwebtoken's reason.
+    fn refused(&self, token: &str, error: &jsonwebtoken::errors::Error) -> ServiceAuthError {
+        match jsonwebtoken::decode_header(token) {
+            Ok(header) if !is_service_token(&header) => wrong_type(&header),
+            _ => self.refusal(error.kind()),
+        }
+    }
+
     /// The key a service token's `kid` names: a caller's own key, an `oct` key, the shared
     /// secret (also for tokens without `kid`). The shared secret is refused where this
     /// receiver knows its callers' own keys in staging and production, unless migrating.
@@ -392,7 +404,7 @@ impl JwtConfig {
         &self,
         keys: &'k crate::jwt::ServiceKeys,
         token: &str,
-    ) -> Result<std::borrow::Cow<'k, crate::jwt::VerifyingKey>, ServiceAuthError> {
+    ) -> Result<&'k crate::jwt::VerifyingKey, ServiceAuthError> {
         let head = crate::jwt::token_head(token).ok_or(ServiceAuthError::Malformed)?;
         // What the token is for comes first: a user's token is a wrong type, whatever its key.
         if head.typ.as_deref() != Some(SERVICE_TOKEN_TYPE) {
@@ -400,26 +412,16 @@ impl JwtConfig {
                 found: head.typ.as_deref().map(crate::jwt::bounded),
             });
         }
-        let kid = head.kid;
-        let found = match kid.as_deref() {
-            Some(kid) => keys.by_kid.get(kid).map(std::borrow::Cow::Borrowed),
-            None => None,
-        };
-        let key = match (found, &keys.shared) {
-            (Some(key), _) => key,
-            (None, Some(shared)) if kid.is_none() => {
-                std::borrow::Cow::Owned(crate::jwt::VerifyingKey {
-                    key: shared.clone(),
-                    algorithm: jsonwebtoken::Algorithm::HS256,
-                    service: None,
-                })
+        let kid = head.kid.as_ref().or(keys.shared_kid.as_ref());
+        let key = kid.and_then(|kid| keys.by_kid.get(kid)).ok_or_else(|| {
+            ServiceAuthError::UnknownKey {
+                kid: head
+                    .kid
+                    .as_deref()
+                    .map(crate::jwt::bounded)
+                    .unwrap_or_default(),
             }
-            _ => {
-                return Err(ServiceAuthError::UnknownKey {
-                    kid: kid.as_deref().map(crate::jwt::bounded).unwrap_or_default(),
-                });
-            }
-        };
+        })?;
         if key.service.is_none() && !keys.accept_shared {
             return Err(ServiceAuthError::SharedSecretRefused);
         }

@@ -201,3 +201,31 @@ fn a_verifier_needs_no_pem_when_it_has_the_issuers_published_key_set() {
         "{error}"
     );
 }
+
+#[test]
+fn every_key_type_publishes_its_public_half_only() {
+    for (algorithm, private, public, kty) in [
+        ("RS256", "rsa2048_private", "rsa2048_public", "RSA"),
+        ("ES256", "ec256_private", "ec256_public", "EC"),
+        ("ES384", "ec384_private", "ec384_public", "EC"),
+        ("EdDSA", "ed25519_private", "ed25519_public", "OKP"),
+    ] {
+        let issuer = load_jwt(
+            &hs256("production", "auth")
+                .with("JWT_ALGORITHM", algorithm)
+                .with("JWT_PUBLIC_KEY", key(public))
+                .with("JWT_PRIVATE_KEY", key(private)),
+        );
+        let json = serde_json::to_value(issuer.jwks()).unwrap();
+        let keys = json["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 1, "{algorithm}");
+        assert_eq!(keys[0]["kty"], kty, "{algorithm}");
+        assert_eq!(keys[0]["kid"].as_str(), issuer.key_id(), "{algorithm}");
+        for private_member in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+            assert!(
+                keys[0].get(private_member).is_none(),
+                "{algorithm}: {private_member}"
+            );
+        }
+    }
+}

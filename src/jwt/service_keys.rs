@@ -39,8 +39,9 @@ pub(crate) struct ServiceKeys {
     pub(crate) header: Header,
     /// Keys by `kid`: the shared secret's id, `oct` keys, and callers' public keys.
     pub(crate) by_kid: BTreeMap<String, VerifyingKey>,
-    /// The shared secret, for tokens without `kid` (issued before key ids).
-    pub(crate) shared: Option<DecodingKey>,
+    /// The `kid` under which the shared secret sits in `by_kid` (also for tokens without
+    /// `kid`, issued before key ids).
+    pub(crate) shared_kid: Option<String>,
     /// Whether tokens signed with a shared secret are accepted (see `build_service_keys`).
     pub(crate) accept_shared: bool,
     /// Audience = this `SERVICE_ID`, the configured leeway; one per algorithm, built once.
@@ -105,16 +106,16 @@ pub(crate) fn build_service_keys(
     let mut by_kid = BTreeMap::new();
     let shared =
         secret.and_then(|secret| DecodingKey::from_secret(secret.expose().as_bytes()).ok());
-    if let Some(key) = &shared
-        && let Some(kid) = &signer.1.kid
-    {
+    let shared_kid = shared.and_then(|key| {
+        let kid = signer.1.kid.clone()?;
         let verifying = VerifyingKey {
-            key: key.clone(),
+            key,
             algorithm: Algorithm::HS256,
             service: None,
         };
         by_kid.insert(kid.clone(), verifying);
-    }
+        Some(kid)
+    });
     let set = partial.service_verification_keys?.as_ref();
     let has_service_keys = verification_keys(set, &mut by_kid, context)?;
     // In staging and production a receiver that knows its callers' own keys refuses the
@@ -137,7 +138,7 @@ pub(crate) fn build_service_keys(
         encoding,
         header,
         by_kid,
-        shared,
+        shared_kid,
         accept_shared,
         validations,
         max_lifetime: lifetime + leeway,
