@@ -66,15 +66,8 @@ fn ed25519_pair() -> (JwtConfig, JwtConfig) {
     ))
     .unwrap();
     let own = |id: &str| {
-        let mut source = MapSource::new()
-            .with("ENVIRONMENT", "production")
-            .with(
-                "JWT_SECRET_KEY",
-                "bench-jwt-secret-key-0123456789abcdef0123456789",
-            )
-            .with("JWT_ISSUER", "https://auth.example.com")
-            .with("JWT_AUDIENCE", "backend")
-            .with("SERVICE_ID", id);
+        let mut source = config_source(id);
+        source.remove("SERVICE_SECRET");
         source.insert("SERVICE_PRIVATE_KEY", key.as_str());
         source
     };
