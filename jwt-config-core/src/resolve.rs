@@ -98,6 +98,7 @@ pub(crate) struct Resolver<'a> {
 impl Resolver<'_> {
     /// A variable's name as the operator writes it: the prefix applied (by the one rule of
     /// `schema::prefixed`).
+    #[inline]
     pub(crate) fn full_name<'n>(&self, name: &'n str) -> Cow<'n, str> {
         if self.prefix.is_empty() {
             Cow::Borrowed(name)
@@ -132,6 +133,7 @@ impl Resolver<'_> {
     }
 
     /// The text of `var` under its canonical name, its aliases and their `_FILE` variants.
+    #[inline]
     pub(crate) fn resolve(&self, var: &VarSchema, findings: &mut Findings) -> Resolution {
         let canonical = self.full_name(var.name);
         if var.aliases.is_empty() && !var.file {
@@ -163,6 +165,7 @@ impl Resolver<'_> {
     }
 
     /// One name and, where accepted, its `_FILE` variant; both set is a problem.
+    #[inline]
     fn lookup_name(
         &self,
         var: &VarSchema,
@@ -249,6 +252,7 @@ impl Resolver<'_> {
 }
 
 /// A variable's text: non-UTF-8 and blank values are problems.
+#[inline]
 pub(crate) fn text_of(
     name: &str,
     raw: OsString,
