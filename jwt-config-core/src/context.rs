@@ -155,6 +155,22 @@ impl<'a> Context<'a> {
         default: Option<fn() -> T>,
         check: impl Fn(&T) -> Result<(), String>,
     ) -> Slot<T> {
+        // The common case, measured hot: one name, no `_FILE` (so no secret: a secret always
+        // accepts `_FILE`), no prefix, no report. It reads and parses in place; unset goes to
+        // the default, and anything unusual (blank, not UTF-8, a parse or range failure) goes
+        // the general way below, which resolves the name again and reports it.
+        if var.aliases.is_empty() && !var.file && self.prefix.is_empty() && !self.record {
+            let Some(raw) = self.source.get(var.name) else {
+                return self.absent(var, default);
+            };
+            if let Ok(mut text) = raw.into_string()
+                && !text.trim_start().is_empty()
+                && let Ok(value) = parse(&mut text)
+                && check(&value).is_ok()
+            {
+                return Slot::Value(value);
+            }
+        }
         let resolver = Resolver {
             source: self.source,
             prefix: &self.prefix,
