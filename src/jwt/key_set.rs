@@ -84,14 +84,13 @@ pub(crate) fn verification_keys(
     let mut ok = true;
     for (index, jwk) in set.keys.iter().enumerate() {
         match verification_key(jwk, algorithm, context.environment().is_deployed()) {
-            Ok((id, key)) if id == own_id => {
+            Ok((id, _)) if id == own_id => {
                 ok = false;
                 let message = format!(
                     "key {} has the signing key's id; a key signs or verifies, not both",
                     index + 1
                 );
                 context.problem(vars::VERIFICATION_KEYS, ProblemKind::Conflict, message);
-                let _ = key;
             }
             Ok((id, _)) if keys.by_id.contains_key(&id) => {
                 ok = false;
