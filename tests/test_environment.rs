@@ -77,3 +77,49 @@ fn every_nested_rule_sees_the_same_environment() {
     assert_eq!(loaded.environment, Environment::Test);
     assert_eq!(loaded.value.environment, Environment::Test);
 }
+
+/// No rule of this schema depends on `ENVIRONMENT`: it is not one of its settings.
+#[derive(Config, Debug)]
+struct Plain {
+    #[config(default = 8080)]
+    port: u16,
+}
+
+/// A struct-level check that asks for the environment.
+#[allow(dead_code)] // loaded to be checked
+#[derive(Config, Debug)]
+#[config(validate = Self::check)]
+struct Asking {
+    #[config(default = 8080)]
+    port: u16,
+}
+
+impl Asking {
+    fn check(partial: &AskingPartial<'_>, context: &mut jwt_config::Context<'_>) {
+        if context.environment() == Environment::Production && partial.port == Some(&8080) {
+            context.problem("PORT", ProblemKind::Rule, "is the development port");
+        }
+    }
+}
+
+#[test]
+fn a_schema_without_rules_by_environment_starts_whatever_environment_says() {
+    // Not read at all on the way to the value (one `getenv` less per start), so a value
+    // this schema has no use for does not stop it...
+    let plain = Plain::from_source(&source(&[("ENVIRONMENT", "qa")])).unwrap();
+    assert_eq!(plain.port, 8080);
+    // ...while a report (`jwt-config check`) shows the environment, and so checks it.
+    let error = Plain::load_with_report(&source(&[("ENVIRONMENT", "qa")])).unwrap_err();
+    assert_eq!(error.problems()[0].variable(), "ENVIRONMENT");
+}
+
+#[test]
+fn a_check_that_asks_for_the_environment_reads_it_and_reports_an_invalid_one() {
+    let error = Asking::from_source(&source(&[("ENVIRONMENT", "qa")])).unwrap_err();
+    assert_eq!(error.problems().len(), 1, "{error}");
+    assert_eq!(error.problems()[0].variable(), "ENVIRONMENT");
+    assert!(error.problems()[0].message().contains("\"qa\" is invalid"));
+    let error = Asking::from_source(&source(&[("ENVIRONMENT", "production")])).unwrap_err();
+    assert_eq!(error.problems()[0].variable(), "PORT");
+    assert!(Asking::from_source(&source(&[("ENVIRONMENT", "staging")])).is_ok());
+}

@@ -28,6 +28,11 @@ pub trait Config: Sized {
     #[doc(hidden)]
     const REQUIRES_ENVIRONMENT: bool = Self::SCHEMA.requires_environment();
 
+    /// Whether a rule depends on `ENVIRONMENT`, so every load reads it; computed at compile
+    /// time.
+    #[doc(hidden)]
+    const HAS_ENVIRONMENT_RULES: bool = Self::SCHEMA.has_environment_rules();
+
     /// Loads the fields from `context`. Returns `None` when something failed; every
     /// failure has been recorded in `context` as a problem.
     fn load(context: &mut Context<'_>) -> Option<Self>;
@@ -39,10 +44,12 @@ pub trait Config: Sized {
 
     /// Loads from any source; warnings go out as `tracing` warn events.
     fn from_source<S: Source + ?Sized>(source: &S) -> Result<Self, ConfigError> {
-        match run::<Self>(&source, false) {
-            Ok(loaded) => {
-                emit_warnings(&loaded.warnings);
-                Ok(loaded.value)
+        let mut context = Context::new(&source).without_report();
+        let value = run::<Self>(&mut context);
+        match conclude(value, context) {
+            Ok((value, warnings, _)) => {
+                emit_warnings(&warnings);
+                Ok(value)
             }
             Err(error) => {
                 emit_warnings(error.warnings());
@@ -55,16 +62,26 @@ pub trait Config: Sized {
     /// variable, where its value came from and how it renders (secrets redacted). Emits
     /// nothing: the caller shows the warnings.
     fn load_with_report<S: Source + ?Sized>(source: &S) -> Result<Loaded<Self>, ConfigError> {
-        run::<Self>(&source, true)
+        let mut context = Context::new(&source);
+        let environment = context.settle_environment();
+        let value = run::<Self>(&mut context);
+        let (value, warnings, variables) = conclude(value, context)?;
+        Ok(Loaded {
+            value,
+            environment,
+            warnings,
+            variables,
+        })
     }
 }
 
-fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, ConfigError> {
-    let mut context = Context::new(source);
-    if !record {
-        context = context.without_report();
+/// One load into `context`: the environment's rules, the fields, the unknown names.
+fn run<T: Config>(context: &mut Context<'_>) -> Option<T> {
+    // A schema without rules by environment reads `ENVIRONMENT` only if a `validate` or
+    // `computed` function asks (a report reads it in any case).
+    if T::HAS_ENVIRONMENT_RULES {
+        context.settle_environment();
     }
-    let environment = context.environment();
     if T::REQUIRES_ENVIRONMENT && !context.environment_is_set() {
         // An unset ENVIRONMENT silently meaning development is how a staging deploy ends up
         // with a 1-byte key and service authentication off.
@@ -74,7 +91,7 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
         );
         context.problem(ENVIRONMENT_VARIABLE, ProblemKind::Missing, message);
     }
-    let value = T::load(&mut context);
+    let value = T::load(context);
     // Listing the source's names costs a scan of it: only for a schema with name families.
     let families = if T::HAS_NAME_FAMILIES {
         crate::unknown::families(&T::SCHEMA)
@@ -88,6 +105,14 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
             context.warn(&name, WarningKind::UnknownVariable, message);
         }
     }
+    value
+}
+
+/// The value when nothing went wrong, else every problem.
+fn conclude<T>(
+    value: Option<T>,
+    context: Context<'_>,
+) -> Result<(T, Vec<Warning>, Vec<Resolved>), ConfigError> {
     let (mut problems, warnings, variables) = context.finish();
     if value.is_none() && problems.is_empty() {
         // A hand-written impl that failed without saying why still fails loudly.
@@ -98,12 +123,7 @@ fn run<T: Config>(source: &dyn Source, record: bool) -> Result<Loaded<T>, Config
         ));
     }
     match value {
-        Some(value) if problems.is_empty() => Ok(Loaded {
-            value,
-            environment,
-            warnings,
-            variables,
-        }),
+        Some(value) if problems.is_empty() => Ok((value, warnings, variables)),
         _ => Err(ConfigError::new(problems, warnings)),
     }
 }

@@ -3,11 +3,12 @@
 //! `resolve.rs`; this is the problem sink and the API a `validate` or `computed` function sees.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
 use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::resolve::{Findings, Found, Resolution, Resolver, text_of};
-use crate::schema::VarSchema;
+use crate::schema::{Presence, VarSchema};
 use crate::secret::REDACTED;
 use crate::source::Source;
 use crate::value::{ConfigValue, describe_range};
@@ -18,7 +19,9 @@ pub use crate::resolve::MAX_FILE_SIZE;
 /// struct-level checks all report into it, so every problem lands in one report.
 pub struct Context<'a> {
     source: &'a dyn Source,
-    environment: Environment,
+    /// `ENVIRONMENT`, read on first use, with what reading it found (an invalid value is a
+    /// problem) until [`Context::settle_environment`] moves that into the report.
+    environment: OnceCell<(Environment, Findings)>,
     prefix: String,
     findings: Findings,
     resolved: Vec<Resolved>,
@@ -59,31 +62,26 @@ impl<T> Slot<T> {
 impl<'a> Context<'a> {
     /// Starts a load: reads `ENVIRONMENT` once, for every rule of every nested struct.
     pub(crate) fn new(source: &'a dyn Source) -> Self {
-        let mut context = Context {
+        Context {
             source,
-            environment: Environment::Development,
+            environment: OnceCell::new(),
             prefix: String::new(),
             findings: Findings::default(),
             resolved: Vec::new(),
             record: true,
-        };
-        let raw = source.get(ENVIRONMENT_VARIABLE);
-        let text =
-            raw.and_then(|raw| text_of(ENVIRONMENT_VARIABLE, raw, false, &mut context.findings));
-        if let Some(text) = text {
-            match Environment::parse_value(&text) {
-                Ok(environment) => context.environment = environment,
-                Err(message) => {
-                    let message = format!("{} is invalid: {message}", quote(&text));
-                    context.push_problem(
-                        ENVIRONMENT_VARIABLE.to_owned(),
-                        ProblemKind::Invalid,
-                        message,
-                    );
-                }
-            }
         }
-        context
+    }
+
+    /// Reads `ENVIRONMENT` now (if nothing has yet) and puts what was wrong with it into the
+    /// report. A schema with rules by environment, and every load with a report, settle it
+    /// first; otherwise it is read only if a `validate` or `computed` function asks.
+    pub(crate) fn settle_environment(&mut self) -> Environment {
+        let environment = self.environment();
+        if let Some((_, found)) = self.environment.get_mut() {
+            self.findings.problems.append(&mut found.problems);
+            self.findings.warnings.append(&mut found.warnings);
+        }
+        environment
     }
 
     /// Whether `ENVIRONMENT` is set in the source (valid or not).
@@ -112,6 +110,8 @@ impl<'a> Context<'a> {
     /// The environment of this load.
     pub fn environment(&self) -> Environment {
         self.environment
+            .get_or_init(|| read_environment(self.source))
+            .0
     }
 
     /// A variable's name as the operator writes it: the current prefix applied.
@@ -134,6 +134,10 @@ impl<'a> Context<'a> {
     /// Whether any problem has been found so far.
     pub fn has_problems(&self) -> bool {
         !self.findings.problems.is_empty()
+            || self
+                .environment
+                .get()
+                .is_some_and(|(_, found)| !found.problems.is_empty())
     }
 
     /// Runs `load` with `prefix` added to every name it reads (a flattened struct).
@@ -155,20 +159,28 @@ impl<'a> Context<'a> {
         default: Option<fn() -> T>,
         check: impl Fn(&T) -> Result<(), String>,
     ) -> Slot<T> {
-        // The common case, measured hot: one name, no `_FILE` (so no secret: a secret always
-        // accepts `_FILE`), no prefix, no report. It reads and parses in place; unset goes to
-        // the default, and anything unusual (blank, not UTF-8, a parse or range failure) goes
-        // the general way below, which resolves the name again and reports it.
-        if var.aliases.is_empty() && !var.file && self.prefix.is_empty() && !self.record {
-            let Some(raw) = self.source.get(var.name) else {
-                return self.absent(var, default);
-            };
-            if let Ok(mut text) = raw.into_string()
-                && !text.trim_start().is_empty()
-                && let Ok(value) = parse(&mut text)
-                && check(&value).is_ok()
+        // The common case, measured hot: no `_FILE` (so no secret: a secret always accepts
+        // `_FILE`), no prefix, no report, and no alias set (a legacy name in use is warned
+        // about, and two names set are compared). It reads and parses in place; unset goes to
+        // the default, and anything unusual (an alias set, blank, not UTF-8, a parse or range
+        // failure) goes the general way below, which resolves the names again and reports it.
+        if !var.file && self.prefix.is_empty() && !self.record {
+            let raw = self.source.get(var.name);
+            if var
+                .aliases
+                .iter()
+                .all(|alias| self.source.get(alias).is_none())
             {
-                return Slot::Value(value);
+                let Some(raw) = raw else {
+                    return self.absent(var, default);
+                };
+                if let Ok(mut text) = raw.into_string()
+                    && !is_blank(&text)
+                    && let Ok(value) = parse(&mut text)
+                    && check(&value).is_ok()
+                {
+                    return Slot::Value(value);
+                }
             }
         }
         let resolver = Resolver {
@@ -277,12 +289,15 @@ impl<'a> Context<'a> {
     /// An unset variable: missing where the environment requires it, else the default or
     /// nothing.
     fn absent<T>(&mut self, var: &VarSchema, default: Option<fn() -> T>) -> Slot<T> {
-        if var.required(self.environment) {
-            let message = if var.required_in.contains(&self.environment) {
+        // Only a rule by environment reads ENVIRONMENT (the schema settled it already).
+        let required_here =
+            !var.required_in.is_empty() && var.required_in.contains(&self.environment());
+        if var.presence == Presence::Required || required_here {
+            let message = if required_here {
                 format!(
                     "is missing; it is required in {} (ENVIRONMENT={})",
                     describe_environments(var.required_in),
-                    self.environment
+                    self.environment()
                 )
             } else {
                 format!("is missing; set it to a value of type `{}`", var.ty)
@@ -307,13 +322,51 @@ impl<'a> Context<'a> {
     }
 
     /// Ends the load: the problems, warnings and effective values collected.
-    pub(crate) fn finish(self) -> (Vec<Problem>, Vec<Warning>, Vec<Resolved>) {
+    pub(crate) fn finish(mut self) -> (Vec<Problem>, Vec<Warning>, Vec<Resolved>) {
+        if self.environment.get().is_some() {
+            self.settle_environment();
+        }
         (
             self.findings.problems,
             self.findings.warnings,
             self.resolved,
         )
     }
+}
+
+/// Whether `text` is empty or only whitespace; decided by the first byte in the usual case.
+#[inline]
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(byte) if byte.is_ascii() && !byte.is_ascii_whitespace() => false,
+        Some(_) => text.chars().all(char::is_whitespace),
+    }
+}
+
+/// `ENVIRONMENT` from `source`: development when unset. An invalid value is a problem, and
+/// the load fails with it whatever the rest reads.
+fn read_environment(source: &dyn Source) -> (Environment, Findings) {
+    let mut found = Findings::default();
+    let text = source
+        .get(ENVIRONMENT_VARIABLE)
+        .and_then(|raw| text_of(ENVIRONMENT_VARIABLE, raw, false, &mut found));
+    let environment = match text.map(|text| Environment::parse_value(&text).map_err(|m| (text, m)))
+    {
+        None => Environment::Development,
+        Some(Ok(environment)) => environment,
+        Some(Err((text, message))) => {
+            let message = format!("{} is invalid: {message}", quote(&text));
+            found.problem(
+                ENVIRONMENT_VARIABLE.to_owned(),
+                ProblemKind::Invalid,
+                message,
+                None,
+            );
+            Environment::Development
+        }
+    };
+    (environment, found)
 }
 
 /// A non-secret value as a message may show it: quoted, escaped, and cut when long.

@@ -416,6 +416,28 @@ impl Schema {
         false
     }
 
+    /// Whether a rule of this schema depends on `ENVIRONMENT`: `require_environment` or a
+    /// `required_in`, here or in a flattened struct. Such a schema reads `ENVIRONMENT` (and
+    /// reports an invalid value) on every load; another reads it only when a `validate` or
+    /// `computed` function asks, or for a report.
+    pub const fn has_environment_rules(&self) -> bool {
+        if self.environment_required {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.entries.len() {
+            let found = match &self.entries[i] {
+                Entry::Var(var) => !var.required_in.is_empty(),
+                Entry::Flatten(child) => child.schema.has_environment_rules(),
+            };
+            if found {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
     /// Every variable, flattened children included, with prefixes applied.
     pub fn variables(&'static self) -> Vec<Variable> {
         let mut out = Vec::new();

@@ -265,19 +265,18 @@ pub fn parse_list<T>(
     text: &str,
     item: impl Fn(&str) -> Result<T, String>,
 ) -> Result<Vec<T>, String> {
-    text.split(',')
-        .enumerate()
-        .map(|(index, raw)| {
-            let raw = raw.trim();
-            if raw.is_empty() {
-                return Err(format!(
-                    "item {} of the comma-separated list is empty",
-                    index + 1
-                ));
-            }
-            item(raw).map_err(|message| format!("item {}: {message}", index + 1))
-        })
-        .collect()
+    let mut items = Vec::new();
+    for (index, raw) in text.split(',').enumerate() {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(format!(
+                "item {} of the comma-separated list is empty",
+                index + 1
+            ));
+        }
+        items.push(item(raw).map_err(|message| format!("item {}: {message}", index + 1))?);
+    }
+    Ok(items)
 }
 
 /// Joins rendered items with commas, as a list is written.
