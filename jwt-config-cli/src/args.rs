@@ -21,6 +21,11 @@ pub enum Command {
     Check(CheckArgs),
     /// List every shared setting on which two env files' effective values differ.
     Diff(DiffArgs),
+    /// Check a whole fleet before a rollout: every container of every workload in Kubernetes
+    /// manifests (files, directories, or `-` for `helm template` / `kubectl get -o yaml`
+    /// output), every Compose service, every env file; each loaded with the schema's rules,
+    /// then all compared.
+    Audit(AuditArgs),
     /// Print a commented `.env.example` with every variable.
     Template(TemplateArgs),
     /// Print the Markdown reference of the schema.
@@ -85,6 +90,37 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// `audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Kubernetes YAML or JSON, Compose files, env files, directories of them; `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "PATH|-")]
+    pub inputs: Vec<PathBuf>,
+    /// The environment the fleet is deployed to: supplies `ENVIRONMENT` where a service sets
+    /// none, and is a problem where one sets another value.
+    #[arg(long, value_parser = parse_environment)]
+    pub environment: Option<Environment>,
+    /// Warnings, and values supplied at deploy time (objects not in the input), fail: exit 1.
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format; `markdown` is made to be posted as a pull-request comment.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: AuditFormat,
+}
+
+/// Output format of `audit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For pipelines.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
 }
 
 /// `keys`.

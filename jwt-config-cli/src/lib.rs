@@ -27,6 +27,7 @@
 
 mod args;
 mod commands;
+mod fleet;
 mod style;
 
 use std::ffi::OsString;
@@ -35,7 +36,10 @@ use std::io::Write;
 use clap::Parser as _;
 use jwt_config::{Config, HasJwtConfig, KeyInfo};
 
-pub use args::{CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs, TemplateArgs};
+pub use args::{
+    AuditArgs, AuditFormat, CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs,
+    TemplateArgs,
+};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;
@@ -100,6 +104,9 @@ fn run_inner<T: Config>(
         Command::Check(args) => commands::check::<T>(&args, style, stdout),
         Command::Diff(args) => {
             commands::diff::<T>(&args, keys.as_ref().map(|k| k.keys_of), style, stdout)
+        }
+        Command::Audit(args) => {
+            commands::audit::<T>(&args, keys.as_ref().map(|k| k.keys_of), style, stdout)
         }
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),

@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::files::read_regular_file;
 use crate::report::{Origin, Problem, ProblemKind, Warning, WarningKind};
 use crate::schema::{VarSchema, prefixed};
 use crate::source::{Location, Source};
@@ -193,7 +192,7 @@ impl Resolver<'_> {
             }
             (Some(raw), None) => (None, text_of(name, raw, var.secret, findings).ok_or(())?),
             (None, Some(path)) => {
-                let (path, text) = read_file(&file_name(), path, findings).ok_or(())?;
+                let (path, text) = read_file(self.source, &file_name(), path, findings).ok_or(())?;
                 (Some(path), text)
             }
         };
@@ -281,6 +280,7 @@ pub(crate) fn text_of(
 
 /// Reads the file a `NAME_FILE` variable points to; one trailing newline is stripped.
 fn read_file(
+    source: &dyn Source,
     file_name: &str,
     raw_path: OsString,
     findings: &mut Findings,
@@ -297,9 +297,9 @@ fn read_file(
         findings.problem(file_name.to_owned(), ProblemKind::File, message, None);
         None
     };
-    let bytes = match read_regular_file(&path, MAX_FILE_SIZE) {
+    let bytes = match source.read_file(&path, MAX_FILE_SIZE) {
         Ok(bytes) => bytes,
-        Err(refusal) => return fail(refusal.to_string()),
+        Err(reason) => return fail(reason),
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return fail("is not valid UTF-8".into());

@@ -9,6 +9,8 @@ use crate::files::read_regular_file;
 use crate::report::{ConfigError, Problem, ProblemKind};
 use crate::secret::REDACTED;
 
+use zeroize::Zeroizing;
+
 /// A lookup of variables. Values may be non-UTF-8; the loader reports those as problems.
 pub trait Source {
     /// The value of `name`, if set.
@@ -26,6 +28,15 @@ pub trait Source {
     fn location(&self, name: &str) -> Option<Location> {
         let _ = name;
         None
+    }
+
+    /// The contents of the file a `NAME_FILE` variable names, at most `limit` bytes. The
+    /// default reads this machine's file system (a regular file only); a source describing
+    /// another machine (a container with a Secret mounted as a volume, as `jwt-config audit`
+    /// reads it from manifests) answers from what it knows. `Err` is the reason in words
+    /// ("cannot be read (not found)"), never the contents.
+    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+        read_regular_file(path, limit).map_err(|refusal| refusal.to_string())
     }
 }
 
@@ -76,6 +87,9 @@ impl<S: Source + ?Sized> Source for &S {
     fn location(&self, name: &str) -> Option<Location> {
         (**self).location(name)
     }
+    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file(path, limit)
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
@@ -87,6 +101,9 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn location(&self, name: &str) -> Option<Location> {
         (**self).location(name)
+    }
+    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file(path, limit)
     }
 }
 

@@ -7,8 +7,8 @@ use jwt_config::{Config, ConfigError, KeyInfo, Loaded, Problem, ProblemKind, Res
 use serde::Serialize;
 
 use super::report::{
-    OriginJson, ProblemJson, WarningJson, clean, origin_text, problem_text, report_unreadable,
-    to_json,
+    Compared, OriginJson, ProblemJson, WarningJson, clean, compared, origin_text, problem_text,
+    report_unreadable, to_json,
 };
 use super::{Outcome, env_file};
 use crate::args::{DiffArgs, Format};
@@ -98,25 +98,6 @@ struct DiffSide {
     /// `None` for a secret or an unset variable.
     value: Option<String>,
     origin: OriginJson,
-}
-
-/// What is compared of one side: a value, a secret's digest, or nothing.
-#[derive(PartialEq)]
-enum Compared<'a> {
-    Unset,
-    Value(&'a str),
-    Digest(&'a str),
-    /// A secret without a digest (too short to compare safely).
-    Weak,
-}
-
-fn compared(variable: &Resolved) -> Compared<'_> {
-    match (&variable.rendered(), variable.secret(), &variable.digest()) {
-        (None, _, _) => Compared::Unset,
-        (Some(_), true, Some(digest)) => Compared::Digest(digest),
-        (Some(_), true, None) => Compared::Weak,
-        (Some(value), false, _) => Compared::Value(value),
-    }
 }
 
 impl DiffSide {

@@ -2,6 +2,7 @@
 //! sees exactly what a service would; output for people and for programs comes from one typed
 //! report (`report.rs`).
 
+mod audit;
 mod check;
 mod diff;
 mod docs;
@@ -15,6 +16,7 @@ use std::path::Path;
 
 use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
 
+pub use audit::audit;
 pub use check::check;
 pub use diff::diff;
 pub use docs::docs;
@@ -43,6 +45,15 @@ impl From<io::Error> for UsageError {
 }
 
 impl UsageError {
+    /// An input that cannot be used, in words.
+    pub(crate) fn new(text: String) -> Self {
+        UsageError {
+            text,
+            problems: Vec::new(),
+            closed_output: false,
+        }
+    }
+
     /// The reader of the output went away (`| head`): not an error to report.
     pub(crate) fn is_closed_output(&self) -> bool {
         self.closed_output

@@ -178,6 +178,25 @@ pub(crate) fn origin_text(origin: &OriginJson) -> String {
     }
 }
 
+/// What is compared of one side: a value, a secret's digest, or nothing.
+#[derive(PartialEq)]
+pub(crate) enum Compared<'a> {
+    Unset,
+    Value(&'a str),
+    Digest(&'a str),
+    /// A secret without a digest (too short to compare safely).
+    Weak,
+}
+
+pub(crate) fn compared(variable: &Resolved) -> Compared<'_> {
+    match (&variable.rendered(), variable.secret(), &variable.digest()) {
+        (None, _, _) => Compared::Unset,
+        (Some(_), true, Some(digest)) => Compared::Digest(digest),
+        (Some(_), true, None) => Compared::Weak,
+        (Some(value), false, _) => Compared::Value(value),
+    }
+}
+
 /// Text from a configuration as a terminal may show it (no control characters).
 pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     escape_controls(text)

@@ -1,0 +1,899 @@
+//! `audit`: every service instance of a fleet's manifests, Compose files and env files, each
+//! loaded with the schema's full rules, then all compared: which shared settings the services
+//! disagree on, whether every verifier verifies every signer's key, and what to fix first.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use jwt_config::{
+    Config, ConfigError, Environment, KeyInfo, Loaded, Location, Problem, ProblemKind, Resolved,
+    Source as _, Warning,
+};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::Outcome;
+use super::report::{
+    Compared, ProblemJson, WarningJson, clean, compared, problem_text, report_unreadable, to_json,
+};
+use crate::args::{AuditArgs, AuditFormat, Format};
+use crate::fleet::{self, Instance, Unchecked};
+use crate::style::Style;
+use crate::{EXIT_OK, EXIT_PROBLEMS};
+
+/// How many services a line of text names before "(+N more)".
+const NAMED_IN_TEXT: usize = 5;
+
+/// `audit`: every instance of the inputs, loaded and compared.
+pub fn audit<T: Config>(
+    args: &AuditArgs,
+    keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
+    let instances = match fleet::read_inputs(&args.inputs) {
+        Ok(instances) => instances,
+        Err(error) => {
+            let format = match args.format {
+                AuditFormat::Json => Format::Json,
+                _ => Format::Text,
+            };
+            return report_unreadable(&error, format, out);
+        }
+    };
+    let schema_names = schema_names::<T>();
+    let audited: Vec<Audited<T>> = instances
+        .into_iter()
+        .map(|instance| audit_one::<T>(instance, args.environment, &schema_names))
+        .collect();
+    let report = AuditReport::new(&audited, keys_of, args.strict);
+    match args.format {
+        AuditFormat::Json => writeln!(out, "{}", to_json(&report))?,
+        AuditFormat::Text => write_text(&report, style, out)?,
+        AuditFormat::Markdown => write_markdown(&report, out)?,
+    }
+    Ok(if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+/// Every name a variable of the schema may be set by (canonical, aliases, `_FILE`).
+fn schema_names<T: Config>() -> Vec<String> {
+    T::SCHEMA
+        .variables()
+        .into_iter()
+        .flat_map(|v| {
+            std::iter::once(v.name)
+                .chain(v.aliases)
+                .chain(v.file_variable)
+        })
+        .collect()
+}
+
+/// One instance after loading.
+struct Audited<T> {
+    name: String,
+    input: String,
+    status: Status,
+    loaded: Option<Loaded<T>>,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+    unchecked: Vec<Unchecked>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    /// Loads, every rule holds.
+    Valid,
+    /// Does not load, or will not start.
+    Invalid,
+    /// Loads but for values supplied at deploy time.
+    Incomplete,
+    /// A container of a pod of several that sets nothing of the schema: not a service.
+    Sidecar,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Incomplete => "not checked",
+            Status::Sidecar => "skipped",
+        }
+    }
+}
+
+fn audit_one<T: Config>(
+    mut instance: Instance,
+    environment: Option<Environment>,
+    schema_names: &[String],
+) -> Audited<T> {
+    let open = instance.unchecked.iter().any(|u| u.variable.is_none());
+    let sets_schema = instance
+        .source
+        .variables()
+        .any(|(name, _)| schema_names.iter().any(|s| s == name));
+    if instance.sidecar_candidate && !sets_schema && !open {
+        return Audited {
+            name: instance.name,
+            input: instance.input,
+            status: Status::Sidecar,
+            loaded: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            unchecked: instance.unchecked,
+        };
+    }
+    let mut problems = std::mem::take(&mut instance.problems);
+    if let Some(expected) = environment {
+        supply_environment(&mut instance, expected, &mut problems);
+    }
+    let result: Result<Loaded<T>, ConfigError> = T::load_with_report(&instance.source);
+    let (loaded, load_problems, warnings) = match result {
+        Ok(loaded) => {
+            let warnings = loaded.warnings.clone();
+            (Some(loaded), Vec::new(), warnings)
+        }
+        Err(error) => (None, error.problems().to_vec(), error.warnings().to_vec()),
+    };
+    let explained = load_problems.iter().any(|p| instance.explains(p));
+    problems.extend(load_problems.into_iter().filter(|p| !instance.explains(p)));
+    let status = match (&loaded, problems.is_empty()) {
+        (_, false) => Status::Invalid,
+        (Some(_), true) => Status::Valid,
+        (None, true) if explained => Status::Incomplete,
+        (None, true) => Status::Invalid,
+    };
+    Audited {
+        name: instance.name,
+        input: instance.input,
+        status,
+        loaded: loaded.filter(|_| status == Status::Valid),
+        problems,
+        warnings,
+        unchecked: instance.unchecked,
+    }
+}
+
+/// `--environment E`: supplies `ENVIRONMENT` where the instance sets none; a different value
+/// is a problem, never overridden.
+fn supply_environment(instance: &mut Instance, expected: Environment, problems: &mut Vec<Problem>) {
+    match instance.source.value("ENVIRONMENT") {
+        None => {
+            let origin = Location::named("--environment");
+            let value = Zeroizing::new(expected.as_str().to_owned());
+            instance.source.set("ENVIRONMENT", value, origin);
+        }
+        Some(text) => {
+            if let Ok(found) = text.parse::<Environment>()
+                && found != expected
+            {
+                let place = instance
+                    .source
+                    .location("ENVIRONMENT")
+                    .map_or_else(String::new, |l| format!(" in {l}"));
+                problems.push(Problem::new(
+                    "ENVIRONMENT",
+                    ProblemKind::Conflict,
+                    format!(
+                        "is {found}{place}, but --environment says {expected}; make them agree"
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// What `audit` reports, for people (text, Markdown) and programs (JSON) alike.
+#[derive(Serialize)]
+struct AuditReport {
+    /// Exit 0: every service valid, every shared setting and key agreeing (and, under
+    /// `--strict`, no warning and nothing left for deploy time).
+    passed: bool,
+    summary: Summary,
+    services: Vec<ServiceJson>,
+    /// Shared settings on which services disagree: the groups of services that agree.
+    differences: Vec<Difference>,
+    /// Settings of one service each: shown, not counted.
+    per_service: Vec<PerService>,
+    /// Secrets too short to compare without revealing them.
+    not_compared: Vec<String>,
+    /// Signing keys some service cannot verify.
+    key_gaps: Vec<KeyGap>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    services: usize,
+    valid: usize,
+    /// Valid, and with the largest group on every shared setting and key.
+    agreeing: usize,
+    skipped_sidecars: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_first: Option<FixFirst>,
+}
+
+/// The first thing to fix: services that do not start, then keys, then the setting on
+/// which the fewest services differ from the rest.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum FixFirst {
+    Invalid {
+        services: Vec<String>,
+    },
+    /// The service in the most key gaps (as signer or verifier): the odd one out.
+    Keys {
+        service: String,
+        key_ids: Vec<String>,
+        gaps: usize,
+        /// It only fails to verify (the others verify what it signs).
+        only_verifying: bool,
+    },
+    Difference {
+        variable: String,
+        services: Vec<String>,
+        of: usize,
+    },
+    NotChecked {
+        services: Vec<String>,
+    },
+    Warnings {
+        services: Vec<String>,
+    },
+}
+
+#[derive(Serialize)]
+struct ServiceJson {
+    name: String,
+    input: String,
+    status: Status,
+    problems: Vec<ProblemJson>,
+    warnings: Vec<WarningJson>,
+    not_checked: Vec<Unchecked>,
+}
+
+#[derive(Serialize)]
+struct Difference {
+    variable: String,
+    secret: bool,
+    /// Largest group first.
+    groups: Vec<Group>,
+}
+
+#[derive(Serialize)]
+struct Group {
+    /// The value (`None` for a secret, or unset); secrets are told apart by digest, never
+    /// shown.
+    value: Option<String>,
+    set: bool,
+    services: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct PerService {
+    variable: String,
+    secret: bool,
+    values: Vec<ServiceValue>,
+}
+
+#[derive(Serialize)]
+struct ServiceValue {
+    service: String,
+    /// `None` for a secret or unset.
+    value: Option<String>,
+    set: bool,
+}
+
+#[derive(Serialize)]
+struct KeyGap {
+    signer: String,
+    key_id: String,
+    /// The services that cannot verify it.
+    services: Vec<String>,
+}
+
+impl AuditReport {
+    fn new<T>(
+        audited: &[Audited<T>],
+        keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
+        strict: bool,
+    ) -> Self {
+        let mut report = AuditReport {
+            passed: false,
+            summary: Summary {
+                services: audited
+                    .iter()
+                    .filter(|a| a.status != Status::Sidecar)
+                    .count(),
+                valid: audited.iter().filter(|a| a.status == Status::Valid).count(),
+                agreeing: 0,
+                skipped_sidecars: audited
+                    .iter()
+                    .filter(|a| a.status == Status::Sidecar)
+                    .count(),
+                fix_first: None,
+            },
+            services: audited.iter().map(ServiceJson::of).collect(),
+            differences: Vec::new(),
+            per_service: Vec::new(),
+            not_compared: Vec::new(),
+            key_gaps: Vec::new(),
+        };
+        let valid: Vec<&Audited<T>> = audited.iter().filter(|a| a.loaded.is_some()).collect();
+        report.compare_settings(&valid);
+        if let Some(keys_of) = keys_of {
+            report.compare_keys(&valid, keys_of);
+        }
+        report.conclude(audited, strict);
+        report
+    }
+
+    fn compare_settings<T>(&mut self, valid: &[&Audited<T>]) {
+        // Variable name -> each valid service's resolved value, in schema order.
+        let mut order: Vec<&str> = Vec::new();
+        let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved)>> = BTreeMap::new();
+        for audited in valid {
+            let Some(loaded) = &audited.loaded else {
+                continue;
+            };
+            for variable in &loaded.variables {
+                let name = variable.variable();
+                let unknown = audited
+                    .unchecked
+                    .iter()
+                    .any(|u| u.variable.as_deref() == Some(name));
+                if unknown {
+                    continue;
+                }
+                let entry = by_variable.entry(name).or_default();
+                if entry.is_empty() {
+                    order.push(name);
+                }
+                entry.push((audited.name.as_str(), variable));
+            }
+        }
+        for name in order {
+            let values = &by_variable[name];
+            let (_, first) = values[0];
+            if first.per_service() {
+                self.per_service.push(PerService {
+                    variable: name.to_owned(),
+                    secret: first.secret(),
+                    values: values
+                        .iter()
+                        .map(|(service, v)| ServiceValue {
+                            service: (*service).to_owned(),
+                            value: v.rendered().map(str::to_owned).filter(|_| !v.secret()),
+                            set: v.rendered().is_some(),
+                        })
+                        .collect(),
+                });
+                continue;
+            }
+            if values.iter().any(|(_, v)| compared(v) == Compared::Weak) {
+                self.not_compared.push(name.to_owned());
+                continue;
+            }
+            let mut groups: Vec<(Compared<'_>, Group)> = Vec::new();
+            for (service, variable) in values {
+                let key = compared(variable);
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, group)) => group.services.push((*service).to_owned()),
+                    None => groups.push((
+                        key,
+                        Group {
+                            value: variable
+                                .rendered()
+                                .map(str::to_owned)
+                                .filter(|_| !variable.secret()),
+                            set: variable.rendered().is_some(),
+                            services: vec![(*service).to_owned()],
+                        },
+                    )),
+                }
+            }
+            if groups.len() > 1 {
+                let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
+                groups.sort_by(|a, b| b.services.len().cmp(&a.services.len()));
+                self.differences.push(Difference {
+                    variable: name.to_owned(),
+                    secret: first.secret(),
+                    groups,
+                });
+            }
+        }
+    }
+
+    /// Every valid service verifies what every other one signs; key material itself is
+    /// compared by that agreement, not by value (an issuer's verifiers hold only its public
+    /// key).
+    fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> Vec<KeyInfo>) {
+        let keys: Vec<(&str, Vec<KeyInfo>)> = valid
+            .iter()
+            .filter_map(|a| {
+                a.loaded
+                    .as_ref()
+                    .map(|l| (a.name.as_str(), keys_of(&l.value)))
+            })
+            .collect();
+        for (signer, own) in &keys {
+            for key in own.iter().filter(|k| k.signs) {
+                let services: Vec<String> = keys
+                    .iter()
+                    .filter(|(other, _)| other != signer)
+                    .filter(|(_, theirs)| !theirs.iter().any(|k| k.same_key(key)))
+                    .map(|(other, _)| (*other).to_owned())
+                    .collect();
+                if !services.is_empty() {
+                    self.key_gaps.push(KeyGap {
+                        signer: (*signer).to_owned(),
+                        key_id: key.id.clone(),
+                        services,
+                    });
+                }
+            }
+        }
+        let material: Vec<&str> = keys
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().map(|k| k.variable))
+            .collect();
+        self.differences
+            .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
+    }
+
+    fn conclude<T>(&mut self, audited: &[Audited<T>], strict: bool) {
+        let services: Vec<&Audited<T>> = audited
+            .iter()
+            .filter(|a| a.status != Status::Sidecar)
+            .collect();
+        let disagreeing = |name: &str| {
+            self.differences.iter().any(|d| {
+                d.groups[1..]
+                    .iter()
+                    .any(|g| g.services.iter().any(|s| s == name))
+            }) || self
+                .key_gaps
+                .iter()
+                .any(|g| g.signer == name || g.services.iter().any(|s| s == name))
+        };
+        self.summary.agreeing = services
+            .iter()
+            .filter(|a| a.status == Status::Valid && !disagreeing(&a.name))
+            .count();
+        let names = |status: Status| -> Vec<String> {
+            services
+                .iter()
+                .filter(|a| a.status == status)
+                .map(|a| a.name.clone())
+                .collect()
+        };
+        let invalid = names(Status::Invalid);
+        let deploy_time: Vec<String> = services
+            .iter()
+            .filter(|a| a.unchecked.iter().any(|u| u.deploy_time))
+            .map(|a| a.name.clone())
+            .collect();
+        let warned: Vec<String> = services
+            .iter()
+            .filter(|a| !a.warnings.is_empty())
+            .map(|a| a.name.clone())
+            .collect();
+        let smallest = self
+            .differences
+            .iter()
+            .min_by_key(|d| services.len() - d.groups[0].services.len());
+        self.summary.fix_first = if !invalid.is_empty() {
+            Some(FixFirst::Invalid {
+                services: invalid.clone(),
+            })
+        } else if let Some(service) = self.odd_one_out() {
+            let involved: Vec<&KeyGap> = self
+                .key_gaps
+                .iter()
+                .filter(|g| g.signer == service || g.services.contains(&service))
+                .collect();
+            let mut key_ids: Vec<String> = involved.iter().map(|g| g.key_id.clone()).collect();
+            key_ids.dedup();
+            Some(FixFirst::Keys {
+                only_verifying: involved.iter().all(|g| g.signer != service),
+                service,
+                key_ids,
+                gaps: involved.len(),
+            })
+        } else if let Some(difference) = smallest {
+            Some(FixFirst::Difference {
+                variable: difference.variable.clone(),
+                services: difference.groups[1..]
+                    .iter()
+                    .flat_map(|g| g.services.iter().cloned())
+                    .collect(),
+                of: difference.groups.iter().map(|g| g.services.len()).sum(),
+            })
+        } else if strict && !deploy_time.is_empty() {
+            Some(FixFirst::NotChecked {
+                services: deploy_time.clone(),
+            })
+        } else if strict && !warned.is_empty() {
+            Some(FixFirst::Warnings {
+                services: warned.clone(),
+            })
+        } else {
+            None
+        };
+        self.passed = self.summary.fix_first.is_none();
+    }
+}
+
+impl AuditReport {
+    /// The service named in the most key gaps, a verifier that fails weighing more than a
+    /// signer (an issuer that moved to a new key is right; a verifier left behind is not).
+    fn odd_one_out(&self) -> Option<String> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for gap in &self.key_gaps {
+            *counts.entry(&gap.signer).or_default() += 1;
+            for service in &gap.services {
+                *counts.entry(service).or_default() += 2;
+            }
+        }
+        let most = counts.values().copied().max()?;
+        // The first in the report's order among those named most.
+        self.services
+            .iter()
+            .map(|s| s.name.as_str())
+            .find(|name| counts.get(name) == Some(&most))
+            .map(str::to_owned)
+    }
+}
+
+impl ServiceJson {
+    fn of<T>(audited: &Audited<T>) -> Self {
+        ServiceJson {
+            name: audited.name.clone(),
+            input: audited.input.clone(),
+            status: audited.status,
+            problems: audited.problems.iter().map(ProblemJson::from).collect(),
+            warnings: audited.warnings.iter().map(WarningJson::from).collect(),
+            not_checked: audited.unchecked.clone(),
+        }
+    }
+}
+
+/// Up to [`NAMED_IN_TEXT`] names, then how many more.
+fn named(services: &[String]) -> String {
+    let shown: Vec<String> = services
+        .iter()
+        .take(NAMED_IN_TEXT)
+        .map(|s| clean(s).into_owned())
+        .collect();
+    let more = services.len().saturating_sub(NAMED_IN_TEXT);
+    if more > 0 {
+        format!("{} (+{more} more)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn group_label(group: &Group, secret: bool, index: usize) -> String {
+    match (&group.value, group.set) {
+        (_, false) => "(unset)".to_owned(),
+        (Some(value), true) if !secret => clean(value).into_owned(),
+        _ => format!("secret value #{}", index + 1),
+    }
+}
+
+fn summary_line(report: &AuditReport) -> String {
+    let s = &report.summary;
+    let mut line = format!(
+        "{} service{}, {} valid, {} agree on everything",
+        s.services,
+        if s.services == 1 { "" } else { "s" },
+        s.valid,
+        s.agreeing
+    );
+    if s.skipped_sidecars > 0 {
+        line.push_str(&format!(
+            " ({} sidecar container(s) skipped)",
+            s.skipped_sidecars
+        ));
+    }
+    line
+}
+
+fn fix_first_text(fix: &FixFirst) -> String {
+    match fix {
+        FixFirst::Invalid { services } => format!(
+            "{} {} not load or start; see the problems above",
+            named(services),
+            if services.len() == 1 { "does" } else { "do" }
+        ),
+        FixFirst::Keys {
+            service,
+            key_ids,
+            gaps,
+            only_verifying,
+        } => {
+            let ids = key_ids
+                .iter()
+                .map(|k| clean(k).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            if *only_verifying {
+                format!(
+                    "{} cannot verify key {ids} ({gaps} signer(s)): add it to its JWT_VERIFICATION_KEYS",
+                    clean(service)
+                )
+            } else {
+                format!(
+                    "{} and the fleet disagree on keys (key {ids}, {gaps} gap(s)): compare its JWT_SECRET_KEY or JWT_VERIFICATION_KEYS with the others'",
+                    clean(service)
+                )
+            }
+        }
+        FixFirst::Difference {
+            variable,
+            services,
+            of,
+        } => format!(
+            "{} in {} ({} of {of} services differ from the rest); `jwt-config diff` two of them to see the values",
+            clean(variable),
+            named(services),
+            services.len()
+        ),
+        FixFirst::NotChecked { services } => format!(
+            "{}: values supplied at deploy time; add their objects to the input",
+            named(services)
+        ),
+        FixFirst::Warnings { services } => format!("warnings in {}", named(services)),
+    }
+}
+
+fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    for service in &report.services {
+        let word = match service.status {
+            Status::Valid => style.good("valid"),
+            Status::Invalid => style.bad("invalid"),
+            Status::Incomplete => style.warn("not checked"),
+            Status::Sidecar => "skipped".to_owned(),
+        };
+        let note = if service.status == Status::Sidecar {
+            "  (a container that sets no variable of the schema)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{word:<11} {}  ({}){note}",
+            clean(&service.name),
+            clean(&service.input)
+        )?;
+        for problem in &service.problems {
+            writeln!(out, "    {}", problem_text(problem, style))?;
+        }
+        for unchecked in &service.not_checked {
+            let variable = unchecked
+                .variable
+                .as_deref()
+                .map_or_else(String::new, |v| format!("{}: ", clean(v)));
+            writeln!(
+                out,
+                "    not checked: {variable}{}",
+                clean(&unchecked.reason)
+            )?;
+        }
+        for warning in &service.warnings {
+            writeln!(
+                out,
+                "    {} {}: {}",
+                style.warn("warning"),
+                clean(&warning.variable),
+                clean(&warning.message)
+            )?;
+        }
+    }
+    for difference in &report.differences {
+        let secret = if difference.secret {
+            " (secret, compared by digest)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{} {}{secret}",
+            style.bad("differs"),
+            style.name(&clean(&difference.variable))
+        )?;
+        for (index, group) in difference.groups.iter().enumerate() {
+            writeln!(
+                out,
+                "    {:<24} {}",
+                group_label(group, difference.secret, index),
+                named(&group.services)
+            )?;
+        }
+    }
+    for gap in &report.key_gaps {
+        writeln!(
+            out,
+            "{} keys: {} cannot verify what {} signs (key {})",
+            style.bad("differs"),
+            named(&gap.services),
+            clean(&gap.signer),
+            clean(&gap.key_id)
+        )?;
+    }
+    for entry in report
+        .per_service
+        .iter()
+        .filter(|e| e.values.iter().any(|v| v.set))
+    {
+        // Grouped by value: `SERVICE_ID: auth (shop/deployment/auth); ...`.
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for value in &entry.values {
+            let shown = match (&value.value, value.set) {
+                (Some(v), _) => clean(v).into_owned(),
+                (None, true) => "(secret, set)".to_owned(),
+                (None, false) => "(unset)".to_owned(),
+            };
+            match groups.iter_mut().find(|(v, _)| *v == shown) {
+                Some((_, services)) => services.push(value.service.clone()),
+                None => groups.push((shown, vec![value.service.clone()])),
+            }
+        }
+        let text: Vec<String> = groups
+            .iter()
+            .map(|(value, services)| format!("{value} ({})", named(services)))
+            .collect();
+        writeln!(
+            out,
+            "per service, not counted: {}: {}",
+            clean(&entry.variable),
+            text.join("; ")
+        )?;
+    }
+    for name in &report.not_compared {
+        writeln!(
+            out,
+            "not compared: {} (a secret shorter than 32 bytes gets no digest)",
+            clean(name)
+        )?;
+    }
+    writeln!(out, "{}", summary_line(report))?;
+    match &report.summary.fix_first {
+        Some(fix) => writeln!(out, "{} {}", style.bad("fix first:"), fix_first_text(fix)),
+        None => writeln!(out, "{} every service valid and agreeing", style.good("ok")),
+    }
+}
+
+/// Markdown for a pull-request comment: a summary, a table of services that are not valid,
+/// the differences, the key gaps; per-service values folded away.
+fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = if report.passed { "passed" } else { "failed" };
+    writeln!(out, "### jwt-config audit {verdict}\n")?;
+    writeln!(out, "{}.\n", summary_line(report))?;
+    if let Some(fix) = &report.summary.fix_first {
+        writeln!(out, "**Fix first:** {}\n", md(&fix_first_text(fix)))?;
+    }
+    let attention: Vec<&ServiceJson> = report
+        .services
+        .iter()
+        .filter(|s| {
+            s.status != Status::Valid && s.status != Status::Sidecar
+                || !s.warnings.is_empty()
+                || !s.not_checked.is_empty()
+        })
+        .collect();
+    if !attention.is_empty() {
+        writeln!(out, "| service | status | details |\n| --- | --- | --- |")?;
+        for service in attention {
+            let mut details: Vec<String> = service
+                .problems
+                .iter()
+                .map(|p| format!("`{}`: {}", md_code(&p.variable), md(&p.message)))
+                .collect();
+            details.extend(
+                service
+                    .not_checked
+                    .iter()
+                    .map(|u| format!("not checked: {}", md(&u.reason))),
+            );
+            details.extend(
+                service
+                    .warnings
+                    .iter()
+                    .map(|w| format!("warning `{}`: {}", md_code(&w.variable), md(&w.message))),
+            );
+            writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                md_code(&service.name),
+                service.status.word(),
+                details.join("<br>")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !report.differences.is_empty() {
+        writeln!(out, "| setting | value | services |\n| --- | --- | --- |")?;
+        for difference in &report.differences {
+            for (index, group) in difference.groups.iter().enumerate() {
+                let setting = if index == 0 {
+                    format!("`{}`", md_code(&difference.variable))
+                } else {
+                    String::new()
+                };
+                let services: Vec<String> = group
+                    .services
+                    .iter()
+                    .map(|s| format!("`{}`", md_code(s)))
+                    .collect();
+                writeln!(
+                    out,
+                    "| {setting} | {} | {} |",
+                    md(&group_label(group, difference.secret, index)),
+                    services.join(", ")
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    for gap in &report.key_gaps {
+        let services: Vec<String> = gap
+            .services
+            .iter()
+            .map(|s| format!("`{}`", md_code(s)))
+            .collect();
+        writeln!(
+            out,
+            "- keys: {} cannot verify what `{}` signs (key `{}`)",
+            services.join(", "),
+            md_code(&gap.signer),
+            md_code(&gap.key_id)
+        )?;
+    }
+    if !report.per_service.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>Per-service settings (not counted)</summary>\n"
+        )?;
+        writeln!(out, "| setting | service | value |\n| --- | --- | --- |")?;
+        for entry in &report.per_service {
+            for value in &entry.values {
+                let shown = match (&value.value, value.set) {
+                    (Some(v), _) => format!("`{}`", md_code(v)),
+                    (None, true) => "(secret)".to_owned(),
+                    (None, false) => "(unset)".to_owned(),
+                };
+                writeln!(
+                    out,
+                    "| `{}` | `{}` | {shown} |",
+                    md_code(&entry.variable),
+                    md_code(&value.service)
+                )?;
+            }
+        }
+        writeln!(out, "\n</details>")?;
+    }
+    Ok(())
+}
+
+/// Text inside a Markdown table cell: control characters escaped, pipes and markup
+/// characters neutralised.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in clean(text).chars() {
+        if matches!(c, '|' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text inside a code span in a table cell: no backticks, pipes escaped.
+fn md_code(text: &str) -> String {
+    clean(text).replace('`', "'").replace('|', "\\|")
+}

@@ -1,0 +1,645 @@
+//! Kubernetes manifests: every container of every workload is a service instance, its
+//! environment resolved as the kubelet resolves it. `envFrom` first (ConfigMaps and Secrets,
+//! with `prefix`, a later source winning), then `env` in order (`value` with `$(VAR)`
+//! expansion, `configMapKeyRef`, `secretKeyRef`; `fieldRef` and `resourceFieldRef` are
+//! runtime values), each entry replacing an earlier one of the same name. Objects are found
+//! in the workload's namespace (`default` where a manifest names none). Files of Secret and
+//! ConfigMap volumes are what a `NAME_FILE` may point to.
+//!
+//! Only the few fields read here are typed (the Kubernetes API crates would cost more build
+//! time than they give); everything else in a manifest is ignored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use jwt_config::{Location, Problem, ProblemKind};
+use serde::Deserialize;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use super::expand::{Lookup, expand};
+use super::{Instance, Unchecked, input_error};
+use crate::commands::UsageError;
+
+/// The kinds whose pod template runs containers, and where the pod spec is.
+fn pod_spec(kind: &str, object: &Value) -> Option<Value> {
+    let path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return None,
+    };
+    path.iter()
+        .try_fold(object, |value, key| value.get(key))
+        .cloned()
+}
+
+/// Every object of the inputs, ConfigMaps and Secrets indexed by namespace and name.
+#[derive(Default)]
+pub(crate) struct Pool {
+    workloads: Vec<Workload>,
+    /// Where each workload is in `workloads`: a later document for the same object replaces
+    /// the earlier one, as applying them in order would.
+    workload_index: HashMap<(String, String, String), usize>,
+    objects: HashMap<(ObjectKind, String, String), Data>,
+}
+
+struct Workload {
+    input: String,
+    kind: String,
+    namespace: String,
+    name: String,
+    spec: Value,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum ObjectKind {
+    ConfigMap,
+    Secret,
+}
+
+impl ObjectKind {
+    fn word(self) -> &'static str {
+        match self {
+            ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Secret => "Secret",
+        }
+    }
+}
+
+/// A ConfigMap's or Secret's keys and values (a Secret's `data` decoded, `stringData` over
+/// it), and the input it came from.
+struct Data {
+    input: String,
+    entries: BTreeMap<String, Entry>,
+}
+
+struct Entry {
+    value: Zeroizing<Vec<u8>>,
+    /// Written as a YAML number or boolean: the API server refuses it.
+    not_a_string: bool,
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+impl Pool {
+    /// Adds one document (a `List`'s items each).
+    pub(crate) fn add(&mut self, input: &str, document: Value) -> Result<(), UsageError> {
+        let kind = document
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if kind == "List" || kind.ends_with("List") {
+            if let Some(Value::Array(items)) = document.get("items") {
+                for item in items.clone() {
+                    self.add(input, item)?;
+                }
+            }
+            return Ok(());
+        }
+        let metadata: Metadata = document
+            .get("metadata")
+            .cloned()
+            .and_then(|m| serde_json::from_value(m).ok())
+            .unwrap_or(Metadata {
+                name: String::new(),
+                namespace: None,
+            });
+        let namespace = metadata
+            .namespace
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "default".to_owned());
+        let object_kind = match kind.as_str() {
+            "ConfigMap" => Some(ObjectKind::ConfigMap),
+            "Secret" => Some(ObjectKind::Secret),
+            _ => None,
+        };
+        if let Some(object_kind) = object_kind {
+            let what = format!("{input}: {kind} {namespace}/{}", metadata.name);
+            let data = Data {
+                input: input.to_owned(),
+                entries: read_data(object_kind, &document, &what)?,
+            };
+            self.objects
+                .insert((object_kind, namespace, metadata.name), data);
+        } else if let Some(spec) = pod_spec(&kind, &document) {
+            let key = (kind.clone(), namespace.clone(), metadata.name.clone());
+            let workload = Workload {
+                input: input.to_owned(),
+                kind,
+                namespace,
+                name: metadata.name,
+                spec,
+            };
+            match self.workload_index.get(&key) {
+                Some(&index) => self.workloads[index] = workload,
+                None => {
+                    self.workload_index.insert(key, self.workloads.len());
+                    self.workloads.push(workload);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every container of every workload, as an instance.
+    pub(crate) fn instances(&self) -> Result<Vec<Instance>, UsageError> {
+        let mut out = Vec::new();
+        for workload in &self.workloads {
+            let what = format!(
+                "{}: {} {}/{}",
+                workload.input, workload.kind, workload.namespace, workload.name
+            );
+            let spec: PodSpec = serde_json::from_value(workload.spec.clone())
+                .map_err(|e| input_error(format!("{what}: the pod spec cannot be read: {e}")))?;
+            let several = spec.containers.len() > 1;
+            for container in &spec.containers {
+                let mut name = format!(
+                    "{}/{}/{}",
+                    workload.namespace,
+                    workload.kind.to_lowercase(),
+                    workload.name
+                );
+                if several {
+                    name = format!("{name}:{}", container.name);
+                }
+                let mut instance = Instance::new(name, &workload.input);
+                instance.sidecar_candidate = several;
+                let resolver = Resolver {
+                    pool: self,
+                    namespace: &workload.namespace,
+                    input: &workload.input,
+                };
+                resolver.environment(container, &mut instance);
+                resolver.volumes(&spec.volumes, container, &mut instance);
+                out.push(instance);
+            }
+        }
+        Ok(out)
+    }
+
+    fn object(&self, kind: ObjectKind, namespace: &str, name: &str) -> Option<&Data> {
+        self.objects
+            .get(&(kind, namespace.to_owned(), name.to_owned()))
+    }
+}
+
+/// A ConfigMap's `data`, or a Secret's `data` (base64) with `stringData` over it.
+fn read_data(
+    kind: ObjectKind,
+    document: &Value,
+    what: &str,
+) -> Result<BTreeMap<String, Entry>, UsageError> {
+    let mut entries = BTreeMap::new();
+    let mut read = |field: &str, base64: bool| -> Result<(), UsageError> {
+        let Some(Value::Object(map)) = document.get(field) else {
+            return Ok(());
+        };
+        for (key, value) in map {
+            let (text, not_a_string) = scalar_text(value);
+            let value = if base64 {
+                let compact: String = text.split_whitespace().collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .map_err(|_| {
+                        input_error(format!(
+                            "{what}: data key {key} is not valid base64 (Kubernetes refuses it; \
+                             use stringData for plain text)"
+                        ))
+                    })?
+            } else {
+                text.into_bytes()
+            };
+            entries.insert(
+                key.clone(),
+                Entry {
+                    value: Zeroizing::new(value),
+                    not_a_string,
+                },
+            );
+        }
+        Ok(())
+    };
+    match kind {
+        ObjectKind::ConfigMap => read("data", false)?,
+        ObjectKind::Secret => {
+            read("data", true)?;
+            read("stringData", false)?;
+        }
+    }
+    Ok(entries)
+}
+
+/// A YAML scalar as text, and whether it was written as something other than a string.
+fn scalar_text(value: &Value) -> (String, bool) {
+    match value {
+        Value::String(text) => (text.clone(), false),
+        Value::Null => (String::new(), true),
+        other => (other.to_string(), true),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PodSpec {
+    containers: Vec<Container>,
+    volumes: Vec<Volume>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Container {
+    name: String,
+    env: Vec<EnvVar>,
+    env_from: Vec<EnvFrom>,
+    volume_mounts: Vec<VolumeMount>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct EnvVar {
+    name: String,
+    value: Option<Value>,
+    value_from: Option<ValueFrom>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ValueFrom {
+    config_map_key_ref: Option<KeyRef>,
+    secret_key_ref: Option<KeyRef>,
+    field_ref: Option<FieldRef>,
+    resource_field_ref: Option<ResourceFieldRef>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct KeyRef {
+    name: String,
+    key: String,
+    optional: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct FieldRef {
+    field_path: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ResourceFieldRef {
+    resource: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct EnvFrom {
+    prefix: String,
+    config_map_ref: Option<ObjectRef>,
+    secret_ref: Option<ObjectRef>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ObjectRef {
+    name: String,
+    optional: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct VolumeMount {
+    name: String,
+    mount_path: String,
+    sub_path: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Volume {
+    name: String,
+    secret: Option<VolumeObject>,
+    config_map: Option<VolumeObject>,
+    projected: Option<Projected>,
+}
+
+/// A Secret (`secretName`) or ConfigMap (`name`) volume, or a projected source.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct VolumeObject {
+    secret_name: String,
+    name: String,
+    items: Vec<KeyToPath>,
+    optional: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Projected {
+    sources: Vec<ProjectedSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ProjectedSource {
+    secret: Option<VolumeObject>,
+    config_map: Option<VolumeObject>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct KeyToPath {
+    key: String,
+    path: String,
+}
+
+/// Resolves one container's environment and files within its workload's namespace.
+struct Resolver<'a> {
+    pool: &'a Pool,
+    namespace: &'a str,
+    input: &'a str,
+}
+
+impl Resolver<'_> {
+    fn environment(&self, container: &Container, instance: &mut Instance) {
+        for from in &container.env_from {
+            let (kind, reference) = match (&from.config_map_ref, &from.secret_ref) {
+                (Some(r), _) => (ObjectKind::ConfigMap, r),
+                (None, Some(r)) => (ObjectKind::Secret, r),
+                (None, None) => continue,
+            };
+            self.env_from(kind, reference, &from.prefix, instance);
+        }
+        for var in &container.env {
+            self.env_var(var, instance);
+        }
+    }
+
+    fn env_from(
+        &self,
+        kind: ObjectKind,
+        reference: &ObjectRef,
+        prefix: &str,
+        instance: &mut Instance,
+    ) {
+        let shown = format!("{} {}/{}", kind.word(), self.namespace, reference.name);
+        let Some(data) = self.pool.object(kind, self.namespace, &reference.name) else {
+            let optional = if reference.optional { "optional " } else { "" };
+            instance.unchecked.push(Unchecked {
+                variable: None,
+                reason: format!(
+                    "envFrom {optional}{shown} is not in the input: supplied at deploy time, not checked"
+                ),
+                deploy_time: true,
+            });
+            return;
+        };
+        for (key, entry) in &data.entries {
+            let name = format!("{prefix}{key}");
+            // The kubelet skips keys that cannot be variable names.
+            if key.is_empty() || name.contains('=') {
+                continue;
+            }
+            let origin = format!("{}: {shown} key {key} (envFrom)", data.input);
+            self.set(instance, &name, entry, origin);
+        }
+    }
+
+    fn env_var(&self, var: &EnvVar, instance: &mut Instance) {
+        let name = var.name.as_str();
+        instance
+            .unchecked
+            .retain(|u| u.variable.as_deref() != Some(name));
+        let Some(from) = &var.value_from else {
+            let (text, not_a_string) = var
+                .value
+                .as_ref()
+                .map_or((String::new(), false), scalar_text);
+            if not_a_string && var.value.as_ref().is_some_and(|v| !v.is_null()) {
+                self.refused_scalar(instance, name, "env value");
+            }
+            let unknown: Vec<&str> = instance
+                .unchecked
+                .iter()
+                .filter_map(|u| u.variable.as_deref())
+                .collect();
+            // An `envFrom` object not in the input may define any name.
+            let open = instance.unchecked.iter().any(|u| u.variable.is_none());
+            let source = &instance.source;
+            let expanded = expand(&text, |reference| match source.value(reference) {
+                _ if unknown.contains(&reference) => Lookup::Unknown,
+                Some(value) => Lookup::Defined(value),
+                None if open => Lookup::Unknown,
+                None => Lookup::Undefined,
+            });
+            match expanded {
+                Some(value) => {
+                    let origin = Location::named(format!("{}: env {name}", self.input));
+                    instance.source.set(name, Zeroizing::new(value), origin);
+                }
+                None => self.unknown(
+                    instance,
+                    name,
+                    "refers with $(...) to a value not in the input".into(),
+                    true,
+                ),
+            }
+            return;
+        };
+        if let Some(field) = &from.field_ref {
+            let reason = format!("a runtime value (fieldRef {})", field.field_path);
+            self.unknown(instance, name, reason, false);
+        } else if let Some(resource) = &from.resource_field_ref {
+            let reason = format!("a runtime value (resourceFieldRef {})", resource.resource);
+            self.unknown(instance, name, reason, false);
+        } else if let Some(reference) = &from.config_map_key_ref {
+            self.key_ref(ObjectKind::ConfigMap, reference, name, instance);
+        } else if let Some(reference) = &from.secret_key_ref {
+            self.key_ref(ObjectKind::Secret, reference, name, instance);
+        }
+    }
+
+    fn key_ref(&self, kind: ObjectKind, reference: &KeyRef, name: &str, instance: &mut Instance) {
+        let shown = format!("{} {}/{}", kind.word(), self.namespace, reference.name);
+        let Some(data) = self.pool.object(kind, self.namespace, &reference.name) else {
+            let reason =
+                format!("{shown} is not in the input: supplied at deploy time, not checked");
+            self.unknown(instance, name, reason, true);
+            return;
+        };
+        match data.entries.get(&reference.key) {
+            Some(entry) => {
+                let origin = format!("{}: {shown} key {}", data.input, reference.key);
+                self.set(instance, name, entry, origin);
+            }
+            None if reference.optional => instance.source.unset(name),
+            None => {
+                instance.source.unset(name);
+                instance.problems.push(Problem::new(
+                    name,
+                    ProblemKind::Missing,
+                    format!(
+                        "comes from {shown} key {}, which that object does not have: the pod will not start",
+                        reference.key
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn set(&self, instance: &mut Instance, name: &str, entry: &Entry, origin: String) {
+        if entry.not_a_string {
+            self.refused_scalar(instance, name, "data value");
+        }
+        let value = Zeroizing::new(String::from_utf8_lossy(&entry.value).into_owned());
+        instance
+            .unchecked
+            .retain(|u| u.variable.as_deref() != Some(name));
+        instance.source.set(name, value, Location::named(origin));
+    }
+
+    fn unknown(&self, instance: &mut Instance, name: &str, reason: String, deploy_time: bool) {
+        instance.source.unset(name);
+        instance.unchecked.push(Unchecked {
+            variable: Some(name.to_owned()),
+            reason,
+            deploy_time,
+        });
+    }
+
+    fn refused_scalar(&self, instance: &mut Instance, name: &str, what: &str) {
+        instance.problems.push(Problem::new(
+            name,
+            ProblemKind::Invalid,
+            format!("its {what} is a YAML number, boolean or null: Kubernetes accepts only strings; quote it"),
+        ));
+    }
+
+    /// The files a container's Secret and ConfigMap volumes hold, and the `NAME_FILE`
+    /// variables whose file no input can tell.
+    fn volumes(&self, volumes: &[Volume], container: &Container, instance: &mut Instance) {
+        let mut unknown_mounts: Vec<(PathBuf, String)> = Vec::new();
+        for mount in &container.volume_mounts {
+            let Some(volume) = volumes.iter().find(|v| v.name == mount.name) else {
+                continue;
+            };
+            let mut objects: Vec<(ObjectKind, &VolumeObject)> = Vec::new();
+            if let Some(secret) = &volume.secret {
+                objects.push((ObjectKind::Secret, secret));
+            }
+            if let Some(config_map) = &volume.config_map {
+                objects.push((ObjectKind::ConfigMap, config_map));
+            }
+            if let Some(projected) = &volume.projected {
+                for source in &projected.sources {
+                    if let Some(secret) = &source.secret {
+                        objects.push((ObjectKind::Secret, secret));
+                    }
+                    if let Some(config_map) = &source.config_map {
+                        objects.push((ObjectKind::ConfigMap, config_map));
+                    }
+                }
+            }
+            for (kind, object) in objects {
+                self.mount(kind, object, mount, instance, &mut unknown_mounts);
+            }
+        }
+        let files: Vec<(String, String)> = instance
+            .source
+            .variables()
+            .filter(|(name, _)| name.ends_with("_FILE"))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        for (file_variable, path) in files {
+            let path = PathBuf::from(&path);
+            if instance.source.has_file(&path) {
+                continue;
+            }
+            let variable = file_variable
+                .strip_suffix("_FILE")
+                .unwrap_or(&file_variable)
+                .to_owned();
+            let reason = match unknown_mounts
+                .iter()
+                .find(|(mount, _)| path.starts_with(mount))
+            {
+                Some((_, why)) => why.clone(),
+                None => format!(
+                    "{file_variable} names {}, on no Secret or ConfigMap volume of the manifests (a file of the image?): not checked",
+                    path.display()
+                ),
+            };
+            instance.unchecked.push(Unchecked {
+                variable: Some(variable),
+                reason,
+                deploy_time: true,
+            });
+        }
+    }
+
+    fn mount(
+        &self,
+        kind: ObjectKind,
+        object: &VolumeObject,
+        mount: &VolumeMount,
+        instance: &mut Instance,
+        unknown_mounts: &mut Vec<(PathBuf, String)>,
+    ) {
+        let name = if object.secret_name.is_empty() {
+            &object.name
+        } else {
+            &object.secret_name
+        };
+        let shown = format!("{} {}/{name}", kind.word(), self.namespace);
+        let root = Path::new(&mount.mount_path);
+        let Some(data) = self.pool.object(kind, self.namespace, name) else {
+            let reason = format!(
+                "mounted at {} from {shown}, which is not in the input: supplied at deploy time, not checked",
+                mount.mount_path
+            );
+            unknown_mounts.push((root.to_owned(), reason));
+            return;
+        };
+        // Each key at its own path, or only the listed items at theirs.
+        let files: Vec<(&str, &str)> = if object.items.is_empty() {
+            data.entries
+                .keys()
+                .map(|k| (k.as_str(), k.as_str()))
+                .collect()
+        } else {
+            object
+                .items
+                .iter()
+                .map(|i| (i.key.as_str(), i.path.as_str()))
+                .collect()
+        };
+        for (key, relative) in files {
+            let Some(entry) = data.entries.get(key) else {
+                continue;
+            };
+            let path = if mount.sub_path.is_empty() {
+                root.join(relative)
+            } else if mount.sub_path == relative {
+                root.to_owned()
+            } else {
+                continue;
+            };
+            let origin = format!("{}: {shown} key {key}", data.input);
+            instance.source.mount(path, entry.value.clone(), origin);
+        }
+    }
+}

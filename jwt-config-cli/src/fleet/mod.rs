@@ -1,0 +1,244 @@
+//! A fleet as its deploy inputs describe it: every service instance of Kubernetes manifests,
+//! Compose files and env files, with the environment it will start with. Nothing here talks
+//! to a cluster or reads a file a container would read; what the inputs cannot tell is kept
+//! as "not checked", never guessed.
+
+mod compose;
+mod expand;
+mod kubernetes;
+mod source;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use jwt_config::{EnvFile, Problem, Source as _, Substitution};
+
+pub(crate) use source::FleetSource;
+
+use crate::commands::UsageError;
+
+/// One service instance: a container of a workload, a Compose service, an env file.
+pub(crate) struct Instance {
+    /// How the report names it: `namespace/kind/name` (`:container` in a pod of several), the
+    /// Compose service, the env file's `SERVICE_ID` or file name.
+    pub(crate) name: String,
+    /// The input it was read from.
+    pub(crate) input: String,
+    /// The environment it starts with, as far as the inputs tell.
+    pub(crate) source: FleetSource,
+    /// What the inputs cannot tell.
+    pub(crate) unchecked: Vec<Unchecked>,
+    /// What is wrong before the service even starts (a key missing from a ConfigMap).
+    pub(crate) problems: Vec<Problem>,
+    /// A container sharing its pod with others: one that sets no variable of the schema is a
+    /// sidecar, not a service.
+    pub(crate) sidecar_candidate: bool,
+}
+
+/// A value the inputs cannot tell.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct Unchecked {
+    /// The variable; `None` when a whole `envFrom` object is not in the input (then any
+    /// variable may come from it).
+    pub(crate) variable: Option<String>,
+    /// Why, in words: "Secret default/jwt is not in the input".
+    pub(crate) reason: String,
+    /// Supplied at deploy time (an object not in the input: a problem under `--strict`), as
+    /// opposed to a runtime value (`fieldRef`).
+    pub(crate) deploy_time: bool,
+}
+
+impl Instance {
+    fn new(name: String, input: &str) -> Self {
+        Instance {
+            name,
+            input: input.to_owned(),
+            source: FleetSource::default(),
+            unchecked: Vec::new(),
+            problems: Vec::new(),
+            sidecar_candidate: false,
+        }
+    }
+
+    /// Whether a problem about `variable` comes from what the inputs cannot tell.
+    pub(crate) fn explains(&self, problem: &Problem) -> bool {
+        let variable = problem.variable();
+        self.unchecked.iter().any(|u| match &u.variable {
+            Some(name) => variable == name || variable.strip_suffix("_FILE") == Some(name.as_str()),
+            // An object whose keys are unknown may supply any missing variable.
+            None => problem.kind() == jwt_config::ProblemKind::Missing,
+        })
+    }
+}
+
+/// Every instance of the inputs (`-` is standard input). Kubernetes objects of all inputs are
+/// one pool: a Deployment in one file finds its ConfigMap in another.
+pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Instance>, UsageError> {
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(path, &mut files)?;
+    }
+    let mut pool = kubernetes::Pool::default();
+    let mut instances = Vec::new();
+    for (name, kind) in files {
+        match kind {
+            InputKind::Env => instances.push(env_file_instance(&name)?),
+            InputKind::Yaml => {
+                let text = read_text(&name)?;
+                let shown = shown(&name);
+                let documents = parse_yaml(&shown, &text)?;
+                for document in documents {
+                    if compose::is_compose(&document) {
+                        let base = name.parent().unwrap_or(Path::new("."));
+                        instances.extend(compose::instances(&shown, base, &document)?);
+                    } else {
+                        pool.add(&shown, document)?;
+                    }
+                }
+            }
+        }
+    }
+    instances.extend(pool.instances()?);
+    Ok(instances)
+}
+
+#[derive(Clone, Copy)]
+enum InputKind {
+    Yaml,
+    Env,
+}
+
+fn shown(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn input_error(text: String) -> UsageError {
+    UsageError::new(text)
+}
+
+/// A path given on the command line: a file (YAML by its extension, else an env file), a
+/// directory (its YAML and env files, recursively, in name order), or `-`.
+fn collect_files(path: &Path, out: &mut Vec<(PathBuf, InputKind)>) -> Result<(), UsageError> {
+    if path == Path::new("-") {
+        out.push((path.to_owned(), InputKind::Yaml));
+        return Ok(());
+    }
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?;
+    if !metadata.is_dir() {
+        let kind = if is_yaml(path) {
+            InputKind::Yaml
+        } else {
+            InputKind::Env
+        };
+        out.push((path.to_owned(), kind));
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_files(&entry, out)?;
+        } else if is_yaml(&entry) {
+            out.push((entry, InputKind::Yaml));
+        } else if is_env_file(&entry) {
+            out.push((entry, InputKind::Env));
+        }
+    }
+    Ok(())
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn is_env_file(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.ends_with(".env") || name.starts_with(".env")
+}
+
+/// Inputs larger than this are refused: a fleet's manifests are megabytes, not gigabytes.
+const MAX_INPUT_SIZE: u64 = 256 * 1024 * 1024;
+
+fn read_text(path: &Path) -> Result<String, UsageError> {
+    let mut text = String::new();
+    let failed = |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", shown(path)));
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_INPUT_SIZE)
+            .read_to_string(&mut text)
+            .map_err(failed)?;
+    } else {
+        std::fs::File::open(path)
+            .map_err(failed)?
+            .take(MAX_INPUT_SIZE)
+            .read_to_string(&mut text)
+            .map_err(failed)?;
+    }
+    Ok(text)
+}
+
+/// Every document of a YAML stream, as data. A syntax error names the file and line.
+fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageError> {
+    serde_saphyr::from_multiple::<serde_json::Value>(text).map_err(|error| {
+        let line = error
+            .location()
+            .map(|l| format!(" line {}", l.line()))
+            .unwrap_or_default();
+        let message = error.to_string();
+        let first = message.lines().next().unwrap_or("invalid YAML");
+        input_error(format!("{shown}{line}: not valid YAML: {first}"))
+    })
+}
+
+/// An env file as one service: named by its `SERVICE_ID`, else by its file name.
+fn env_file_instance(path: &Path) -> Result<Instance, UsageError> {
+    let file = EnvFile::load(path, Substitution::Refused)?;
+    let shown = shown(path);
+    let name = file
+        .get("SERVICE_ID")
+        .and_then(|id| id.into_string().ok())
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| shown.clone())
+        });
+    let mut instance = Instance::new(name, &shown);
+    instance.source.absorb(&file);
+    instance.note_container_files(&shown);
+    Ok(instance)
+}
+
+impl Instance {
+    /// `NAME_FILE` of an env file or a Compose service names a file inside the container:
+    /// never read from this machine, not checked.
+    fn note_container_files(&mut self, input: &str) {
+        let files: Vec<String> = self
+            .source
+            .variables()
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| name.ends_with("_FILE"))
+            .collect();
+        for name in files {
+            let variable = name.strip_suffix("_FILE").unwrap_or(&name).to_owned();
+            self.unchecked.push(Unchecked {
+                variable: Some(variable),
+                reason: format!(
+                    "{name} names a file inside the container ({input} does not hold it)"
+                ),
+                deploy_time: true,
+            });
+        }
+    }
+}
