@@ -1,0 +1,339 @@
+//! `jwt-config audit` on the example fleet (`examples/k8s`), each variant that breaks one
+//! thing, the input forms (stdin, `kind: List`, Compose, env files) and the output formats.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn example(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/k8s")
+        .join(path)
+}
+
+fn audit(args: &[&str]) -> (i32, String, String) {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    command.env_clear().arg("audit").args(args);
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn fleet_with(variant: &str, extra: &[&str]) -> (i32, String, String) {
+    let fleet = example("fleet");
+    let variant = example(&format!("variants/{variant}"));
+    let mut args = vec![fleet.to_str().unwrap(), variant.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    audit(&args)
+}
+
+#[test]
+fn the_example_fleet_is_valid_and_agrees_as_shipped() {
+    let fleet = example("fleet");
+    let (code, out, _) = audit(&[fleet.to_str().unwrap(), "--strict"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("4 services, 4 valid, 4 agree on everything"),
+        "{out}"
+    );
+    // The sidecar of billing sets nothing of the schema: not a service.
+    assert!(
+        out.contains("skipped     shop/deployment/billing:log-shipper"),
+        "{out}"
+    );
+    // $(APP_NAME) expanded into SERVICE_ID.
+    assert!(out.contains("reports (shop/cronjob/reports)"), "{out}");
+    // No secret is ever printed.
+    assert!(!out.contains("fake-k8s-example"), "{out}");
+}
+
+#[test]
+fn a_service_missing_the_shared_config_map_is_named() {
+    let (code, out, _) = fleet_with("missing-configmap", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     shop/deployment/orders"), "{out}");
+    assert!(out.contains("ENVIRONMENT: is not set"), "{out}");
+    assert!(
+        out.contains("fix first: shop/deployment/orders does not load"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_typo_is_a_warning_and_fails_under_strict() {
+    let (code, out, _) = fleet_with("typo", &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("JWT_ACCES_TOKEN_EXPIRE_MINUTES: is not a variable of JwtConfig")
+            && out.contains("did you mean JWT_ACCESS_TOKEN_EXPIRE_MINUTES?"),
+        "{out}"
+    );
+    let (code, out, _) = fleet_with("typo", &["--strict"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fix first: warnings in shop/deployment/billing:billing"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_drifted_secret_is_found_by_key_agreement_and_never_shown() {
+    let (code, out, _) = fleet_with("drifted-secret", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fix first: shop/cronjob/reports and the fleet disagree on keys (key k1"),
+        "{out}"
+    );
+    assert!(!out.contains("drifted-k8s"), "{out}");
+}
+
+#[test]
+fn a_legacy_name_with_another_value_is_a_conflict() {
+    let (code, out, _) = fleet_with("legacy-name", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("invalid     shop/deployment/billing:billing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("JWT_ACCESS_EXPIRY_MINUTES=\"60\" are set to different values"),
+        "{out}"
+    );
+}
+
+#[test]
+fn staging_without_environment_fails_until_the_environment_is_given() {
+    let (code, out, _) = fleet_with("staging-without-environment", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("4 services, 0 valid"), "{out}");
+    assert_eq!(out.matches("ENVIRONMENT: is not set").count(), 4, "{out}");
+    let (code, out, _) = fleet_with("staging-without-environment", &["--environment", "staging"]);
+    assert_eq!(code, 0, "{out}");
+    // Where a service says another environment, --environment is a problem, not an override.
+    let (code, out, _) = audit(&[
+        example("fleet").to_str().unwrap(),
+        "--environment",
+        "staging",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ENVIRONMENT: is production"), "{out}");
+}
+
+#[test]
+fn a_verifier_without_the_issuers_new_key_is_named() {
+    let (code, out, _) = fleet_with("rotation-gap", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "keys: shop/deployment/billing:billing cannot verify what shop/deployment/auth signs (key k2)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("fix first: shop/deployment/billing:billing cannot verify key k2"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_is_structured_and_markdown_is_a_comment() {
+    let fleet = example("fleet");
+    let variant = example("variants/rotation-gap");
+    let args = [fleet.to_str().unwrap(), variant.to_str().unwrap()];
+    let (code, out, _) = audit(&[args[0], args[1], "--format", "json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["passed"], false);
+    assert_eq!(report["summary"]["services"], 4);
+    assert_eq!(report["summary"]["fix_first"]["kind"], "keys");
+    assert_eq!(
+        report["summary"]["fix_first"]["service"],
+        "shop/deployment/billing:billing"
+    );
+    assert_eq!(report["key_gaps"][0]["key_id"], "k2");
+    let (_, out, _) = audit(&[args[0], args[1], "--format", "markdown"]);
+    assert!(out.starts_with("### jwt-config audit failed"), "{out}");
+    assert!(out.contains("**Fix first:**"), "{out}");
+    assert!(
+        out.contains("<details><summary>Per-service settings"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_disagreement_shows_the_groups_of_services_that_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let billing = std::fs::read_to_string(example("fleet/billing.yaml")).unwrap();
+    let billing = billing.replace(
+        "            - name: SERVICE_ID\n              value: billing\n",
+        "            - name: SERVICE_ID\n              value: billing\n            - name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES\n              value: \"30\"\n",
+    );
+    std::fs::write(dir.path().join("billing.yaml"), billing).unwrap();
+    let (code, out, _) = audit(&[
+        example("fleet").to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("differs JWT_ACCESS_TOKEN_EXPIRE_MINUTES"),
+        "{out}"
+    );
+    assert!(
+        out.contains("15                       shop/deployment/auth, shop/deployment/orders, shop/cronjob/reports"),
+        "{out}"
+    );
+    assert!(
+        out.contains("30                       shop/deployment/billing:billing"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "fix first: JWT_ACCESS_TOKEN_EXPIRE_MINUTES in shop/deployment/billing:billing (1 of 4"
+        ),
+        "{out}"
+    );
+}
+
+/// The fleet's files as one stream, as `helm template` prints it.
+fn fleet_stream() -> String {
+    let mut text = String::new();
+    for name in [
+        "shared.yaml",
+        "auth.yaml",
+        "orders.yaml",
+        "billing.yaml",
+        "reports.yaml",
+    ] {
+        text.push_str("---\n");
+        text.push_str(&std::fs::read_to_string(example(&format!("fleet/{name}"))).unwrap());
+    }
+    text
+}
+
+#[test]
+fn standard_input_reads_helm_template_output() {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-"])
+        .write_stdin(fleet_stream())
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("4 services, 4 valid, 4 agree"), "{out}");
+    assert!(out.contains("(<stdin>)"), "{out}");
+}
+
+#[test]
+fn a_kubectl_list_is_read_item_by_item() {
+    // `kubectl get deploy,cm,secret -o yaml` prints one `kind: List`; JSON is YAML too.
+    let documents: Vec<serde_json::Value> = fleet_stream()
+        .split("\n---\n")
+        .filter(|d| d.contains("kind:"))
+        .map(yaml_to_json)
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": documents});
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-"])
+        .write_stdin(list.to_string())
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("4 services, 4 valid"), "{out}");
+}
+
+/// One YAML document as data.
+fn yaml_to_json(document: &str) -> serde_json::Value {
+    serde_saphyr::from_str(document).unwrap()
+}
+
+#[test]
+fn a_yaml_syntax_error_names_the_file_and_line_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.yaml");
+    std::fs::write(
+        &path,
+        "kind: ConfigMap\nmetadata:\n  name: x\ndata:\n  A: [unclosed\n",
+    )
+    .unwrap();
+    let (code, _, err) = audit(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("broken.yaml line "), "{err}");
+    assert!(err.contains("not valid YAML"), "{err}");
+}
+
+#[test]
+fn compose_services_and_env_files_are_services_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = "ENVIRONMENT=production\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\n";
+    std::fs::write(dir.path().join("shared.env"), shared).unwrap();
+    let compose = r#"
+services:
+  auth:
+    image: shop/auth
+    env_file: shared.env
+    environment:
+      - SERVICE_ID=auth
+      - JWT_ACCESS_TOKEN_EXPIRE_MINUTES=15
+  orders:
+    image: shop/orders
+    env_file:
+      - path: shared.env
+      - path: optional.env
+        required: false
+    environment:
+      SERVICE_ID: orders
+      JWT_ACCESS_TOKEN_EXPIRE_MINUTES: 30
+      JWT_LEEWAY_SECONDS: ${LEEWAY}
+"#;
+    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let lone = format!("{shared}SERVICE_ID=reports\nJWT_ACCESS_TOKEN_EXPIRE_MINUTES=15\n");
+    std::fs::write(dir.path().join("reports.env"), lone).unwrap();
+    let compose_path = dir.path().join("compose.yaml");
+    let env_path = dir.path().join("reports.env");
+    let (code, out, err) = audit(&[compose_path.to_str().unwrap(), env_path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("3 services, 3 valid"), "{out}");
+    // An env file is named by its SERVICE_ID; the map form's number is a value.
+    assert!(
+        out.contains("15                       auth, reports"),
+        "{out}"
+    );
+    assert!(out.contains("30                       orders"), "{out}");
+    // Compose interpolation is known only at deploy time.
+    assert!(
+        out.contains("not checked: JWT_LEEWAY_SECONDS: interpolated by Compose at deploy time"),
+        "{out}"
+    );
+    let (code, out, _) = audit(&[
+        compose_path.to_str().unwrap(),
+        env_path.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[test]
+fn a_reference_to_an_object_not_in_the_input_is_not_checked_and_fails_under_strict() {
+    let orders = example("fleet/orders.yaml");
+    let (code, out, _) = audit(&[orders.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("not checked shop/deployment/orders"), "{out}");
+    assert!(
+        out.contains("envFrom ConfigMap shop/jwt-shared is not in the input: supplied at deploy time, not checked"),
+        "{out}"
+    );
+    let (code, out, _) = audit(&[orders.to_str().unwrap(), "--strict"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fix first: shop/deployment/orders: values supplied at deploy time"),
+        "{out}"
+    );
+}
