@@ -398,7 +398,7 @@ impl AuditReport {
             }
             if groups.len() > 1 {
                 let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
-                groups.sort_by(|a, b| b.services.len().cmp(&a.services.len()));
+                groups.sort_by_key(|g| std::cmp::Reverse(g.services.len()));
                 self.differences.push(Difference {
                     variable: name.to_owned(),
                     secret: first.secret(),

@@ -643,3 +643,298 @@ impl Resolver<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use jwt_config::Source as _;
+
+    use super::*;
+
+    /// The instances of a YAML stream.
+    fn instances(yaml: &str) -> Vec<Instance> {
+        let mut pool = Pool::default();
+        for document in crate::fleet::parse_yaml("test.yaml", yaml).unwrap() {
+            pool.add("test.yaml", document).unwrap();
+        }
+        pool.instances().unwrap()
+    }
+
+    fn value(instance: &Instance, name: &str) -> Option<String> {
+        instance.source.value(name).map(str::to_owned)
+    }
+
+    const OBJECTS: &str = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: first}
+data: {A: from-first, B: from-first}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: second}
+data: {B: from-second, C: from-second}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+data:
+  TOKEN: ZnJvbS1kYXRh
+  BOTH: ZnJvbS1kYXRh
+stringData:
+  BOTH: from-string-data
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: first, namespace: other}
+data: {A: from-other-namespace}
+"#;
+
+    fn pod(containers: &str) -> String {
+        format!(
+            "{OBJECTS}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n{containers}"
+        )
+    }
+
+    #[test]
+    fn env_from_sources_apply_in_order_and_env_wins_over_them() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - configMapRef: {name: first}
+        - configMapRef: {name: second}
+      env:
+        - {name: C, value: from-env}
+        - {name: C, value: from-a-later-env}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "A").as_deref(), Some("from-first"));
+        assert_eq!(value(instance, "B").as_deref(), Some("from-second"));
+        assert_eq!(value(instance, "C").as_deref(), Some("from-a-later-env"));
+        assert!(instance.unchecked.is_empty() && instance.problems.is_empty());
+        let origin = instance.source.location("B").unwrap().source;
+        assert_eq!(
+            origin,
+            "test.yaml: ConfigMap default/second key B (envFrom)"
+        );
+    }
+
+    #[test]
+    fn a_prefix_is_put_before_every_key() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - {prefix: JWT_, configMapRef: {name: second}}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "JWT_B").as_deref(), Some("from-second"));
+        assert_eq!(value(instance, "B"), None);
+    }
+
+    #[test]
+    fn a_secret_is_decoded_and_string_data_wins_over_data() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - secretRef: {name: creds}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "TOKEN").as_deref(), Some("from-data"));
+        assert_eq!(value(instance, "BOTH").as_deref(), Some("from-string-data"));
+    }
+
+    #[test]
+    fn objects_are_found_in_the_workloads_namespace_only() {
+        let yaml = format!(
+            "{OBJECTS}---\nkind: Deployment\nmetadata: {{name: d, namespace: other}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          envFrom:\n            - configMapRef: {{name: first}}\n            - configMapRef: {{name: second}}\n"
+        );
+        let instance = &instances(&yaml)[0];
+        assert_eq!(instance.name, "other/deployment/d");
+        assert_eq!(
+            value(instance, "A").as_deref(),
+            Some("from-other-namespace")
+        );
+        // `second` lives in `default`, not in `other`.
+        assert_eq!(instance.unchecked.len(), 1);
+        assert!(
+            instance.unchecked[0]
+                .reason
+                .contains("ConfigMap other/second is not in the input")
+        );
+        assert!(instance.unchecked[0].variable.is_none());
+    }
+
+    #[test]
+    fn key_references_optional_or_missing() {
+        let yaml = pod(r#"
+    - name: app
+      env:
+        - name: PRESENT
+          valueFrom: {configMapKeyRef: {name: first, key: A}}
+        - name: OPTIONAL_KEY
+          valueFrom: {configMapKeyRef: {name: first, key: NOPE, optional: true}}
+        - name: MISSING_KEY
+          valueFrom: {secretKeyRef: {name: creds, key: NOPE}}
+        - name: MISSING_OBJECT
+          valueFrom: {secretKeyRef: {name: vault-synced, key: X}}
+        - name: OPTIONAL_OBJECT
+          valueFrom: {configMapKeyRef: {name: elsewhere, key: X, optional: true}}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "PRESENT").as_deref(), Some("from-first"));
+        assert_eq!(value(instance, "OPTIONAL_KEY"), None);
+        // A missing key of an object in the input: the pod will not start.
+        assert_eq!(instance.problems.len(), 1);
+        assert_eq!(instance.problems[0].variable(), "MISSING_KEY");
+        assert!(
+            instance.problems[0]
+                .message()
+                .contains("the pod will not start")
+        );
+        // An object not in the input: supplied at deploy time, never guessed.
+        let unchecked: Vec<_> = instance
+            .unchecked
+            .iter()
+            .map(|u| (u.variable.as_deref().unwrap(), u.deploy_time))
+            .collect();
+        assert_eq!(
+            unchecked,
+            [("MISSING_OBJECT", true), ("OPTIONAL_OBJECT", true)]
+        );
+        assert!(
+            instance.unchecked[0]
+                .reason
+                .contains("Secret default/vault-synced is not in the input")
+        );
+    }
+
+    #[test]
+    fn dollar_references_expand_against_what_is_defined_before() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - configMapRef: {name: first}
+      env:
+        - {name: URL, value: "https://$(A)/$(LATER)"}
+        - {name: LATER, value: x}
+        - {name: ESCAPED, value: "$$(A)"}
+        - {name: FIELD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: FROM_FIELD, value: "$(FIELD)-suffix"}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(
+            value(instance, "URL").as_deref(),
+            Some("https://from-first/$(LATER)")
+        );
+        assert_eq!(value(instance, "ESCAPED").as_deref(), Some("$(A)"));
+        // A runtime value is shown as such, not as a deploy-time gap.
+        let field = instance
+            .unchecked
+            .iter()
+            .find(|u| u.variable.as_deref() == Some("FIELD"))
+            .unwrap();
+        assert!(!field.deploy_time && field.reason.contains("fieldRef metadata.name"));
+        assert_eq!(value(instance, "FROM_FIELD"), None);
+    }
+
+    #[test]
+    fn a_number_where_kubernetes_wants_a_string_is_a_problem() {
+        let yaml = pod(r#"
+    - name: app
+      env:
+        - {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: 15}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(
+            instance.problems[0].variable(),
+            "JWT_ACCESS_TOKEN_EXPIRE_MINUTES"
+        );
+        assert!(instance.problems[0].message().contains("quote it"));
+    }
+
+    #[test]
+    fn secret_volumes_hold_the_files_file_variables_point_to() {
+        let yaml = format!(
+            "{}{}",
+            pod(r#"
+    - name: app
+      env:
+        - {name: TOKEN_FILE, value: /secrets/token}
+        - {name: BOTH_FILE, value: /single}
+        - {name: ELSEWHERE_FILE, value: /vault/x}
+        - {name: IMAGE_FILE, value: /etc/app/key}
+      volumeMounts:
+        - {name: creds, mountPath: /secrets}
+        - {name: one, mountPath: /single, subPath: renamed}
+        - {name: vault, mountPath: /vault}
+"#),
+            r#"  volumes:
+    - name: creds
+      secret: {secretName: creds, items: [{key: TOKEN, path: token}]}
+    - name: one
+      projected:
+        sources:
+          - secret: {name: creds, items: [{key: BOTH, path: renamed}]}
+    - name: vault
+      secret: {secretName: vault-synced}
+"#
+        );
+        let instance = &instances(&yaml)[0];
+        let read = |path: &str| {
+            instance
+                .source
+                .read_file(Path::new(path), 1024)
+                .map(|bytes| String::from_utf8(bytes.to_vec()).unwrap())
+        };
+        assert_eq!(read("/secrets/token").as_deref(), Ok("from-data"));
+        assert_eq!(read("/single").as_deref(), Ok("from-string-data"));
+        assert!(read("/etc/passwd").is_err(), "never this machine's files");
+        let reasons: Vec<(&str, &str)> = instance
+            .unchecked
+            .iter()
+            .map(|u| (u.variable.as_deref().unwrap(), u.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].0 == "ELSEWHERE" && reasons[0].1.contains("Secret default/vault-synced")
+        );
+        assert!(reasons[1].0 == "IMAGE" && reasons[1].1.contains("a file of the image?"));
+    }
+
+    #[test]
+    fn a_later_document_for_the_same_workload_replaces_the_earlier() {
+        let first = pod("    - name: app\n      env: [{name: X, value: one}]\n");
+        let yaml = format!(
+            "{first}---\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n    - name: app\n      env: [{{name: X, value: two}}]\n"
+        );
+        let all = instances(&yaml);
+        assert_eq!(all.len(), 1);
+        assert_eq!(value(&all[0], "X").as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn every_workload_kind_runs_containers() {
+        let spec = "containers: [{name: app, env: [{name: X, value: y}]}]";
+        let yaml = [
+            format!("kind: Deployment\nmetadata: {{name: a}}\nspec: {{template: {{spec: {{{spec}}}}}}}"),
+            format!("kind: StatefulSet\nmetadata: {{name: b}}\nspec: {{template: {{spec: {{{spec}}}}}}}"),
+            format!("kind: DaemonSet\nmetadata: {{name: c}}\nspec: {{template: {{spec: {{{spec}}}}}}}"),
+            format!("kind: Job\nmetadata: {{name: d}}\nspec: {{template: {{spec: {{{spec}}}}}}}"),
+            format!("kind: CronJob\nmetadata: {{name: e}}\nspec: {{jobTemplate: {{spec: {{template: {{spec: {{{spec}}}}}}}}}}}"),
+            format!("kind: Pod\nmetadata: {{name: f}}\nspec: {{{spec}}}"),
+            "kind: Service\nmetadata: {name: g}\nspec: {ports: [{port: 80}]}".to_owned(),
+        ]
+        .join("\n---\n");
+        let names: Vec<String> = instances(&yaml).into_iter().map(|i| i.name).collect();
+        assert_eq!(
+            names,
+            [
+                "default/deployment/a",
+                "default/statefulset/b",
+                "default/daemonset/c",
+                "default/job/d",
+                "default/cronjob/e",
+                "default/pod/f"
+            ]
+        );
+    }
+}
