@@ -412,34 +412,42 @@ impl AuditReport {
     /// compared by that agreement, not by value (an issuer's verifiers hold only its public
     /// key).
     fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> Vec<KeyInfo>) {
-        let keys: Vec<(&str, Vec<KeyInfo>)> = valid
-            .iter()
-            .filter_map(|a| {
-                a.loaded
-                    .as_ref()
-                    .map(|l| (a.name.as_str(), keys_of(&l.value)))
-            })
-            .collect();
-        for (signer, own) in &keys {
-            for key in own.iter().filter(|k| k.signs) {
-                let services: Vec<String> = keys
+        // Services with the same keys form one class; classes are compared pairwise, so a
+        // fleet that shares its keys costs one comparison, not one per pair of services.
+        let mut classes: Vec<(Vec<KeyInfo>, Vec<&str>)> = Vec::new();
+        for audited in valid {
+            let Some(loaded) = &audited.loaded else {
+                continue;
+            };
+            let keys = keys_of(&loaded.value);
+            match classes.iter_mut().find(|(k, _)| same_keys(k, &keys)) {
+                Some((_, members)) => members.push(&audited.name),
+                None => classes.push((keys, vec![&audited.name])),
+            }
+        }
+        for (signer_keys, signers) in &classes {
+            for key in signer_keys.iter().filter(|k| k.signs) {
+                // Members of the signer's own class verify what they sign (their own key).
+                let rejecting: Vec<&str> = classes
                     .iter()
-                    .filter(|(other, _)| other != signer)
-                    .filter(|(_, theirs)| !theirs.iter().any(|k| k.same_key(key)))
-                    .map(|(other, _)| (*other).to_owned())
+                    .filter(|(theirs, _)| !theirs.iter().any(|k| k.same_key(key)))
+                    .flat_map(|(_, members)| members.iter().copied())
                     .collect();
-                if !services.is_empty() {
+                if rejecting.is_empty() {
+                    continue;
+                }
+                for signer in signers {
                     self.key_gaps.push(KeyGap {
                         signer: (*signer).to_owned(),
                         key_id: key.id.clone(),
-                        services,
+                        services: rejecting.iter().map(|s| (*s).to_owned()).collect(),
                     });
                 }
             }
         }
-        let material: Vec<&str> = keys
+        let material: Vec<&str> = classes
             .iter()
-            .flat_map(|(_, keys)| keys.iter().map(|k| k.variable))
+            .flat_map(|(keys, _)| keys.iter().map(|k| k.variable))
             .collect();
         self.differences
             .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
@@ -560,6 +568,14 @@ impl ServiceJson {
             not_checked: audited.unchecked.clone(),
         }
     }
+}
+
+/// Whether two services hold the same keys, in the same roles.
+fn same_keys(a: &[KeyInfo], b: &[KeyInfo]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.signs == y.signs && x.id == y.id && x.fingerprint == y.fingerprint)
 }
 
 /// Up to [`NAMED_IN_TEXT`] names, then how many more.

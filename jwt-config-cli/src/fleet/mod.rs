@@ -190,7 +190,18 @@ fn read_text(path: &Path) -> Result<String, UsageError> {
 
 /// Every document of a YAML stream, as data. A syntax error names the file and line.
 fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageError> {
-    serde_saphyr::from_multiple::<serde_json::Value>(text).map_err(|error| {
+    // The parser's default budget is for one configuration file (1,024 documents); a
+    // fleet's stream holds thousands. The limits on aliases, which guard against expansion
+    // bombs, stay as they are; the input itself is bounded by `MAX_INPUT_SIZE`.
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_documents: 10_000_000,
+            max_nodes: 500_000_000,
+            max_events: 1_000_000_000,
+            max_total_scalar_bytes: MAX_INPUT_SIZE as usize,
+        },
+    };
+    serde_saphyr::from_multiple_with_options::<serde_json::Value>(text, options).map_err(|error| {
         let line = error
             .location()
             .map(|l| format!(" line {}", l.line()))
