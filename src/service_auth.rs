@@ -162,6 +162,21 @@ struct ServiceClaims {
     /// A unique id of the token, for receivers that refuse replays.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     jti: Option<String>,
+    /// The caller's effective fingerprint of the shared settings (digests only): a receiver
+    /// with another one knows the two disagree at the first call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cfg: Option<String>,
+}
+
+/// A verified service call: who called, and the fingerprint of the shared settings its
+/// token carries (signed with the token; `None` from a caller that does not send one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VerifiedCall {
+    /// The caller.
+    pub caller: Caller,
+    /// The caller's effective fingerprint, cut to 64 characters.
+    pub fingerprint: Option<String>,
 }
 
 /// A token id: 64 random bits drawn once per process, then a counter, in hex: unique in the
@@ -188,6 +203,25 @@ impl JwtConfig {
     /// with `SERVICE_SECRET`, issued by this `SERVICE_ID` for the target. Empty when service
     /// authentication is off (development without `SERVICE_SECRET`).
     pub fn service_headers(&self, target_service: &str) -> Result<HeaderMap, ServiceAuthError> {
+        self.signed_service_headers(target_service, None)
+    }
+
+    /// [`JwtConfig::service_headers`], the token carrying this service's effective
+    /// fingerprint of the shared settings (`Loaded::fingerprint`), so that the receiver sees
+    /// at the first call whether the two disagree (`jwt-config-axum` does this).
+    pub fn service_headers_with_fingerprint(
+        &self,
+        target_service: &str,
+        fingerprint: &str,
+    ) -> Result<HeaderMap, ServiceAuthError> {
+        self.signed_service_headers(target_service, Some(fingerprint))
+    }
+
+    fn signed_service_headers(
+        &self,
+        target_service: &str,
+        fingerprint: Option<&str>,
+    ) -> Result<HeaderMap, ServiceAuthError> {
         let mut headers = HeaderMap::new();
         let Some(keys) = self.service_keys() else {
             return Ok(headers);
@@ -200,6 +234,7 @@ impl JwtConfig {
             iat: now,
             exp: now + self.service_token_lifetime().as_secs(),
             jti: new_token_id(),
+            cfg: fingerprint.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
             .map_err(|_| ServiceAuthError::Signing)?;
@@ -236,6 +271,21 @@ impl JwtConfig {
     }
 
     /// The caller and, where a token was verified, its claims.
+    /// [`JwtConfig::verify_service_call`], with the fingerprint the caller's token carries.
+    pub fn verify_service_call_detailed(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<VerifiedCall, ServiceAuthError> {
+        let (caller, claims) = self.verified_call(headers)?;
+        let fingerprint = claims
+            .and_then(|c| c.cfg)
+            .map(|f| f.chars().take(64).collect());
+        Ok(VerifiedCall {
+            caller,
+            fingerprint,
+        })
+    }
+
     fn verified_call(
         &self,
         headers: &HeaderMap,

@@ -150,6 +150,20 @@ impl<T> Loaded<T> {
         crate::fingerprint::effective_fingerprint(&self.variables)
     }
 
+    /// The effective fingerprint of the settings of `U` within this load: for a service's
+    /// struct that flattens `JwtConfig` (without a prefix), the fingerprint of its JWT
+    /// settings alone, equal to that of another service with other settings of its own.
+    pub fn fingerprint_of<U: Config>(&self) -> Option<String> {
+        let names: Vec<String> = U::SCHEMA.variables().into_iter().map(|v| v.name).collect();
+        let variables: Vec<Resolved> = self
+            .variables
+            .iter()
+            .filter(|v| names.iter().any(|n| *n == v.variable))
+            .cloned()
+            .collect();
+        crate::fingerprint::effective_fingerprint(&variables)
+    }
+
     /// The effective configuration as an operator reads it: the environment, one line a
     /// variable (`NAME = value  [origin]`, secrets redacted), then the warnings.
     pub fn describe(&self) -> String {
