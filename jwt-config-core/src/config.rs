@@ -158,7 +158,7 @@ impl<T> Loaded<T> {
         let variables: Vec<Resolved> = self
             .variables
             .iter()
-            .filter(|v| names.iter().any(|n| *n == v.variable))
+            .filter(|v| names.contains(&v.variable))
             .cloned()
             .collect();
         crate::fingerprint::effective_fingerprint(&variables)

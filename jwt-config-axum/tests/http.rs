@@ -1,0 +1,270 @@
+//! Two services on 127.0.0.1 with ephemeral ports and real HTTP calls between them: an auth
+//! service that issues tokens and calls the backend, and a backend whose routes need a user
+//! token or a service call from `auth`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use jwt_config::service_auth::Caller;
+use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
+use serde_json::{Value, json};
+
+const JWT_SECRET: &str = "axum-test-jwt-secret-0123456789abcdefghij";
+const SERVICE_SECRET: &str = "axum-test-service-secret-0123456789abcdef";
+
+fn settings(service: &str) -> MapSource {
+    MapSource::new()
+        .with("ENVIRONMENT", "production")
+        .with("SERVICE_ID", service)
+        .with("JWT_SECRET_KEY", JWT_SECRET)
+        .with("JWT_ISSUER", "https://auth.test")
+        .with("JWT_AUDIENCE", "shop")
+        .with("SERVICE_SECRET", SERVICE_SECRET)
+}
+
+fn auth_of(source: &MapSource) -> JwtAuth {
+    let loaded = JwtConfig::load_with_report(source).expect("valid settings");
+    JwtAuth::from_loaded(&loaded)
+}
+
+#[derive(Clone, FromRef)]
+struct AppState {
+    auth: JwtAuth,
+}
+
+/// The backend: GET /me needs a user token, POST /internal/sync only `auth` (by
+/// SERVICE_ALLOWED_CALLERS), /internal/* behind the layer too.
+fn backend(auth: JwtAuth) -> Router {
+    async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
+        Json(json!({ "sub": claims.sub }))
+    }
+    async fn sync(ServiceCaller(caller): ServiceCaller) -> Json<Value> {
+        Json(json!({ "synced_for": caller }))
+    }
+    async fn layered(Extension(caller): Extension<Caller>) -> String {
+        format!("{caller:?}")
+    }
+    let layered_routes = Router::new()
+        .route("/layered/ping", get(layered))
+        .layer(RequireAuth::service(auth.clone()));
+    Router::new()
+        .route("/me", get(me))
+        .route("/internal/sync", post(sync))
+        .route("/health", get(health))
+        .with_state(AppState { auth })
+        .merge(layered_routes)
+}
+
+/// The auth service: POST /login issues access and refresh tokens.
+fn auth_service(auth: JwtAuth) -> Router {
+    async fn login(State(auth): State<JwtAuth>) -> Json<Value> {
+        let config = auth.config();
+        let claims = config.access_claims("alice");
+        let refresh: AccessClaims = config.access_claims("alice");
+        Json(json!({
+            "access_token": config.encode(&claims).unwrap(),
+            "refresh_token": config.encode_refresh(&refresh).unwrap(),
+        }))
+    }
+    Router::new().route("/login", post(login)).with_state(auth)
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    address
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn two_services_over_http() {
+    let backend_auth = auth_of(&settings("backend").with("SERVICE_ALLOWED_CALLERS", "auth"));
+    let backend_url = format!("http://{}", serve(backend(backend_auth.clone())).await);
+    let auth = auth_of(&settings("auth"));
+    let auth_url = format!("http://{}", serve(auth_service(auth.clone())).await);
+    let http = client();
+
+    // Login, then /me with the access token.
+    let tokens: Value = http
+        .post(format!("{auth_url}/login"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    let me = http
+        .get(format!("{backend_url}/me"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().await.unwrap()["sub"], "alice");
+    // The scheme in another case.
+    let me = http
+        .get(format!("{backend_url}/me"))
+        .header("authorization", format!("bEaReR {access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    // A refresh token is not an access token.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let response = http
+        .get(format!("{backend_url}/me"))
+        .bearer_auth(refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\", error_description=\""),
+        "{challenge}"
+    );
+    let body = response.text().await.unwrap();
+    assert!(!body.contains(refresh), "the token is never echoed: {body}");
+
+    // No token: 401, a bare challenge.
+    let response = http.get(format!("{backend_url}/me")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "missing_token"
+    );
+
+    // A service call from auth, with the helper's headers.
+    let response = http
+        .post(format!("{backend_url}/internal/sync"))
+        .headers(auth.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["synced_for"],
+        "auth"
+    );
+
+    // The layer puts the caller in the extensions.
+    let response = http
+        .get(format!("{backend_url}/layered/ping"))
+        .headers(auth.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "Service(\"auth\")");
+    let response = http
+        .get(format!("{backend_url}/layered/ping"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    // A caller the backend does not allow: 403.
+    let billing = auth_of(&settings("billing"));
+    let response = http
+        .post(format!("{backend_url}/internal/sync"))
+        .headers(billing.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "caller_not_allowed"
+    );
+
+    // Another SERVICE_SECRET: 401.
+    let stranger = auth_of(&settings("auth").with(
+        "SERVICE_SECRET",
+        "another-service-secret-0123456789abcdefgh",
+    ));
+    let response = http
+        .post(format!("{backend_url}/internal/sync"))
+        .headers(stranger.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+
+    // Every refusal counted by reason; the health document shows them.
+    let health: Value = http
+        .get(format!("{backend_url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["service_id"], "backend");
+    assert_eq!(health["environment"], "production");
+    assert_eq!(health["refusals"]["missing_token"], 2);
+    assert_eq!(health["refusals"]["caller_not_allowed"], 1);
+    assert_eq!(health["refusals"]["wrong_type"], 1);
+    assert_eq!(health["drift_events"], 0);
+    assert_eq!(
+        health["effective_fingerprint"],
+        backend_auth.fingerprint().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_drifted_expiry_is_seen_at_the_first_call_and_refused_in_strict_mode() {
+    let backend_auth = auth_of(&settings("backend"));
+    let backend_url = format!("http://{}", serve(backend(backend_auth.clone())).await);
+    let drifted = auth_of(&settings("auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30"));
+    assert_ne!(drifted.fingerprint(), backend_auth.fingerprint());
+    // Same settings, other service: no drift (per-service settings stay out of it).
+    let same = auth_of(&settings("auth"));
+    assert_eq!(same.fingerprint(), backend_auth.fingerprint());
+    let http = client();
+    let call = |auth: &JwtAuth| {
+        http.post(format!("{backend_url}/internal/sync"))
+            .headers(auth.service_headers("backend").unwrap())
+            .send()
+    };
+    assert_eq!(call(&same).await.unwrap().status(), 200);
+    assert_eq!(backend_auth.drift_events(), 0);
+    assert_eq!(call(&drifted).await.unwrap().status(), 200);
+    assert_eq!(call(&drifted).await.unwrap().status(), 200);
+    assert_eq!(backend_auth.drift_events(), 2);
+
+    let strict = auth_of(&settings("backend")).strict_drift();
+    let strict_url = format!("http://{}", serve(backend(strict.clone())).await);
+    let response = http
+        .post(format!("{strict_url}/internal/sync"))
+        .headers(drifted.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "settings_drift");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("jwt-config diff")
+    );
+}
