@@ -88,6 +88,15 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A POST from the service of `caller` with its service headers.
+async fn service_call(http: &reqwest::Client, url: &str, caller: &JwtAuth) -> reqwest::Response {
+    http.post(url)
+        .headers(caller.service_headers("backend").unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn two_services_over_http() {
     let backend_auth = auth_of(&settings("backend").with("SERVICE_ALLOWED_CALLERS", "auth"));
@@ -153,12 +162,7 @@ async fn two_services_over_http() {
     );
 
     // A service call from auth, with the helper's headers.
-    let response = http
-        .post(format!("{backend_url}/internal/sync"))
-        .headers(auth.service_headers("backend").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = service_call(&http, &format!("{backend_url}/internal/sync"), &auth).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.json::<Value>().await.unwrap()["synced_for"],
@@ -183,12 +187,7 @@ async fn two_services_over_http() {
 
     // A caller the backend does not allow: 403.
     let billing = auth_of(&settings("billing"));
-    let response = http
-        .post(format!("{backend_url}/internal/sync"))
-        .headers(billing.service_headers("backend").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = service_call(&http, &format!("{backend_url}/internal/sync"), &billing).await;
     assert_eq!(response.status(), 403);
     assert_eq!(
         response.json::<Value>().await.unwrap()["error"],
@@ -200,12 +199,7 @@ async fn two_services_over_http() {
         "SERVICE_SECRET",
         "another-service-secret-0123456789abcdefgh",
     ));
-    let response = http
-        .post(format!("{backend_url}/internal/sync"))
-        .headers(stranger.service_headers("backend").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = service_call(&http, &format!("{backend_url}/internal/sync"), &stranger).await;
     assert_eq!(response.status(), 401);
 
     // Every refusal counted by reason; the health document shows them.
@@ -252,12 +246,7 @@ async fn a_drifted_expiry_is_seen_at_the_first_call_and_refused_in_strict_mode()
 
     let strict = auth_of(&settings("backend")).strict_drift();
     let strict_url = format!("http://{}", serve(backend(strict.clone())).await);
-    let response = http
-        .post(format!("{strict_url}/internal/sync"))
-        .headers(drifted.service_headers("backend").unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = service_call(&http, &format!("{strict_url}/internal/sync"), &drifted).await;
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "settings_drift");

@@ -841,31 +841,21 @@ fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 } else {
                     String::new()
                 };
-                let services: Vec<String> = group
-                    .services
-                    .iter()
-                    .map(|s| format!("`{}`", md_code(s)))
-                    .collect();
                 writeln!(
                     out,
                     "| {setting} | {} | {} |",
                     md(&group_label(group, difference.secret, index)),
-                    services.join(", ")
+                    md_names(&group.services)
                 )?;
             }
         }
         writeln!(out)?;
     }
     for gap in &report.key_gaps {
-        let services: Vec<String> = gap
-            .services
-            .iter()
-            .map(|s| format!("`{}`", md_code(s)))
-            .collect();
         writeln!(
             out,
             "- keys: {} cannot verify what `{}` signs (key `{}`)",
-            services.join(", "),
+            md_names(&gap.services),
             md_code(&gap.signer),
             md_code(&gap.key_id)
         )?;
@@ -907,6 +897,15 @@ fn md(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Service names as code spans, comma-separated.
+fn md_names(services: &[String]) -> String {
+    let names: Vec<String> = services
+        .iter()
+        .map(|s| format!("`{}`", md_code(s)))
+        .collect();
+    names.join(", ")
 }
 
 /// Text inside a code span in a table cell: no backticks, pipes escaped.
