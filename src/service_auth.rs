@@ -22,7 +22,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Header, TokenData, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::JwtConfig;
+use crate::{JwtConfig, SettingsFingerprint};
 
 /// The header that carries a service token, identical in every service.
 pub const SERVICE_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-service-token");
@@ -166,6 +166,10 @@ struct ServiceClaims {
     /// with another one knows the two disagree at the first call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cfg: Option<String>,
+    /// A short digest of each of those settings (`SettingsFingerprint::settings`): a
+    /// receiver built with the same schema names the settings that differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cfgd: Option<String>,
 }
 
 /// A verified service call: who called, and the fingerprint of the shared settings its
@@ -177,6 +181,9 @@ pub struct VerifiedCall {
     pub caller: Caller,
     /// The caller's effective fingerprint, cut to 64 characters.
     pub fingerprint: Option<String>,
+    /// The caller's per-setting digests (`SettingsFingerprint::settings`), cut to 1,024
+    /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
+    pub settings: Option<String>,
 }
 
 /// A token id: 64 random bits drawn once per process, then a counter, in hex: unique in the
@@ -206,13 +213,14 @@ impl JwtConfig {
         self.signed_service_headers(target_service, None)
     }
 
-    /// [`JwtConfig::service_headers`], the token carrying this service's effective
-    /// fingerprint of the shared settings (`Loaded::fingerprint`), so that the receiver sees
-    /// at the first call whether the two disagree (`jwt-config-axum` does this).
+    /// [`JwtConfig::service_headers`], the token carrying this service's fingerprint of the
+    /// shared settings and their per-setting digests
+    /// (`Loaded::settings_fingerprint_of::<JwtConfig>()`), so that the receiver sees at the
+    /// first call whether the two disagree, and in what (`jwt-config-axum` does this).
     pub fn service_headers_with_fingerprint(
         &self,
         target_service: &str,
-        fingerprint: &str,
+        fingerprint: &SettingsFingerprint,
     ) -> Result<HeaderMap, ServiceAuthError> {
         self.signed_service_headers(target_service, Some(fingerprint))
     }
@@ -220,7 +228,7 @@ impl JwtConfig {
     fn signed_service_headers(
         &self,
         target_service: &str,
-        fingerprint: Option<&str>,
+        fingerprint: Option<&SettingsFingerprint>,
     ) -> Result<HeaderMap, ServiceAuthError> {
         let mut headers = HeaderMap::new();
         let Some(keys) = self.service_keys() else {
@@ -234,7 +242,8 @@ impl JwtConfig {
             iat: now,
             exp: now + self.service_token_lifetime().as_secs(),
             jti: new_token_id(),
-            cfg: fingerprint.map(str::to_owned),
+            cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
+            cfgd: fingerprint.map(SettingsFingerprint::settings),
         };
         let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
             .map_err(|_| ServiceAuthError::Signing)?;
@@ -277,12 +286,11 @@ impl JwtConfig {
         headers: &HeaderMap,
     ) -> Result<VerifiedCall, ServiceAuthError> {
         let (caller, claims) = self.verified_call(headers)?;
-        let fingerprint = claims
-            .and_then(|c| c.cfg)
-            .map(|f| f.chars().take(64).collect());
+        let (cfg, cfgd) = claims.map(|c| (c.cfg, c.cfgd)).unwrap_or_default();
         Ok(VerifiedCall {
             caller,
-            fingerprint,
+            fingerprint: cfg.map(|f| f.chars().take(64).collect()),
+            settings: cfgd.map(|d| d.chars().take(1024).collect()),
         })
     }
 

@@ -155,7 +155,11 @@ impl JwtAuth {
             );
             return Err(self.refused(refusal, route, None));
         }
-        if let Err(message) = self.check_drift(&call.caller, call.fingerprint.as_deref()) {
+        if let Err(message) = self.check_drift(
+            &call.caller,
+            call.fingerprint.as_deref(),
+            call.settings.as_deref(),
+        ) {
             let name = match &call.caller {
                 Caller::Service(name) => Some(name.as_str()),
                 _ => None,

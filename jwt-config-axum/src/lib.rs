@@ -39,7 +39,7 @@ mod extract;
 mod layer;
 mod refusal;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -47,7 +47,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use jwt_config::service_auth::{Caller, ServiceAuthError};
-use jwt_config::{Config, HasJwtConfig, JwtConfig, Loaded};
+use jwt_config::{Config, Drift, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 use serde::Serialize;
 
 pub use extract::{AccessToken, AnyCaller, OptionalAccessToken, ServiceCaller};
@@ -64,11 +64,33 @@ pub struct JwtAuth {
 
 struct Inner {
     config: Arc<JwtConfig>,
-    fingerprint: Option<String>,
+    fingerprint: Option<SettingsFingerprint>,
     strict_drift: bool,
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     drift_events: AtomicU64,
-    drift_seen: Mutex<HashSet<(String, String)>>,
+    /// Each caller and fingerprint seen to differ, with what differs and how many calls.
+    drifts: Mutex<BTreeMap<(String, String), DriftSeen>>,
+}
+
+/// How many distinct (caller, fingerprint) pairs are remembered: beyond that, drifted calls
+/// are still counted (and refused in strict mode) but no longer logged one by one.
+const MAX_DRIFTS_REMEMBERED: usize = 64;
+
+impl Inner {
+    fn new(
+        config: Arc<JwtConfig>,
+        fingerprint: Option<SettingsFingerprint>,
+        strict_drift: bool,
+    ) -> Self {
+        Inner {
+            config,
+            fingerprint,
+            strict_drift,
+            refusals: Mutex::new(BTreeMap::new()),
+            drift_events: AtomicU64::new(0),
+            drifts: Mutex::new(BTreeMap::new()),
+        }
+    }
 }
 
 impl JwtAuth {
@@ -78,48 +100,38 @@ impl JwtAuth {
     }
 
     /// From a load with its report (`JwtConfig` or a service's struct that flattens it): the
-    /// JWT settings and their effective fingerprint, which outgoing service tokens carry and
-    /// incoming ones are compared with.
+    /// JWT settings and their effective fingerprint with per-setting digests, which outgoing
+    /// service tokens carry and incoming ones are compared with.
     pub fn from_loaded<T: Config + HasJwtConfig>(loaded: &Loaded<T>) -> Self {
         JwtAuth::with_fingerprint(
             loaded.value.jwt_config().clone(),
-            loaded.fingerprint_of::<JwtConfig>(),
+            loaded.settings_fingerprint_of::<JwtConfig>(),
         )
     }
 
-    /// With a fingerprint of the shared settings computed elsewhere.
+    /// With a fingerprint of the shared settings computed elsewhere
+    /// (`Loaded::settings_fingerprint_of::<JwtConfig>()`).
     pub fn with_fingerprint(
         config: impl Into<Arc<JwtConfig>>,
-        fingerprint: Option<String>,
+        fingerprint: Option<SettingsFingerprint>,
     ) -> Self {
         JwtAuth {
-            inner: Arc::new(Inner {
-                config: config.into(),
-                fingerprint,
-                strict_drift: false,
-                refusals: Mutex::new(BTreeMap::new()),
-                drift_events: AtomicU64::new(0),
-                drift_seen: Mutex::new(HashSet::new()),
-            }),
+            inner: Arc::new(Inner::new(config.into(), fingerprint, false)),
         }
     }
 
     /// Refuses (403) a service call whose token carries another fingerprint of the shared
-    /// settings, instead of logging and counting it.
+    /// settings, naming the settings that differ, instead of only logging and counting it.
+    ///
+    /// Call it while building the state: the result counts from zero.
     pub fn strict_drift(self) -> Self {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            config: shared.config.clone(),
-            fingerprint: shared.fingerprint.clone(),
-            strict_drift: shared.strict_drift,
-            refusals: Mutex::new(BTreeMap::new()),
-            drift_events: AtomicU64::new(0),
-            drift_seen: Mutex::new(HashSet::new()),
-        });
+        let inner = &self.inner;
         JwtAuth {
-            inner: Arc::new(Inner {
-                strict_drift: true,
-                ..inner
-            }),
+            inner: Arc::new(Inner::new(
+                inner.config.clone(),
+                inner.fingerprint.clone(),
+                true,
+            )),
         }
     }
 
@@ -130,7 +142,10 @@ impl JwtAuth {
 
     /// This service's effective fingerprint of the shared settings, when known.
     pub fn fingerprint(&self) -> Option<&str> {
-        self.inner.fingerprint.as_deref()
+        self.inner
+            .fingerprint
+            .as_ref()
+            .map(SettingsFingerprint::fingerprint)
     }
 
     /// Headers for a call to `target_service` (attach them to a reqwest or hyper request);
@@ -160,6 +175,13 @@ impl JwtAuth {
         self.inner.drift_events.load(Ordering::Relaxed)
     }
 
+    /// The callers seen with other shared settings, each with its fingerprint, the settings
+    /// that differ and how many calls (the first 64 pairs of caller and fingerprint).
+    pub fn drifts(&self) -> Vec<DriftSeen> {
+        let drifts = self.inner.drifts.lock().unwrap_or_else(|e| e.into_inner());
+        drifts.values().cloned().collect()
+    }
+
     /// What a readiness probe or a fleet dashboard reads.
     pub fn health(&self) -> Health {
         let config = self.config();
@@ -168,10 +190,11 @@ impl JwtAuth {
             service_id: config.service_id().to_owned(),
             environment: config.environment().as_str(),
             schema_fingerprint: jwt_config::schema_fingerprint_of::<JwtConfig>(),
-            effective_fingerprint: self.inner.fingerprint.clone(),
+            effective_fingerprint: self.fingerprint().map(str::to_owned),
             key_ids: config.keys().into_iter().map(|k| k.id).collect(),
             refusals: self.refusals(),
             drift_events: self.drift_events(),
+            drifts: self.drifts(),
         }
     }
 
@@ -185,34 +208,68 @@ impl JwtAuth {
     }
 
     /// Compares a caller's fingerprint with this service's: on a difference, logs once per
-    /// caller and fingerprint, counts, and in strict mode refuses.
-    pub(crate) fn check_drift(&self, caller: &Caller, theirs: Option<&str>) -> Result<(), String> {
+    /// caller and fingerprint (naming the settings that differ), counts, and in strict mode
+    /// refuses.
+    pub(crate) fn check_drift(
+        &self,
+        caller: &Caller,
+        fingerprint: Option<&str>,
+        settings: Option<&str>,
+    ) -> Result<(), String> {
         let (Some(ours), Some(theirs), Caller::Service(name)) =
-            (self.inner.fingerprint.as_deref(), theirs, caller)
+            (self.inner.fingerprint.as_ref(), fingerprint, caller)
         else {
             return Ok(());
         };
-        if ours == theirs {
-            return Ok(());
-        }
+        let (settings, unnamed) = match ours.compare(theirs, settings) {
+            Drift::Same => return Ok(()),
+            Drift::Settings(names) => (names, None),
+            Drift::OtherSchema => (
+                Vec::new(),
+                Some("it was built with another schema of the JWT settings"),
+            ),
+            _ => (Vec::new(), Some("its token does not name the settings")),
+        };
+        let what = match unnamed {
+            None => settings.join(", "),
+            Some(why) => format!("settings it does not name ({why})"),
+        };
         self.inner.drift_events.fetch_add(1, Ordering::Relaxed);
-        let first = self
-            .inner
-            .drift_seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((name.clone(), theirs.to_owned()));
+        let first = {
+            let mut drifts = self.inner.drifts.lock().unwrap_or_else(|e| e.into_inner());
+            let key = (name.clone(), theirs.to_owned());
+            let room = drifts.len() < MAX_DRIFTS_REMEMBERED;
+            match drifts.get_mut(&key) {
+                Some(seen) => {
+                    seen.calls += 1;
+                    false
+                }
+                None if room => {
+                    let seen = DriftSeen {
+                        caller: name.clone(),
+                        fingerprint: theirs.to_owned(),
+                        settings,
+                        unnamed,
+                        calls: 1,
+                    };
+                    drifts.insert(key, seen);
+                    true
+                }
+                None => false,
+            }
+        };
         if first {
             tracing::warn!(
                 caller = %name,
+                differing = %what,
                 theirs,
-                ours,
-                "service {name} has other shared JWT settings than this one; `jwt-config diff` their env files to see which"
+                ours = ours.fingerprint(),
+                "service {name} has other shared JWT settings than this one: {what}; `jwt-config diff` their env files to see the values"
             );
         }
         if self.inner.strict_drift {
             return Err(format!(
-                "the caller's shared JWT settings differ from this service's (fingerprint {theirs}, here {ours}); run `jwt-config diff` on the two env files"
+                "the caller's shared JWT settings differ from this service's in {what}; run `jwt-config diff` on the two env files"
             ));
         }
         Ok(())
@@ -239,6 +296,25 @@ pub struct Health {
     pub refusals: BTreeMap<String, u64>,
     /// Service calls whose shared settings differed.
     pub drift_events: u64,
+    /// Who differed, and in what.
+    pub drifts: Vec<DriftSeen>,
+}
+
+/// A caller seen with other shared settings than this service's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DriftSeen {
+    /// The calling service.
+    pub caller: String,
+    /// Its effective fingerprint of the shared settings.
+    pub fingerprint: String,
+    /// The settings that differ (empty when the caller's token does not say).
+    pub settings: Vec<String>,
+    /// Why they cannot be named, when they cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unnamed: Option<&'static str>,
+    /// How many calls carried it.
+    pub calls: u64,
 }
 
 /// A health handler: `.route("/health", get(health))` with `JwtAuth` in the state.

@@ -97,6 +97,28 @@ async fn service_call(http: &reqwest::Client, url: &str, caller: &JwtAuth) -> re
         .unwrap()
 }
 
+/// The same call with a hyper client: the headers extend the request's own.
+async fn service_call_with_hyper(url: &str, caller: &JwtAuth) -> (u16, Value) {
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client = Client::builder(TokioExecutor::new()).build_http::<axum::body::Body>();
+    let mut request = axum::http::Request::post(url)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    request
+        .headers_mut()
+        .extend(caller.service_headers("backend").unwrap());
+    let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
+        .await
+        .expect("in time")
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 64 * 1024)
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
 #[tokio::test]
 async fn two_services_over_http() {
     let backend_auth = auth_of(&settings("backend").with("SERVICE_ALLOWED_CALLERS", "auth"));
@@ -168,6 +190,9 @@ async fn two_services_over_http() {
         response.json::<Value>().await.unwrap()["synced_for"],
         "auth"
     );
+    let (status, body) =
+        service_call_with_hyper(&format!("{backend_url}/internal/sync"), &auth).await;
+    assert_eq!((status, &body["synced_for"]), (200, &json!("auth")));
 
     // The layer puts the caller in the extensions.
     let response = http
@@ -243,6 +268,25 @@ async fn a_drifted_expiry_is_seen_at_the_first_call_and_refused_in_strict_mode()
     assert_eq!(call(&drifted).await.unwrap().status(), 200);
     assert_eq!(call(&drifted).await.unwrap().status(), 200);
     assert_eq!(backend_auth.drift_events(), 2);
+    // Seen once per caller and fingerprint, naming the setting; on the health document.
+    let health: Value = http
+        .get(format!("{backend_url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["drift_events"], 2);
+    assert_eq!(
+        health["drifts"],
+        json!([{
+            "caller": "auth",
+            "fingerprint": drifted.fingerprint().unwrap(),
+            "settings": ["JWT_ACCESS_TOKEN_EXPIRE_MINUTES"],
+            "calls": 2,
+        }])
+    );
 
     let strict = auth_of(&settings("backend")).strict_drift();
     let strict_url = format!("http://{}", serve(backend(strict.clone())).await);
@@ -250,10 +294,31 @@ async fn a_drifted_expiry_is_seen_at_the_first_call_and_refused_in_strict_mode()
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "settings_drift");
+    let message = body["message"].as_str().unwrap();
     assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("jwt-config diff")
+        message.contains("in JWT_ACCESS_TOKEN_EXPIRE_MINUTES;"),
+        "{message}"
+    );
+    assert!(message.contains("jwt-config diff"), "{message}");
+    assert_eq!(strict.refusals()["settings_drift"], 1);
+
+    // Two settings differ: both named, in schema order; no value is shown.
+    let two = auth_of(
+        &settings("auth")
+            .with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30")
+            .with("JWT_ISSUER", "https://other.test"),
+    );
+    let response = service_call(&http, &format!("{strict_url}/internal/sync"), &two).await;
+    let message = response.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("in JWT_ACCESS_TOKEN_EXPIRE_MINUTES, JWT_ISSUER;"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("other.test") && !message.contains("30"),
+        "{message}"
     );
 }

@@ -2,6 +2,7 @@
 
 use crate::context::Context;
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment};
+use crate::fingerprint::SettingsFingerprint;
 use crate::report::{ConfigError, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::schema::Schema;
 use crate::source::{ProcessEnv, Source};
@@ -154,14 +155,21 @@ impl<T> Loaded<T> {
     /// struct that flattens `JwtConfig` (without a prefix), the fingerprint of its JWT
     /// settings alone, equal to that of another service with other settings of its own.
     pub fn fingerprint_of<U: Config>(&self) -> Option<String> {
+        self.settings_fingerprint_of::<U>()
+            .map(|settings| settings.fingerprint().to_owned())
+    }
+
+    /// [`Loaded::fingerprint_of`] with a short digest of each of those settings, so that
+    /// another service built with the same schema can name the settings that differ
+    /// ([`SettingsFingerprint::compare`]). `None` without the `fingerprint` feature.
+    pub fn settings_fingerprint_of<U: Config>(&self) -> Option<SettingsFingerprint> {
         let names: Vec<String> = U::SCHEMA.variables().into_iter().map(|v| v.name).collect();
-        let variables: Vec<Resolved> = self
-            .variables
-            .iter()
-            .filter(|v| names.contains(&v.variable))
-            .cloned()
-            .collect();
-        crate::fingerprint::effective_fingerprint(&variables)
+        let schema = crate::fingerprint::fingerprint_hex(U::SCHEMA_FINGERPRINT);
+        SettingsFingerprint::of(
+            &self.variables,
+            &names,
+            String::from_utf8_lossy(&schema).into_owned(),
+        )
     }
 
     /// The effective configuration as an operator reads it: the environment, one line a

@@ -34,10 +34,33 @@ pub fn secret_digest(secret: &str) -> Option<String> {
     }
 }
 
+/// How one setting enters fingerprints: its name, whether and how it is set, and its value
+/// (a secret's digest, never its text).
+#[cfg(feature = "fingerprint")]
+fn setting_entry(v: &Resolved) -> (&str, u8, &str) {
+    let (tag, value) = match (v.secret, &v.rendered, &v.digest) {
+        (_, None, _) => (0, ""),
+        (true, Some(_), Some(digest)) => (1, digest.as_str()),
+        (true, Some(_), None) => (2, ""),
+        (false, Some(value), _) => (1, value.as_str()),
+    };
+    (v.variable.as_str(), tag, value)
+}
+
+/// Every name and value enters with its length, so no two configurations share an encoding.
+#[cfg(feature = "fingerprint")]
+fn hash_entry(hasher: &mut sha2::Sha256, (name, tag, value): (&str, u8, &str)) {
+    use sha2::Digest as _;
+    hasher.update((name.len() as u64).to_le_bytes());
+    hasher.update(name.as_bytes());
+    hasher.update([tag]);
+    hasher.update((value.len() as u64).to_le_bytes());
+    hasher.update(value.as_bytes());
+}
+
 /// The effective fingerprint of a load: SHA-256 over every shared setting's effective value
 /// (secrets as their digests), per-service settings left out. Equal settings give equal
-/// fingerprints whatever names or files supplied them. Every name and value enters with its
-/// length, so no two configurations share an encoding. `None` without the `fingerprint`
+/// fingerprints whatever names or files supplied them. `None` without the `fingerprint`
 /// feature.
 pub fn effective_fingerprint(variables: &[Resolved]) -> Option<String> {
     #[cfg(feature = "fingerprint")]
@@ -46,30 +69,139 @@ pub fn effective_fingerprint(variables: &[Resolved]) -> Option<String> {
         let mut entries: Vec<(&str, u8, &str)> = variables
             .iter()
             .filter(|v| !v.per_service)
-            .map(|v| {
-                let (tag, value) = match (v.secret, &v.rendered, &v.digest) {
-                    (_, None, _) => (0, ""),
-                    (true, Some(_), Some(digest)) => (1, digest.as_str()),
-                    (true, Some(_), None) => (2, ""),
-                    (false, Some(value), _) => (1, value.as_str()),
-                };
-                (v.variable.as_str(), tag, value)
-            })
+            .map(setting_entry)
             .collect();
         entries.sort();
         let mut hasher = sha2::Sha256::new();
-        for (name, tag, value) in entries {
-            hasher.update((name.len() as u64).to_le_bytes());
-            hasher.update(name.as_bytes());
-            hasher.update([tag]);
-            hasher.update((value.len() as u64).to_le_bytes());
-            hasher.update(value.as_bytes());
+        for entry in entries {
+            hash_entry(&mut hasher, entry);
         }
         Some(format!("jwtcfg2-{}", &hex(&hasher.finalize())[..32]))
     }
     #[cfg(not(feature = "fingerprint"))]
     {
         let _ = variables;
+        None
+    }
+}
+
+/// Hex digits of each setting's digest in [`SettingsFingerprint::settings`]: 32 bits, enough
+/// to name what changed (a change goes unseen with odds of 2^-32), short enough for a header.
+const SETTING_DIGEST_HEX: usize = 8;
+
+/// What a service tells another of its shared settings: the effective fingerprint, and a
+/// short digest of each shared setting in schema order, so that a receiver built with the
+/// same schema can name the settings that differ. Digests only: a secret enters as its
+/// HMAC digest (or not at all when it is too short to have one), never as its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettingsFingerprint {
+    fingerprint: String,
+    schema: String,
+    /// Each shared setting's name and digest, in schema order.
+    settings: Vec<(String, String)>,
+}
+
+/// How another service's shared settings compare with these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Drift {
+    /// The same fingerprint.
+    Same,
+    /// Another fingerprint; these settings differ.
+    Settings(Vec<String>),
+    /// Another fingerprint, from a service built with another schema of the settings
+    /// (another version of the crate that declares them): it cannot say which.
+    OtherSchema,
+    /// Another fingerprint, without digests that name a setting (an older caller, or
+    /// digests that were cut or altered).
+    Unnamed,
+}
+
+impl SettingsFingerprint {
+    /// The shared settings among `variables` named in `names` (schema order), with the
+    /// schema's fingerprint (16 hex digits). `None` without the `fingerprint` feature.
+    pub(crate) fn of(variables: &[Resolved], names: &[String], schema: String) -> Option<Self> {
+        let chosen: Vec<Resolved> = names
+            .iter()
+            .filter_map(|name| variables.iter().find(|v| &v.variable == name))
+            .filter(|v| !v.per_service)
+            .cloned()
+            .collect();
+        let fingerprint = effective_fingerprint(&chosen)?;
+        let settings = chosen
+            .iter()
+            .filter_map(|v| Some((v.variable.clone(), setting_digest(v)?)))
+            .collect();
+        Some(SettingsFingerprint {
+            fingerprint,
+            schema,
+            settings,
+        })
+    }
+
+    /// The effective fingerprint (`jwtcfg2-` and 32 hex digits).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The per-setting digests as one string: the schema's fingerprint, a dot, then
+    /// 8 hex digits a setting in schema order. What a service token carries beside the
+    /// fingerprint.
+    pub fn settings(&self) -> String {
+        let mut text =
+            String::with_capacity(self.schema.len() + 1 + self.settings.len() * SETTING_DIGEST_HEX);
+        text.push_str(&self.schema);
+        text.push('.');
+        for (_, digest) in &self.settings {
+            text.push_str(digest);
+        }
+        text
+    }
+
+    /// Compares another service's fingerprint and, when it sent them, its per-setting
+    /// digests ([`SettingsFingerprint::settings`]) with these.
+    pub fn compare(&self, fingerprint: &str, settings: Option<&str>) -> Drift {
+        if fingerprint == self.fingerprint {
+            return Drift::Same;
+        }
+        let Some((schema, digests)) = settings.and_then(|s| s.split_once('.')) else {
+            return Drift::Unnamed;
+        };
+        if schema != self.schema {
+            return Drift::OtherSchema;
+        }
+        if digests.len() != self.settings.len() * SETTING_DIGEST_HEX
+            || !digests.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Drift::Unnamed;
+        }
+        let differing: Vec<String> = self
+            .settings
+            .iter()
+            .zip(digests.as_bytes().chunks(SETTING_DIGEST_HEX))
+            .filter(|((_, ours), theirs)| ours.as_bytes() != *theirs)
+            .map(|((name, _), _)| name.clone())
+            .collect();
+        if differing.is_empty() {
+            Drift::Unnamed
+        } else {
+            Drift::Settings(differing)
+        }
+    }
+}
+
+/// One setting's digest: the first 32 bits of SHA-256 over its entry, in hex.
+fn setting_digest(v: &Resolved) -> Option<String> {
+    #[cfg(feature = "fingerprint")]
+    {
+        use sha2::Digest as _;
+        let mut hasher = sha2::Sha256::new();
+        hash_entry(&mut hasher, setting_entry(v));
+        Some(hex(&hasher.finalize())[..SETTING_DIGEST_HEX].to_owned())
+    }
+    #[cfg(not(feature = "fingerprint"))]
+    {
+        let _ = v;
         None
     }
 }
@@ -241,6 +373,55 @@ mod tests {
         let one = [resolved("A", "1\nB=2")];
         let two = [resolved("A", "1"), resolved("B", "2")];
         assert_ne!(effective_fingerprint(&one), effective_fingerprint(&two));
+    }
+
+    #[cfg(feature = "fingerprint")]
+    fn settings(pairs: &[(&str, &str)]) -> SettingsFingerprint {
+        let variables: Vec<Resolved> = pairs.iter().map(|(n, v)| resolved(n, v)).collect();
+        let names: Vec<String> = pairs.iter().map(|(n, _)| (*n).to_owned()).collect();
+        SettingsFingerprint::of(&variables, &names, "0123456789abcdef".to_owned()).unwrap()
+    }
+
+    #[cfg(feature = "fingerprint")]
+    #[test]
+    fn settings_fingerprints_name_what_differs() {
+        let ours = settings(&[("A", "1"), ("B", "2"), ("C", "3")]);
+        let theirs = settings(&[("A", "1"), ("B", "20"), ("C", "30")]);
+        assert_eq!(
+            ours.fingerprint(),
+            effective_fingerprint(&[resolved("C", "3"), resolved("A", "1"), resolved("B", "2")])
+                .unwrap()
+        );
+        assert_eq!(ours.settings().len(), 16 + 1 + 3 * 8);
+        let compare = |other: &SettingsFingerprint| {
+            ours.compare(other.fingerprint(), Some(&other.settings()))
+        };
+        assert_eq!(compare(&ours.clone()), Drift::Same);
+        assert_eq!(
+            compare(&theirs),
+            Drift::Settings(vec!["B".to_owned(), "C".to_owned()])
+        );
+        // Another schema, nothing sent, or digests cut or altered: a difference, unnamed.
+        let other_schema = theirs.settings().replacen("0123", "4567", 1);
+        assert_eq!(
+            ours.compare(theirs.fingerprint(), Some(&other_schema)),
+            Drift::OtherSchema
+        );
+        assert_eq!(ours.compare(theirs.fingerprint(), None), Drift::Unnamed);
+        let cut = &theirs.settings()[..20];
+        assert_eq!(
+            ours.compare(theirs.fingerprint(), Some(cut)),
+            Drift::Unnamed
+        );
+        let altered = format!("{}zz", &theirs.settings()[..39]);
+        assert_eq!(
+            ours.compare(theirs.fingerprint(), Some(&altered)),
+            Drift::Unnamed
+        );
+        assert_eq!(
+            ours.compare(theirs.fingerprint(), Some(&ours.settings())),
+            Drift::Unnamed
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod value;
 pub use config::{Config, Loaded};
 pub use context::Context;
 pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment};
+pub use fingerprint::{Drift, SettingsFingerprint};
 pub use report::{
     ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,
     escape_controls,
