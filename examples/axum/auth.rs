@@ -1,25 +1,49 @@
 //! The auth service: POST /login issues an access and a refresh token, POST /refresh trades a
 //! refresh token for a new access token, POST /sync calls the backend's /internal/sync with
-//! service headers (their token carries this service's fingerprint).
+//! service headers (their token carries this service's fingerprint). Its own settings
+//! (`AuthConfig`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
 //! cargo run -p jwt-config-axum --example axum_auth -- examples/env/development.env
 //! ```
-//! Listens on 127.0.0.1:3001 (`PORT`); the backend is at `BACKEND_URL`
-//! (default http://127.0.0.1:3002).
+//! Listens on 127.0.0.1:3001 (`AUTH_PORT`); the backend is at `BACKEND_URL`.
+
+#[path = "common.rs"]
+mod common;
+
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_config::{AccessClaims, Config, EnvFile, JwtConfig, Layered, MapSource, ProcessEnv};
+use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
 use jwt_config_axum::{JwtAuth, health};
 use serde_json::{Value, json};
+
+/// Settings of the auth service.
+#[derive(Config)]
+struct AuthConfig {
+    #[config(flatten)]
+    jwt: JwtConfig,
+    /// Port of the HTTP server.
+    #[config(env = "AUTH_PORT", default = 3001, range(1..=65535))]
+    port: u16,
+    /// Base URL of the backend.
+    #[config(env = "BACKEND_URL", default = "http://127.0.0.1:3002")]
+    backend_url: String,
+}
+
+impl HasJwtConfig for AuthConfig {
+    fn jwt_config(&self) -> &JwtConfig {
+        &self.jwt
+    }
+}
 
 #[derive(Clone, axum::extract::FromRef)]
 struct AppState {
     auth: JwtAuth,
-    backend: String,
+    config: Arc<AuthConfig>,
 }
 
 async fn login(
@@ -64,7 +88,7 @@ async fn sync(State(state): State<AppState>) -> Result<Json<Value>, StatusCode> 
         .service_headers("backend")
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let response = reqwest::Client::new()
-        .post(format!("{}/internal/sync", state.backend))
+        .post(format!("{}/internal/sync", state.config.backend_url))
         .headers(headers)
         .send()
         .await
@@ -76,24 +100,13 @@ async fn sync(State(state): State<AppState>) -> Result<Json<Value>, StatusCode> 
 
 #[tokio::main]
 async fn main() {
-    let mut layers = Layered::new();
-    if let Some(path) = std::env::args().nth(1) {
-        layers = layers.over(EnvFile::isolated(path).expect("the env file"));
-    }
-    let layers = layers
-        .over(MapSource::new().with("SERVICE_ID", "auth"))
-        .over(ProcessEnv);
-    let loaded = match JwtConfig::load_with_report(&layers) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("{error}");
-            std::process::exit(1);
-        }
-    };
+    tracing_subscriber::fmt().with_target(false).init();
+    let loaded = common::load::<AuthConfig>(MapSource::new().with("SERVICE_ID", "auth"));
+    let auth = JwtAuth::from_loaded(&loaded);
+    let port = loaded.value.port;
     let state = AppState {
-        auth: JwtAuth::from_loaded(&loaded),
-        backend: std::env::var("BACKEND_URL")
-            .unwrap_or_else(|_| "http://127.0.0.1:3002".to_owned()),
+        auth,
+        config: Arc::new(loaded.value),
     };
     let app = Router::new()
         .route("/login", post(login))
@@ -101,10 +114,5 @@ async fn main() {
         .route("/sync", post(sync))
         .route("/health", get(health))
         .with_state(state);
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3001".to_owned());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
-        .await
-        .expect("the port");
-    eprintln!("auth on http://{}", listener.local_addr().unwrap());
-    axum::serve(listener, app).await.unwrap();
+    common::serve("auth", port, app).await;
 }

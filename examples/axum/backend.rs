@@ -1,16 +1,36 @@
 //! The backend: GET /me needs a user's access token, POST /internal/sync accepts only the
-//! service `auth`, GET /health for probes.
+//! service `auth` (`SERVICE_ALLOWED_CALLERS`), GET /health for probes. Its own settings
+//! (`BackendConfig`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
-//! SERVICE_ALLOWED_CALLERS=auth cargo run -p jwt-config-axum --example axum_backend -- examples/env/development.env
+//! cargo run -p jwt-config-axum --example axum_backend -- examples/env/development.env
 //! ```
-//! Listens on 127.0.0.1:3002 (`PORT`).
+//! Listens on 127.0.0.1:3002 (`BACKEND_PORT`).
+
+#[path = "common.rs"]
+mod common;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_config::{Config, EnvFile, JwtConfig, Layered, MapSource, ProcessEnv};
+use jwt_config::{Config, HasJwtConfig, JwtConfig, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, ServiceCaller, health};
 use serde_json::{Value, json};
+
+/// Settings of the backend.
+#[derive(Config)]
+struct BackendConfig {
+    #[config(flatten)]
+    jwt: JwtConfig,
+    /// Port of the HTTP server.
+    #[config(env = "BACKEND_PORT", default = 3002, range(1..=65535))]
+    port: u16,
+}
+
+impl HasJwtConfig for BackendConfig {
+    fn jwt_config(&self) -> &JwtConfig {
+        &self.jwt
+    }
+}
 
 async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
     Json(json!({ "sub": claims.sub }))
@@ -22,30 +42,15 @@ async fn sync(ServiceCaller(caller): ServiceCaller) -> Json<Value> {
 
 #[tokio::main]
 async fn main() {
-    let mut layers = Layered::new();
-    if let Some(path) = std::env::args().nth(1) {
-        layers = layers.over(EnvFile::isolated(path).expect("the env file"));
-    }
+    tracing_subscriber::fmt().with_target(false).init();
     let own = MapSource::new()
         .with("SERVICE_ID", "backend")
         .with("SERVICE_ALLOWED_CALLERS", "auth");
-    let layers = layers.over(own).over(ProcessEnv);
-    let loaded = match JwtConfig::load_with_report(&layers) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("{error}");
-            std::process::exit(1);
-        }
-    };
+    let loaded = common::load::<BackendConfig>(own);
     let app = Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))
         .route("/health", get(health))
         .with_state(JwtAuth::from_loaded(&loaded));
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3002".to_owned());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
-        .await
-        .expect("the port");
-    eprintln!("backend on http://{}", listener.local_addr().unwrap());
-    axum::serve(listener, app).await.unwrap();
+    common::serve("backend", loaded.value.port, app).await;
 }

@@ -264,7 +264,7 @@ impl JwtAuth {
                 differing = %what,
                 theirs,
                 ours = ours.fingerprint(),
-                "service {name} has other shared JWT settings than this one: {what}; `jwt-config diff` their env files to see the values"
+                "service {name} differs from this one in its shared JWT settings: {what}; `jwt-config diff` their env files to see the values"
             );
         }
         if self.inner.strict_drift {
