@@ -1,6 +1,8 @@
-//! The cost of the extractor per request: a whole request through an axum router whose
-//! handler takes `AccessToken`, beside the same router without authentication and beside
-//! `JwtConfig::decode` called directly. In-process (`Router::call`), no sockets.
+//! The cost of authentication per request: a whole request through an axum router whose
+//! handler takes `AccessToken`, and through a router behind the `RequireAuth::user` layer,
+//! beside the same router without authentication and beside `JwtConfig::decode` called
+//! directly. In-process (`Router::call`), no sockets; `scripts/wrk-axum.sh` measures over
+//! sockets.
 //!
 //! Run: `cargo bench -p jwt-config-axum --bench extract`.
 
@@ -11,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth};
 use tower_service::Service;
 
 const ROUNDS: u32 = 20_000;
@@ -48,46 +50,51 @@ async fn main() {
     async fn me(AccessToken(claims): AccessToken) -> String {
         claims.sub
     }
-    let mut plain: Router = Router::new().route("/", get(open));
-    let mut guarded: Router = Router::new().route("/", get(me)).with_state(auth.clone());
+    let plain: Router = Router::new().route("/", get(open));
+    let guarded: Router = Router::new().route("/", get(me)).with_state(auth.clone());
+    let layered: Router = Router::new()
+        .route("/", get(open))
+        .layer(RequireAuth::user(auth.clone()));
     let request = || {
         Request::get("/")
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())
             .unwrap()
     };
-    let (mut t_plain, mut t_guarded, mut t_decode) = (Vec::new(), Vec::new(), Vec::new());
+    let mut routers = [plain, guarded, layered];
+    let mut times: [Vec<f64>; 4] = Default::default();
     for _ in 0..15 {
-        let start = Instant::now();
-        for _ in 0..ROUNDS {
-            let response = plain.call(request()).await.unwrap();
-            assert!(response.status().is_success());
+        for (router, samples) in routers.iter_mut().zip(&mut times) {
+            let start = Instant::now();
+            for _ in 0..ROUNDS {
+                let response = router.call(request()).await.unwrap();
+                assert!(response.status().is_success());
+            }
+            samples.push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
         }
-        t_plain.push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
-        let start = Instant::now();
-        for _ in 0..ROUNDS {
-            let response = guarded.call(request()).await.unwrap();
-            assert!(response.status().is_success());
-        }
-        t_guarded.push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
         let start = Instant::now();
         for _ in 0..ROUNDS {
             let data = auth.config().decode::<AccessClaims>(&token).unwrap();
             std::hint::black_box(data);
         }
-        t_decode.push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
+        times[3].push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
     }
-    let (plain, guarded, decode) = (median(t_plain), median(t_guarded), median(t_decode));
+    let [plain, guarded, layered, decode] = times.map(median);
     println!("request through the router, median of 15 x {ROUNDS}");
-    println!("{:<52} {plain:>8.0} ns", "no authentication");
-    println!(
-        "{:<52} {guarded:>8.0} ns",
-        "AccessToken extractor (verifies the token)"
-    );
-    println!("{:<52} {decode:>8.0} ns", "JwtConfig::decode alone");
-    println!(
-        "{:<52} {:>8.0} ns",
-        "extractor overhead over decode (guarded - plain - decode)",
-        guarded - plain - decode
-    );
+    for (label, ns) in [
+        ("no authentication", plain),
+        ("AccessToken extractor (verifies the token)", guarded),
+        ("RequireAuth::user layer (verifies the token)", layered),
+        ("JwtConfig::decode alone", decode),
+        (
+            "extractor overhead over decode (extractor - plain - decode)",
+            guarded - plain - decode,
+        ),
+        (
+            "layer overhead over decode (layer - plain - decode)",
+            layered - plain - decode,
+        ),
+    ] {
+        println!("{label:<62} {ns:>8.0} ns");
+    }
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{FromRef, FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, Uri, header};
 use jwt_config::AccessClaims;
 use jwt_config::service_auth::{Caller, ServiceAuthError};
 use serde::de::DeserializeOwned;
@@ -35,11 +35,10 @@ pub struct ServiceCaller(pub String);
 pub struct AnyCaller(pub Caller);
 
 /// The route for logs: the matched pattern, else the path.
-pub(crate) fn route_of(parts: &Parts) -> String {
-    parts
-        .extensions
+pub(crate) fn route_of<'a>(extensions: &'a Extensions, uri: &'a Uri) -> &'a str {
+    extensions
         .get::<MatchedPath>()
-        .map_or_else(|| parts.uri.path().to_owned(), |m| m.as_str().to_owned())
+        .map_or_else(|| uri.path(), MatchedPath::as_str)
 }
 
 /// The Bearer token, `None` without an `Authorization` header.
@@ -180,7 +179,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let auth = JwtAuth::from_ref(state);
-        auth.required_user(&parts.headers, &route_of(parts))
+        auth.required_user(&parts.headers, route_of(&parts.extensions, &parts.uri))
             .map(AccessToken)
     }
 }
@@ -195,7 +194,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let auth = JwtAuth::from_ref(state);
-        auth.user(&parts.headers, &route_of(parts))
+        auth.user(&parts.headers, route_of(&parts.extensions, &parts.uri))
             .map(OptionalAccessToken)
     }
 }
@@ -209,7 +208,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let auth = JwtAuth::from_ref(state);
-        match auth.caller(&parts.headers, &route_of(parts), false)? {
+        match auth.caller(
+            &parts.headers,
+            route_of(&parts.extensions, &parts.uri),
+            false,
+        )? {
             Caller::Service(name) => Ok(ServiceCaller(name)),
             // Refused above: `allow_unauthenticated` is false.
             Caller::Unauthenticated => Err(Refusal::missing(SERVICE_SCHEME, "unauthenticated")),
@@ -226,8 +229,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let auth = JwtAuth::from_ref(state);
-        auth.caller(&parts.headers, &route_of(parts), true)
-            .map(AnyCaller)
+        auth.caller(
+            &parts.headers,
+            route_of(&parts.extensions, &parts.uri),
+            true,
+        )
+        .map(AnyCaller)
     }
 }
 

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use jwt_config::AccessClaims;
 use jwt_config::service_auth::Caller;
@@ -14,12 +14,19 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::JwtAuth;
+use crate::extract::route_of;
 
 /// What the layer requires.
 #[derive(Clone, Copy, Debug)]
 enum Requirement {
     User,
     Service,
+}
+
+/// What the layer puts in the request's extensions.
+enum Verified {
+    User(AccessClaims),
+    Service(Caller),
 }
 
 /// `router.layer(RequireAuth::user(auth))` or `RequireAuth::service(auth)`.
@@ -81,24 +88,25 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let route = request.extensions().get::<MatchedPath>().map_or_else(
-            || request.uri().path().to_owned(),
-            |m| m.as_str().to_owned(),
-        );
         let auth = &self.layer.auth;
+        let (headers, route) = (
+            request.headers(),
+            route_of(request.extensions(), request.uri()),
+        );
         let verified = match self.layer.requirement {
             Requirement::User => auth
-                .required_user::<AccessClaims>(request.headers(), &route)
-                .map(|claims| {
-                    request.extensions_mut().insert(claims);
-                }),
-            Requirement::Service => {
-                auth.caller(request.headers(), &route, false)
-                    .map(|caller: Caller| {
-                        request.extensions_mut().insert(caller);
-                    })
-            }
+                .required_user::<AccessClaims>(headers, route)
+                .map(Verified::User),
+            Requirement::Service => auth.caller(headers, route, false).map(Verified::Service),
         };
+        let verified = verified.map(|verified| match verified {
+            Verified::User(claims) => {
+                request.extensions_mut().insert(claims);
+            }
+            Verified::Service(caller) => {
+                request.extensions_mut().insert(caller);
+            }
+        });
         match verified {
             Ok(()) => Box::pin(self.inner.call(request)),
             Err(refusal) => Box::pin(std::future::ready(Ok(refusal.into_response()))),
