@@ -1,6 +1,8 @@
-//! The backend: GET /me needs a user's access token, POST /internal/sync accepts only the
-//! service `auth` (`SERVICE_ALLOWED_CALLERS`), GET /health for probes. Its own settings
-//! (`BackendConfig`) flatten the canonical `JwtConfig`.
+//! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
+//! /profile too (the `RequireAuth::user` layer, for handlers that take no extractor), POST
+//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), GET /health
+//! and GET /ping (no authentication) for probes. Its own settings (`BackendConfig`) flatten
+//! the canonical `JwtConfig`.
 //!
 //! ```sh
 //! cargo run -p jwt-config-axum --example axum_backend -- examples/env/development.env
@@ -11,9 +13,9 @@
 mod common;
 
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use jwt_config::{Config, HasJwtConfig, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, ServiceCaller, health};
+use axum::{Extension, Json, Router};
+use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
 use serde_json::{Value, json};
 
 /// Settings of the backend.
@@ -36,6 +38,10 @@ async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
     Json(json!({ "sub": claims.sub }))
 }
 
+async fn profile(Extension(claims): Extension<AccessClaims>) -> Json<Value> {
+    Json(json!({ "sub": claims.sub, "expires": claims.exp }))
+}
+
 async fn sync(ServiceCaller(caller): ServiceCaller) -> Json<Value> {
     Json(json!({ "synced_for": caller }))
 }
@@ -47,10 +53,16 @@ async fn main() {
         .with("SERVICE_ID", "backend")
         .with("SERVICE_ALLOWED_CALLERS", "auth");
     let loaded = common::load::<BackendConfig>(own);
+    let auth = JwtAuth::from_loaded(&loaded);
+    let behind_layer = Router::new()
+        .route("/profile", get(profile))
+        .layer(RequireAuth::user(auth.clone()));
     let app = Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))
         .route("/health", get(health))
-        .with_state(JwtAuth::from_loaded(&loaded));
+        .route("/ping", get(|| async { "pong" }))
+        .with_state(auth)
+        .merge(behind_layer);
     common::serve("backend", loaded.value.port, app).await;
 }
