@@ -1,0 +1,113 @@
+//! What the in-process tests share: settings, a request and its answer, the routes.
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use axum::{Extension, Router};
+use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+use jwt_config_axum::{
+    AccessToken, AnyCaller, JwtAuth, OptionalAccessToken, RequireAuth, ServiceCaller,
+};
+use serde_json::Value;
+use tower_service::Service as _;
+
+pub const JWT_SECRET: &str = "extractor-test-jwt-secret-0123456789abcdef";
+const SERVICE_SECRET: &str = "extractor-test-service-secret-0123456789ab";
+
+pub fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
+    let mut source = MapSource::new()
+        .with("ENVIRONMENT", "production")
+        .with("SERVICE_ID", "backend")
+        .with("JWT_SECRET_KEY", JWT_SECRET)
+        .with("JWT_ISSUER", "https://auth.test")
+        .with("JWT_AUDIENCE", "shop")
+        .with("SERVICE_SECRET", SERVICE_SECRET);
+    for (name, value) in pairs {
+        source = source.with(*name, *value);
+    }
+    JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).expect("valid settings"))
+}
+
+pub fn development() -> JwtAuth {
+    let source = MapSource::new()
+        .with("ENVIRONMENT", "development")
+        .with("SERVICE_ID", "backend")
+        .with("JWT_SECRET_KEY", JWT_SECRET);
+    JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).expect("valid settings"))
+}
+
+pub fn token(auth: &JwtAuth) -> String {
+    let config = auth.config();
+    config.encode(&config.access_claims("alice")).unwrap()
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub challenge: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+pub async fn get_with(router: &mut Router, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .call(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        challenge,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+pub fn user_routes(auth: JwtAuth) -> Router {
+    async fn me(AccessToken(claims): AccessToken) -> String {
+        claims.sub
+    }
+    async fn maybe(OptionalAccessToken(claims): OptionalAccessToken) -> String {
+        claims.map_or_else(|| "anonymous".to_owned(), |c| c.sub)
+    }
+    async fn profile(Extension(claims): Extension<AccessClaims>) -> String {
+        claims.sub
+    }
+    let layered = Router::new()
+        .route("/profile", get(profile))
+        .layer(RequireAuth::user(auth.clone()));
+    Router::new()
+        .route("/me", get(me))
+        .route("/maybe", get(maybe))
+        .with_state(auth)
+        .merge(layered)
+}
+
+pub fn service_routes(auth: JwtAuth) -> Router {
+    async fn strict(ServiceCaller(caller): ServiceCaller) -> String {
+        caller
+    }
+    async fn any(AnyCaller(caller): AnyCaller) -> String {
+        format!("{caller:?}")
+    }
+    Router::new()
+        .route("/strict", get(strict))
+        .route("/any", get(any))
+        .with_state(auth)
+}

@@ -1,0 +1,107 @@
+//! The extractors and the layer in-process (`Router::call`): what a client sees on each
+//! refusal, and the routes that accept anonymous users or unauthenticated calls.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use jwt_config::service_auth::Caller;
+use tower_service::Service as _;
+
+use common::{JWT_SECRET, auth, development, get_with, service_routes, token, user_routes};
+
+#[tokio::test]
+async fn a_refusal_is_rfc_6750_with_a_small_json_body_and_never_the_token() {
+    let auth = auth(&[]);
+    let mut router = user_routes(auth.clone());
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.Zm9yZ2VkLXNpZ25hdHVyZQ";
+    for path in ["/me", "/profile"] {
+        let answer = get_with(
+            &mut router,
+            path,
+            &[("authorization", &format!("Bearer {forged}"))],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{path}");
+        let challenge = answer.challenge.clone().unwrap();
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\", error_description=\""),
+            "{challenge}"
+        );
+        let body = answer.json();
+        assert_eq!(body.as_object().unwrap().len(), 2, "{body}");
+        assert!(body["error"].is_string() && body["message"].is_string());
+        for part in forged.split('.') {
+            assert!(!answer.body.contains(part) && !challenge.contains(part));
+        }
+        assert!(!answer.body.contains(JWT_SECRET) && !challenge.contains(JWT_SECRET));
+    }
+    // Several Authorization headers, another scheme: refused as malformed.
+    let valid = format!("Bearer {}", token(&auth));
+    let mut request = Request::get("/me");
+    request = request
+        .header("authorization", &valid)
+        .header("authorization", &valid);
+    let response = router
+        .call(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let answer = get_with(&mut router, "/me", &[("authorization", "Basic YTpi")]).await;
+    assert_eq!(answer.json()["error"], "malformed_header");
+    assert_eq!(auth.refusals()["malformed_header"], 2);
+}
+
+#[tokio::test]
+async fn the_layer_puts_the_claims_in_the_extensions_and_refuses_without_a_token() {
+    let auth = auth(&[]);
+    let mut router = user_routes(auth.clone());
+    let bearer = format!("bearer {}", token(&auth));
+    let answer = get_with(&mut router, "/profile", &[("authorization", &bearer)]).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "alice")
+    );
+    let answer = get_with(&mut router, "/profile", &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.challenge.as_deref(), Some("Bearer"));
+    assert_eq!(answer.json()["error"], "missing_token");
+}
+
+#[tokio::test]
+async fn the_optional_token_serves_anonymous_users_but_not_bad_tokens() {
+    let auth = auth(&[]);
+    let mut router = user_routes(auth.clone());
+    let answer = get_with(&mut router, "/maybe", &[]).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "anonymous")
+    );
+    let bearer = format!("Bearer {}", token(&auth));
+    let answer = get_with(&mut router, "/maybe", &[("authorization", &bearer)]).await;
+    assert_eq!(answer.body, "alice");
+    let answer = get_with(&mut router, "/maybe", &[("authorization", "Bearer x.y.z")]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_unauthenticated_call_is_accepted_only_where_the_route_says_so() {
+    // Development without SERVICE_SECRET: service authentication is off.
+    let mut router = service_routes(development());
+    let answer = get_with(&mut router, "/any", &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body, format!("{:?}", Caller::Unauthenticated));
+    let answer = get_with(&mut router, "/strict", &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("SERVICE_SECRET")
+    );
+    // With SERVICE_SECRET, the same route needs a token.
+    let mut router = service_routes(auth(&[]));
+    let answer = get_with(&mut router, "/any", &[]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.challenge.as_deref(), Some("ServiceToken"));
+}
