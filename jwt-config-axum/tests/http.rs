@@ -88,6 +88,11 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The JSON body of the answer to `request`.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A POST from the service of `caller` with its service headers.
 async fn service_call(http: &reqwest::Client, url: &str, caller: &JwtAuth) -> reqwest::Response {
     http.post(url)
@@ -128,14 +133,7 @@ async fn two_services_over_http() {
     let http = client();
 
     // Login, then /me with the access token.
-    let tokens: Value = http
-        .post(format!("{auth_url}/login"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = json_of(http.post(format!("{auth_url}/login"))).await;
     let access = tokens["access_token"].as_str().unwrap();
     let me = http
         .get(format!("{backend_url}/me"))
@@ -228,14 +226,7 @@ async fn two_services_over_http() {
     assert_eq!(response.status(), 401);
 
     // Every refusal counted by reason; the health document shows them.
-    let health: Value = http
-        .get(format!("{backend_url}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = json_of(http.get(format!("{backend_url}/health"))).await;
     assert_eq!(health["service_id"], "backend");
     assert_eq!(health["environment"], "production");
     assert_eq!(health["refusals"]["missing_token"], 2);
@@ -269,14 +260,7 @@ async fn a_drifted_expiry_is_seen_at_the_first_call_and_refused_in_strict_mode()
     assert_eq!(call(&drifted).await.unwrap().status(), 200);
     assert_eq!(backend_auth.drift_events(), 2);
     // Seen once per caller and fingerprint, naming the setting; on the health document.
-    let health: Value = http
-        .get(format!("{backend_url}/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = json_of(http.get(format!("{backend_url}/health"))).await;
     assert_eq!(health["drift_events"], 2);
     assert_eq!(
         health["drifts"],
