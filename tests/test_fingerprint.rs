@@ -129,3 +129,65 @@ fn a_different_secret_or_setting_changes_the_fingerprint_which_never_shows_a_sec
             .any(|v| v.digest() == Some(digest.as_str()))
     );
 }
+
+mod service {
+    use jwt_config::JwtConfig;
+
+    /// A service's own settings around the canonical ones.
+    #[derive(jwt_config::Config)]
+    pub struct Settings {
+        #[config(flatten)]
+        pub jwt: JwtConfig,
+        /// A setting of this service alone.
+        #[config(env = "BILLING_PORT", default = 8080)]
+        pub port: u16,
+    }
+}
+
+#[test]
+fn settings_fingerprints_name_the_settings_that_differ_and_show_no_secret() {
+    use jwt_config::{Drift, SettingsFingerprint};
+    let of = |source: &MapSource| -> SettingsFingerprint {
+        let loaded = JwtConfig::load_with_report(source).unwrap();
+        loaded.settings_fingerprint_of::<JwtConfig>().unwrap()
+    };
+    let base = of(&hs256("production", "auth"));
+    assert_eq!(
+        base.fingerprint(),
+        fingerprint(&hs256("production", "auth"))
+    );
+    // A service's own struct: its own settings stay out; the JWT part compares equal.
+    let service = service::Settings::load_with_report(
+        &hs256("production", "billing").with("BILLING_PORT", "9000"),
+    )
+    .unwrap()
+    .settings_fingerprint_of::<JwtConfig>()
+    .unwrap();
+    assert_eq!(
+        base.compare(service.fingerprint(), Some(&service.settings())),
+        Drift::Same
+    );
+    // Another secret and another expiry: both named, in schema order; no secret, no digest.
+    let other = of(&hs256("production", "auth")
+        .with("JWT_SECRET_KEY", OTHER_SECRET)
+        .with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30"));
+    assert_eq!(
+        base.compare(other.fingerprint(), Some(&other.settings())),
+        Drift::Settings(vec![
+            "JWT_SECRET_KEY".to_owned(),
+            "JWT_ACCESS_TOKEN_EXPIRE_MINUTES".to_owned()
+        ])
+    );
+    let digest = jwt_config::__private::secret_digest(OTHER_SECRET).unwrap();
+    let sent = format!("{} {}", other.fingerprint(), other.settings());
+    assert!(
+        !sent.contains(OTHER_SECRET) && !sent.contains(&digest[..8]),
+        "{sent}"
+    );
+    assert!(sent.starts_with("jwtcfg2-"), "{sent}");
+    assert!(
+        other
+            .settings()
+            .starts_with(&format!("{}.", schema_fingerprint_of::<JwtConfig>()))
+    );
+}

@@ -190,3 +190,23 @@ fn no_secret_appears_in_refusals_or_headers_debug() {
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[test]
+fn a_service_token_carries_the_callers_settings_fingerprint_when_given_one() {
+    let source = hs256("production", "auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30");
+    let loaded = JwtConfig::load_with_report(&source).unwrap();
+    let settings = loaded.settings_fingerprint_of::<JwtConfig>().unwrap();
+    let backend = load(&hs256("production", "backend"));
+    let headers = loaded
+        .value
+        .service_headers_with_fingerprint("backend", &settings)
+        .unwrap();
+    let call = backend.verify_service_call_detailed(&headers).unwrap();
+    assert_eq!(call.caller, Caller::Service("auth".into()));
+    assert_eq!(call.fingerprint.as_deref(), Some(settings.fingerprint()));
+    assert_eq!(call.settings, Some(settings.settings()));
+    // Without one (plain `service_headers`), the receiver learns nothing about the settings.
+    let plain = loaded.value.service_headers("backend").unwrap();
+    let call = backend.verify_service_call_detailed(&plain).unwrap();
+    assert_eq!((call.fingerprint, call.settings), (None, None));
+}
