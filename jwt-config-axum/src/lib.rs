@@ -121,7 +121,9 @@ impl JwtAuth {
     }
 
     /// Refuses (403) a service call whose token carries another fingerprint of the shared
-    /// settings, naming the settings that differ, instead of only logging and counting it.
+    /// settings, naming the settings that differ, instead of only logging and counting it;
+    /// and a call that cannot be compared: from a caller that sends no fingerprint (plain
+    /// `JwtConfig::service_headers`), or to a `JwtAuth` that has none (`JwtAuth::new`).
     ///
     /// Call it while building the state: the result counts from zero.
     pub fn strict_drift(self) -> Self {
@@ -216,10 +218,23 @@ impl JwtAuth {
         fingerprint: Option<&str>,
         settings: Option<&str>,
     ) -> Result<(), String> {
-        let (Some(ours), Some(theirs), Caller::Service(name)) =
-            (self.inner.fingerprint.as_ref(), fingerprint, caller)
-        else {
+        let Caller::Service(name) = caller else {
             return Ok(());
+        };
+        // Strict mode compares every call: one that cannot be compared is refused.
+        let (ours, theirs) = match (self.inner.fingerprint.as_ref(), fingerprint) {
+            (Some(ours), Some(theirs)) => (ours, theirs),
+            _ if !self.inner.strict_drift => return Ok(()),
+            (None, _) => {
+                return Err(
+                    "this service has no fingerprint of its shared JWT settings to compare callers with; build its JwtAuth with JwtAuth::from_loaded".to_owned(),
+                );
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "the caller {name} sent no fingerprint of its shared JWT settings; it must build its headers with JwtAuth::service_headers (or JwtConfig::service_headers_with_fingerprint)"
+                ));
+            }
         };
         let (settings, unnamed) = match ours.compare(theirs, settings) {
             Drift::Same => return Ok(()),

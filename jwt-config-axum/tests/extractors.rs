@@ -6,6 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use jwt_config::service_auth::Caller;
+use jwt_config_axum::JwtAuth;
 use tower_service::Service as _;
 
 use common::{JWT_SECRET, auth, development, get_with, service_routes, token, user_routes};
@@ -104,4 +105,42 @@ async fn an_unauthenticated_call_is_accepted_only_where_the_route_says_so() {
     let answer = get_with(&mut router, "/any", &[]).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.challenge.as_deref(), Some("ServiceToken"));
+}
+
+#[tokio::test]
+async fn strict_mode_refuses_a_call_it_cannot_compare() {
+    let caller = auth(&[("SERVICE_ID", "auth")]);
+    let plain = caller.config().service_headers("backend").unwrap();
+    let plain = plain["x-service-token"].to_str().unwrap().to_owned();
+    let with = caller.service_headers("backend").unwrap();
+    let with = with["x-service-token"].to_str().unwrap().to_owned();
+
+    // Not strict: a caller without a fingerprint is accepted, and no drift is counted.
+    let lenient = auth(&[]);
+    let mut router = service_routes(lenient.clone());
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &plain)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(lenient.drift_events(), 0);
+
+    // Strict: refused, naming the caller and the fix.
+    let mut router = service_routes(auth(&[]).strict_drift());
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &plain)]).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.json()["error"], "settings_drift");
+    let message = answer.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("caller auth sent no fingerprint"),
+        "{message}"
+    );
+    assert!(message.contains("JwtAuth::service_headers"), "{message}");
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &with)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    // Strict without a fingerprint of its own: nothing to compare with, refused.
+    let own = JwtAuth::new(auth(&[]).config().clone()).strict_drift();
+    let mut router = service_routes(own);
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &with)]).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let message = answer.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("JwtAuth::from_loaded"), "{message}");
 }
