@@ -31,6 +31,13 @@
 //!     .with_state(state);
 //! ```
 //!
+//! The state holds a [`JwtAuth`] rather than a bare `Arc<JwtConfig>`: the extractors count
+//! refusals and compare callers' fingerprints, and those must outlive a request. `JwtAuth` is
+//! that `Arc<JwtConfig>` with its fingerprint and counters, cheap to clone. A service whose
+//! own settings struct flattens `JwtConfig` loads it once, builds `JwtAuth::from_loaded` from
+//! the same load, keeps its struct beside it in the state, and derives `FromRef`
+//! (`examples/axum/auth.rs`).
+//!
 //! The facade (`jwt-config`) compiles no HTTP framework; this crate is for those who use axum.
 
 #![warn(missing_docs)]
