@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 use super::Outcome;
 use super::report::{
     Compared, ProblemJson, WarningJson, clean, compared, problem_text, report_unreadable, to_json,
+    warning_text,
 };
 use crate::args::{AuditArgs, AuditFormat, Format};
 use crate::fleet::{self, Instance, Unchecked};
@@ -703,10 +704,9 @@ fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Re
         for warning in &service.warnings {
             writeln!(
                 out,
-                "    {} {}: {}",
+                "    {} {}",
                 style.warn("warning"),
-                clean(&warning.variable),
-                clean(&warning.message)
+                warning_text(warning)
             )?;
         }
     }

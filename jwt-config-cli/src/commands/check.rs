@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::report::{
     ProblemJson, VariableJson, WarningJson, clean, origin_text, problem_text, report_unreadable,
-    to_json,
+    to_json, warning_text,
 };
 use super::{Outcome, env_file};
 use crate::args::{CheckArgs, Format, SourceArgs};
@@ -192,11 +192,10 @@ fn write_check_text(report: &CheckReport, style: Style, out: &mut dyn Write) -> 
     for warning in &report.warnings {
         writeln!(
             out,
-            "{}{}: {}: {}",
+            "{}{}: {}",
             if report.valid { "" } else { "  " },
             style.warn("warning"),
-            clean(&warning.variable),
-            clean(&warning.message)
+            warning_text(warning)
         )?;
     }
     if let Some(fingerprint) = &report.fingerprint {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::report::{
     Compared, OriginJson, ProblemJson, WarningJson, clean, compared, origin_text, problem_text,
-    report_unreadable, to_json,
+    report_unreadable, to_json, warning_text,
 };
 use super::{Outcome, env_file};
 use crate::args::{DiffArgs, Format};
@@ -319,11 +319,10 @@ fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io
         for warning in &file.warnings {
             writeln!(
                 out,
-                "{} {}: {}: {}",
+                "{} {}: {}",
                 style.warn("warning"),
                 clean(&file.path),
-                clean(&warning.variable),
-                clean(&warning.message)
+                warning_text(warning)
             )?;
         }
     }

@@ -163,6 +163,11 @@ pub(crate) fn problem_text(problem: &ProblemJson, style: Style) -> String {
     )
 }
 
+/// A warning as the text reports print it: `VARIABLE: message`, cleaned.
+pub(crate) fn warning_text(warning: &WarningJson) -> String {
+    format!("{}: {}", clean(&warning.variable), clean(&warning.message))
+}
+
 /// An origin as `check` and `diff` print it: `set`, `from legacy alias X`, `default`, ...
 pub(crate) fn origin_text(origin: &OriginJson) -> String {
     // The file and line are in the JSON output; the text stays one short line a variable.
