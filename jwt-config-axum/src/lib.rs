@@ -252,35 +252,16 @@ impl JwtAuth {
             ),
             _ => (Vec::new(), Some("its token does not name the settings")),
         };
-        let what = match unnamed {
-            None => settings.join(", "),
-            Some(why) => format!("settings it does not name ({why})"),
+        let seen = DriftSeen {
+            caller: name.clone(),
+            fingerprint: theirs.to_owned(),
+            settings,
+            unnamed,
+            calls: 1,
         };
+        let what = seen.what();
         self.inner.drift_events.fetch_add(1, Ordering::Relaxed);
-        let first = {
-            let mut drifts = self.inner.drifts.lock().unwrap_or_else(|e| e.into_inner());
-            let key = (name.clone(), theirs.to_owned());
-            let room = drifts.len() < MAX_DRIFTS_REMEMBERED;
-            match drifts.get_mut(&key) {
-                Some(seen) => {
-                    seen.calls += 1;
-                    false
-                }
-                None if room => {
-                    let seen = DriftSeen {
-                        caller: name.clone(),
-                        fingerprint: theirs.to_owned(),
-                        settings,
-                        unnamed,
-                        calls: 1,
-                    };
-                    drifts.insert(key, seen);
-                    true
-                }
-                None => false,
-            }
-        };
-        if first {
+        if self.remember(seen) {
             tracing::warn!(
                 caller = %name,
                 differing = %what,
@@ -295,6 +276,24 @@ impl JwtAuth {
             ));
         }
         Ok(())
+    }
+}
+
+impl JwtAuth {
+    /// Records a drifted call; true the first time its caller and fingerprint are seen (and
+    /// there is room to remember them), when it is worth a log line.
+    fn remember(&self, seen: DriftSeen) -> bool {
+        let mut drifts = self.inner.drifts.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (seen.caller.clone(), seen.fingerprint.clone());
+        if let Some(known) = drifts.get_mut(&key) {
+            known.calls += 1;
+            return false;
+        }
+        if drifts.len() >= MAX_DRIFTS_REMEMBERED {
+            return false;
+        }
+        drifts.insert(key, seen);
+        true
     }
 }
 
@@ -339,7 +338,53 @@ pub struct DriftSeen {
     pub calls: u64,
 }
 
+impl DriftSeen {
+    /// What differs, for a log line or a refusal: the settings' names, or why they cannot
+    /// be named.
+    fn what(&self) -> String {
+        match self.unnamed {
+            None => self.settings.join(", "),
+            Some(why) => format!("settings it does not name ({why})"),
+        }
+    }
+}
+
 /// A health handler: `.route("/health", get(health))` with `JwtAuth` in the state.
 pub async fn health(State(auth): State<JwtAuth>) -> Json<Health> {
     Json(auth.health())
+}
+
+#[cfg(test)]
+mod tests {
+    use jwt_config::MapSource;
+
+    use super::*;
+
+    #[test]
+    fn drifted_callers_are_remembered_up_to_a_bound_and_all_counted() {
+        let source = MapSource::new()
+            .with("ENVIRONMENT", "development")
+            .with("SERVICE_ID", "backend")
+            .with(
+                "JWT_SECRET_KEY",
+                "unit-test-jwt-secret-0123456789abcdefghij",
+            );
+        let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+        let caller = Caller::Service("auth".to_owned());
+        let calls = MAX_DRIFTS_REMEMBERED + 6;
+        for i in 0..calls {
+            let theirs = format!("jwtcfg2-{i:032x}");
+            assert_eq!(auth.check_drift(&caller, Some(&theirs), None), Ok(()));
+        }
+        let theirs = format!("jwtcfg2-{:032x}", 0);
+        assert_eq!(auth.check_drift(&caller, Some(&theirs), None), Ok(()));
+        assert_eq!(auth.drift_events(), calls as u64 + 1);
+        let drifts = auth.drifts();
+        assert_eq!(drifts.len(), MAX_DRIFTS_REMEMBERED);
+        assert_eq!(drifts[0].calls, 2);
+        assert_eq!(
+            drifts[0].unnamed,
+            Some("its token does not name the settings")
+        );
+    }
 }
