@@ -1,5 +1,6 @@
 //! Property: a secret's value, or any 6-character piece of it, never appears in any Display,
-//! Debug, report or warning, whatever the value and whichever kind of field holds it.
+//! Debug, report, warning or fingerprint (with its per-setting digests), whatever the value
+//! and whichever kind of field holds it.
 
 mod common;
 
@@ -31,8 +32,14 @@ fn quote_back(text: &str) -> Result<String, String> {
 fn rendered(source: &MapSource) -> String {
     match Kinds::load_with_report(source) {
         Ok(loaded) => format!(
-            "{:?} {:?} {:?}",
-            loaded.value, loaded.variables, loaded.warnings
+            "{:?} {:?} {:?} {:?} {:?}",
+            loaded.value,
+            loaded.variables,
+            loaded.warnings,
+            loaded.fingerprint(),
+            loaded
+                .settings_fingerprint_of::<Kinds>()
+                .map(|settings| settings.settings()),
         ),
         Err(error) => format!("{error} {error:?} {:?}", error.warnings()),
     }
