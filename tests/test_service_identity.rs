@@ -227,3 +227,76 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
     );
     assert_eq!(expired.first_use("auth", "b", now + 60), FirstUse::Yes);
 }
+
+#[test]
+fn the_keys_of_service_calls_are_listed_with_their_roles_and_never_their_material() {
+    let auth = load_jwt(&own_key("production", "auth", "ed25519_private"));
+    let billing = load_jwt(&own_key("production", "billing", "ec256_private"));
+    let backend = load_jwt(
+        &own_key("production", "backend", "ec256_next_private")
+            .with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth, &billing])),
+    );
+    let listed: Vec<(String, &str, bool, bool, &str)> = backend
+        .service_call_keys()
+        .into_iter()
+        .map(|k| (k.id, k.kind, k.signs, k.verifies, k.variable))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                "backend".to_owned(),
+                "an EC P-256 key",
+                true,
+                false,
+                "SERVICE_PRIVATE_KEY"
+            ),
+            (
+                "auth".to_owned(),
+                "an Ed25519 key",
+                false,
+                true,
+                "SERVICE_VERIFICATION_KEYS"
+            ),
+            (
+                "billing".to_owned(),
+                "an EC P-256 key",
+                false,
+                true,
+                "SERVICE_VERIFICATION_KEYS"
+            ),
+        ]
+    );
+    // The own key's fingerprint is the thumbprint its receivers see in their set.
+    let own = &backend.service_call_keys()[0];
+    let thumbprint = backend
+        .service_jwk()
+        .unwrap()
+        .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+        .unwrap();
+    assert_eq!(own.fingerprint.as_deref(), Some(thumbprint.as_str()));
+    assert_eq!(
+        billing.service_call_keys()[0].fingerprint,
+        backend.service_call_keys()[2].fingerprint
+    );
+
+    // The shared secret: signs; verifies only where callers' own keys do not replace it.
+    let shared = load_jwt(&hs256("staging", "backend"));
+    let listed = shared.service_call_keys();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].signs, listed[0].verifies, listed[0].variable),
+        (true, true, "SERVICE_SECRET")
+    );
+    let strict =
+        load_jwt(&hs256("staging", "backend").with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth])));
+    let listed = strict.service_call_keys();
+    assert_eq!((listed[0].signs, listed[0].verifies), (true, false));
+    assert!(!format!("{listed:?}").contains(SERVICE_SECRET));
+    // Without service authentication, nothing.
+    let development = MapSource::new()
+        .with("ENVIRONMENT", "development")
+        .with("SERVICE_ID", "backend")
+        .with("JWT_SECRET_KEY", JWT_SECRET);
+    assert!(load_jwt(&development).service_call_keys().is_empty());
+}

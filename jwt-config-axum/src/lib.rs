@@ -201,6 +201,11 @@ impl JwtAuth {
             schema_fingerprint: jwt_config::schema_fingerprint_of::<JwtConfig>(),
             effective_fingerprint: self.fingerprint().map(str::to_owned),
             key_ids: config.keys().into_iter().map(|k| k.id).collect(),
+            service_key_ids: config
+                .service_call_keys()
+                .into_iter()
+                .map(|k| k.id)
+                .collect(),
             refusals: self.refusals(),
             drift_events: self.drift_events(),
             drifts: self.drifts(),
@@ -311,8 +316,10 @@ pub struct Health {
     pub schema_fingerprint: String,
     /// The effective fingerprint of the shared settings.
     pub effective_fingerprint: Option<String>,
-    /// The ids of the keys it signs and verifies with.
+    /// The ids of the keys it signs and verifies tokens with.
     pub key_ids: Vec<String>,
+    /// The ids of the keys of service calls: the one it signs with, then its callers'.
+    pub service_key_ids: Vec<String>,
     /// Refusals by reason.
     pub refusals: BTreeMap<String, u64>,
     /// Service calls whose shared settings differed.

@@ -234,6 +234,10 @@ async fn two_services_over_http() {
     assert_eq!(health["refusals"]["wrong_type"], 1);
     assert_eq!(health["drift_events"], 0);
     assert_eq!(
+        health["service_key_ids"],
+        json!([backend_auth.config().service_call_keys()[0].id])
+    );
+    assert_eq!(
         health["effective_fingerprint"],
         backend_auth.fingerprint().unwrap()
     );

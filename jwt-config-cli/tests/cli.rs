@@ -459,7 +459,22 @@ fn keys_lists_ids_kinds_and_roles_and_never_key_material() {
         out.contains("next  a shared secret, verifies (JWT_VERIFICATION_KEYS)"),
         "{out}"
     );
+    assert!(
+        out.contains(" a shared secret for service calls, signs and verifies (SERVICE_SECRET)"),
+        "{out}"
+    );
     assert!(!out.contains(JWT_SECRET) && !out.contains(&next), "{out}");
+    let (_, json, _) = run(jwt_config()
+        .args(["keys", "--format", "json", "--no-process-env", "--env-file"])
+        .arg(&file));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let purposes: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["purpose"].as_str().unwrap())
+        .collect();
+    assert_eq!(purposes, ["tokens", "tokens", "service_calls"]);
     let (_, jwks, _) = run(jwt_config()
         .args(["keys", "--jwks", "--no-process-env", "--env-file"])
         .arg(&file));

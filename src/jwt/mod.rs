@@ -330,6 +330,7 @@ impl JwtConfig {
                 id: id.clone(),
                 kind,
                 signs: self.keys.encoding.is_some(),
+                verifies: true,
                 variable: if self.algorithm.is_hmac() {
                     vars::SECRET_KEY
                 } else {
@@ -346,10 +347,22 @@ impl JwtConfig {
                 id: id.clone(),
                 kind,
                 signs: false,
+                verifies: true,
                 variable: vars::VERIFICATION_KEYS,
                 fingerprint: fingerprint(key),
             });
         own.chain(verification).collect()
+    }
+
+    /// The keys of service-to-service calls: the one this service signs its calls with
+    /// (`SERVICE_SECRET` or `SERVICE_PRIVATE_KEY`), then those it verifies callers with
+    /// (`SERVICE_VERIFICATION_KEYS`); ids, kinds and roles, never material. Empty where
+    /// service authentication is off.
+    pub fn service_call_keys(&self) -> Vec<KeyInfo> {
+        self.service_keys
+            .as_ref()
+            .map(service_keys::ServiceKeys::listed)
+            .unwrap_or_default()
     }
 
     /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
@@ -615,8 +628,11 @@ pub struct KeyInfo {
     pub id: String,
     /// What kind of key, in words: "a shared secret", "an RSA key", ...
     pub kind: &'static str,
-    /// Whether this service signs with it (else it only verifies).
+    /// Whether this service signs with it.
     pub signs: bool,
+    /// Whether this service accepts tokens signed with it (a shared service secret is
+    /// refused where callers have keys of their own, unless a migration says otherwise).
+    pub verifies: bool,
     /// The variable that holds it.
     pub variable: &'static str,
     /// What tells this key from another without showing it (an RFC 7638 thumbprint, or a

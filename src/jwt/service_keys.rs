@@ -13,14 +13,14 @@
 
 use std::collections::BTreeMap;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwt_config_core::{Context, ProblemKind, Secret};
 
-use super::key_set::hmac_key_id;
+use super::key_set::{hmac_key_id, key_fingerprint};
 use super::tokens::SERVICE_TOKEN_TYPE;
-use super::values::{HmacKey, Pem};
-use super::{JwtConfigPartial, vars};
+use super::values::{HmacKey, Pem, SigningAlgorithm};
+use super::{JwtConfigPartial, KeyInfo, vars};
 
 /// A key that verifies service tokens.
 #[derive(Clone)]
@@ -67,6 +67,49 @@ impl std::fmt::Debug for ServiceKeys {
 impl ServiceKeys {
     pub(crate) fn validation(&self, algorithm: Algorithm) -> Option<&Validation> {
         self.validations.get(algorithm_name(algorithm))
+    }
+
+    /// The key this service signs its calls with, then every key it verifies callers'
+    /// tokens with: ids, kinds and roles, never material.
+    pub(crate) fn listed(&self) -> Vec<KeyInfo> {
+        let signing = SigningAlgorithm::of(self.header.alg);
+        let own = self.header.kid.clone().map(|id| {
+            let shared = self.shared_kid.as_ref() == Some(&id);
+            KeyInfo {
+                fingerprint: match &self.own_public {
+                    Some(jwk) => jwk.thumbprint(ThumbprintHash::SHA256).ok(),
+                    None => self
+                        .by_kid
+                        .get(&id)
+                        .and_then(|key| key_fingerprint(signing, &key.key)),
+                },
+                id,
+                kind: signing.key_kind(),
+                signs: true,
+                verifies: shared && self.accept_shared,
+                variable: if shared {
+                    vars::SERVICE_SECRET
+                } else {
+                    vars::SERVICE_PRIVATE_KEY
+                },
+            }
+        });
+        let callers = self
+            .by_kid
+            .iter()
+            .filter(|(id, _)| Some(*id) != self.shared_kid.as_ref())
+            .map(|(id, key)| {
+                let algorithm = SigningAlgorithm::of(key.algorithm);
+                KeyInfo {
+                    id: id.clone(),
+                    kind: algorithm.key_kind(),
+                    signs: false,
+                    verifies: key.service.is_some() || self.accept_shared,
+                    variable: vars::SERVICE_VERIFICATION_KEYS,
+                    fingerprint: key_fingerprint(algorithm, &key.key),
+                }
+            });
+        own.into_iter().chain(callers).collect()
     }
 }
 

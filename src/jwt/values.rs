@@ -38,6 +38,12 @@ impl SigningAlgorithm {
         self.0
     }
 
+    /// The algorithm of a key built elsewhere (service keys): never `none`, which
+    /// jsonwebtoken does not have.
+    pub(crate) fn of(algorithm: Algorithm) -> Self {
+        SigningAlgorithm(algorithm)
+    }
+
     /// Whether the algorithm uses a shared secret (HS*).
     pub fn is_hmac(self) -> bool {
         self.0.family() == AlgorithmFamily::Hmac

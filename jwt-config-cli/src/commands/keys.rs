@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use jwt_config::{Config, HasJwtConfig};
+use jwt_config::{Config, HasJwtConfig, KeyInfo};
 use serde::Serialize;
 
 use super::Outcome;
@@ -17,9 +17,37 @@ use crate::{EXIT_OK, EXIT_PROBLEMS};
 #[derive(Serialize)]
 struct KeyJson {
     id: String,
+    purpose: Purpose,
     kind: &'static str,
     role: &'static str,
     variable: &'static str,
+}
+
+/// What a key is for.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Purpose {
+    /// Access and refresh tokens.
+    Tokens,
+    /// Service-to-service calls.
+    ServiceCalls,
+}
+
+impl KeyJson {
+    fn new(key: KeyInfo, purpose: Purpose) -> Self {
+        KeyJson {
+            role: match (key.signs, key.verifies) {
+                (true, true) => "signs and verifies",
+                (true, false) => "signs",
+                (false, true) => "verifies",
+                (false, false) => "refused (a shared secret where callers have keys of their own)",
+            },
+            id: key.id,
+            purpose,
+            kind: key.kind,
+            variable: key.variable,
+        }
+    }
 }
 
 /// `keys`: loads like `check`, then lists the keys (or prints the public JWK Set).
@@ -58,27 +86,24 @@ pub fn keys<T: Config + HasJwtConfig>(
         writeln!(out, "{}", to_json(&config.jwks()))?;
         return Ok(EXIT_OK);
     }
-    let keys: Vec<KeyJson> = config
+    let tokens = config
         .keys()
         .into_iter()
-        .map(|key| KeyJson {
-            role: if key.signs {
-                "signs and verifies"
-            } else {
-                "verifies"
-            },
-            id: key.id,
-            kind: key.kind,
-            variable: key.variable,
-        })
-        .collect();
+        .map(|k| KeyJson::new(k, Purpose::Tokens));
+    let calls =
+        (config.service_call_keys().into_iter()).map(|k| KeyJson::new(k, Purpose::ServiceCalls));
+    let keys: Vec<KeyJson> = tokens.chain(calls).collect();
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&keys))?,
         Format::Text => {
             for key in &keys {
+                let purpose = match key.purpose {
+                    Purpose::Tokens => "",
+                    Purpose::ServiceCalls => " for service calls",
+                };
                 writeln!(
                     out,
-                    "{}  {}, {} ({})",
+                    "{}  {}{purpose}, {} ({})",
                     style.name(&clean(&key.id)),
                     key.kind,
                     key.role,
