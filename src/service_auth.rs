@@ -186,6 +186,18 @@ pub struct VerifiedCall {
     pub settings: Option<String>,
 }
 
+impl VerifiedCall {
+    /// What the receiver keeps of a verified token, the claims the caller sized cut short.
+    fn new(caller: Caller, claims: Option<ServiceClaims>) -> Self {
+        let (cfg, cfgd) = claims.map(|c| (c.cfg, c.cfgd)).unwrap_or_default();
+        VerifiedCall {
+            caller,
+            fingerprint: cfg.map(|f| f.chars().take(64).collect()),
+            settings: cfgd.map(|d| d.chars().take(1024).collect()),
+        }
+    }
+}
+
 /// A token id: 64 random bits drawn once per process, then a counter, in hex: unique in the
 /// process, and across instances but by chance of 2^-64; no system call per token. `None`
 /// where the system has no randomness to give (the token is then sent without one, and a
@@ -264,36 +276,42 @@ impl JwtConfig {
         headers: &HeaderMap,
         guard: &dyn ReplayGuard,
     ) -> Result<Caller, ServiceAuthError> {
-        let (caller, claims) = self.verified_call(headers)?;
-        let Some(claims) = claims else {
-            return Ok(caller);
-        };
-        let jti = claims
-            .jti
-            .as_deref()
-            .ok_or(ServiceAuthError::MissingTokenId)?;
-        match guard.first_use(&claims.iss, jti, claims.exp) {
-            FirstUse::Yes => Ok(caller),
-            FirstUse::Replayed => Err(ServiceAuthError::Replayed),
-            FirstUse::Full => Err(ServiceAuthError::ReplayGuardFull),
-        }
+        self.verify_service_call_detailed_once(headers, guard)
+            .map(|call| call.caller)
     }
 
-    /// The caller and, where a token was verified, its claims.
     /// [`JwtConfig::verify_service_call`], with the fingerprint the caller's token carries.
     pub fn verify_service_call_detailed(
         &self,
         headers: &HeaderMap,
     ) -> Result<VerifiedCall, ServiceAuthError> {
         let (caller, claims) = self.verified_call(headers)?;
-        let (cfg, cfgd) = claims.map(|c| (c.cfg, c.cfgd)).unwrap_or_default();
-        Ok(VerifiedCall {
-            caller,
-            fingerprint: cfg.map(|f| f.chars().take(64).collect()),
-            settings: cfgd.map(|d| d.chars().take(1024).collect()),
-        })
+        Ok(VerifiedCall::new(caller, claims))
     }
 
+    /// [`JwtConfig::verify_service_call_detailed`], and the token is used once, as
+    /// [`JwtConfig::verify_service_call_once`] says.
+    pub fn verify_service_call_detailed_once(
+        &self,
+        headers: &HeaderMap,
+        guard: &dyn ReplayGuard,
+    ) -> Result<VerifiedCall, ServiceAuthError> {
+        let (caller, claims) = self.verified_call(headers)?;
+        if let Some(claims) = &claims {
+            let jti = claims
+                .jti
+                .as_deref()
+                .ok_or(ServiceAuthError::MissingTokenId)?;
+            match guard.first_use(&claims.iss, jti, claims.exp) {
+                FirstUse::Yes => {}
+                FirstUse::Replayed => return Err(ServiceAuthError::Replayed),
+                FirstUse::Full => return Err(ServiceAuthError::ReplayGuardFull),
+            }
+        }
+        Ok(VerifiedCall::new(caller, claims))
+    }
+
+    /// The caller and, where a token was verified, its claims.
     fn verified_call(
         &self,
         headers: &HeaderMap,

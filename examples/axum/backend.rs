@@ -1,6 +1,7 @@
 //! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
 //! /profile too (the `RequireAuth::user` layer, for handlers that take no extractor), POST
-//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), GET /health
+//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), each service
+//! token once (a replay guard), GET /health
 //! and GET /ping (no authentication) for probes. Its own settings (`BackendConfig`) flatten
 //! the canonical `JwtConfig`.
 //!
@@ -14,6 +15,7 @@ mod common;
 
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use jwt_config::service_auth::MemoryReplayGuard;
 use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
 use serde_json::{Value, json};
@@ -53,7 +55,8 @@ async fn main() {
         .with("SERVICE_ID", "backend")
         .with("SERVICE_ALLOWED_CALLERS", "auth");
     let loaded = common::load::<BackendConfig>(own);
-    let auth = JwtAuth::from_loaded(&loaded);
+    // One instance: an in-memory guard; several instances share a store behind ReplayGuard.
+    let auth = JwtAuth::from_loaded(&loaded).replay_guard(MemoryReplayGuard::new(100_000));
     let behind_layer = Router::new()
         .route("/profile", get(profile))
         .layer(RequireAuth::user(auth.clone()));

@@ -128,7 +128,13 @@ impl JwtAuth {
         route: &str,
         allow_unauthenticated: bool,
     ) -> Result<Caller, Refusal> {
-        let call = match self.config().verify_service_call_detailed(headers) {
+        let verified = match self.guard() {
+            Some(guard) => self
+                .config()
+                .verify_service_call_detailed_once(headers, guard),
+            None => self.config().verify_service_call_detailed(headers),
+        };
+        let call = match verified {
             Ok(call) => call,
             Err(ServiceAuthError::CallerNotAllowed(caller)) => {
                 let error = ServiceAuthError::CallerNotAllowed(caller.clone());
@@ -140,6 +146,10 @@ impl JwtAuth {
                     SERVICE_SCHEME,
                     "a service token is required (x-service-token)",
                 );
+                return Err(self.refused(refusal, route, None));
+            }
+            Err(error @ ServiceAuthError::ReplayGuardFull) => {
+                let refusal = Refusal::unavailable(error.kind(), error.to_string());
                 return Err(self.refused(refusal, route, None));
             }
             Err(error) => {

@@ -53,7 +53,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use jwt_config::service_auth::{Caller, ServiceAuthError};
+use jwt_config::service_auth::{Caller, ReplayGuard, ServiceAuthError};
 use jwt_config::{Config, Drift, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 use serde::Serialize;
 
@@ -72,11 +72,18 @@ pub struct JwtAuth {
 struct Inner {
     config: Arc<JwtConfig>,
     fingerprint: Option<SettingsFingerprint>,
-    strict_drift: bool,
+    options: Options,
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     drift_events: AtomicU64,
     /// Each caller and fingerprint seen to differ, with what differs and how many calls.
     drifts: Mutex<BTreeMap<(String, String), DriftSeen>>,
+}
+
+/// What the builder methods choose.
+#[derive(Clone, Default)]
+struct Options {
+    strict_drift: bool,
+    replay_guard: Option<Arc<dyn ReplayGuard>>,
 }
 
 /// How many distinct (caller, fingerprint) pairs are remembered: beyond that, drifted calls
@@ -87,12 +94,12 @@ impl Inner {
     fn new(
         config: Arc<JwtConfig>,
         fingerprint: Option<SettingsFingerprint>,
-        strict_drift: bool,
+        options: Options,
     ) -> Self {
         Inner {
             config,
             fingerprint,
-            strict_drift,
+            options,
             refusals: Mutex::new(BTreeMap::new()),
             drift_events: AtomicU64::new(0),
             drifts: Mutex::new(BTreeMap::new()),
@@ -123,7 +130,7 @@ impl JwtAuth {
         fingerprint: Option<SettingsFingerprint>,
     ) -> Self {
         JwtAuth {
-            inner: Arc::new(Inner::new(config.into(), fingerprint, false)),
+            inner: Arc::new(Inner::new(config.into(), fingerprint, Options::default())),
         }
     }
 
@@ -134,14 +141,33 @@ impl JwtAuth {
     ///
     /// Call it while building the state: the result counts from zero.
     pub fn strict_drift(self) -> Self {
-        let inner = &self.inner;
+        self.with_options(|options| options.strict_drift = true)
+    }
+
+    /// Each service token is accepted once: its `jti` is recorded in `guard` (a
+    /// [`MemoryReplayGuard`](jwt_config::service_auth::MemoryReplayGuard) for one instance,
+    /// a shared store for several), and a token without one, or seen before, is refused
+    /// (401 `missing_token_id`, `replayed`); a guard too full to record it refuses too (503
+    /// `replay_guard_full`, for the caller to retry), never accepts unrecorded.
+    ///
+    /// Call it while building the state: the result counts from zero.
+    pub fn replay_guard(self, guard: impl ReplayGuard + 'static) -> Self {
+        let guard: Arc<dyn ReplayGuard> = Arc::new(guard);
+        self.with_options(|options| options.replay_guard = Some(guard))
+    }
+
+    fn with_options(self, choose: impl FnOnce(&mut Options)) -> Self {
+        let mut options = self.inner.options.clone();
+        choose(&mut options);
+        let (config, fingerprint) = (self.inner.config.clone(), self.inner.fingerprint.clone());
         JwtAuth {
-            inner: Arc::new(Inner::new(
-                inner.config.clone(),
-                inner.fingerprint.clone(),
-                true,
-            )),
+            inner: Arc::new(Inner::new(config, fingerprint, options)),
         }
+    }
+
+    /// The replay guard, when calls are accepted once.
+    pub(crate) fn guard(&self) -> Option<&dyn ReplayGuard> {
+        self.inner.options.replay_guard.as_deref()
     }
 
     /// The JWT settings.
@@ -236,7 +262,7 @@ impl JwtAuth {
         // Strict mode compares every call: one that cannot be compared is refused.
         let (ours, theirs) = match (self.inner.fingerprint.as_ref(), fingerprint) {
             (Some(ours), Some(theirs)) => (ours, theirs),
-            _ if !self.inner.strict_drift => return Ok(()),
+            _ if !self.inner.options.strict_drift => return Ok(()),
             (None, _) => {
                 return Err(
                     "this service has no fingerprint of its shared JWT settings to compare callers with; build its JwtAuth with JwtAuth::from_loaded".to_owned(),
@@ -275,7 +301,7 @@ impl JwtAuth {
                 "service {name} differs from this one in its shared JWT settings: {what}; `jwt-config diff` their env files to see the values"
             );
         }
-        if self.inner.strict_drift {
+        if self.inner.options.strict_drift {
             return Err(format!(
                 "the caller's shared JWT settings differ from this service's in {what}; run `jwt-config diff` on the two env files"
             ));

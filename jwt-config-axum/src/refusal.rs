@@ -1,4 +1,4 @@
-//! A refused request as the client sees it: 401 or 403, `WWW-Authenticate` as RFC 6750
+//! A refused request as the client sees it: 401 or 403 (503 where a replay guard is full), `WWW-Authenticate` as RFC 6750
 //! describes it, a small JSON body; never the token, never a secret.
 
 use axum::Json;
@@ -54,7 +54,18 @@ impl Refusal {
         }
     }
 
-    /// The HTTP status: 401 or 403.
+    /// The server cannot decide now (a full replay guard): 503, for the caller to retry.
+    pub(crate) fn unavailable(kind: &'static str, description: String) -> Self {
+        Refusal {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            kind,
+            description,
+            invalid_token: false,
+            scheme: "",
+        }
+    }
+
+    /// The HTTP status: 401, 403, or 503 where a replay guard is full.
     pub fn status(&self) -> StatusCode {
         self.status
     }

@@ -144,3 +144,40 @@ async fn strict_mode_refuses_a_call_it_cannot_compare() {
     let message = answer.json()["message"].as_str().unwrap().to_owned();
     assert!(message.contains("JwtAuth::from_loaded"), "{message}");
 }
+
+#[tokio::test]
+async fn with_a_replay_guard_each_service_token_is_accepted_once() {
+    use jwt_config::service_auth::MemoryReplayGuard;
+    let caller = auth(&[("SERVICE_ID", "auth")]);
+    let token = |caller: &JwtAuth| {
+        let headers = caller.service_headers("backend").unwrap();
+        headers["x-service-token"].to_str().unwrap().to_owned()
+    };
+    let backend = auth(&[]).replay_guard(MemoryReplayGuard::new(2));
+    let mut router = service_routes(backend.clone());
+    let first = token(&caller);
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &first)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &first)]).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.json()["error"], "replayed");
+    // Full of ids that have not expired: refused for now (503), never accepted unrecorded.
+    let second = token(&caller);
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &second)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let answer = get_with(
+        &mut router,
+        "/strict",
+        &[("x-service-token", &token(&caller))],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.json()["error"], "replay_guard_full");
+    assert_eq!(backend.refusals()["replayed"], 1);
+    // Without a guard, the same token passes again (the default, as documented).
+    let mut router = service_routes(auth(&[]));
+    for _ in 0..2 {
+        let answer = get_with(&mut router, "/strict", &[("x-service-token", &first)]).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+}
