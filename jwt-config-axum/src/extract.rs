@@ -65,6 +65,22 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
     Ok(Some(token))
 }
 
+/// How a service call that did not verify is answered: 403 for a caller that is not
+/// allowed, 503 when the replay guard cannot record the token, 401 otherwise.
+fn service_refusal(error: &ServiceAuthError) -> Refusal {
+    match error {
+        ServiceAuthError::CallerNotAllowed(_) => {
+            Refusal::forbidden(error.kind(), error.to_string())
+        }
+        ServiceAuthError::MissingHeader => Refusal::missing(
+            SERVICE_SCHEME,
+            "a service token is required (x-service-token)",
+        ),
+        ServiceAuthError::ReplayGuardFull => Refusal::unavailable(error.kind(), error.to_string()),
+        _ => Refusal::invalid(SERVICE_SCHEME, error.kind(), error.to_string()),
+    }
+}
+
 impl JwtAuth {
     /// Logs and counts a refusal; the token is never part of it.
     fn refused(&self, refusal: Refusal, route: &str, caller: Option<&str>) -> Refusal {
@@ -136,25 +152,12 @@ impl JwtAuth {
         };
         let call = match verified {
             Ok(call) => call,
-            Err(ServiceAuthError::CallerNotAllowed(caller)) => {
-                let error = ServiceAuthError::CallerNotAllowed(caller.clone());
-                let refusal = Refusal::forbidden(error.kind(), error.to_string());
-                return Err(self.refused(refusal, route, Some(&caller)));
-            }
-            Err(ServiceAuthError::MissingHeader) => {
-                let refusal = Refusal::missing(
-                    SERVICE_SCHEME,
-                    "a service token is required (x-service-token)",
-                );
-                return Err(self.refused(refusal, route, None));
-            }
-            Err(error @ ServiceAuthError::ReplayGuardFull) => {
-                let refusal = Refusal::unavailable(error.kind(), error.to_string());
-                return Err(self.refused(refusal, route, None));
-            }
             Err(error) => {
-                let refusal = Refusal::invalid(SERVICE_SCHEME, error.kind(), error.to_string());
-                return Err(self.refused(refusal, route, None));
+                let caller = match &error {
+                    ServiceAuthError::CallerNotAllowed(caller) => Some(caller.as_str()),
+                    _ => None,
+                };
+                return Err(self.refused(service_refusal(&error), route, caller));
             }
         };
         if call.caller == Caller::Unauthenticated && !allow_unauthenticated {
