@@ -92,6 +92,21 @@ fn main() {
     assert!(ed_backend.verify_service_call(&ed_headers).is_ok());
     let headers = auth.service_headers("backend").unwrap();
     assert!(backend.verify_service_call(&headers).is_ok());
+    // With the caller's fingerprint and per-setting digests (what jwt-config-axum sends).
+    let settings = JwtConfig::load_with_report(&config_source("auth"))
+        .unwrap()
+        .settings_fingerprint_of::<JwtConfig>()
+        .unwrap();
+    let fingerprinted = auth
+        .service_headers_with_fingerprint("backend", &settings)
+        .unwrap();
+    assert!(
+        backend
+            .verify_service_call_detailed(&fingerprinted)
+            .unwrap()
+            .settings
+            .is_some()
+    );
 
     let encoding = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
     let decoding = DecodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
@@ -141,6 +156,19 @@ fn main() {
                 black_box(five_keys.verify_service_call(black_box(&headers)).unwrap());
             },
             &mut || {
+                black_box(
+                    auth.service_headers_with_fingerprint(black_box("backend"), &settings)
+                        .unwrap(),
+                );
+            },
+            &mut || {
+                black_box(
+                    backend
+                        .verify_service_call_detailed(black_box(&fingerprinted))
+                        .unwrap(),
+                );
+            },
+            &mut || {
                 black_box(ed_auth.service_headers(black_box("backend")).unwrap());
             },
             &mut || {
@@ -159,6 +187,8 @@ fn main() {
         incoming,
         one,
         five,
+        fp_outgoing,
+        fp_incoming,
         ed_outgoing,
         ed_incoming,
     ] = times[..]
@@ -172,6 +202,16 @@ fn main() {
     report("JwtConfig::verify_service_call", incoming, decode);
     report("verify_service_call, 1 verification key", one, decode);
     report("verify_service_call, 5 verification keys", five, decode);
+    report(
+        "service_headers_with_fingerprint (claims cfg, cfgd)",
+        fp_outgoing,
+        encode,
+    );
+    report(
+        "verify_service_call_detailed of that token",
+        fp_incoming,
+        decode,
+    );
     report(
         "service_headers, own Ed25519 key (vs HS256)",
         ed_outgoing,
