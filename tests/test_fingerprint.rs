@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use jwt_config::{Config, JwtConfig, MapSource, assert_schema, schema_fingerprint_of};
+use jwt_config::{Config, JwtConfig, MapSource, Source as _, assert_schema, schema_fingerprint_of};
 
 // The reviewed canonical schema. A change to it fails this build with the new fingerprint.
 assert_schema!(JwtConfig, "a2f003a7fbc01a3d");
@@ -190,4 +190,81 @@ fn settings_fingerprints_name_the_settings_that_differ_and_show_no_secret() {
             .settings()
             .starts_with(&format!("{}.", schema_fingerprint_of::<JwtConfig>()))
     );
+}
+
+mod prefixed {
+    use jwt_config::JwtConfig;
+
+    /// The canonical settings read under a prefix.
+    #[derive(jwt_config::Config)]
+    pub struct Settings {
+        #[config(flatten, prefix = "AUTH_")]
+        pub jwt: JwtConfig,
+    }
+
+    /// Two copies of them: which one a fingerprint stands for cannot be told.
+    #[derive(jwt_config::Config)]
+    pub struct Twice {
+        #[config(flatten, prefix = "A_")]
+        pub a: JwtConfig,
+        #[config(flatten, prefix = "B_")]
+        pub b: JwtConfig,
+    }
+}
+
+/// `hs256` with every name but ENVIRONMENT (never prefixed) under `prefix`.
+fn under(prefix: &str, source: &MapSource, names: &[&str]) -> MapSource {
+    let mut prefixed = MapSource::new().with("ENVIRONMENT", "production");
+    for name in names {
+        if let Some(value) = source.get(name) {
+            prefixed.insert(format!("{prefix}{name}"), value.to_str().unwrap());
+        }
+    }
+    prefixed
+}
+
+#[test]
+fn settings_read_under_a_prefix_have_the_fingerprint_of_the_same_settings_without() {
+    use jwt_config::Drift;
+    let names = [
+        "JWT_SECRET_KEY",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "SERVICE_ID",
+        "SERVICE_SECRET",
+        "JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
+    ];
+    let plain = JwtConfig::load_with_report(&hs256("production", "backend"))
+        .unwrap()
+        .settings_fingerprint_of::<JwtConfig>()
+        .unwrap();
+    let prefixed_of = |source: &MapSource| {
+        prefixed::Settings::load_with_report(&under("AUTH_", source, &names))
+            .unwrap()
+            .settings_fingerprint_of::<JwtConfig>()
+            .unwrap()
+    };
+    let same = prefixed_of(&hs256("production", "auth"));
+    assert_eq!(same.fingerprint(), plain.fingerprint());
+    // A drifted expiry read under the prefix: named as this side reads it.
+    let drifted =
+        prefixed_of(&hs256("production", "auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "45"));
+    assert_ne!(drifted.fingerprint(), plain.fingerprint());
+    assert_eq!(
+        drifted.compare(plain.fingerprint(), Some(&plain.settings())),
+        Drift::Settings(vec!["AUTH_JWT_ACCESS_TOKEN_EXPIRE_MINUTES".to_owned()])
+    );
+    assert_eq!(
+        plain.compare(drifted.fingerprint(), Some(&drifted.settings())),
+        Drift::Settings(vec!["JWT_ACCESS_TOKEN_EXPIRE_MINUTES".to_owned()])
+    );
+    // Two copies under two prefixes: no fingerprint rather than one of either.
+    let mut twice = under("A_", &hs256("production", "a"), &names);
+    for name in names {
+        if let Some(value) = hs256("production", "b").get(name) {
+            twice.insert(format!("B_{name}"), value.to_str().unwrap());
+        }
+    }
+    let loaded = prefixed::Twice::load_with_report(&twice).unwrap();
+    assert_eq!(loaded.fingerprint_of::<JwtConfig>(), None);
 }

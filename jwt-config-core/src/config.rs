@@ -152,8 +152,10 @@ impl<T> Loaded<T> {
     }
 
     /// The effective fingerprint of the settings of `U` within this load: for a service's
-    /// struct that flattens `JwtConfig` (without a prefix), the fingerprint of its JWT
-    /// settings alone, equal to that of another service with other settings of its own.
+    /// struct that flattens `JwtConfig`, the fingerprint of its JWT settings alone, equal to
+    /// that of another service with other settings of its own, or that reads them under a
+    /// prefix. `None` where `U`'s variables are not all in this load under one prefix (or
+    /// are there twice, under two), and without the `fingerprint` feature.
     pub fn fingerprint_of<U: Config>(&self) -> Option<String> {
         self.settings_fingerprint_of::<U>()
             .map(|settings| settings.fingerprint().to_owned())
@@ -161,15 +163,45 @@ impl<T> Loaded<T> {
 
     /// [`Loaded::fingerprint_of`] with a short digest of each of those settings, so that
     /// another service built with the same schema can name the settings that differ
-    /// ([`SettingsFingerprint::compare`]). `None` without the `fingerprint` feature.
+    /// ([`SettingsFingerprint::compare`]).
     pub fn settings_fingerprint_of<U: Config>(&self) -> Option<SettingsFingerprint> {
         let names: Vec<String> = U::SCHEMA.variables().into_iter().map(|v| v.name).collect();
+        let chosen = self.variables_of(&names)?;
         let schema = crate::fingerprint::fingerprint_hex(U::SCHEMA_FINGERPRINT);
-        SettingsFingerprint::of(
-            &self.variables,
-            &names,
-            String::from_utf8_lossy(&schema).into_owned(),
-        )
+        SettingsFingerprint::of(&chosen, String::from_utf8_lossy(&schema).into_owned())
+    }
+
+    /// The variables of a flattened schema within this load, each with its name in that
+    /// schema: found under the one prefix that holds every one of them (`ENVIRONMENT` is
+    /// never prefixed). `None` where no prefix does, or several do: a fingerprint of part
+    /// of the settings, or of the wrong copy, would hide drift.
+    fn variables_of<'a>(&'a self, names: &'a [String]) -> Option<Vec<(&'a str, &'a Resolved)>> {
+        let under = |prefix: &str, name: &str| -> Option<&'a Resolved> {
+            let full = if name == ENVIRONMENT_VARIABLE {
+                name.to_owned()
+            } else {
+                format!("{prefix}{name}")
+            };
+            self.variables.iter().find(|v| v.variable == full)
+        };
+        let anchor = names.iter().find(|n| *n != ENVIRONMENT_VARIABLE)?;
+        let mut found = None;
+        for variable in &self.variables {
+            let Some(prefix) = variable.variable.strip_suffix(anchor.as_str()) else {
+                continue;
+            };
+            let all: Option<Vec<(&str, &Resolved)>> = names
+                .iter()
+                .map(|name| Some((name.as_str(), under(prefix, name)?)))
+                .collect();
+            if let Some(all) = all {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(all);
+            }
+        }
+        found
     }
 
     /// The effective configuration as an operator reads it: the environment, one line a

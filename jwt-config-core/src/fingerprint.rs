@@ -118,19 +118,28 @@ pub enum Drift {
 }
 
 impl SettingsFingerprint {
-    /// The shared settings among `variables` named in `names` (schema order), with the
-    /// schema's fingerprint (16 hex digits). `None` without the `fingerprint` feature.
-    pub(crate) fn of(variables: &[Resolved], names: &[String], schema: String) -> Option<Self> {
-        let chosen: Vec<Resolved> = names
+    /// The shared settings of `chosen` (each variable under its name in the schema, which
+    /// may lack the prefix it was loaded under; schema order), with the schema's fingerprint
+    /// (16 hex digits). Digests are over the schema's names, so that a service that reads
+    /// the settings under a prefix agrees with one that does not; the settings are listed
+    /// under the names this service reads. `None` without the `fingerprint` feature.
+    pub(crate) fn of(chosen: &[(&str, &Resolved)], schema: String) -> Option<Self> {
+        let shared: Vec<(Resolved, &str)> = chosen
             .iter()
-            .filter_map(|name| variables.iter().find(|v| &v.variable == name))
-            .filter(|v| !v.per_service)
-            .cloned()
+            .filter(|(_, v)| !v.per_service)
+            .map(|(name, v)| {
+                let canonical = Resolved {
+                    variable: (*name).to_owned(),
+                    ..(*v).clone()
+                };
+                (canonical, v.variable.as_str())
+            })
             .collect();
-        let fingerprint = effective_fingerprint(&chosen)?;
-        let settings = chosen
+        let canonical: Vec<Resolved> = shared.iter().map(|(v, _)| v.clone()).collect();
+        let fingerprint = effective_fingerprint(&canonical)?;
+        let settings = shared
             .iter()
-            .filter_map(|v| Some((v.variable.clone(), setting_digest(v)?)))
+            .filter_map(|(v, read_as)| Some(((*read_as).to_owned(), setting_digest(v)?)))
             .collect();
         Some(SettingsFingerprint {
             fingerprint,
@@ -378,8 +387,9 @@ mod tests {
     #[cfg(feature = "fingerprint")]
     fn settings(pairs: &[(&str, &str)]) -> SettingsFingerprint {
         let variables: Vec<Resolved> = pairs.iter().map(|(n, v)| resolved(n, v)).collect();
-        let names: Vec<String> = pairs.iter().map(|(n, _)| (*n).to_owned()).collect();
-        SettingsFingerprint::of(&variables, &names, "0123456789abcdef".to_owned()).unwrap()
+        let chosen: Vec<(&str, &Resolved)> =
+            pairs.iter().map(|(n, _)| *n).zip(&variables).collect();
+        SettingsFingerprint::of(&chosen, "0123456789abcdef".to_owned()).unwrap()
     }
 
     #[cfg(feature = "fingerprint")]
