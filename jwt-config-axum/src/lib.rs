@@ -116,11 +116,17 @@ impl JwtAuth {
     /// From a load with its report (`JwtConfig` or a service's struct that flattens it): the
     /// JWT settings and their effective fingerprint with per-setting digests, which outgoing
     /// service tokens carry and incoming ones are compared with.
+    ///
+    /// Where the settings have no fingerprint (`JwtConfig` flattened twice, under two
+    /// prefixes), a warning says that drift will not be seen; strict mode then refuses.
     pub fn from_loaded<T: Config + HasJwtConfig>(loaded: &Loaded<T>) -> Self {
-        JwtAuth::with_fingerprint(
-            loaded.value.jwt_config().clone(),
-            loaded.settings_fingerprint_of::<JwtConfig>(),
-        )
+        let fingerprint = loaded.settings_fingerprint_of::<JwtConfig>();
+        if fingerprint.is_none() {
+            tracing::warn!(
+                "the shared JWT settings have no fingerprint (is JwtConfig flattened more than once?): drift between services will not be seen"
+            );
+        }
+        JwtAuth::with_fingerprint(loaded.value.jwt_config().clone(), fingerprint)
     }
 
     /// With a fingerprint of the shared settings computed elsewhere
