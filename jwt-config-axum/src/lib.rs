@@ -145,6 +145,11 @@ impl JwtAuth {
     /// and a call that cannot be compared: from a caller that sends no fingerprint (plain
     /// `JwtConfig::service_headers`), or to a `JwtAuth` that has none (`JwtAuth::new`).
     ///
+    /// A key rotation is a difference until every service has the new key (`JWT_SECRET_KEY`
+    /// or `SERVICE_SECRET` differ in the middle of the runbook, as `jwt-config diff` says
+    /// too): strict mode refuses calls across it, so turn it on once a fleet agrees and off
+    /// for a rotation of a shared key.
+    ///
     /// Call it while building the state: the result counts from zero.
     pub fn strict_drift(self) -> Self {
         self.with_options(|options| options.strict_drift = true)
