@@ -124,22 +124,20 @@ impl SettingsFingerprint {
     /// the settings under a prefix agrees with one that does not; the settings are listed
     /// under the names this service reads. `None` without the `fingerprint` feature.
     pub(crate) fn of(chosen: &[(&str, &Resolved)], schema: String) -> Option<Self> {
-        let shared: Vec<(Resolved, &str)> = chosen
+        let shared: Vec<&(&str, &Resolved)> =
+            chosen.iter().filter(|(_, v)| !v.per_service).collect();
+        let canonical: Vec<Resolved> = shared
             .iter()
-            .filter(|(_, v)| !v.per_service)
-            .map(|(name, v)| {
-                let canonical = Resolved {
-                    variable: (*name).to_owned(),
-                    ..(*v).clone()
-                };
-                (canonical, v.variable.as_str())
+            .map(|(name, v)| Resolved {
+                variable: (*name).to_owned(),
+                ..(*v).clone()
             })
             .collect();
-        let canonical: Vec<Resolved> = shared.iter().map(|(v, _)| v.clone()).collect();
         let fingerprint = effective_fingerprint(&canonical)?;
-        let settings = shared
+        let settings = canonical
             .iter()
-            .filter_map(|(v, read_as)| Some(((*read_as).to_owned(), setting_digest(v)?)))
+            .zip(&shared)
+            .filter_map(|(v, (_, read))| Some((read.variable.clone(), setting_digest(v)?)))
             .collect();
         Some(SettingsFingerprint {
             fingerprint,
