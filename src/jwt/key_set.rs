@@ -199,6 +199,8 @@ pub(crate) fn token_kid(token: &str) -> Option<Option<String>> {
 #[derive(serde::Deserialize)]
 pub(crate) struct TokenHead {
     pub(crate) kid: Option<String>,
+    /// Read by service authentication alone.
+    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
     pub(crate) typ: Option<String>,
 }
 
