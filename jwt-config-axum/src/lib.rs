@@ -40,6 +40,7 @@
 //!
 //! The facade (`jwt-config`) compiles no HTTP framework; this crate is for those who use axum.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod extract;

@@ -23,6 +23,7 @@
 //!
 //! Exit codes: 0 valid (or no difference), 1 problems (or a difference), 2 usage or I/O error.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod args;

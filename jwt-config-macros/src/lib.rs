@@ -3,6 +3,8 @@
 //!
 //! Laid out as parse (`attr`, `ast`) -> check (`check`) -> expand (`expand`).
 
+#![forbid(unsafe_code)]
+
 mod ast;
 mod attr;
 mod check;
