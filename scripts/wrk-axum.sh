@@ -17,7 +17,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 
 cargo build -q --release -p jwt-config-axum --example axum_backend --example axum_auth
 export AUTH_PORT="${AUTH_PORT:-3901}" BACKEND_PORT="${BACKEND_PORT:-3902}"
-export BACKEND_URL="http://127.0.0.1:$BACKEND_PORT" RUST_LOG=off
+export BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
 target/release/examples/axum_backend examples/env/development.env 2>/dev/null &
 BACKEND=$!
 target/release/examples/axum_auth examples/env/development.env 2>/dev/null &
