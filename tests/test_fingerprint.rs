@@ -268,3 +268,57 @@ fn settings_read_under_a_prefix_have_the_fingerprint_of_the_same_settings_withou
     let loaded = prefixed::Twice::load_with_report(&twice).unwrap();
     assert_eq!(loaded.fingerprint_of::<JwtConfig>(), None);
 }
+
+mod opaque {
+    /// A secret type that can be parsed but neither shown nor rendered.
+    #[derive(Debug)]
+    pub struct Token(#[allow(dead_code)] String);
+
+    impl std::str::FromStr for Token {
+        type Err = String;
+        fn from_str(text: &str) -> Result<Self, String> {
+            Ok(Token(text.to_owned()))
+        }
+    }
+
+    impl zeroize::Zeroize for Token {
+        fn zeroize(&mut self) {
+            self.0.zeroize();
+        }
+    }
+
+    pub fn keep(text: &str) -> Result<jwt_config::Secret<String>, String> {
+        Ok(jwt_config::Secret::new(text.to_owned()))
+    }
+
+    /// Secrets whose values the library cannot render.
+    #[derive(jwt_config::Config)]
+    pub struct Settings {
+        #[config(env = "API_TOKEN")]
+        pub token: jwt_config::Secret<Token>,
+        #[config(env = "API_KEY", parse_with = keep)]
+        pub key: jwt_config::Secret<String>,
+    }
+}
+
+#[test]
+fn secrets_that_cannot_be_rendered_are_compared_by_the_text_they_were_read_from() {
+    let long = |tag: &str| format!("{tag}-an-opaque-secret-of-more-than-32-bytes");
+    let fingerprint = |token: &str, key: &str| {
+        let source = MapSource::new()
+            .with("API_TOKEN", token)
+            .with("API_KEY", key);
+        opaque::Settings::load_with_report(&source)
+            .unwrap()
+            .fingerprint()
+            .unwrap()
+    };
+    let base = fingerprint(&long("a"), &long("k"));
+    assert_eq!(base, fingerprint(&long("a"), &long("k")));
+    assert_ne!(
+        base,
+        fingerprint(&long("b"), &long("k")),
+        "API_TOKEN differs"
+    );
+    assert_ne!(base, fingerprint(&long("a"), &long("j")), "API_KEY differs");
+}

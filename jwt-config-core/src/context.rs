@@ -240,7 +240,9 @@ impl<'a> Context<'a> {
     }
 
     /// Adds a variable's effective value to the report. A secret's renderer gives its
-    /// canonical text, which only feeds the digest.
+    /// canonical text, which only feeds the digest; where the type cannot render its value
+    /// (empty, or the redaction marker), the text it was read from does, so that two
+    /// different secrets never look alike.
     fn record_value<T>(
         &mut self,
         var: &VarSchema,
@@ -250,10 +252,11 @@ impl<'a> Context<'a> {
     ) {
         let (rendered, digest) = if var.secret {
             let canonical = zeroize::Zeroizing::new(render(value));
-            (
-                REDACTED.to_owned(),
-                crate::fingerprint::secret_digest(&canonical),
-            )
+            let text = match found {
+                Some(found) if canonical.is_empty() || *canonical == REDACTED => &*found.text,
+                _ => canonical.as_str(),
+            };
+            (REDACTED.to_owned(), crate::fingerprint::secret_digest(text))
         } else {
             (render(value), None)
         };

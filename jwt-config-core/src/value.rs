@@ -247,7 +247,8 @@ impl<T: Display> ViaDisplay<T> for &Leaf<T> {
 pub trait ViaOpaque<T> {
     /// The renderer.
     fn renderer(&self) -> RenderFn<T>;
-    /// A type that cannot be shown has no digest text: every value looks alike.
+    /// A type that cannot be shown has no digest text: the loader digests the text the
+    /// value was read from instead.
     fn digester(&self) -> RenderFn<T>;
 }
 
