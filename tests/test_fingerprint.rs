@@ -322,3 +322,27 @@ fn secrets_that_cannot_be_rendered_are_compared_by_the_text_they_were_read_from(
     );
     assert_ne!(base, fingerprint(&long("a"), &long("j")), "API_KEY differs");
 }
+
+mod aliased {
+    /// A type alias hides `Secret` from the derive, which sees names, not types.
+    pub type Key = jwt_config::Secret<String>;
+
+    #[derive(jwt_config::Config)]
+    pub struct Settings {
+        #[config(env = "API_KEY", parse_with = super::opaque::keep)]
+        pub key: Key,
+    }
+}
+
+#[test]
+fn a_secret_behind_a_type_alias_is_still_compared_by_digest() {
+    let load = |key: &str| {
+        aliased::Settings::load_with_report(&MapSource::new().with("API_KEY", key)).unwrap()
+    };
+    let a = load("first-secret-behind-an-alias-0123456789");
+    let b = load("other-secret-behind-an-alias-0123456789");
+    assert_ne!(a.fingerprint(), b.fingerprint());
+    let variable = &a.variables[0];
+    assert!(variable.secret(), "{variable:?}");
+    assert!(variable.digest().is_some(), "{variable:?}");
+}

@@ -242,7 +242,9 @@ impl<'a> Context<'a> {
     /// Adds a variable's effective value to the report. A secret's renderer gives its
     /// canonical text, which only feeds the digest; where the type cannot render its value
     /// (empty, or the redaction marker), the text it was read from does, so that two
-    /// different secrets never look alike.
+    /// different secrets never look alike. A value that renders as the redaction marker is a
+    /// secret even where the schema did not say so (a `Secret` behind a type alias, which
+    /// the derive cannot see): it is compared by digest, never as the marker.
     fn record_value<T>(
         &mut self,
         var: &VarSchema,
@@ -250,17 +252,18 @@ impl<'a> Context<'a> {
         found: Option<&Found>,
         render: &impl Fn(&T) -> String,
     ) {
-        let (rendered, digest) = if var.secret {
-            let canonical = zeroize::Zeroizing::new(render(value));
-            let text = match found {
-                Some(found) if canonical.is_empty() || *canonical == REDACTED => &*found.text,
-                _ => canonical.as_str(),
-            };
-            (REDACTED.to_owned(), crate::fingerprint::secret_digest(text))
-        } else {
-            (render(value), None)
+        let rendered = render(value);
+        if !var.secret && rendered != REDACTED {
+            self.push_resolved(var, found, Some(rendered), None, false);
+            return;
+        }
+        let canonical = zeroize::Zeroizing::new(rendered);
+        let text = match found {
+            Some(found) if canonical.is_empty() || *canonical == REDACTED => &*found.text,
+            _ => canonical.as_str(),
         };
-        self.push_resolved(var, found, Some(rendered), digest);
+        let digest = crate::fingerprint::secret_digest(text);
+        self.push_resolved(var, found, Some(REDACTED.to_owned()), digest, true);
     }
 
     fn push_resolved(
@@ -269,6 +272,7 @@ impl<'a> Context<'a> {
         found: Option<&Found>,
         rendered: Option<String>,
         digest: Option<String>,
+        secret: bool,
     ) {
         let resolver = self.resolver();
         let origin = match found {
@@ -282,7 +286,7 @@ impl<'a> Context<'a> {
             variable,
             origin,
             rendered,
-            secret: var.secret,
+            secret,
             digest,
             per_service: var.per_service,
             location,
@@ -313,7 +317,7 @@ impl<'a> Context<'a> {
             Some(default) => Slot::Value(default()),
             None => {
                 if self.record {
-                    self.push_resolved(var, None, None, None);
+                    self.push_resolved(var, None, None, None, var.secret);
                 }
                 Slot::Unset
             }
