@@ -90,8 +90,10 @@ pub fn keys<T: Config + HasJwtConfig>(
         .keys()
         .into_iter()
         .map(|k| KeyJson::new(k, Purpose::Tokens));
-    let calls =
-        (config.service_call_keys().into_iter()).map(|k| KeyJson::new(k, Purpose::ServiceCalls));
+    let calls = config
+        .service_call_keys()
+        .into_iter()
+        .map(|k| KeyJson::new(k, Purpose::ServiceCalls));
     let keys: Vec<KeyJson> = tokens.chain(calls).collect();
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&keys))?,
