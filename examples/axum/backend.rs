@@ -59,7 +59,7 @@ async fn main() {
     let auth = JwtAuth::from_loaded(&loaded).replay_guard(MemoryReplayGuard::new(100_000));
     let behind_layer = Router::new()
         .route("/profile", get(profile))
-        .layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuth::user(auth.clone()));
     let app = Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))

@@ -40,7 +40,7 @@ fn edge() -> &'static Edge {
         }
         let layered = Router::new()
             .route("/layered", get(|| async { "ok" }))
-            .layer(RequireAuth::user(auth.clone()));
+            .route_layer(RequireAuth::user(auth.clone()));
         let router = Router::new()
             .route("/me", get(me))
             .route("/sync", get(sync))

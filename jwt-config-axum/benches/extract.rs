@@ -54,7 +54,7 @@ async fn main() {
     let guarded: Router = Router::new().route("/", get(me)).with_state(auth.clone());
     let layered: Router = Router::new()
         .route("/", get(open))
-        .layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuth::user(auth.clone()));
     let request = || {
         Request::get("/")
             .header("authorization", format!("Bearer {token}"))

@@ -29,7 +29,11 @@ enum Verified {
     Service(Caller),
 }
 
-/// `router.layer(RequireAuth::user(auth))` or `RequireAuth::service(auth)`.
+/// `router.route_layer(RequireAuth::user(auth))` or `RequireAuth::service(auth)`.
+///
+/// `route_layer`, not `layer`: the requirement then applies to the router's routes only, so a
+/// path that matches none stays 404 (with `layer` it would be 401, and the log would carry the
+/// raw path instead of the route).
 #[derive(Clone)]
 pub struct RequireAuth {
     auth: JwtAuth,

@@ -181,3 +181,10 @@ async fn with_a_replay_guard_each_service_token_is_accepted_once() {
         assert_eq!(answer.status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn an_unknown_path_beside_layered_routes_stays_404() {
+    let mut router = user_routes(auth(&[]));
+    let answer = get_with(&mut router, "/nowhere", &[]).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}

@@ -50,7 +50,7 @@ fn backend(auth: JwtAuth) -> Router {
     }
     let layered_routes = Router::new()
         .route("/layered/ping", get(layered))
-        .layer(RequireAuth::service(auth.clone()));
+        .route_layer(RequireAuth::service(auth.clone()));
     Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))

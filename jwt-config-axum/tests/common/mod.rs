@@ -91,7 +91,7 @@ pub fn user_routes(auth: JwtAuth) -> Router {
     }
     let layered = Router::new()
         .route("/profile", get(profile))
-        .layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuth::user(auth.clone()));
     Router::new()
         .route("/me", get(me))
         .route("/maybe", get(maybe))
