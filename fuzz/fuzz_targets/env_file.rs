@@ -13,7 +13,10 @@ fuzz_target!(|bytes: &[u8]| {
             let input = String::from_utf8_lossy(bytes);
             // A value holds the canary only if the file itself wrote it.
             if canary.len() >= 6 && value.contains(&canary) {
-                assert!(input.contains(&canary), "substituted from the process: {name}");
+                assert!(
+                    input.contains(&canary),
+                    "substituted from the process: {name}"
+                );
             }
             let _ = file.location(&name);
         }

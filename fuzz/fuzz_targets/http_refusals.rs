@@ -4,13 +4,15 @@
 //! repeats the token it was given.
 #![no_main]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use axum::routing::get;
-use jwt_config::{Config, JwtConfig, MapSource};
+use jwt_config::{Config, JwtConfig};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller};
 use libfuzzer_sys::fuzz_target;
 use tower_service::Service as _;
@@ -23,15 +25,9 @@ struct Edge {
 fn edge() -> &'static Edge {
     static EDGE: OnceLock<Edge> = OnceLock::new();
     EDGE.get_or_init(|| {
-        let source = MapSource::new()
-            .with("ENVIRONMENT", "production")
-            .with("JWT_SECRET_KEY", "fuzz-jwt-secret-key-of-at-least-32-bytes")
-            .with("JWT_ISSUER", "auth")
-            .with("JWT_AUDIENCE", "api")
-            .with("SERVICE_ID", "backend")
-            .with("SERVICE_SECRET", "fuzz-service-secret-of-at-least-32-bytes");
-        let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap())
-            .strict_drift();
+        let source = common::production();
+        let auth =
+            JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap()).strict_drift();
         async fn me(AccessToken(claims): AccessToken) -> String {
             claims.sub
         }
@@ -46,7 +42,9 @@ fn edge() -> &'static Edge {
             .route("/sync", get(sync))
             .with_state(auth)
             .merge(layered);
-        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         Edge { runtime, router }
     })
 }
@@ -80,7 +78,10 @@ fuzz_target!(|input: (u8, &[u8])| {
             .unwrap();
         (status, challenge, body)
     });
-    assert!(!status.is_success(), "an unsigned token was accepted: {bytes:?}");
+    assert!(
+        !status.is_success(),
+        "an unsigned token was accepted: {bytes:?}"
+    );
     assert!(body.len() < 1024 && challenge.len() < 1024);
     // The token (what follows the scheme) is never repeated back: judged on tokens shaped
     // like one (a dot, no space), which no message's own words can match.

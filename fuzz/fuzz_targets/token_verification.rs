@@ -2,22 +2,18 @@
 //! refusal's text bounded.
 #![no_main]
 
+mod common;
+
 use std::sync::OnceLock;
 
 use jwt_config::service_auth::SERVICE_TOKEN_HEADER;
-use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+use jwt_config::{AccessClaims, Config, JwtConfig};
 use libfuzzer_sys::fuzz_target;
 
 fn config() -> &'static JwtConfig {
     static CONFIG: OnceLock<JwtConfig> = OnceLock::new();
     CONFIG.get_or_init(|| {
-        let source = MapSource::new()
-            .with("ENVIRONMENT", "production")
-            .with("JWT_SECRET_KEY", "fuzz-jwt-secret-key-of-at-least-32-bytes")
-            .with("JWT_ISSUER", "auth")
-            .with("JWT_AUDIENCE", "api")
-            .with("SERVICE_ID", "backend")
-            .with("SERVICE_SECRET", "fuzz-service-secret-of-at-least-32-bytes");
+        let source = common::production();
         JwtConfig::from_source(&source).unwrap()
     })
 }

@@ -47,8 +47,19 @@ fn rendered(name: &str, text: &str) -> String {
 
 fuzz_target!(|text: &str| {
     for name in [
-        "PORT", "RATIO", "FLAG", "TIMEOUT", "ITEMS", "SECRET_NUMBER", "PASSWORD", "KEY", "PEM",
-        "ALGORITHM", "ENVIRONMENT_NAME", "ENVIRONMENT", "QUOTED",
+        "PORT",
+        "RATIO",
+        "FLAG",
+        "TIMEOUT",
+        "ITEMS",
+        "SECRET_NUMBER",
+        "PASSWORD",
+        "KEY",
+        "PEM",
+        "ALGORITHM",
+        "ENVIRONMENT_NAME",
+        "ENVIRONMENT",
+        "QUOTED",
     ] {
         let shown = rendered(name, text);
         let secret = matches!(name, "SECRET_NUMBER" | "PASSWORD" | "KEY" | "QUOTED");
