@@ -43,6 +43,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod calling;
 mod extract;
 mod layer;
 mod refusal;
@@ -58,6 +59,7 @@ use jwt_config::service_auth::{Caller, ReplayGuard, ServiceAuthError};
 use jwt_config::{Config, Drift, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 use serde::Serialize;
 
+pub use calling::{AttachServiceHeaders, AttachServiceHeadersService, CallError};
 pub use extract::{AccessToken, AnyCaller, OptionalAccessToken, ServiceCaller};
 pub use layer::{RequireAuth, RequireAuthService};
 pub use refusal::Refusal;

@@ -6,8 +6,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use jwt_config::service_auth::Caller;
-use jwt_config_axum::JwtAuth;
-use tower_service::Service as _;
+use jwt_config_axum::{AttachServiceHeaders, JwtAuth};
+use tower_layer::Layer as _;
+use tower_service::Service;
 
 use common::{JWT_SECRET, auth, development, get_with, service_routes, token, user_routes};
 
@@ -174,6 +175,19 @@ async fn with_a_replay_guard_each_service_token_is_accepted_once() {
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(answer.json()["error"], "replay_guard_full");
     assert_eq!(backend.refusals()["replayed"], 1);
+    // Through the outgoing layer each request carries a fresh token: accepted each time.
+    let guarded = auth(&[]).replay_guard(MemoryReplayGuard::new(16));
+    let mut client =
+        AttachServiceHeaders::new(caller.clone(), "backend").layer(service_routes(guarded.clone()));
+    for _ in 0..3 {
+        std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut client, cx))
+            .await
+            .unwrap();
+        let request = Request::get("/strict").body(Body::empty()).unwrap();
+        let response = client.call(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert!(guarded.refusals().is_empty());
     // Without a guard, the same token passes again (the default, as documented).
     let mut router = service_routes(auth(&[]));
     for _ in 0..2 {

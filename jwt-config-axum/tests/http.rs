@@ -102,21 +102,36 @@ async fn service_call(http: &reqwest::Client, url: &str, caller: &JwtAuth) -> re
         .unwrap()
 }
 
-/// The same call with a hyper client: the headers extend the request's own.
-async fn service_call_with_hyper(url: &str, caller: &JwtAuth) -> (u16, Value) {
+/// The same call with a hyper client: the headers extend the request's own, by hand or
+/// through the `AttachServiceHeaders` layer.
+async fn service_call_with_hyper(url: &str, caller: &JwtAuth, through_layer: bool) -> (u16, Value) {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
+    use jwt_config_axum::AttachServiceHeaders;
+    use tower_layer::Layer as _;
+    use tower_service::Service as _;
     let client = Client::builder(TokioExecutor::new()).build_http::<axum::body::Body>();
     let mut request = axum::http::Request::post(url)
         .body(axum::body::Body::empty())
         .unwrap();
-    request
-        .headers_mut()
-        .extend(caller.service_headers("backend").unwrap());
-    let response = tokio::time::timeout(Duration::from_secs(10), client.request(request))
+    let call = async {
+        if through_layer {
+            // Every request through the layer carries the headers.
+            let mut client = AttachServiceHeaders::new(caller.clone(), "backend").layer(client);
+            std::future::poll_fn(|cx| client.poll_ready(cx))
+                .await
+                .unwrap();
+            client.call(request).await.unwrap()
+        } else {
+            request
+                .headers_mut()
+                .extend(caller.service_headers("backend").unwrap());
+            client.request(request).await.unwrap()
+        }
+    };
+    let response = tokio::time::timeout(Duration::from_secs(10), call)
         .await
-        .expect("in time")
-        .unwrap();
+        .expect("in time");
     let status = response.status().as_u16();
     let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 64 * 1024)
         .await
@@ -189,7 +204,10 @@ async fn two_services_over_http() {
         "auth"
     );
     let (status, body) =
-        service_call_with_hyper(&format!("{backend_url}/internal/sync"), &auth).await;
+        service_call_with_hyper(&format!("{backend_url}/internal/sync"), &auth, false).await;
+    assert_eq!((status, &body["synced_for"]), (200, &json!("auth")));
+    let (status, body) =
+        service_call_with_hyper(&format!("{backend_url}/internal/sync"), &auth, true).await;
     assert_eq!((status, &body["synced_for"]), (200, &json!("auth")));
 
     // The layer puts the caller in the extensions.
