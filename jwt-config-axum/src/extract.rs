@@ -182,6 +182,17 @@ impl JwtAuth {
     }
 }
 
+/// What every extractor starts from: the `JwtAuth` of the state and the request's route.
+fn request_context<'p, S>(parts: &'p Parts, state: &S) -> (JwtAuth, &'p str)
+where
+    JwtAuth: FromRef<S>,
+{
+    (
+        JwtAuth::from_ref(state),
+        route_of(&parts.extensions, &parts.uri),
+    )
+}
+
 impl<S, C> FromRequestParts<S> for AccessToken<C>
 where
     S: Send + Sync,
@@ -191,9 +202,8 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let auth = JwtAuth::from_ref(state);
-        auth.required_user(&parts.headers, route_of(&parts.extensions, &parts.uri))
-            .map(AccessToken)
+        let (auth, route) = request_context(parts, state);
+        auth.required_user(&parts.headers, route).map(AccessToken)
     }
 }
 
@@ -206,9 +216,8 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let auth = JwtAuth::from_ref(state);
-        auth.user(&parts.headers, route_of(&parts.extensions, &parts.uri))
-            .map(OptionalAccessToken)
+        let (auth, route) = request_context(parts, state);
+        auth.user(&parts.headers, route).map(OptionalAccessToken)
     }
 }
 
@@ -220,12 +229,8 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let auth = JwtAuth::from_ref(state);
-        match auth.caller(
-            &parts.headers,
-            route_of(&parts.extensions, &parts.uri),
-            false,
-        )? {
+        let (auth, route) = request_context(parts, state);
+        match auth.caller(&parts.headers, route, false)? {
             Caller::Service(name) => Ok(ServiceCaller(name)),
             // Refused above: `allow_unauthenticated` is false.
             Caller::Unauthenticated => Err(Refusal::missing(SERVICE_SCHEME, "unauthenticated")),
@@ -241,13 +246,8 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let auth = JwtAuth::from_ref(state);
-        auth.caller(
-            &parts.headers,
-            route_of(&parts.extensions, &parts.uri),
-            true,
-        )
-        .map(AnyCaller)
+        let (auth, route) = request_context(parts, state);
+        auth.caller(&parts.headers, route, true).map(AnyCaller)
     }
 }
 
