@@ -302,7 +302,9 @@ impl JwtConfig {
                 .jti
                 .as_deref()
                 .ok_or(ServiceAuthError::MissingTokenId)?;
-            match guard.first_use(&claims.iss, jti, claims.exp) {
+            // The token verifies until `exp` plus the leeway: the guard remembers it as long.
+            let verifiable_until = claims.exp.saturating_add(self.leeway().as_secs());
+            match guard.first_use(&TokenUse::new(&claims.iss, jti, verifiable_until)) {
                 FirstUse::Yes => {}
                 FirstUse::Replayed => return Err(ServiceAuthError::Replayed),
                 FirstUse::Full => return Err(ServiceAuthError::ReplayGuardFull),
@@ -370,21 +372,69 @@ impl JwtConfig {
 pub enum FirstUse {
     /// First use: recorded.
     Yes,
-    /// Seen before, and not expired: a replay.
+    /// Seen before, and still verifiable: a replay.
     Replayed,
-    /// The guard cannot record it (full of ids that have not expired).
+    /// The guard cannot record it (full of ids still verifiable, or its store unreachable).
     Full,
+}
+
+/// One use of a verified service token, as a [`ReplayGuard`] records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenUse<'a> {
+    caller: &'a str,
+    id: &'a str,
+    verifiable_until: u64,
+}
+
+impl<'a> TokenUse<'a> {
+    /// The use of token `id` of `caller`, which verifies until `verifiable_until` (seconds
+    /// since the epoch: its `exp` plus this receiver's leeway).
+    pub fn new(caller: &'a str, id: &'a str, verifiable_until: u64) -> Self {
+        TokenUse {
+            caller,
+            id,
+            verifiable_until,
+        }
+    }
+
+    /// The calling service (the token's `iss`, verified).
+    pub fn caller(&self) -> &'a str {
+        self.caller
+    }
+
+    /// The token's id (`jti`).
+    pub fn id(&self) -> &'a str {
+        self.id
+    }
+
+    /// The last second (since the epoch) at which this receiver still accepts the token:
+    /// `exp` plus `JWT_LEEWAY_SECONDS`. The id must be remembered at least until then; a
+    /// guard that cannot must refuse ([`FirstUse::Full`]), never forget it.
+    pub fn verifiable_until(&self) -> u64 {
+        self.verifiable_until
+    }
+
+    /// How long from `now` (seconds since the epoch) the id must be remembered: the time to
+    /// live of a record in a shared store, at least one second.
+    pub fn remember_for(&self, now: u64) -> std::time::Duration {
+        std::time::Duration::from_secs(self.verifiable_until.saturating_sub(now).max(1))
+    }
 }
 
 /// Records service token ids so that each is used once. Implement it over a shared store for
 /// a service of several instances; [`MemoryReplayGuard`] serves a single instance.
+///
+/// An implementation must remember each id until [`TokenUse::verifiable_until`] (a store's
+/// time to live: [`TokenUse::remember_for`]), since the token verifies until then; when it
+/// cannot (full, unreachable), it answers [`FirstUse::Full`] and the call is refused.
 pub trait ReplayGuard: Send + Sync {
-    /// Records `jti` of `caller`, remembered until `expires_at` (seconds since the epoch).
-    fn first_use(&self, caller: &str, jti: &str, expires_at: u64) -> FirstUse;
+    /// Records the use of a token: [`FirstUse::Yes`] the first time.
+    fn first_use(&self, token: &TokenUse<'_>) -> FirstUse;
 }
 
-/// A [`ReplayGuard`] in memory, for one instance, bounded in size. Expired ids are forgotten;
-/// when it is full of ids that have not expired it refuses new tokens ([`FirstUse::Full`])
+/// A [`ReplayGuard`] in memory, for one instance, bounded in size. Ids no longer verifiable
+/// (past `exp` plus the leeway) are forgotten; when it is full of ids still verifiable it refuses new tokens ([`FirstUse::Full`])
 /// rather than forget one that could then be replayed: it fails closed.
 #[derive(Debug)]
 pub struct MemoryReplayGuard {
@@ -403,13 +453,13 @@ impl MemoryReplayGuard {
 }
 
 impl ReplayGuard for MemoryReplayGuard {
-    fn first_use(&self, caller: &str, jti: &str, expires_at: u64) -> FirstUse {
+    fn first_use(&self, token: &TokenUse<'_>) -> FirstUse {
         let now = jsonwebtoken::get_current_timestamp();
         let mut seen = self
             .seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let key = (caller.to_owned(), jti.to_owned());
+        let key = (token.caller.to_owned(), token.id.to_owned());
         if seen.get(&key).is_some_and(|until| *until >= now) {
             return FirstUse::Replayed;
         }
@@ -419,57 +469,29 @@ impl ReplayGuard for MemoryReplayGuard {
         if seen.len() >= self.capacity {
             return FirstUse::Full;
         }
-        seen.insert(key, expires_at);
+        seen.insert(key, token.verifiable_until);
         FirstUse::Yes
     }
 }
 
 impl JwtConfig {
     /// Decodes a service token: the token, the service its key belongs to (for a service's
-    /// own key), and the validation used. The shared secret signs most calls, so it is tried
-    /// first and the header decode parsed is checked after; a token it does not verify is
-    /// then read for its `typ` and `kid`, which choose the key.
+    /// own key), and the validation used. The header is read once: its `typ` must be a
+    /// service token's, its `kid` chooses the key (none: the shared secret), and the key's
+    /// algorithm is the only one accepted, so a caller that signs with its own key is never
+    /// tried against the shared secret.
     fn decode_service_token<'k>(
         &self,
         keys: &'k crate::jwt::ServiceKeys,
         token: &str,
     ) -> Result<(TokenData<ServiceClaims>, Option<&'k str>, &'k Validation), ServiceAuthError> {
-        let shared = keys.shared_kid.as_ref().filter(|_| keys.accept_shared);
-        if let Some(shared_kid) = shared
-            && let Some(key) = keys.by_kid.get(shared_kid)
-            && let Some(validation) = keys.validation(key.algorithm)
-        {
-            match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
-                Ok(data) => {
-                    return match &data.header.kid {
-                        Some(kid) if kid != shared_kid => Err(ServiceAuthError::UnknownKey {
-                            kid: crate::jwt::bounded(kid),
-                        }),
-                        _ => Ok((data, None, validation)),
-                    };
-                }
-                // The signature verified: the claims or the type are what is wrong.
-                Err(error) if !matches!(error.kind(), ErrorKind::InvalidSignature) => {
-                    return Err(self.refused(token, &error));
-                }
-                Err(_) => {}
-            }
-        }
         let key = self.service_key_for(keys, token)?;
         let validation = keys
             .validation(key.algorithm)
             .ok_or(ServiceAuthError::Malformed)?;
         match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
             Ok(data) => Ok((data, key.service.as_deref(), validation)),
-            Err(error) => Err(self.refused(token, &error)),
-        }
-    }
-
-    /// Why a token was refused: a wrong type before anything else, else jsonwebtoken's reason.
-    fn refused(&self, token: &str, error: &jsonwebtoken::errors::Error) -> ServiceAuthError {
-        match jsonwebtoken::decode_header(token) {
-            Ok(header) if !is_service_token(&header) => wrong_type(&header),
-            _ => self.refusal(error.kind()),
+            Err(error) => Err(self.refusal(error.kind())),
         }
     }
 

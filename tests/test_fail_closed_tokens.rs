@@ -214,3 +214,24 @@ fn a_service_secret_hmac_treats_as_the_jwt_secret_is_refused() {
     assert!(error.mentions("SERVICE_SECRET"), "{error}");
     assert!(error.to_string().contains("as an HMAC key"), "{error}");
 }
+
+#[test]
+fn a_service_secret_equal_to_the_jwt_secret_under_hmac_sha512_is_refused() {
+    use base64::Engine as _;
+    // 80 bytes: longer than SHA-256's block (so the HS256 model hashed both and saw two
+    // keys), shorter than SHA-512's, where a trailing zero byte is only padding.
+    let key = "k".repeat(80);
+    let mut padded = key.as_bytes().to_vec();
+    padded.push(0);
+    let padded = format!(
+        "base64:{}",
+        base64::engine::general_purpose::STANDARD.encode(&padded)
+    );
+    let source = hs256("production", "auth")
+        .with("JWT_ALGORITHM", "HS512")
+        .with("JWT_SECRET_KEY", &key)
+        .with("SERVICE_SECRET", &padded);
+    let error = JwtConfig::from_source(&source).unwrap_err();
+    assert!(error.mentions("SERVICE_SECRET"), "{error}");
+    assert!(error.to_string().contains("HS512"), "{error}");
+}

@@ -181,7 +181,7 @@ fn a_service_key_is_configured_once_and_names_its_service() {
 
 #[test]
 fn a_receiver_that_refuses_replays_accepts_each_token_once() {
-    use jwt_config::service_auth::{FirstUse, MemoryReplayGuard, ReplayGuard};
+    use jwt_config::service_auth::{FirstUse, MemoryReplayGuard, ReplayGuard, TokenUse};
     let auth = load_jwt(&hs256("production", "auth"));
     let backend = load_jwt(&hs256("production", "backend"));
     let guard = MemoryReplayGuard::new(8);
@@ -217,15 +217,24 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
     );
     // Full of live ids, the guard refuses rather than forget one.
     let small = MemoryReplayGuard::new(1);
-    assert_eq!(small.first_use("auth", "a", now + 60), FirstUse::Yes);
-    assert_eq!(small.first_use("auth", "b", now + 60), FirstUse::Full);
+    assert_eq!(
+        small.first_use(&TokenUse::new("auth", "a", now + 60)),
+        FirstUse::Yes
+    );
+    assert_eq!(
+        small.first_use(&TokenUse::new("auth", "b", now + 60)),
+        FirstUse::Full
+    );
     // Expired ids are forgotten.
     let expired = MemoryReplayGuard::new(1);
     assert_eq!(
-        expired.first_use("auth", "a", now.saturating_sub(10)),
+        expired.first_use(&TokenUse::new("auth", "a", now.saturating_sub(10))),
         FirstUse::Yes
     );
-    assert_eq!(expired.first_use("auth", "b", now + 60), FirstUse::Yes);
+    assert_eq!(
+        expired.first_use(&TokenUse::new("auth", "b", now + 60)),
+        FirstUse::Yes
+    );
 }
 
 #[test]
@@ -299,4 +308,131 @@ fn the_keys_of_service_calls_are_listed_with_their_roles_and_never_their_materia
         .with("SERVICE_ID", "backend")
         .with("JWT_SECRET_KEY", JWT_SECRET);
     assert!(load_jwt(&development).service_call_keys().is_empty());
+}
+
+/// A service token signed with the shared secret, minted by hand: `exp` and `iat` relative to
+/// now, no `kid` (as tokens issued before key ids).
+fn shared_secret_token(iat_offset: i64, lifetime: u64, jti: &str) -> http::HeaderMap {
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("service+jwt".into());
+    let now = jsonwebtoken::get_current_timestamp();
+    let iat = now.checked_add_signed(iat_offset).unwrap();
+    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": iat,
+        "exp": iat + lifetime, "jti": jti});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let mut headers = http::HeaderMap::new();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    headers
+}
+
+#[test]
+fn a_token_is_refused_as_a_replay_for_as_long_as_the_leeway_lets_it_verify() {
+    use jwt_config::service_auth::MemoryReplayGuard;
+    let backend = load_jwt(&hs256("production", "backend").with("JWT_LEEWAY_SECONDS", "60"));
+    let guard = MemoryReplayGuard::new(8);
+    // Expired 10 s ago, inside the 60 s leeway: it verifies, once.
+    let headers = shared_secret_token(-70, 60, "in-the-leeway");
+    assert_eq!(
+        backend.verify_service_call_once(&headers, &guard),
+        Ok(Caller::Service("auth".into()))
+    );
+    assert_eq!(
+        backend.verify_service_call_once(&headers, &guard),
+        Err(ServiceAuthError::Replayed)
+    );
+}
+
+#[test]
+fn a_replay_guard_is_told_how_long_a_token_can_verify() {
+    use jwt_config::service_auth::{FirstUse, ReplayGuard, TokenUse};
+    struct Recording(std::sync::Mutex<Vec<(String, String, u64)>>);
+    impl ReplayGuard for Recording {
+        fn first_use(&self, token: &TokenUse<'_>) -> FirstUse {
+            let seen = (
+                token.caller().to_owned(),
+                token.id().to_owned(),
+                token.verifiable_until(),
+            );
+            self.0.lock().unwrap().push(seen);
+            FirstUse::Yes
+        }
+    }
+    let backend = load_jwt(&hs256("production", "backend").with("JWT_LEEWAY_SECONDS", "45"));
+    let guard = Recording(std::sync::Mutex::new(Vec::new()));
+    let headers = shared_secret_token(0, 60, "told");
+    backend.verify_service_call_once(&headers, &guard).unwrap();
+    let seen = guard.0.lock().unwrap();
+    let now = jsonwebtoken::get_current_timestamp();
+    let (caller, id, until) = &seen[0];
+    assert_eq!((caller.as_str(), id.as_str()), ("auth", "told"));
+    // exp (iat + 60) plus the leeway (45).
+    assert!((now + 100..=now + 106).contains(until), "{until} vs {now}");
+}
+
+#[test]
+fn a_migrating_receiver_accepts_callers_that_already_sign_with_their_own_keys() {
+    let auth_own = load_jwt(&own_key("staging", "auth", "ed25519_private"));
+    let billing_own = load_jwt(&own_key("staging", "billing", "ec256_private"));
+    let legacy = load_jwt(&hs256("staging", "legacy"));
+    let migrating = load_jwt(
+        &hs256("staging", "backend")
+            .with(
+                "SERVICE_VERIFICATION_KEYS",
+                set_of(&[&auth_own, &billing_own]),
+            )
+            .with("SERVICE_ACCEPT_SHARED_SECRET", "true"),
+    );
+    for (caller, name) in [
+        (&auth_own, "auth"),
+        (&billing_own, "billing"),
+        (&legacy, "legacy"),
+    ] {
+        let headers = caller.service_headers("backend").unwrap();
+        assert_eq!(
+            migrating.verify_service_call(&headers),
+            Ok(Caller::Service(name.into())),
+            "{name}"
+        );
+    }
+    // Development with verification keys set accepts both too.
+    let development = load_jwt(
+        &hs256("development", "backend").with("SERVICE_VERIFICATION_KEYS", set_of(&[&auth_own])),
+    );
+    let auth_dev = load_jwt(&own_key("development", "auth", "ed25519_private"));
+    let headers = auth_dev.service_headers("backend").unwrap();
+    assert_eq!(
+        development.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
+}
+
+#[test]
+fn a_service_verification_key_of_a_curve_service_calls_do_not_use_is_a_startup_problem() {
+    let p384 = key("ec384_public");
+    let jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(
+        &jsonwebtoken::DecodingKey::from_ec_pem(p384.as_bytes()).unwrap(),
+        Some(Algorithm::ES384),
+    )
+    .unwrap();
+    let mut value = serde_json::to_value(&jwk).unwrap();
+    value["kid"] = "billing".into();
+    let auth_own = load_jwt(&own_key("production", "auth", "ed25519_private"));
+    let mut auth_jwk = serde_json::to_value(auth_own.service_jwk().unwrap()).unwrap();
+    let set = serde_json::json!({"keys": [auth_jwk.clone(), value]}).to_string();
+    let error = JwtConfig::from_source(
+        &hs256("production", "backend").with("SERVICE_VERIFICATION_KEYS", set),
+    )
+    .unwrap_err();
+    let text = error.to_string();
+    assert!(error.mentions("SERVICE_VERIFICATION_KEYS"), "{text}");
+    assert!(text.contains("key 2") && text.contains("P-384"), "{text}");
+    // An `alg` the key's curve does not sign with is refused too.
+    auth_jwk["alg"] = "ES256".into();
+    let set = serde_json::json!({"keys": [auth_jwk]}).to_string();
+    let error = JwtConfig::from_source(
+        &hs256("production", "backend").with("SERVICE_VERIFICATION_KEYS", set),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("key 1"), "{error}");
 }

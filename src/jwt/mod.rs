@@ -264,13 +264,20 @@ impl JwtConfig {
             );
             context.problem(vars::SERVICE_SECRET, ProblemKind::OutOfRange, message);
         }
+        // Service tokens are HS256; user tokens use JWT_ALGORITHM: the keys must differ
+        // under the HMAC of each.
+        let in_use = [Some(SigningAlgorithm::HS256), partial.algorithm.copied()];
         if let Some(Some(jwt_secret)) = partial.secret_key
-            && hmac_equivalent(jwt_secret.expose().as_bytes(), service_bytes)
+            && let Some(algorithm) = in_use.into_iter().flatten().find(|algorithm| {
+                hmac_equivalent(*algorithm, jwt_secret.expose().as_bytes(), service_bytes)
+            })
         {
-            let message = "must differ from JWT_SECRET_KEY, also as an HMAC key (HMAC treats a key \
-                           padded with zero bytes, and a key longer than 64 bytes and its SHA-256, \
-                           as the same key): a user's token must never verify as a service token \
-                           (RFC 8725 section 3.12)";
+            let message = format!(
+                "must differ from JWT_SECRET_KEY, also as an HMAC key for {algorithm} (HMAC pads a key \
+                 with zero bytes to its hash's block, and replaces a longer key by its digest): \
+                 a user's token must never verify as a service token (RFC 8725 section 3.12); \
+                 set another SERVICE_SECRET"
+            );
             context.problem(vars::SERVICE_SECRET, ProblemKind::Rule, message);
         }
         if partial.accept_untyped_access_tokens == Some(&true) {
@@ -665,15 +672,21 @@ impl HasJwtConfig for JwtConfig {
     }
 }
 
-/// Whether two keys are one key to HMAC-SHA256: a key longer than the hash's block is
-/// replaced by its digest, and a shorter one is padded with zero bytes, so `K`, `K` followed
-/// by zero bytes, and (for a long `K`) `SHA-256(K)` all sign alike.
-fn hmac_equivalent(a: &[u8], b: &[u8]) -> bool {
+/// Whether two keys are one key to the HMAC of `algorithm` (HS256, HS384 or HS512; false for
+/// any other): a key longer than the hash's block is replaced by its digest, and a shorter one
+/// is padded with zero bytes, so `K`, `K` followed by zero bytes, and (for a long `K`) `H(K)`
+/// all sign alike.
+fn hmac_equivalent(algorithm: SigningAlgorithm, a: &[u8], b: &[u8]) -> bool {
     use sha2::Digest as _;
-    const BLOCK: usize = 64;
+    let (block, digest): (usize, fn(&[u8]) -> Vec<u8>) = match algorithm.algorithm() {
+        Algorithm::HS256 => (64, |key| sha2::Sha256::digest(key).to_vec()),
+        Algorithm::HS384 => (128, |key| sha2::Sha384::digest(key).to_vec()),
+        Algorithm::HS512 => (128, |key| sha2::Sha512::digest(key).to_vec()),
+        _ => return false,
+    };
     let normal = |key: &[u8]| -> Vec<u8> {
-        let mut key = if key.len() > BLOCK {
-            sha2::Sha256::digest(key).to_vec()
+        let mut key = if key.len() > block {
+            digest(key)
         } else {
             key.to_vec()
         };
@@ -695,18 +708,36 @@ impl JwtConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::hmac_equivalent;
+    use super::{SigningAlgorithm, hmac_equivalent};
 
     #[test]
     fn keys_that_hmac_treats_alike_are_equivalent() {
+        let hs = |name: &str| {
+            let algorithm = match name {
+                "HS384" => jsonwebtoken::Algorithm::HS384,
+                "HS512" => jsonwebtoken::Algorithm::HS512,
+                _ => jsonwebtoken::Algorithm::HS256,
+            };
+            SigningAlgorithm::of(algorithm)
+        };
         let key = b"service-secret-of-at-least-32-bytes!".to_vec();
         let mut padded = key.clone();
         padded.extend([0, 0]);
-        assert!(hmac_equivalent(&key, &padded));
+        assert!(hmac_equivalent(hs("HS256"), &key, &padded));
         let long = vec![7u8; 100];
         let digest = <sha2::Sha256 as sha2::Digest>::digest(&long).to_vec();
-        assert!(hmac_equivalent(&long, &digest));
+        assert!(hmac_equivalent(hs("HS256"), &long, &digest));
+        // 100 bytes fit SHA-512's 128-byte block: padding, not hashing.
+        let mut long_padded = long.clone();
+        long_padded.push(0);
+        assert!(!hmac_equivalent(hs("HS256"), &long, &long_padded));
+        assert!(hmac_equivalent(hs("HS512"), &long, &long_padded));
+        assert!(hmac_equivalent(hs("HS384"), &long, &long_padded));
+        let longer = vec![7u8; 200];
+        let digest = <sha2::Sha512 as sha2::Digest>::digest(&longer).to_vec();
+        assert!(hmac_equivalent(hs("HS512"), &longer, &digest));
         assert!(!hmac_equivalent(
+            hs("HS256"),
             &key,
             b"another-secret-of-at-least-32-bytes"
         ));

@@ -13,7 +13,9 @@
 
 use std::collections::BTreeMap;
 
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, ThumbprintHash};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, ThumbprintHash,
+};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwt_config_core::{Context, ProblemKind, Secret};
 
@@ -299,71 +301,112 @@ fn verification_keys(
         return None;
     };
     let mut has_service_keys = false;
+    let mut ok = true;
+    let deployed = context.environment().is_deployed();
     for (index, jwk) in set.keys.iter().enumerate() {
-        let problem = |reason: &str| format!("key {}: {reason}", index + 1);
-        let Some(kid) = jwk.common.key_id.clone().filter(|kid| !kid.is_empty()) else {
-            context.problem(
-                vars::SERVICE_VERIFICATION_KEYS,
-                ProblemKind::Invalid,
-                problem("has no `kid`; a service key's id names its service"),
-            );
-            return None;
-        };
-        let (algorithm, service) = match &jwk.algorithm {
-            AlgorithmParameters::OctetKey(_) => (Algorithm::HS256, None),
-            AlgorithmParameters::OctetKeyPair(_) => {
-                (Algorithm::EdDSA, Some(service_of(&kid).to_owned()))
+        let checked = service_verification_key(jwk, deployed).and_then(|(kid, key)| {
+            if by_kid.contains_key(&kid) {
+                return Err("repeats a key id".to_owned());
             }
-            AlgorithmParameters::EllipticCurve(_) => {
-                (Algorithm::ES256, Some(service_of(&kid).to_owned()))
+            Ok((kid, key))
+        });
+        match checked {
+            Ok((kid, key)) => {
+                has_service_keys |= key.service.is_some();
+                by_kid.insert(kid, key);
             }
-            _ => {
+            Err(reason) => {
+                ok = false;
+                let message = format!("key {}: {reason}", index + 1);
                 context.problem(
                     vars::SERVICE_VERIFICATION_KEYS,
                     ProblemKind::Invalid,
-                    problem("is not an Ed25519, EC P-256 or oct key"),
+                    message,
                 );
-                return None;
             }
-        };
-        let Ok(key) = DecodingKey::from_jwk(jwk) else {
-            context.problem(
-                vars::SERVICE_VERIFICATION_KEYS,
-                ProblemKind::Invalid,
-                problem("is not a key jsonwebtoken can use"),
-            );
-            return None;
-        };
-        if algorithm == Algorithm::HS256
-            && context.environment().is_deployed()
-            && key.try_get_as_bytes().map_or(0, <[u8]>::len) < super::MIN_SERVICE_SECRET_BYTES
-        {
-            context.problem(
-                vars::SERVICE_VERIFICATION_KEYS,
-                ProblemKind::OutOfRange,
-                problem("is shorter than 32 bytes"),
-            );
-            return None;
         }
-        if by_kid.contains_key(&kid) {
-            context.problem(
-                vars::SERVICE_VERIFICATION_KEYS,
-                ProblemKind::Conflict,
-                problem("repeats a key id"),
-            );
-            return None;
-        }
-        has_service_keys |= service.is_some();
-        by_kid.insert(
-            kid,
-            VerifyingKey {
-                key,
-                algorithm,
-                service,
-            },
-        );
     }
-    Some(has_service_keys)
+    ok.then_some(has_service_keys)
+}
+
+/// One key of `SERVICE_VERIFICATION_KEYS`, checked: an Ed25519 or P-256 public key whose `kid`
+/// names its service, or an `oct` key (of at least 32 bytes in staging and production); an
+/// `alg` member, where present, must be the one the key signs with. The reason says what the
+/// key is and never quotes its material.
+fn service_verification_key(jwk: &Jwk, deployed: bool) -> Result<(String, VerifyingKey), String> {
+    let kid = jwk
+        .common
+        .key_id
+        .clone()
+        .filter(|kid| !kid.is_empty())
+        .ok_or("has no `kid`; a service key's id names its service")?;
+    let unsupported = |what: &str| {
+        format!(
+            "({kid:?}) is {what}; service calls accept Ed25519 (EdDSA), EC P-256 (ES256) or oct (HS256) keys",
+            kid = super::bounded(&kid)
+        )
+    };
+    let (algorithm, service) = match &jwk.algorithm {
+        AlgorithmParameters::OctetKey(_) => (Algorithm::HS256, None),
+        AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+            (Algorithm::EdDSA, Some(service_of(&kid).to_owned()))
+        }
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            (Algorithm::ES256, Some(service_of(&kid).to_owned()))
+        }
+        AlgorithmParameters::OctetKeyPair(okp) => {
+            return Err(unsupported(&format!(
+                "an OKP key on curve {}",
+                curve_name(&okp.curve)
+            )));
+        }
+        AlgorithmParameters::EllipticCurve(ec) => {
+            return Err(unsupported(&format!("an EC {} key", curve_name(&ec.curve))));
+        }
+        AlgorithmParameters::RSA(_) => return Err(unsupported("an RSA key")),
+        _ => return Err(unsupported("a key of an unknown type")),
+    };
+    if let Some(alg) = jwk.common.key_algorithm
+        && alg != KeyAlgorithm::from(algorithm)
+    {
+        return Err(format!(
+            "({:?}) says `alg` {alg:?}, but it is a key for {}",
+            super::bounded(&kid),
+            algorithm_name(algorithm)
+        ));
+    }
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| {
+        format!(
+            "({:?}) is not a key jsonwebtoken can use",
+            super::bounded(&kid)
+        )
+    })?;
+    if algorithm == Algorithm::HS256
+        && deployed
+        && key.try_get_as_bytes().map_or(0, <[u8]>::len) < super::MIN_SERVICE_SECRET_BYTES
+    {
+        return Err(format!(
+            "({:?}) is shorter than 32 bytes",
+            super::bounded(&kid)
+        ));
+    }
+    let key = VerifyingKey {
+        key,
+        algorithm,
+        service,
+    };
+    Ok((kid, key))
+}
+
+/// A curve's name as JWK writes it.
+fn curve_name(curve: &EllipticCurve) -> &'static str {
+    match curve {
+        EllipticCurve::P256 => "P-256",
+        EllipticCurve::P384 => "P-384",
+        EllipticCurve::P521 => "P-521",
+        EllipticCurve::Ed25519 => "Ed25519",
+        _ => "unknown",
+    }
 }
 
 /// Signs a probe with `encoding` and verifies it with `decoding`: the two are a pair.
