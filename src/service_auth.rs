@@ -366,6 +366,13 @@ impl JwtConfig {
     }
 }
 
+/// A value a caller chose (its `iss`, a claim, a path), as a message or a log event may show
+/// it: control characters and quotes escaped, at most 40 characters, then `...`. A holder of
+/// a service key can put anything in its token; shown this way it cannot forge a log line.
+pub fn shown(text: &str) -> String {
+    crate::jwt::bounded(text)
+}
+
 /// Whether a token id is used for the first time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

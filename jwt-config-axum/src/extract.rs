@@ -1,11 +1,13 @@
 //! The extractors: a user's access token, the calling service. Each finds [`JwtAuth`] in the
 //! router's state through `FromRef`.
 
+use std::borrow::Cow;
+
 use axum::extract::{FromRef, FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Uri, header};
 use jwt_config::AccessClaims;
-use jwt_config::service_auth::{Caller, ServiceAuthError};
+use jwt_config::service_auth::{Caller, ServiceAuthError, shown};
 use serde::de::DeserializeOwned;
 
 use crate::{JwtAuth, Refusal};
@@ -34,12 +36,20 @@ pub struct ServiceCaller(pub String);
 #[derive(Clone, Debug)]
 pub struct AnyCaller(pub Caller);
 
-/// The route for logs: the matched pattern, else the path.
-pub(crate) fn route_of<'a>(extensions: &'a Extensions, uri: &'a Uri) -> &'a str {
-    extensions
-        .get::<MatchedPath>()
-        .map_or_else(|| uri.path(), MatchedPath::as_str)
+/// The route for logs: the matched pattern, else the path (the client's choice, so escaped
+/// and bounded).
+pub(crate) fn route_of<'a>(extensions: &'a Extensions, uri: &'a Uri) -> Cow<'a, str> {
+    match extensions.get::<MatchedPath>() {
+        Some(matched) => Cow::Borrowed(matched.as_str()),
+        None => Cow::Owned(shown(uri.path())),
+    }
 }
+
+/// A service call the [`RequireAuth`](crate::RequireAuth) layer verified (and recorded in
+/// the replay guard): the extractors take its caller rather than verify, and record, the
+/// token a second time. Private, so nothing but the layer can put it in a request.
+#[derive(Clone, Debug)]
+pub(crate) struct VerifiedByLayer(pub(crate) Caller);
 
 /// The Bearer token, `None` without an `Authorization` header.
 fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
@@ -173,17 +183,18 @@ impl JwtAuth {
             call.settings.as_deref(),
         ) {
             let name = match &call.caller {
-                Caller::Service(name) => Some(name.as_str()),
+                Caller::Service(name) => Some(shown(name)),
                 _ => None,
             };
-            return Err(self.refused(Refusal::forbidden("settings_drift", message), route, name));
+            let refusal = Refusal::forbidden("settings_drift", message);
+            return Err(self.refused(refusal, route, name.as_deref()));
         }
         Ok(call.caller)
     }
 }
 
 /// What every extractor starts from: the `JwtAuth` of the state and the request's route.
-fn request_context<'p, S>(parts: &'p Parts, state: &S) -> (JwtAuth, &'p str)
+fn request_context<'p, S>(parts: &'p Parts, state: &S) -> (JwtAuth, Cow<'p, str>)
 where
     JwtAuth: FromRef<S>,
 {
@@ -203,7 +214,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let (auth, route) = request_context(parts, state);
-        auth.required_user(&parts.headers, route).map(AccessToken)
+        auth.required_user(&parts.headers, &route).map(AccessToken)
     }
 }
 
@@ -217,7 +228,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
         let (auth, route) = request_context(parts, state);
-        auth.user(&parts.headers, route).map(OptionalAccessToken)
+        auth.user(&parts.headers, &route).map(OptionalAccessToken)
     }
 }
 
@@ -229,8 +240,11 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
+        if let Some(VerifiedByLayer(Caller::Service(name))) = parts.extensions.get() {
+            return Ok(ServiceCaller(name.clone()));
+        }
         let (auth, route) = request_context(parts, state);
-        match auth.caller(&parts.headers, route, false)? {
+        match auth.caller(&parts.headers, &route, false)? {
             Caller::Service(name) => Ok(ServiceCaller(name)),
             // Refused above: `allow_unauthenticated` is false.
             Caller::Unauthenticated => Err(Refusal::missing(SERVICE_SCHEME, "unauthenticated")),
@@ -246,8 +260,11 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
+        if let Some(VerifiedByLayer(caller)) = parts.extensions.get() {
+            return Ok(AnyCaller(caller.clone()));
+        }
         let (auth, route) = request_context(parts, state);
-        auth.caller(&parts.headers, route, true).map(AnyCaller)
+        auth.caller(&parts.headers, &route, true).map(AnyCaller)
     }
 }
 

@@ -14,7 +14,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::JwtAuth;
-use crate::extract::route_of;
+use crate::extract::{VerifiedByLayer, route_of};
 
 /// What the layer requires.
 #[derive(Clone, Copy, Debug)]
@@ -99,16 +99,18 @@ where
         );
         let verified = match self.layer.requirement {
             Requirement::User => auth
-                .required_user::<AccessClaims>(headers, route)
+                .required_user::<AccessClaims>(headers, &route)
                 .map(Verified::User),
-            Requirement::Service => auth.caller(headers, route, false).map(Verified::Service),
+            Requirement::Service => auth.caller(headers, &route, false).map(Verified::Service),
         };
         let verified = verified.map(|verified| match verified {
             Verified::User(claims) => {
                 request.extensions_mut().insert(claims);
             }
             Verified::Service(caller) => {
-                request.extensions_mut().insert(caller);
+                let extensions = request.extensions_mut();
+                extensions.insert(VerifiedByLayer(caller.clone()));
+                extensions.insert(caller);
             }
         });
         match verified {

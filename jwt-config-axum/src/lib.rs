@@ -55,7 +55,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use jwt_config::service_auth::{Caller, ReplayGuard, ServiceAuthError};
+use jwt_config::service_auth::{Caller, ReplayGuard, ServiceAuthError, shown};
 use jwt_config::{Config, Drift, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 use serde::Serialize;
 
@@ -273,6 +273,9 @@ impl JwtAuth {
         let Caller::Service(name) = caller else {
             return Ok(());
         };
+        // The caller chose its name and its claims: only their escaped, bounded forms are
+        // logged, remembered or answered.
+        let name = &shown(name);
         // Strict mode compares every call: one that cannot be compared is refused.
         let (ours, theirs) = match (self.inner.fingerprint.as_ref(), fingerprint) {
             (Some(ours), Some(theirs)) => (ours, theirs),
@@ -297,9 +300,10 @@ impl JwtAuth {
             ),
             _ => (Vec::new(), Some("its token does not name the settings")),
         };
+        let theirs = &shown(theirs);
         let seen = DriftSeen {
             caller: name.clone(),
-            fingerprint: theirs.to_owned(),
+            fingerprint: theirs.clone(),
             settings,
             unnamed,
             calls: 1,
@@ -310,7 +314,7 @@ impl JwtAuth {
             tracing::warn!(
                 caller = %name,
                 differing = %what,
-                theirs,
+                theirs = %theirs,
                 ours = ours.fingerprint(),
                 "service {name} differs from this one in its shared JWT settings: {what}; `jwt-config diff` their env files to see the values"
             );
@@ -372,9 +376,9 @@ pub struct Health {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct DriftSeen {
-    /// The calling service.
+    /// The calling service (escaped, at most 40 characters: the caller chose it).
     pub caller: String,
-    /// Its effective fingerprint of the shared settings.
+    /// Its effective fingerprint of the shared settings (escaped and bounded likewise).
     pub fingerprint: String,
     /// The settings that differ (empty when the caller's token does not say).
     pub settings: Vec<String>,

@@ -202,3 +202,35 @@ async fn an_unknown_path_beside_layered_routes_stays_404() {
     let answer = get_with(&mut router, "/nowhere", &[]).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_layer_and_an_extractor_on_one_route_record_a_token_once() {
+    use axum::routing::get;
+    use jwt_config::service_auth::MemoryReplayGuard;
+    use jwt_config_axum::{RequireAuth, ServiceCaller};
+    async fn both(ServiceCaller(caller): ServiceCaller) -> String {
+        caller
+    }
+    let caller = auth(&[("SERVICE_ID", "auth")]);
+    let backend = auth(&[]).replay_guard(MemoryReplayGuard::new(16));
+    let mut router = axum::Router::new()
+        .route("/both", get(both))
+        .route_layer(RequireAuth::service(backend.clone()))
+        .with_state(backend.clone());
+    let token = |caller: &JwtAuth| {
+        let headers = caller.service_headers("backend").unwrap();
+        headers["x-service-token"].to_str().unwrap().to_owned()
+    };
+    for _ in 0..2 {
+        let fresh = token(&caller);
+        let answer = get_with(&mut router, "/both", &[("x-service-token", &fresh)]).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (StatusCode::OK, "auth")
+        );
+        // The same token again is a replay, refused by the layer.
+        let again = get_with(&mut router, "/both", &[("x-service-token", &fresh)]).await;
+        assert_eq!(again.json()["error"], "replayed");
+    }
+    assert_eq!(backend.refusals()["replayed"], 2);
+}

@@ -98,3 +98,34 @@ async fn refusals_and_drift_are_logged_with_the_reason_route_and_caller_never_th
     assert_eq!(backend.drift_events(), 2);
     assert_eq!(backend.drifts()[0].calls, 2);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn values_a_caller_chooses_are_escaped_and_bounded_in_every_event() {
+    let logs = Logs::default();
+    let _guard = logs.capture();
+    let backend = auth(&[]);
+    let mut router = service_routes(backend.clone());
+    // A holder of the service key can choose its `iss`: a line break and a forged event.
+    let forged = format!("auth\nERROR forged event {}", "x".repeat(5_000));
+    let drifted = auth(&[
+        ("SERVICE_ID", forged.as_str()),
+        ("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "1337"),
+    ]);
+    let headers = drifted.service_headers("backend").unwrap();
+    let token = headers["x-service-token"].to_str().unwrap();
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", token)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let text = logs.text();
+    assert!(text.contains("differs"), "{text}");
+    for line in text.lines() {
+        let start: String = line.chars().take(200).collect();
+        assert!(!line.starts_with("ERROR forged"), "{start}");
+        assert!(
+            line.len() < 1_000,
+            "a line of {} bytes: {start}",
+            line.len()
+        );
+    }
+    let drifts = backend.drifts();
+    assert!(drifts[0].caller.len() < 100, "{}", drifts[0].caller);
+}
