@@ -1,4 +1,5 @@
-//! Every compile-time error the derive can emit, one mistake a file, under trybuild.
+//! Every compile-time error the derive can emit, one mistake a file, under trybuild; and the
+//! token mix-ups the claims types refuse (`tests/ui/tokens`).
 
 // The .stderr files were recorded with rustc 1.95; other compilers word some errors differently.
 #[rustversion::attr(not(stable(1.95)), ignore = "stderr recorded with rustc 1.95")]

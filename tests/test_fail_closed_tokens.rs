@@ -151,7 +151,7 @@ fn a_service_adds_its_own_claims_and_keeps_the_registered_ones_and_the_type_chec
         ("user-1", &extra)
     );
     let refresh = auth
-        .encode_refresh(&auth.access_claims_with("user-1", extra))
+        .encode_refresh(&auth.refresh_claims_with("user-1", extra))
         .unwrap();
     assert!(auth.decode::<AccessClaims<Roles>>(&refresh).is_err());
 }
@@ -234,4 +234,48 @@ fn a_service_secret_equal_to_the_jwt_secret_under_hmac_sha512_is_refused() {
     let error = JwtConfig::from_source(&source).unwrap_err();
     assert!(error.mentions("SERVICE_SECRET"), "{error}");
     assert!(error.to_string().contains("HS512"), "{error}");
+}
+
+#[test]
+fn a_refresh_token_lives_the_refresh_lifetime_and_an_access_token_cannot_claim_it() {
+    let auth = load_jwt(&hs256("production", "auth"));
+    let refresh = auth.encode_refresh(&auth.refresh_claims("user-1")).unwrap();
+    let claims = auth
+        .decode_refresh::<AccessClaims>(&refresh)
+        .unwrap()
+        .claims;
+    assert_eq!(claims.exp - claims.iat, 7 * 24 * 3600);
+    // An access token signed with a refresh token's lifetime (by hand, as the types no
+    // longer allow it) is refused, naming the setting.
+    let mut long = auth.access_claims("user-1");
+    long.exp = long.iat + 7 * 24 * 3600;
+    let token = auth.encode(&long).unwrap();
+    let error = auth.decode::<AccessClaims>(&token).unwrap_err();
+    assert_eq!(error.kind(), "lifetime_too_long", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("JWT_ACCESS_TOKEN_EXPIRE_MINUTES"),
+        "{error}"
+    );
+    // Without `iat`, `exp` may lie no further ahead than the lifetime either.
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("at+jwt".into());
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = serde_json::json!({"sub": "u", "iss": "https://auth.example.com",
+        "aud": "backend", "exp": now + 3600});
+    let key = EncodingKey::from_secret(JWT_SECRET.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let error = auth.decode::<serde_json::Value>(&token).unwrap_err();
+    assert_eq!(error.kind(), "lifetime_too_long", "{error}");
+    // A refresh token longer than JWT_REFRESH_TOKEN_EXPIRE_DAYS is refused too.
+    let mut longer = auth.refresh_claims("user-1");
+    let iat = longer.claims().iat;
+    longer.claims_mut().exp = iat + 30 * 24 * 3600;
+    let token = auth.encode_refresh(&longer).unwrap();
+    let error = auth.decode_refresh::<AccessClaims>(&token).unwrap_err();
+    assert!(
+        error.to_string().contains("JWT_REFRESH_TOKEN_EXPIRE_DAYS"),
+        "{error}"
+    );
 }

@@ -57,7 +57,7 @@ async fn login(
         .encode(&config.access_claims(user))
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let refresh = config
-        .encode_refresh(&config.access_claims(user))
+        .encode_refresh(&config.refresh_claims(user))
         .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     Ok(Json(
         json!({ "access_token": access, "refresh_token": refresh }),

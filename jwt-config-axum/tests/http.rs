@@ -64,7 +64,7 @@ fn auth_service(auth: JwtAuth) -> Router {
     async fn login(State(auth): State<JwtAuth>) -> Json<Value> {
         let config = auth.config();
         let claims = config.access_claims("alice");
-        let refresh: AccessClaims = config.access_claims("alice");
+        let refresh = config.refresh_claims("alice");
         Json(json!({
             "access_token": config.encode(&claims).unwrap(),
             "refresh_token": config.encode_refresh(&refresh).unwrap(),

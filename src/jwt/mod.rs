@@ -23,8 +23,8 @@ pub(crate) use service_keys::{ServiceKeys, VerifyingKey};
 use tokens::TokenType;
 pub(crate) use tokens::bounded;
 pub use tokens::{
-    ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, SERVICE_TOKEN_TYPE,
-    TokenError,
+    ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
+    SERVICE_TOKEN_TYPE, TokenError,
 };
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
@@ -523,10 +523,15 @@ impl JwtConfig {
         self.claims(subject, self.access_token_lifetime(), extra)
     }
 
-    /// Claims of a new refresh token for `subject`; sign them with
-    /// [`JwtConfig::encode_refresh`].
-    pub fn refresh_claims(&self, subject: impl Into<String>) -> AccessClaims {
-        self.claims(subject, self.refresh_token_lifetime(), NoExtraClaims {})
+    /// Claims of a new refresh token for `subject`, living `JWT_REFRESH_TOKEN_EXPIRE_DAYS`;
+    /// only [`JwtConfig::encode_refresh`] signs them.
+    pub fn refresh_claims(&self, subject: impl Into<String>) -> RefreshClaims {
+        self.refresh_claims_with(subject, NoExtraClaims {})
+    }
+
+    /// [`JwtConfig::refresh_claims`] with the service's own claims beside the registered ones.
+    pub fn refresh_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> RefreshClaims<X> {
+        RefreshClaims::new(self.claims(subject, self.refresh_token_lifetime(), extra))
     }
 
     fn claims<X>(
@@ -547,13 +552,19 @@ impl JwtConfig {
         }
     }
 
-    /// Signs an access token (`typ: at+jwt`) with this service's key.
-    pub fn encode<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
+    /// Signs an access token (`typ: at+jwt`) with this service's key: claims from
+    /// [`JwtConfig::access_claims`] (a refresh token's claims are another type, refused at
+    /// compile time).
+    pub fn encode<X: Serialize>(&self, claims: &AccessClaims<X>) -> Result<String, TokenError> {
         self.encode_typed(claims, TokenType::Access)
     }
 
-    /// Signs a refresh token (`typ: refresh+jwt`) with this service's key.
-    pub fn encode_refresh<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
+    /// Signs a refresh token (`typ: refresh+jwt`) with this service's key: claims from
+    /// [`JwtConfig::refresh_claims`] only.
+    pub fn encode_refresh<X: Serialize>(
+        &self,
+        claims: &RefreshClaims<X>,
+    ) -> Result<String, TokenError> {
         self.encode_typed(claims, TokenType::Refresh)
     }
 
@@ -568,13 +579,16 @@ impl JwtConfig {
     }
 
     /// Verifies an **access** token: this service's key and [`JwtConfig::validation`], and
-    /// `typ: at+jwt`. A refresh token or a service token is refused ([`TokenError::WrongType`]).
+    /// `typ: at+jwt`. A refresh token or a service token is refused ([`TokenError::WrongType`]),
+    /// and so is a token that lives longer than `JWT_ACCESS_TOKEN_EXPIRE_MINUTES` plus the
+    /// leeway ([`TokenError::LifetimeTooLong`]).
     pub fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<TokenData<C>, TokenError> {
         self.decode_typed(token, TokenType::Access)
     }
 
     /// Verifies a **refresh** token (`typ: refresh+jwt`); an access or service token is
-    /// refused.
+    /// refused, and so is a token that lives longer than `JWT_REFRESH_TOKEN_EXPIRE_DAYS` plus
+    /// the leeway.
     pub fn decode_refresh<C: DeserializeOwned>(
         &self,
         token: &str,
@@ -616,14 +630,40 @@ impl JwtConfig {
             self.accept_untyped_access_tokens,
         ) {
             return Err(TokenError::WrongType {
-                expected: match token_type {
-                    TokenType::Access => "an access",
-                    TokenType::Refresh => "a refresh",
-                },
+                expected: token_type.in_words(),
                 found: data.header.typ.as_deref().map(bounded),
             });
         }
+        self.check_lifetime(token, token_type)?;
         Ok(data)
+    }
+
+    /// A verified token lives no longer than this service's setting for its type plus the
+    /// leeway: `exp - iat`, and (with or without `iat`) `exp` no further than that from now.
+    fn check_lifetime(&self, token: &str, token_type: TokenType) -> Result<(), TokenError> {
+        let (lifetime, variable) = match token_type {
+            TokenType::Access => (
+                self.access_token_lifetime(),
+                vars::ACCESS_TOKEN_EXPIRE_MINUTES,
+            ),
+            TokenType::Refresh => (
+                self.refresh_token_lifetime(),
+                vars::REFRESH_TOKEN_EXPIRE_DAYS,
+            ),
+        };
+        let max = lifetime.as_secs() + self.leeway_seconds;
+        let (iat, exp) = tokens::token_times(token).ok_or(TokenError::Malformed)?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let lived = exp.saturating_sub(iat.unwrap_or(now).min(now));
+        if lived > max {
+            return Err(TokenError::LifetimeTooLong {
+                expected: token_type.in_words(),
+                lifetime: lived,
+                max,
+                variable,
+            });
+        }
+        Ok(())
     }
 }
 

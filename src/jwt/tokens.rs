@@ -22,6 +22,14 @@ pub(crate) enum TokenType {
 }
 
 impl TokenType {
+    /// The type in words, for messages: "an access", "a refresh".
+    pub(crate) fn in_words(self) -> &'static str {
+        match self {
+            TokenType::Access => "an access",
+            TokenType::Refresh => "a refresh",
+        }
+    }
+
     pub(crate) fn typ(self) -> &'static str {
         match self {
             TokenType::Access => ACCESS_TOKEN_TYPE,
@@ -86,6 +94,56 @@ pub struct AccessClaims<X = NoExtraClaims> {
     /// The service's own claims.
     #[serde(flatten)]
     pub extra: X,
+}
+
+/// The claims of a refresh token: the same registered claims as [`AccessClaims`] (read them
+/// with [`RefreshClaims::claims`]), in a type of their own so that only
+/// [`JwtConfig::encode_refresh`](crate::JwtConfig::encode_refresh) signs them and an access
+/// token's claims can never be signed as a refresh token, nor these as an access token. Made
+/// by [`JwtConfig::refresh_claims`](crate::JwtConfig::refresh_claims), which gives them the
+/// refresh token's lifetime.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RefreshClaims<X = NoExtraClaims>(AccessClaims<X>);
+
+impl<X> RefreshClaims<X> {
+    /// The registered and extra claims. No `Deref`: it would let an access token's signing
+    /// take these claims unnoticed.
+    pub fn claims(&self) -> &AccessClaims<X> {
+        &self.0
+    }
+
+    /// The claims, to change (a custom `exp` is checked again when the token is verified).
+    pub fn claims_mut(&mut self) -> &mut AccessClaims<X> {
+        &mut self.0
+    }
+
+    /// The claims, owned.
+    pub fn into_claims(self) -> AccessClaims<X> {
+        self.0
+    }
+
+    pub(crate) fn new(claims: AccessClaims<X>) -> Self {
+        RefreshClaims(claims)
+    }
+}
+
+/// The times of a verified token's claims, read apart from the service's claims type: `exp`
+/// and, where present, `iat`. `None` where the payload is not a JSON object with a numeric
+/// `exp`.
+pub(crate) fn token_times(token: &str) -> Option<(Option<u64>, u64)> {
+    use base64::Engine as _;
+    #[derive(Deserialize)]
+    struct Times {
+        iat: Option<u64>,
+        exp: u64,
+    }
+    let payload = token.split('.').nth(1)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let times: Times = serde_json::from_slice(&json).ok()?;
+    Some((times.iat, times.exp))
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
@@ -160,6 +218,22 @@ pub enum TokenError {
         "the token names no key (kid), and this service verifies with JWT_VERIFICATION_KEYS alone"
     )]
     NoKeyId,
+    /// The token lives longer than this service's setting for its type (plus the leeway):
+    /// whoever made it did not follow this schema (an access token signed with a refresh
+    /// token's lifetime, for instance).
+    #[error(
+        "the token lives {lifetime} s; at most {max} s are accepted for {expected} token ({variable} plus JWT_LEEWAY_SECONDS)"
+    )]
+    LifetimeTooLong {
+        /// The type expected, in words: "an access", "a refresh".
+        expected: &'static str,
+        /// `exp - iat` of the token (or `exp - now` without `iat`), in seconds.
+        lifetime: u64,
+        /// The most accepted, in seconds.
+        max: u64,
+        /// The setting of that lifetime.
+        variable: &'static str,
+    },
     /// The token is signed with another algorithm than `JWT_ALGORITHM`.
     #[error("the token is signed with another algorithm than JWT_ALGORITHM")]
     WrongAlgorithm,
@@ -171,9 +245,8 @@ pub enum TokenError {
 impl TokenError {
     /// A stable name of the error: `expired`, `not_yet_valid`, `bad_signature`,
     /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `unknown_key_id`,
-    /// `no_key_id`,
-    /// `wrong_algorithm`,
-    /// `malformed`, `verify_only`, `signing`.
+    /// `no_key_id`, `lifetime_too_long`, `wrong_algorithm`, `malformed`, `verify_only`,
+    /// `signing`.
     pub fn kind(&self) -> &'static str {
         match self {
             TokenError::VerifyOnly => "verify_only",
@@ -187,6 +260,7 @@ impl TokenError {
             TokenError::MissingClaim(_) => "missing_claim",
             TokenError::UnknownKeyId { .. } => "unknown_key_id",
             TokenError::NoKeyId => "no_key_id",
+            TokenError::LifetimeTooLong { .. } => "lifetime_too_long",
             TokenError::WrongAlgorithm => "wrong_algorithm",
             TokenError::Malformed => "malformed",
         }
