@@ -105,6 +105,24 @@ fn a_near_miss_name_is_a_warning_with_a_suggestion() {
     );
 }
 
+#[test]
+fn a_startup_error_shows_the_near_miss_name_that_explains_it() {
+    let mut source = hs256("production", "auth").with("JWT_ISSUR", "https://auth.example.com");
+    source.remove("JWT_ISSUER");
+    let error = JwtConfig::from_source(&source).unwrap_err();
+    let text = error.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let missing = lines
+        .iter()
+        .position(|l| l.contains("JWT_ISSUER: is missing"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        lines[missing + 1].contains("hint: JWT_ISSUR: ")
+            && lines[missing + 1].contains("did you mean JWT_ISSUER?"),
+        "{text}"
+    );
+}
+
 fn public_key_problem(pem: &str) -> String {
     let source = hs256("production", "auth")
         .with("JWT_ALGORITHM", "RS256")

@@ -279,7 +279,7 @@ impl Resolved {
 /// Its Display lists one problem a line, each naming its variable; the problems are also
 /// available as data through [`ConfigError::problems`]. It never contains a secret value.
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{}", render_problems(&self.problems))]
+#[error("{}", render_problems(&self.problems, &self.warnings))]
 pub struct ConfigError {
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
@@ -309,7 +309,9 @@ impl ConfigError {
     }
 }
 
-fn render_problems(problems: &[Problem]) -> String {
+/// Every problem a line; under a problem, the warning that explains it (a near-miss name that
+/// suggests its variable).
+fn render_problems(problems: &[Problem], warnings: &[Warning]) -> String {
     let noun = if problems.len() == 1 {
         "problem"
     } else {
@@ -319,6 +321,14 @@ fn render_problems(problems: &[Problem]) -> String {
     for problem in problems {
         text.push_str("\n  - ");
         text.push_str(&problem.to_string());
+        let hints = warnings.iter().filter(|w| {
+            w.kind == WarningKind::UnknownVariable
+                && crate::unknown::suggests(&w.message, &problem.variable)
+        });
+        for hint in hints {
+            text.push_str("\n      hint: ");
+            text.push_str(&hint.to_string());
+        }
     }
     text
 }

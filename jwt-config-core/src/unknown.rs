@@ -182,6 +182,17 @@ fn is_known(schema: &'static Schema, name: &str) -> bool {
     known
 }
 
+/// The words before the name an unknown variable's warning suggests.
+const DID_YOU_MEAN: &str = "did you mean ";
+
+/// Whether an unknown-variable warning's message suggests `variable`: the hint a problem of
+/// that variable is shown with (`JWT_ISSUER: is missing` beside `JWT_ISSUR` set).
+pub(crate) fn suggests(message: &str, variable: &str) -> bool {
+    message
+        .rsplit_once(DID_YOU_MEAN)
+        .is_some_and(|(_, rest)| rest.strip_suffix('?') == Some(variable))
+}
+
 fn message(schema: &'static Schema, name: &str) -> String {
     let variables = schema.variables();
     let readable: Vec<&str> = variables
@@ -200,7 +211,7 @@ fn message(schema: &'static Schema, name: &str) -> String {
     let candidates = readable.iter().copied().chain(files);
     match closest(name, candidates) {
         Some(candidate) => format!(
-            "is not a variable of {} and is ignored; did you mean {candidate}?",
+            "is not a variable of {} and is ignored; {DID_YOU_MEAN}{candidate}?",
             schema.name
         ),
         None => format!(
