@@ -417,3 +417,26 @@ fn a_family_is_a_leading_word_that_two_variables_share() {
             .contains("did you mean BILLING_PORT?")
     );
 }
+
+#[test]
+fn key_material_pasted_into_a_public_key_is_never_quoted() {
+    let private = key("ec256_sec1_private");
+    let pair = format!("{}\n{}", private.trim(), key("ec256_public").trim());
+    // As an env file carries it (escaped line breaks) and as a mounted file would.
+    for text in [pair.clone(), pair.replace('\n', "\\n"), private.clone()] {
+        let source = hs256("production", "auth")
+            .with("JWT_ALGORITHM", "ES256")
+            .with("JWT_PUBLIC_KEY", &text);
+        let result = JwtConfig::load_with_report(&source);
+        let shown = rendered(&result);
+        let body: String = private
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        for window in body.as_bytes().windows(12) {
+            let part = std::str::from_utf8(window).unwrap();
+            assert!(!shown.contains(part), "{part} shown in {shown}");
+        }
+        assert!(shown.contains("JWT_PUBLIC_KEY"), "{shown}");
+    }
+}

@@ -229,3 +229,33 @@ fn every_key_type_publishes_its_public_half_only() {
         }
     }
 }
+
+#[test]
+fn hand_written_key_sets_get_a_hint_for_the_usual_mistakes() {
+    // An env file's unquoted JSON loses its double quotes on the way.
+    let file = TempFile::new(
+        "verifier.env",
+        format!(
+            "ENVIRONMENT=production\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUER=auth\nJWT_AUDIENCE=api\n\
+             SERVICE_ID=backend\nSERVICE_SECRET={SERVICE_SECRET}\nJWT_KEY_ID=k1\n\
+             JWT_VERIFICATION_KEYS={}\n",
+            set(&[oct("k2", NEW_SECRET)])
+        ),
+    );
+    let env = jwt_config::EnvFile::isolated(file.path()).unwrap();
+    let error = JwtConfig::from_source(&env).unwrap_err();
+    assert!(error.to_string().contains("quote"), "{error}");
+    // Standard base64 (with `+`, `/` or `=`) where JWK needs base64url without padding.
+    let standard = base64::engine::general_purpose::STANDARD.encode(format!("{NEW_SECRET}>>?"));
+    assert!(standard.contains('+') || standard.contains('/') || standard.contains('='));
+    let key = format!(r#"{{"kid":"k2","kty":"oct","k":"{standard}"}}"#);
+    for variable in ["JWT_VERIFICATION_KEYS", "SERVICE_VERIFICATION_KEYS"] {
+        let source = hs256("production", "auth")
+            .with("JWT_KEY_ID", "k1")
+            .with(variable, set(std::slice::from_ref(&key)));
+        let error = JwtConfig::from_source(&source).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("base64url without padding"), "{text}");
+        assert!(!text.contains(&standard[..12]), "{text}");
+    }
+}

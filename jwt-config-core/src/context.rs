@@ -376,13 +376,26 @@ fn read_environment(source: &dyn Source) -> (Environment, Findings) {
     (environment, found)
 }
 
-/// A non-secret value as a message may show it: quoted, escaped, and cut when long.
-fn quote(text: &str) -> String {
+/// A non-secret value as a message may show it: quoted, escaped, and cut when long. Key
+/// material is never quoted, whatever the field: a private key pasted where a public one
+/// belongs would show most of its secret in the first 80 characters.
+pub(crate) fn quote(text: &str) -> String {
     const LIMIT: usize = 80;
+    if looks_like_key_material(text) {
+        return "(key material, not shown)".to_owned();
+    }
     match text.char_indices().nth(LIMIT) {
         Some((cut, _)) => format!("{:?}...", &text[..cut]),
         None => format!("{text:?}"),
     }
+}
+
+/// Whether a value holds a PEM document or a part of one (`-----BEGIN`, `PRIVATE KEY`), in
+/// any case, with or without the escaped line breaks env files carry.
+fn looks_like_key_material(text: &str) -> bool {
+    const MARKERS: [&str; 3] = ["-----BEGIN", "-----END", "PRIVATE KEY"];
+    let upper = text.to_ascii_uppercase();
+    MARKERS.iter().any(|marker| upper.contains(marker))
 }
 
 /// A doc comment's first sentence, on one line.

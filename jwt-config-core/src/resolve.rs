@@ -221,7 +221,7 @@ impl Resolver<'_> {
             if var.secret || found.file_path.is_some() {
                 variable
             } else {
-                format!("{variable}={:?}", &*found.text)
+                format!("{variable}={}", crate::context::quote(&found.text))
             }
         };
         let differing: Vec<String> = others

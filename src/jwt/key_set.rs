@@ -75,11 +75,7 @@ pub(crate) fn verification_keys(
     let Some(text) = text else {
         return Some(VerificationKeys::default());
     };
-    let Ok(set) = serde_json::from_str::<JwkSet>(text.expose()) else {
-        let message = "is not a JWK Set (RFC 7517): expected {\"keys\": [...]} (the value, which may hold secret keys, is not shown)";
-        context.problem(vars::VERIFICATION_KEYS, ProblemKind::Invalid, message);
-        return None;
-    };
+    let set = read_jwk_set(text, vars::VERIFICATION_KEYS, context)?;
     let mut keys = VerificationKeys::default();
     let mut ok = true;
     for (index, jwk) in set.keys.iter().enumerate() {
@@ -116,6 +112,54 @@ pub(crate) fn verification_keys(
     ok.then_some(keys)
 }
 
+/// A JWK Set from a variable's text, or a problem that says how to fix the usual mistakes and
+/// never quotes the value (it may hold secret keys).
+pub(crate) fn read_jwk_set(
+    text: &Secret<String>,
+    variable: &str,
+    context: &mut Context<'_>,
+) -> Option<JwkSet> {
+    let text = text.expose();
+    let error = match serde_json::from_str::<JwkSet>(text) {
+        Ok(set) => return Some(set),
+        Err(error) => error,
+    };
+    let trimmed = text.trim_start();
+    let hint = if trimmed.starts_with('{') && !text.contains('"') {
+        // `NAME={"keys":...}` unquoted in an env file reaches us without its double quotes.
+        "; its double quotes are gone: in an env file, quote the whole value in single quotes (NAME='{\"keys\":[...]}')"
+    } else if error.is_syntax() || error.is_eof() {
+        "; the JSON does not parse (a line break in an unquoted env file value, a trailing comma?)"
+    } else {
+        ""
+    };
+    let message = format!(
+        "is not a JWK Set (RFC 7517): expected {{\"keys\": [...]}}{hint} (the value, which may hold secret keys, is not shown)"
+    );
+    context.problem(variable, ProblemKind::Invalid, message);
+    None
+}
+
+/// Why jsonwebtoken cannot use a key, with the usual fix: a base64 member (`k`, `x`, `n`...)
+/// written in standard base64 where JWK needs base64url without padding.
+pub(crate) fn unusable_jwk(jwk: &Jwk, purpose: &str) -> String {
+    let members: Vec<String> = match &jwk.algorithm {
+        AlgorithmParameters::OctetKey(oct) => vec![oct.value.clone()],
+        AlgorithmParameters::OctetKeyPair(okp) => vec![okp.x.clone()],
+        AlgorithmParameters::EllipticCurve(ec) => vec![ec.x.clone(), ec.y.clone()],
+        AlgorithmParameters::RSA(rsa) => vec![rsa.n.clone(), rsa.e.clone()],
+        _ => Vec::new(),
+    };
+    let standard = members.iter().any(|m| m.contains(['+', '/', '=']));
+    if standard {
+        format!(
+            "is not a key jsonwebtoken can use for {purpose}: its key members must be base64url without padding (`-` and `_` for `+` and `/`, no `=`; RFC 7515 section 2)"
+        )
+    } else {
+        format!("is not a key jsonwebtoken can use for {purpose}")
+    }
+}
+
 /// One key of the set, checked; the reason never quotes key material.
 fn verification_key(
     jwk: &Jwk,
@@ -133,8 +177,7 @@ fn verification_key(
     {
         return Err(format!("its `alg` is not JWT_ALGORITHM ({algorithm})"));
     }
-    let key = DecodingKey::from_jwk(jwk)
-        .map_err(|_| format!("is not a key jsonwebtoken can use for {algorithm}"))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| unusable_jwk(jwk, &algorithm.to_string()))?;
     if key.family() != algorithm.algorithm().family() {
         return Err(format!(
             "is not {}, as {algorithm} needs",

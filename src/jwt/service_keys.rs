@@ -13,13 +13,11 @@
 
 use std::collections::BTreeMap;
 
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm, ThumbprintHash,
-};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwt_config_core::{Context, ProblemKind, Secret};
 
-use super::key_set::{hmac_key_id, key_fingerprint};
+use super::key_set::{hmac_key_id, key_fingerprint, read_jwk_set, unusable_jwk};
 use super::tokens::SERVICE_TOKEN_TYPE;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
 use super::{JwtConfigPartial, KeyInfo, vars};
@@ -290,16 +288,7 @@ fn verification_keys(
     let Some(text) = text else {
         return Some(false);
     };
-    let Ok(set) = serde_json::from_str::<JwkSet>(text.expose()) else {
-        let message =
-            "is not a JWK Set (RFC 7517): expected {\"keys\": [...]} (the value is not shown)";
-        context.problem(
-            vars::SERVICE_VERIFICATION_KEYS,
-            ProblemKind::Invalid,
-            message,
-        );
-        return None;
-    };
+    let set = read_jwk_set(text, vars::SERVICE_VERIFICATION_KEYS, context)?;
     let mut has_service_keys = false;
     let mut ok = true;
     let deployed = context.environment().is_deployed();
@@ -376,9 +365,11 @@ fn service_verification_key(jwk: &Jwk, deployed: bool) -> Result<(String, Verify
         ));
     }
     let key = DecodingKey::from_jwk(jwk).map_err(|_| {
+        let purpose = algorithm_name(algorithm);
         format!(
-            "({:?}) is not a key jsonwebtoken can use",
-            super::bounded(&kid)
+            "({:?}) {}",
+            super::bounded(&kid),
+            unusable_jwk(jwk, purpose)
         )
     })?;
     if algorithm == Algorithm::HS256
