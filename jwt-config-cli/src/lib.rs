@@ -35,7 +35,8 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use clap::Parser as _;
-use jwt_config::{Config, HasJwtConfig, KeyInfo};
+use jwt_config::agreement::KeyView;
+use jwt_config::{Config, HasJwtConfig};
 
 pub use args::{
     AuditArgs, AuditFormat, CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs,
@@ -63,7 +64,7 @@ pub fn run<T: Config>(
 /// What a schema holding the JWT settings adds: the `keys` subcommand, and key sets in `diff`.
 struct KeySupport<T> {
     command: KeysCommand,
-    keys_of: fn(&T) -> Vec<KeyInfo>,
+    keys_of: fn(&T) -> KeyView,
 }
 
 /// [`run`] for a schema that holds the JWT settings ([`HasJwtConfig`]: `JwtConfig`, or a
@@ -76,7 +77,7 @@ pub fn run_with_keys<T: Config + HasJwtConfig>(
 ) -> u8 {
     let support = KeySupport {
         command: commands::keys::<T>,
-        keys_of: |config: &T| config.jwt_config().keys(),
+        keys_of: |config: &T| config.jwt_config().key_view(),
     };
     run_inner::<T>(args, stdout, stderr, colour, Some(support))
 }

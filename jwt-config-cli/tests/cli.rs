@@ -245,7 +245,22 @@ fn diff_shows_secrets_only_as_differing_and_counts_defaults_by_value() {
         .iter()
         .map(|d| d["variable"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["JWT_LEEWAY_SECONDS", "SERVICE_SECRET"]);
+    assert_eq!(names, ["JWT_LEEWAY_SECONDS"]);
+    // Service-call keys are compared by agreement: each receiver verifies the other's calls.
+    let refused: Vec<&serde_json::Value> = json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["accepted"] == false)
+        .collect();
+    assert_eq!(refused.len(), 2, "{out}");
+    for key in refused {
+        assert_eq!(key["purpose"], "service_calls");
+        assert!(
+            key["problem"].as_str().unwrap().contains("SERVICE_SECRET"),
+            "{out}"
+        );
+    }
 }
 
 #[test]
@@ -529,4 +544,112 @@ fn diff_reports_an_issuer_that_would_sign_with_a_key_its_verifiers_lack() {
         out.contains("verifies what") && !out.contains("JWT_SECRET_KEY (secret)"),
         "{out}"
     );
+}
+
+/// A PEM of the facade's test keys, as an env file carries it (escaped line breaks).
+fn pem_line(name: &str) -> String {
+    let path = format!("{}/../tests/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .replace('\n', "\\n")
+}
+
+#[test]
+fn two_verifiers_with_no_key_in_common_differ() {
+    let verifier = |name: &str, key: &str| {
+        file_of(
+            &format!("{name}.env"),
+            &production(
+                name,
+                &[
+                    "JWT_ALGORITHM=RS256",
+                    &format!("JWT_PUBLIC_KEY=\"{}\"", pem_line(key)),
+                ],
+            ),
+        )
+    };
+    let billing = verifier("billing", "rsa2048_public");
+    let backend = verifier("backend", "rsa2048_other_public");
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&billing).arg(&backend));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no key in common") && out.contains("JWT_PUBLIC_KEY"),
+        "{out}"
+    );
+    assert!(!out.contains("every shared setting agrees"), "{out}");
+    let (code, out, _) = run(jwt_config().arg("audit").arg(&billing).arg(&backend));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no key in common"), "{out}");
+    // The same public key on both: they agree.
+    let same = verifier("orders", "rsa2048_public");
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&billing).arg(&same));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn service_call_keys_are_compared_each_receiver_verifying_the_callers_it_allows() {
+    // auth names its shared secret s2; backend knows the same secret under its derived id.
+    let auth = file_of("auth.env", &production("auth", &["SERVICE_KEY_ID=s2"]));
+    let backend = file_of("backend.env", &production("backend", &[]));
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&auth).arg(&backend));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SERVICE_KEY_ID"), "{out}");
+    let (code, out, _) = run(jwt_config().arg("audit").arg(&auth).arg(&backend));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SERVICE_KEY_ID"), "{out}");
+    // auth signs its calls with its own key; backend allows auth but lacks its public key.
+    let own: Vec<String> = production(
+        "auth",
+        &[&format!(
+            "SERVICE_PRIVATE_KEY=\"{}\"",
+            pem_line("ed25519_private")
+        )],
+    )
+    .into_iter()
+    .filter(|l| !l.starts_with("SERVICE_SECRET="))
+    .collect();
+    let auth = file_of("auth.env", &own);
+    let backend = file_of(
+        "backend.env",
+        &production("backend", &["SERVICE_ALLOWED_CALLERS=auth"]),
+    );
+    for command in ["diff", "audit"] {
+        let (code, out, _) = run(jwt_config().arg(command).arg(&auth).arg(&backend));
+        assert_eq!(code, 1, "{command}: {out}");
+        assert!(
+            out.contains("SERVICE_VERIFICATION_KEYS") && out.contains("kid auth"),
+            "{command}: {out}"
+        );
+    }
+    // A receiver that does not allow auth's calls need not know its key.
+    let elsewhere = file_of(
+        "backend.env",
+        &production("backend", &["SERVICE_ALLOWED_CALLERS=billing"]),
+    );
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&auth).arg(&elsewhere));
+    assert!(!out.contains("kid auth"), "{code}: {out}");
+}
+
+#[test]
+fn a_drifted_secret_key_names_the_variable_and_both_fixes() {
+    const OTHER: &str = "cli-test-other-jwt-secret-0123456789abcd";
+    let a = file_of("a.env", &production("auth", &[]));
+    let b = file_of(
+        "b.env",
+        &production("backend", &[&format!("JWT_SECRET_KEY={OTHER}")]),
+    );
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&a).arg(&b));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("JWT_SECRET_KEY"), "{out}");
+    assert!(
+        out.contains("to the same value") && out.contains("JWT_VERIFICATION_KEYS"),
+        "{out}"
+    );
+    assert!(!out.contains(OTHER) && !out.contains(JWT_SECRET), "{out}");
+    // The verifier holds the issuer's new key as its own, but not under its JWT_KEY_ID.
+    let issuer = file_of("issuer.env", &production("auth", &["JWT_KEY_ID=k2"]));
+    let (code, out, _) = run(jwt_config().arg("diff").arg(&issuer).arg(&a));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("JWT_KEY_ID") && out.contains("k2"), "{out}");
 }

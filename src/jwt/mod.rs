@@ -1,5 +1,6 @@
 //! The canonical schema every service compiles, and its bridge to `jsonwebtoken`.
 
+pub mod agreement;
 mod key_set;
 mod keys;
 mod service_keys;
@@ -370,6 +371,17 @@ impl JwtConfig {
             .as_ref()
             .map(service_keys::ServiceKeys::listed)
             .unwrap_or_default()
+    }
+
+    /// Every key of tokens and service calls, this service's id and its allowed callers: what
+    /// [`agreement`] compares between two services.
+    pub fn key_view(&self) -> agreement::KeyView {
+        agreement::KeyView::new(
+            self.service_id.clone(),
+            self.keys(),
+            self.service_call_keys(),
+            self.service_allowed_callers.clone(),
+        )
     }
 
     /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its

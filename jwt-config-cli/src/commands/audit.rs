@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use jwt_config::agreement::{self, KeyView};
 use jwt_config::{
-    Config, ConfigError, Environment, KeyInfo, Loaded, Location, Problem, ProblemKind, Resolved,
+    Config, ConfigError, Environment, Loaded, Location, Problem, ProblemKind, Resolved,
     Source as _, Warning,
 };
 use serde::Serialize;
@@ -28,7 +29,7 @@ const NAMED_IN_TEXT: usize = 5;
 /// `audit`: every instance of the inputs, loaded and compared.
 pub fn audit<T: Config>(
     args: &AuditArgs,
-    keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
+    keys_of: Option<fn(&T) -> KeyView>,
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
@@ -292,17 +293,19 @@ struct ServiceValue {
 #[derive(Serialize)]
 struct KeyGap {
     signer: String,
-    key_id: String,
+    /// The signer's key; `None` where the gap concerns no one key (two verifiers with no key
+    /// in common, a caller that signs no calls).
+    key_id: Option<String>,
     /// The services that cannot verify it.
     services: Vec<String>,
+    /// Service calls rather than access and refresh tokens.
+    service_calls: bool,
+    /// The gap in words: the variables on each side and the fixes.
+    message: String,
 }
 
 impl AuditReport {
-    fn new<T>(
-        audited: &[Audited<T>],
-        keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
-        strict: bool,
-    ) -> Self {
+    fn new<T>(audited: &[Audited<T>], keys_of: Option<fn(&T) -> KeyView>, strict: bool) -> Self {
         let mut report = AuditReport {
             passed: false,
             summary: Summary {
@@ -409,49 +412,120 @@ impl AuditReport {
         }
     }
 
-    /// Every valid service verifies what every other one signs; key material itself is
+    /// Every valid service verifies what every other one signs, and every receiver the calls
+    /// of the callers it allows (the facade's one rule, `agreement`); key material itself is
     /// compared by that agreement, not by value (an issuer's verifiers hold only its public
     /// key).
-    fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> Vec<KeyInfo>) {
+    fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> KeyView) {
         // Services with the same keys form one class; classes are compared pairwise, so a
         // fleet that shares its keys costs one comparison, not one per pair of services.
-        let mut classes: Vec<(Vec<KeyInfo>, Vec<&str>)> = Vec::new();
+        let mut classes: Vec<(KeyView, Vec<(&str, String)>)> = Vec::new();
         for audited in valid {
             let Some(loaded) = &audited.loaded else {
                 continue;
             };
-            let keys = keys_of(&loaded.value);
-            match classes.iter_mut().find(|(k, _)| same_keys(k, &keys)) {
-                Some((_, members)) => members.push(&audited.name),
-                None => classes.push((keys, vec![&audited.name])),
+            let view = keys_of(&loaded.value);
+            let member = (audited.name.as_str(), view.service_id.clone());
+            match classes.iter_mut().find(|(k, _)| k.same_keys(&view)) {
+                Some((_, members)) => members.push(member),
+                None => classes.push((view, vec![member])),
             }
         }
-        for (signer_keys, signers) in &classes {
-            for key in signer_keys.iter().filter(|k| k.signs) {
-                // Members of the signer's own class verify what they sign (their own key).
-                let rejecting: Vec<&str> = classes
-                    .iter()
-                    .filter(|(theirs, _)| !theirs.iter().any(|k| k.same_key(key)))
-                    .flat_map(|(_, members)| members.iter().copied())
-                    .collect();
-                if rejecting.is_empty() {
-                    continue;
-                }
-                for signer in signers {
+        for (index, (signer_view, signers)) in classes.iter().enumerate() {
+            self.token_gaps(&classes, index);
+            for (signer, service_id) in signers {
+                let caller = KeyView::new(
+                    service_id.clone(),
+                    signer_view.token_keys.clone(),
+                    signer_view.service_call_keys.clone(),
+                    signer_view.allowed_callers.clone(),
+                );
+                self.service_call_gaps(&classes, index, signer, &caller);
+            }
+            for (verifier_view, verifiers) in &classes[index + 1..] {
+                if let Some(gap) = agreement::common_token_key_gap(signer_view, verifier_view) {
+                    let (first, second) = (signers[0].0, verifiers[0].0);
                     self.key_gaps.push(KeyGap {
-                        signer: (*signer).to_owned(),
-                        key_id: key.id.clone(),
-                        services: rejecting.iter().map(|s| (*s).to_owned()).collect(),
+                        signer: first.to_owned(),
+                        key_id: None,
+                        services: verifiers
+                            .iter()
+                            .map(|(name, _)| (*name).to_owned())
+                            .collect(),
+                        service_calls: false,
+                        message: gap.explain(&clean(first), &clean(second)),
                     });
                 }
             }
         }
         let material: Vec<&str> = classes
             .iter()
-            .flat_map(|(keys, _)| keys.iter().map(|k| k.variable))
+            .flat_map(|(view, _)| view.token_keys.iter().chain(&view.service_call_keys))
+            .map(|k| k.variable)
             .collect();
         self.differences
             .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
+    }
+
+    /// Each token key class `index` signs with, against every other class.
+    fn token_gaps(&mut self, classes: &[(KeyView, Vec<(&str, String)>)], index: usize) {
+        let (signer_view, signers) = &classes[index];
+        for key in signer_view.token_keys.iter().filter(|k| k.signs) {
+            // Members of the signer's own class verify what they sign (their own key).
+            let mut gap = None;
+            let mut rejecting: Vec<String> = Vec::new();
+            for (verifier_view, verifiers) in classes {
+                let found = agreement::token_gaps(signer_view, verifier_view)
+                    .into_iter()
+                    .find(|g| g.key_id() == Some(key.id.as_str()));
+                if let Some(found) = found {
+                    gap.get_or_insert(found);
+                    rejecting.extend(verifiers.iter().map(|(name, _)| (*name).to_owned()));
+                }
+            }
+            let Some(gap) = gap else {
+                continue;
+            };
+            for (signer, _) in signers {
+                self.key_gaps.push(KeyGap {
+                    signer: (*signer).to_owned(),
+                    key_id: Some(key.id.clone()),
+                    message: gap.explain(&clean(signer), &named(&rejecting)),
+                    services: rejecting.clone(),
+                    service_calls: false,
+                });
+            }
+        }
+    }
+
+    /// The calls of `signer` (of class `index`, as `caller`) at every receiver of another
+    /// class that allows them.
+    fn service_call_gaps(
+        &mut self,
+        classes: &[(KeyView, Vec<(&str, String)>)],
+        index: usize,
+        signer: &str,
+        caller: &KeyView,
+    ) {
+        for (other, (receiver_view, receivers)) in classes.iter().enumerate() {
+            if other == index {
+                continue;
+            }
+            let Some(gap) = agreement::service_call_gap(caller, receiver_view) else {
+                continue;
+            };
+            let services: Vec<String> = receivers
+                .iter()
+                .map(|(name, _)| (*name).to_owned())
+                .collect();
+            self.key_gaps.push(KeyGap {
+                signer: signer.to_owned(),
+                key_id: gap.key_id().map(str::to_owned),
+                message: gap.explain(&clean(signer), &named(&services)),
+                services,
+                service_calls: true,
+            });
+        }
     }
 
     fn conclude<T>(&mut self, audited: &[Audited<T>], strict: bool) {
@@ -505,7 +579,8 @@ impl AuditReport {
                 .iter()
                 .filter(|g| g.signer == service || g.services.contains(&service))
                 .collect();
-            let mut key_ids: Vec<String> = involved.iter().map(|g| g.key_id.clone()).collect();
+            let mut key_ids: Vec<String> =
+                involved.iter().filter_map(|g| g.key_id.clone()).collect();
             key_ids.dedup();
             Some(FixFirst::Keys {
                 only_verifying: involved.iter().all(|g| g.signer != service),
@@ -569,14 +644,6 @@ impl ServiceJson {
             not_checked: audited.unchecked.clone(),
         }
     }
-}
-
-/// Whether two services hold the same keys, in the same roles.
-fn same_keys(a: &[KeyInfo], b: &[KeyInfo]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.signs == y.signs && x.id == y.id && x.fingerprint == y.fingerprint)
 }
 
 /// Up to [`NAMED_IN_TEXT`] names, then how many more.
@@ -734,11 +801,9 @@ fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Re
     for gap in &report.key_gaps {
         writeln!(
             out,
-            "{} keys: {} cannot verify what {} signs (key {})",
+            "{} keys: {}",
             style.bad("differs"),
-            named(&gap.services),
-            clean(&gap.signer),
-            clean(&gap.key_id)
+            clean(&gap.message)
         )?;
     }
     for entry in report
@@ -852,13 +917,7 @@ fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     for gap in &report.key_gaps {
-        writeln!(
-            out,
-            "- keys: {} cannot verify what `{}` signs (key `{}`)",
-            md_names(&gap.services),
-            md_code(&gap.signer),
-            md_code(&gap.key_id)
-        )?;
+        writeln!(out, "- keys: {}", md(&gap.message))?;
     }
     if !report.per_service.is_empty() {
         writeln!(

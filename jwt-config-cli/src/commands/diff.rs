@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use jwt_config::{Config, ConfigError, KeyInfo, Loaded, Problem, ProblemKind, Resolved};
+use jwt_config::agreement::{self, KeyGap, KeyView};
+use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved};
 use serde::Serialize;
 
 use super::report::{
@@ -18,7 +19,7 @@ use crate::{EXIT_OK, EXIT_PROBLEMS};
 /// `diff`: both files alone, compared by effective value.
 pub fn diff<T: Config>(
     args: &DiffArgs,
-    keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
+    keys_of: Option<fn(&T) -> KeyView>,
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
@@ -67,13 +68,26 @@ struct DiffReport {
     unshared_verification_keys: Vec<String>,
 }
 
-/// One direction of key agreement: does `verifier` accept what `signer` signs?
+/// One direction of key agreement: does `verifier` accept what `signer` signs (tokens), or
+/// the calls it makes (service calls)?
 #[derive(Serialize)]
 struct KeyDirection {
     signer: String,
     verifier: String,
-    key_id: String,
+    purpose: Purpose,
+    /// The signer's key; `None` where the gap concerns no one key.
+    key_id: Option<String>,
     accepted: bool,
+    /// Why not, naming the variables and the fixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Purpose {
+    Tokens,
+    ServiceCalls,
 }
 
 #[derive(Serialize)]
@@ -98,6 +112,34 @@ struct DiffSide {
     /// `None` for a secret or an unset variable.
     value: Option<String>,
     origin: OriginJson,
+}
+
+impl KeyDirection {
+    fn accepted(signer: &str, verifier: &str, purpose: Purpose, key_id: &str) -> Self {
+        KeyDirection {
+            signer: signer.to_owned(),
+            verifier: verifier.to_owned(),
+            purpose,
+            key_id: Some(key_id.to_owned()),
+            accepted: true,
+            problem: None,
+        }
+    }
+
+    fn gap(signer: &str, verifier: &str, gap: &KeyGap) -> Self {
+        KeyDirection {
+            signer: signer.to_owned(),
+            verifier: verifier.to_owned(),
+            purpose: if gap.is_service_call() {
+                Purpose::ServiceCalls
+            } else {
+                Purpose::Tokens
+            },
+            key_id: gap.key_id().map(str::to_owned),
+            accepted: false,
+            problem: Some(gap.explain(&clean(signer), &clean(verifier))),
+        }
+    }
 }
 
 impl DiffSide {
@@ -157,32 +199,58 @@ impl DiffReport {
         report
     }
 
-    /// Two services agree on keys when each verifies what the other signs.
-    fn compare_keys(&mut self, a: &[KeyInfo], b: &[KeyInfo]) {
+    /// Two services agree on keys when each verifies what the other signs, and each receiver
+    /// verifies the calls of a caller it allows (the facade's one rule, `agreement`).
+    fn compare_keys(&mut self, a: &KeyView, b: &KeyView) {
         let [name_a, name_b] = [0, 1].map(|i| self.files[i].path.clone());
         for (signer, verifier, signer_keys, verifier_keys) in
             [(&name_a, &name_b, a, b), (&name_b, &name_a, b, a)]
         {
-            for key in signer_keys.iter().filter(|k| k.signs) {
-                let accepted = verifier_keys.iter().any(|v| v.same_key(key));
-                self.keys.push(KeyDirection {
-                    signer: signer.clone(),
-                    verifier: verifier.clone(),
-                    key_id: key.id.clone(),
-                    accepted,
-                });
+            let gaps = agreement::key_gaps(signer_keys, verifier_keys);
+            let refused = |id: &str, service_call: bool| {
+                gaps.iter()
+                    .any(|g| g.is_service_call() == service_call && g.key_id() == Some(id))
+            };
+            for key in signer_keys.token_keys.iter().filter(|k| k.signs) {
+                if !refused(&key.id, false) {
+                    self.keys.push(KeyDirection::accepted(
+                        signer,
+                        verifier,
+                        Purpose::Tokens,
+                        &key.id,
+                    ));
+                }
+            }
+            let calls_checked = !verifier_keys.service_call_keys.is_empty()
+                && verifier_keys.allows(&signer_keys.service_id);
+            for key in signer_keys.service_call_keys.iter().filter(|k| k.signs) {
+                if calls_checked && !refused(&key.id, true) {
+                    let purpose = Purpose::ServiceCalls;
+                    self.keys
+                        .push(KeyDirection::accepted(signer, verifier, purpose, &key.id));
+                }
+            }
+            for gap in &gaps {
+                self.keys.push(KeyDirection::gap(signer, verifier, gap));
             }
         }
+        if let Some(gap) = agreement::common_token_key_gap(a, b) {
+            self.keys.push(KeyDirection::gap(&name_a, &name_b, &gap));
+        }
         for (own, other) in [(a, b), (b, a)] {
-            for key in own.iter().filter(|k| !k.signs) {
-                if !other.iter().any(|o| o.same_key(key)) {
+            for key in own.token_keys.iter().filter(|k| !k.signs) {
+                if !other.token_keys.iter().any(|o| o.same_key(key)) {
                     self.unshared_verification_keys.push(key.id.clone());
                 }
             }
         }
         // Key material is compared by agreement, not by value: an issuer that signs with a
         // new key its verifiers already know is no difference.
-        let material: Vec<&str> = a.iter().chain(b).map(|k| k.variable).collect();
+        let material: Vec<&str> = [a, b]
+            .iter()
+            .flat_map(|view| view.token_keys.iter().chain(&view.service_call_keys))
+            .map(|k| k.variable)
+            .collect();
         self.differences
             .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
         self.agree = self.differences.is_empty()
@@ -286,18 +354,19 @@ fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io
     }
     for direction in &report.keys {
         let (signer, verifier) = (clean(&direction.signer), clean(&direction.verifier));
-        let id = clean(&direction.key_id);
-        if direction.accepted {
-            writeln!(
+        let id = clean(direction.key_id.as_deref().unwrap_or_default());
+        match (&direction.problem, direction.purpose) {
+            (Some(problem), _) => {
+                writeln!(out, "{} keys: {}", style.bad("differs"), clean(problem))?;
+            }
+            (None, Purpose::Tokens) => writeln!(
                 out,
                 "keys: {verifier} verifies what {signer} signs (key {id})"
-            )?;
-        } else {
-            writeln!(
+            )?,
+            (None, Purpose::ServiceCalls) => writeln!(
                 out,
-                "{} keys: {verifier} cannot verify what {signer} signs (key {id}); add the key to its JWT_VERIFICATION_KEYS before {signer} signs with it",
-                style.bad("differs")
-            )?;
+                "service calls: {verifier} verifies the calls of {signer} (key {id})"
+            )?,
         }
     }
     for id in &report.unshared_verification_keys {

@@ -1,0 +1,272 @@
+//! When two services agree on keys: the one rule that `jwt-config diff`, `jwt-config audit`
+//! and a running receiver apply. Key material is compared by what it does, never by value: a
+//! service agrees with another when it verifies what the other signs (tokens), and when, as a
+//! receiver that allows the other's calls, it verifies the key those calls are signed with. A
+//! rotation in progress, where each side verifies what the other signs, is agreement.
+
+use super::{KeyInfo, vars};
+
+/// What a service holds of keys, as agreement needs it: ids, roles and fingerprints, never
+/// material ([`JwtConfig::key_view`](crate::JwtConfig::key_view)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyView {
+    /// `SERVICE_ID`.
+    pub service_id: String,
+    /// The keys of access and refresh tokens ([`JwtConfig::keys`](crate::JwtConfig::keys)).
+    pub token_keys: Vec<KeyInfo>,
+    /// The keys of service calls
+    /// ([`JwtConfig::service_call_keys`](crate::JwtConfig::service_call_keys)); empty where
+    /// service authentication is off.
+    pub service_call_keys: Vec<KeyInfo>,
+    /// `SERVICE_ALLOWED_CALLERS`; `None` allows every caller.
+    pub allowed_callers: Option<Vec<String>>,
+}
+
+impl KeyView {
+    /// A view of these keys (for a receiver comparing a caller's advertised keys).
+    pub fn new(
+        service_id: impl Into<String>,
+        token_keys: Vec<KeyInfo>,
+        service_call_keys: Vec<KeyInfo>,
+        allowed_callers: Option<Vec<String>>,
+    ) -> Self {
+        KeyView {
+            service_id: service_id.into(),
+            token_keys,
+            service_call_keys,
+            allowed_callers,
+        }
+    }
+
+    /// Whether this service, as a receiver, accepts calls from `caller`.
+    pub fn allows(&self, caller: &str) -> bool {
+        self.allowed_callers
+            .as_ref()
+            .is_none_or(|allowed| allowed.iter().any(|a| a == caller))
+    }
+
+    /// Whether two services hold the same keys in the same roles and allow the same callers,
+    /// whatever their ids: what they agree with, they agree with alike.
+    pub fn same_keys(&self, other: &KeyView) -> bool {
+        let same = |a: &[KeyInfo], b: &[KeyInfo]| {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|(x, y)| {
+                    (x.signs, x.verifies, &x.id, &x.fingerprint)
+                        == (y.signs, y.verifies, &y.id, &y.fingerprint)
+                })
+        };
+        same(&self.token_keys, &other.token_keys)
+            && same(&self.service_call_keys, &other.service_call_keys)
+            && self.allowed_callers == other.allowed_callers
+    }
+
+    /// Whether it signs access and refresh tokens.
+    pub fn signs_tokens(&self) -> bool {
+        self.token_keys.iter().any(|k| k.signs)
+    }
+}
+
+/// What a service lacks to accept what another signs, or why two services cannot both
+/// accept the same tokens. [`KeyGap::explain`] says it with the variables and the fixes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyGap {
+    /// The verifier does not accept the token key the signer signs with.
+    TokenKey {
+        /// The signer's key.
+        key: KeyInfo,
+        /// The same key (same fingerprint) held by the verifier under another id.
+        held_as: Option<KeyInfo>,
+    },
+    /// Neither signs tokens, and no key of one verifies with the other: at most one of them
+    /// accepts the issuer's tokens.
+    NoCommonTokenKey {
+        /// The variables holding the first service's keys.
+        first: Vec<&'static str>,
+        /// The variables holding the second's.
+        second: Vec<&'static str>,
+    },
+    /// The receiver allows the caller's calls but does not verify the key they are signed
+    /// with.
+    ServiceKey {
+        /// The caller's signing key.
+        key: KeyInfo,
+        /// The same key held by the receiver under another id.
+        held_as: Option<KeyInfo>,
+        /// The receiver holds the key but refuses it (a shared secret where callers have
+        /// keys of their own).
+        refused: bool,
+    },
+    /// The receiver authenticates calls and allows the caller's, but the caller signs none.
+    NoServiceToken,
+}
+
+/// Whether `keys` accept tokens signed with `key`.
+fn accepts(keys: &[KeyInfo], key: &KeyInfo) -> bool {
+    keys.iter().any(|k| k.verifies && k.same_key(key))
+}
+
+/// A key of `keys` with the same material as `key` under another id.
+fn held_as(keys: &[KeyInfo], key: &KeyInfo) -> Option<KeyInfo> {
+    keys.iter()
+        .find(|k| k.id != key.id && key.fingerprint.is_some() && k.fingerprint == key.fingerprint)
+        .cloned()
+}
+
+/// What `verifier` lacks of what `signer` signs: each token key the signer signs with that
+/// the verifier does not accept, and, where the verifier as a receiver allows the signer's
+/// calls, the key of those calls.
+pub fn key_gaps(signer: &KeyView, verifier: &KeyView) -> Vec<KeyGap> {
+    let mut gaps = token_gaps(signer, verifier);
+    gaps.extend(service_call_gap(signer, verifier));
+    gaps
+}
+
+/// The token part of [`key_gaps`]: each token key `signer` signs with that `verifier` does not
+/// accept.
+pub fn token_gaps(signer: &KeyView, verifier: &KeyView) -> Vec<KeyGap> {
+    signer
+        .token_keys
+        .iter()
+        .filter(|key| key.signs && !accepts(&verifier.token_keys, key))
+        .map(|key| KeyGap::TokenKey {
+            key: key.clone(),
+            held_as: held_as(&verifier.token_keys, key),
+        })
+        .collect()
+}
+
+/// The service-call part of [`key_gaps`]: `receiver` allows `caller` and authenticates calls,
+/// so it must verify the key the caller signs them with.
+pub fn service_call_gap(caller: &KeyView, receiver: &KeyView) -> Option<KeyGap> {
+    if receiver.service_call_keys.is_empty() || !receiver.allows(&caller.service_id) {
+        return None;
+    }
+    let Some(key) = caller.service_call_keys.iter().find(|k| k.signs) else {
+        return Some(KeyGap::NoServiceToken);
+    };
+    if accepts(&receiver.service_call_keys, key) {
+        return None;
+    }
+    let refused = receiver
+        .service_call_keys
+        .iter()
+        .any(|k| !k.verifies && k.same_key(key));
+    Some(KeyGap::ServiceKey {
+        key: key.clone(),
+        held_as: held_as(&receiver.service_call_keys, key).filter(|_| !refused),
+        refused,
+    })
+}
+
+/// Two services that sign no tokens: a gap where they accept no token key in common (two
+/// different `JWT_PUBLIC_KEY`s), since the issuer signs with one key.
+pub fn common_token_key_gap(first: &KeyView, second: &KeyView) -> Option<KeyGap> {
+    if first.signs_tokens() || second.signs_tokens() {
+        return None;
+    }
+    let (a, b) = (verifying_token_keys(first), verifying_token_keys(second));
+    if a.is_empty() || b.is_empty() || a.iter().any(|k| accepts(&second.token_keys, k)) {
+        return None;
+    }
+    let variables = |keys: &[&KeyInfo]| {
+        let mut names: Vec<&'static str> = keys.iter().map(|k| k.variable).collect();
+        names.dedup();
+        names
+    };
+    Some(KeyGap::NoCommonTokenKey {
+        first: variables(&a),
+        second: variables(&b),
+    })
+}
+
+fn verifying_token_keys(view: &KeyView) -> Vec<&KeyInfo> {
+    view.token_keys.iter().filter(|k| k.verifies).collect()
+}
+
+impl KeyGap {
+    /// The gap in words, naming the variables on each side and how to fix it: the same
+    /// value, or a rotation. `signer` and `verifier` name the two services (for
+    /// [`KeyGap::NoCommonTokenKey`], the first and the second).
+    pub fn explain(&self, signer: &str, verifier: &str) -> String {
+        match self {
+            KeyGap::TokenKey {
+                key,
+                held_as: Some(held),
+            } => format!(
+                "{verifier} holds the key {signer} signs tokens with, as its {}, but names it {} where {signer} names it {}: make JWT_KEY_ID agree (set it to {} on {verifier}, or unset it on both)",
+                held.variable, held.id, key.id, key.id
+            ),
+            KeyGap::TokenKey { key, held_as: None } => {
+                let fix = if key.variable == vars::SECRET_KEY {
+                    format!(
+                        "set {verifier}'s JWT_SECRET_KEY to the same value as {signer}'s, or, for a rotation, add the key to {verifier}'s JWT_VERIFICATION_KEYS (an oct key with kid {})",
+                        key.id
+                    )
+                } else {
+                    format!(
+                        "set {verifier}'s JWT_PUBLIC_KEY to {signer}'s public key, or, for a rotation, add it to {verifier}'s JWT_VERIFICATION_KEYS (kid {}; `jwt-config keys --jwks` on {signer}'s env file prints it)",
+                        key.id
+                    )
+                };
+                format!(
+                    "{verifier} cannot verify what {signer} signs (key {}), held in {signer}'s {}: {fix}",
+                    key.id, key.variable
+                )
+            }
+            KeyGap::NoCommonTokenKey { first, second } => format!(
+                "{signer} ({}) and {verifier} ({}) verify tokens with no key in common: at most one of them accepts the issuer's tokens; give both the issuer's key",
+                first.join(", "),
+                second.join(", ")
+            ),
+            KeyGap::ServiceKey {
+                key, refused: true, ..
+            } => format!(
+                "{verifier} refuses the shared SERVICE_SECRET that {signer} signs its calls with (it knows callers' own keys): give {signer} a SERVICE_PRIVATE_KEY and its public key to {verifier}'s SERVICE_VERIFICATION_KEYS, or set SERVICE_ACCEPT_SHARED_SECRET=true on {verifier} during the migration (key {})",
+                key.id
+            ),
+            KeyGap::ServiceKey {
+                key,
+                held_as: Some(held),
+                ..
+            } => format!(
+                "{verifier} holds the key {signer} signs its calls with, as its {}, but names it {} where {signer} names it {}: make SERVICE_KEY_ID agree",
+                held.variable, held.id, key.id
+            ),
+            KeyGap::ServiceKey { key, .. } => {
+                let fix = if key.variable == vars::SERVICE_SECRET {
+                    format!(
+                        "set {verifier}'s SERVICE_SECRET to the same value as {signer}'s, or, for a rotation, add the key to {verifier}'s SERVICE_VERIFICATION_KEYS (an oct key with kid {})",
+                        key.id
+                    )
+                } else {
+                    format!(
+                        "add {signer}'s public key (kid {}) to {verifier}'s SERVICE_VERIFICATION_KEYS",
+                        key.id
+                    )
+                };
+                format!(
+                    "{verifier} allows calls from {signer} but cannot verify them (key {}), held in {signer}'s {}: {fix}",
+                    key.id, key.variable
+                )
+            }
+            KeyGap::NoServiceToken => format!(
+                "{verifier} authenticates service calls and allows {signer}'s, but {signer} signs none (no SERVICE_SECRET or SERVICE_PRIVATE_KEY): set one on {signer}"
+            ),
+        }
+    }
+
+    /// The id of the key concerned, where one is.
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            KeyGap::TokenKey { key, .. } | KeyGap::ServiceKey { key, .. } => Some(&key.id),
+            _ => None,
+        }
+    }
+
+    /// Whether the gap concerns service calls rather than access and refresh tokens.
+    pub fn is_service_call(&self) -> bool {
+        matches!(self, KeyGap::ServiceKey { .. } | KeyGap::NoServiceToken)
+    }
+}
