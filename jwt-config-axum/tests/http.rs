@@ -9,7 +9,7 @@ use axum::extract::{FromRef, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::Caller;
-use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
+use jwt_config::{Config, JwtConfig, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
 use serde_json::{Value, json};
 

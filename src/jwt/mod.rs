@@ -730,7 +730,8 @@ impl HasJwtConfig for JwtConfig {
 /// all sign alike.
 fn hmac_equivalent(algorithm: SigningAlgorithm, a: &[u8], b: &[u8]) -> bool {
     use sha2::Digest as _;
-    let (block, digest): (usize, fn(&[u8]) -> Vec<u8>) = match algorithm.algorithm() {
+    type Digest = fn(&[u8]) -> Vec<u8>;
+    let (block, digest): (usize, Digest) = match algorithm.algorithm() {
         Algorithm::HS256 => (64, |key| sha2::Sha256::digest(key).to_vec()),
         Algorithm::HS384 => (128, |key| sha2::Sha384::digest(key).to_vec()),
         Algorithm::HS512 => (128, |key| sha2::Sha512::digest(key).to_vec()),
