@@ -170,6 +170,11 @@ struct ServiceClaims {
     /// receiver built with the same schema names the settings that differ.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cfgd: Option<String>,
+    /// The caller's token keys, ids and short fingerprints (`agreement::advertised`): a
+    /// receiver tells a rotation in progress (each side verifies what the other signs) from
+    /// drift, as `jwt-config diff` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cfgk: Option<Vec<String>>,
 }
 
 /// A verified service call: who called, and the fingerprint of the shared settings its
@@ -184,17 +189,32 @@ pub struct VerifiedCall {
     /// The caller's per-setting digests (`SettingsFingerprint::settings`), cut to 1,024
     /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
     pub settings: Option<String>,
+    /// The caller's token keys as its token advertised them (at most 16).
+    keys: Option<Vec<crate::KeyInfo>>,
 }
 
 impl VerifiedCall {
     /// What the receiver keeps of a verified token, the claims the caller sized cut short.
     fn new(caller: Caller, claims: Option<ServiceClaims>) -> Self {
-        let (cfg, cfgd) = claims.map(|c| (c.cfg, c.cfgd)).unwrap_or_default();
+        let (cfg, cfgd, cfgk) = claims.map(|c| (c.cfg, c.cfgd, c.cfgk)).unwrap_or_default();
         VerifiedCall {
             caller,
             fingerprint: cfg.map(|f| f.chars().take(64).collect()),
             settings: cfgd.map(|d| d.chars().take(1024).collect()),
+            keys: cfgk.map(|keys| crate::agreement::read_advertised(&keys)),
         }
+    }
+
+    /// Whether the caller and `receiver` disagree on token keys, by the rule `jwt-config diff`
+    /// applies (each verifies what the other signs; a rotation in progress agrees): the gaps,
+    /// or `None` where the caller's token does not say its keys. The call itself verified, so
+    /// the keys of service calls agree in its direction.
+    pub fn key_gaps(&self, receiver: &JwtConfig) -> Option<Vec<crate::agreement::KeyGap>> {
+        let caller = self.keys.as_deref()?;
+        Some(crate::agreement::token_gaps_with_caller(
+            &receiver.keys(),
+            caller,
+        ))
     }
 }
 
@@ -256,6 +276,7 @@ impl JwtConfig {
             jti: new_token_id(),
             cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
             cfgd: fingerprint.map(SettingsFingerprint::settings),
+            cfgk: fingerprint.map(|_| self.advertised_keys().to_vec()),
         };
         let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
             .map_err(|_| ServiceAuthError::Signing)?;

@@ -181,6 +181,7 @@ impl JwtAuth {
             &call.caller,
             call.fingerprint.as_deref(),
             call.settings.as_deref(),
+            || call.key_gaps(self.config()),
         ) {
             let name = match &call.caller {
                 Caller::Service(name) => Some(shown(name)),

@@ -55,6 +55,7 @@ use std::sync::{Arc, Mutex};
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use jwt_config::agreement::{self, KeyGap};
 use jwt_config::service_auth::{Caller, ReplayGuard, ServiceAuthError, shown};
 use jwt_config::{Config, Drift, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 use serde::Serialize;
@@ -264,11 +265,16 @@ impl JwtAuth {
     /// Compares a caller's fingerprint with this service's: on a difference, logs once per
     /// caller and fingerprint (naming the settings that differ), counts, and in strict mode
     /// refuses.
+    ///
+    /// Key material is compared by agreement, as `jwt-config diff` compares it: where the
+    /// caller's token says its keys and each side verifies what the other signs (`key_gaps`
+    /// empty: a rotation in progress), differing key settings are no drift.
     pub(crate) fn check_drift(
         &self,
         caller: &Caller,
         fingerprint: Option<&str>,
         settings: Option<&str>,
+        key_gaps: impl FnOnce() -> Option<Vec<KeyGap>>,
     ) -> Result<(), String> {
         let Caller::Service(name) = caller else {
             return Ok(());
@@ -293,7 +299,15 @@ impl JwtAuth {
         };
         let (settings, unnamed) = match ours.compare(theirs, settings) {
             Drift::Same => return Ok(()),
-            Drift::Settings(names) => (names, None),
+            Drift::Settings(mut names) => {
+                if key_gaps().is_some_and(|gaps| gaps.is_empty()) {
+                    names.retain(|name| !agreement::is_key_material(name));
+                    if names.is_empty() {
+                        return Ok(());
+                    }
+                }
+                (names, None)
+            }
             Drift::OtherSchema => (
                 Vec::new(),
                 Some("it was built with another schema of the JWT settings"),
@@ -425,10 +439,16 @@ mod tests {
         let calls = MAX_DRIFTS_REMEMBERED + 6;
         for i in 0..calls {
             let theirs = format!("jwtcfg2-{i:032x}");
-            assert_eq!(auth.check_drift(&caller, Some(&theirs), None), Ok(()));
+            assert_eq!(
+                auth.check_drift(&caller, Some(&theirs), None, || None),
+                Ok(())
+            );
         }
         let theirs = format!("jwtcfg2-{:032x}", 0);
-        assert_eq!(auth.check_drift(&caller, Some(&theirs), None), Ok(()));
+        assert_eq!(
+            auth.check_drift(&caller, Some(&theirs), None, || None),
+            Ok(())
+        );
         assert_eq!(auth.drift_events(), calls as u64 + 1);
         let drifts = auth.drifts();
         assert_eq!(drifts.len(), MAX_DRIFTS_REMEMBERED);

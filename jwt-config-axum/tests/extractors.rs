@@ -234,3 +234,47 @@ async fn a_layer_and_an_extractor_on_one_route_record_a_token_once() {
     }
     assert_eq!(backend.refusals()["replayed"], 2);
 }
+
+#[tokio::test]
+async fn a_rotation_where_each_side_verifies_the_other_is_no_drift_as_diff_says() {
+    use base64::Engine as _;
+    const OLD: &str = "rotation-old-jwt-secret-0123456789abcdefgh";
+    const NEW: &str = "rotation-new-jwt-secret-0123456789abcdefgh";
+    let oct = |kid: &str, secret: &str| {
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        format!(r#"{{"keys":[{{"kid":"{kid}","kty":"oct","k":"{k}"}}]}}"#)
+    };
+    // Step 2 of the runbook: auth signs with the new key, backend still with the old one,
+    // each verifying the other's.
+    let (to_k1, to_k2) = (oct("k1", OLD), oct("k2", NEW));
+    let caller = auth(&[
+        ("SERVICE_ID", "auth"),
+        ("JWT_SECRET_KEY", NEW),
+        ("JWT_KEY_ID", "k2"),
+        ("JWT_VERIFICATION_KEYS", &to_k1),
+    ]);
+    let backend = auth(&[
+        ("JWT_SECRET_KEY", OLD),
+        ("JWT_KEY_ID", "k1"),
+        ("JWT_VERIFICATION_KEYS", &to_k2),
+    ])
+    .strict_drift();
+    let mut router = service_routes(backend.clone());
+    let headers = caller.service_headers("backend").unwrap();
+    let token = headers["x-service-token"].to_str().unwrap();
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", token)]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(backend.drift_events(), 0);
+    // Without the old key on auth's side, backend's tokens no longer verify there: drift,
+    // naming the key.
+    let drifted = auth(&[
+        ("SERVICE_ID", "auth"),
+        ("JWT_SECRET_KEY", NEW),
+        ("JWT_KEY_ID", "k2"),
+    ]);
+    let headers = drifted.service_headers("backend").unwrap();
+    let token = headers["x-service-token"].to_str().unwrap();
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", token)]).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert!(answer.body.contains("JWT_SECRET_KEY"), "{}", answer.body);
+}

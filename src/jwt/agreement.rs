@@ -270,3 +270,98 @@ impl KeyGap {
         matches!(self, KeyGap::ServiceKey { .. } | KeyGap::NoServiceToken)
     }
 }
+
+/// The variables that hold key material (with or without a prefix): compared by agreement,
+/// never by value, in `diff`, `audit` and a receiver's drift check.
+pub fn is_key_material(variable: &str) -> bool {
+    const MATERIAL: [&str; 6] = [
+        vars::SECRET_KEY,
+        vars::PUBLIC_KEY,
+        vars::VERIFICATION_KEYS,
+        vars::SERVICE_SECRET,
+        vars::SERVICE_PRIVATE_KEY,
+        vars::SERVICE_VERIFICATION_KEYS,
+    ];
+    MATERIAL.iter().any(|m| variable.ends_with(m))
+}
+
+/// Hex digits of a key's fingerprint a service token advertises: enough to tell keys apart,
+/// short enough for a header; an HMAC key's fingerprint is keyed by the key, so it confirms
+/// no guess.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+const ADVERTISED_HEX: usize = 8;
+/// At most this many keys are advertised, or read from a caller's token.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+const MAX_ADVERTISED: usize = 16;
+
+/// Token keys as a service token carries them (claim `cfgk`): `s` (signs) or `v` (verifies
+/// only), a short fingerprint (`-` where the key has none), and the id, separated by `:`.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+pub(crate) fn advertised(keys: &[KeyInfo]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.signs || k.verifies)
+        .take(MAX_ADVERTISED)
+        .map(|k| {
+            let role = if k.signs { "s" } else { "v" };
+            let fingerprint = k
+                .fingerprint
+                .as_deref()
+                .map_or("-", |f| f.get(..ADVERTISED_HEX).unwrap_or(f));
+            format!("{role}:{fingerprint}:{}", k.id)
+        })
+        .collect()
+}
+
+/// A caller's advertised token keys, read back: at most 16, ids cut to 64 characters; what
+/// does not parse is left out.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+pub(crate) fn read_advertised(entries: &[String]) -> Vec<KeyInfo> {
+    entries
+        .iter()
+        .take(MAX_ADVERTISED)
+        .filter_map(|entry| {
+            let (role, rest) = entry.split_once(':')?;
+            let (fingerprint, id) = rest.split_once(':')?;
+            let signs = match role {
+                "s" => true,
+                "v" => false,
+                _ => return None,
+            };
+            Some(KeyInfo {
+                id: id.chars().take(64).collect(),
+                kind: "a key a caller advertised",
+                signs,
+                verifies: true,
+                variable: "",
+                fingerprint: (fingerprint != "-")
+                    .then(|| fingerprint.chars().take(ADVERTISED_HEX).collect()),
+            })
+        })
+        .collect()
+}
+
+/// This service's token keys with fingerprints cut as advertised, to compare with a caller's.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+pub(crate) fn as_advertised(keys: &[KeyInfo]) -> Vec<KeyInfo> {
+    keys.iter()
+        .map(|k| KeyInfo {
+            fingerprint: k
+                .fingerprint
+                .as_deref()
+                .map(|f| f.get(..ADVERTISED_HEX).unwrap_or(f).to_owned()),
+            ..k.clone()
+        })
+        .collect()
+}
+
+/// The token-key gaps between this receiver and a caller that advertised its keys, both
+/// ways, as `diff` would find them between their env files.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+pub(crate) fn token_gaps_with_caller(own: &[KeyInfo], caller: &[KeyInfo]) -> Vec<KeyGap> {
+    let view = |keys: Vec<KeyInfo>| KeyView::new("", keys, Vec::new(), None);
+    let (own, caller) = (view(as_advertised(own)), view(caller.to_vec()));
+    let mut gaps = token_gaps(&caller, &own);
+    gaps.extend(token_gaps(&own, &caller));
+    gaps.extend(common_token_key_gap(&own, &caller));
+    gaps
+}

@@ -25,6 +25,10 @@ pub(crate) struct Keys {
     pub(crate) key_id: Option<String>,
     /// `JWT_VERIFICATION_KEYS`: keys that verify but never sign, by id.
     pub(crate) verification: VerificationKeys,
+    /// The keys as service tokens advertise them (`agreement::advertised`), made at the first
+    /// call: constant for the process.
+    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
+    pub(crate) advertised: std::sync::OnceLock<Vec<String>>,
 }
 
 impl fmt::Debug for Keys {
@@ -102,6 +106,7 @@ pub(crate) fn build_keys(
         decoding,
         key_id,
         verification,
+        advertised: std::sync::OnceLock::new(),
     })
 }
 

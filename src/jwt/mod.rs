@@ -753,6 +753,13 @@ fn hmac_equivalent(algorithm: SigningAlgorithm, a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(feature = "service-auth")]
 impl JwtConfig {
+    /// The token keys as this service's tokens advertise them, made once.
+    pub(crate) fn advertised_keys(&self) -> &[String] {
+        self.keys
+            .advertised
+            .get_or_init(|| agreement::advertised(&self.keys()))
+    }
+
     /// The service keys, `None` when service authentication is off (development only).
     pub(crate) fn service_keys(&self) -> Option<&service_keys::ServiceKeys> {
         self.service_keys.as_ref()

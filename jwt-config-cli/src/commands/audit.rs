@@ -458,13 +458,8 @@ impl AuditReport {
                 }
             }
         }
-        let material: Vec<&str> = classes
-            .iter()
-            .flat_map(|(view, _)| view.token_keys.iter().chain(&view.service_call_keys))
-            .map(|k| k.variable)
-            .collect();
         self.differences
-            .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
+            .retain(|d| !agreement::is_key_material(&d.variable));
     }
 
     /// Each token key class `index` signs with, against every other class.

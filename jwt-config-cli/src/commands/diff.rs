@@ -246,13 +246,8 @@ impl DiffReport {
         }
         // Key material is compared by agreement, not by value: an issuer that signs with a
         // new key its verifiers already know is no difference.
-        let material: Vec<&str> = [a, b]
-            .iter()
-            .flat_map(|view| view.token_keys.iter().chain(&view.service_call_keys))
-            .map(|k| k.variable)
-            .collect();
         self.differences
-            .retain(|d| !material.iter().any(|m| d.variable.ends_with(m)));
+            .retain(|d| !agreement::is_key_material(&d.variable));
         self.agree = self.differences.is_empty()
             && self.problems.is_empty()
             && self.keys.iter().all(|k| k.accepted);
