@@ -467,9 +467,10 @@ fn partial_struct(cont: &Container) -> Option<TokenStream> {
         .iter()
         .filter(|f| f.attrs.computed.is_none())
         .map(|f| {
-            let (name, ty) = (f.ident, f.ty);
+            // The view shows no more than the struct: each field keeps its own visibility.
+            let (name, ty, vis) = (f.ident, f.ty, &f.original.vis);
             let field_doc = format!("The `{name}` field, if it loaded.");
-            quote!(#[doc = #field_doc] pub #name: ::core::option::Option<&'a #ty>)
+            quote!(#[doc = #field_doc] #vis #name: ::core::option::Option<&'a #ty>)
         });
     Some(quote! {
         #[doc = #doc]
