@@ -28,6 +28,43 @@ pub enum ProblemKind {
     Source,
 }
 
+impl ProblemKind {
+    /// Every kind, in declaration order: for documentation and for tests that hold each kind
+    /// to its string.
+    pub const ALL: [ProblemKind; 9] = [
+        ProblemKind::Missing,
+        ProblemKind::Empty,
+        ProblemKind::Invalid,
+        ProblemKind::OutOfRange,
+        ProblemKind::Conflict,
+        ProblemKind::File,
+        ProblemKind::NotUnicode,
+        ProblemKind::Rule,
+        ProblemKind::Source,
+    ];
+
+    /// The kind's stable name, in snake_case: what JSON output, logs and metrics carry.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Missing => "missing",
+            ProblemKind::Empty => "empty",
+            ProblemKind::Invalid => "invalid",
+            ProblemKind::OutOfRange => "out_of_range",
+            ProblemKind::Conflict => "conflict",
+            ProblemKind::File => "file",
+            ProblemKind::NotUnicode => "not_unicode",
+            ProblemKind::Rule => "rule",
+            ProblemKind::Source => "source",
+        }
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One thing wrong with the configuration. Never holds a secret value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -130,6 +167,32 @@ pub enum WarningKind {
     UnknownVariable,
     /// Anything a check wants the operator to know.
     Notice,
+}
+
+impl WarningKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [WarningKind; 4] = [
+        WarningKind::DeprecatedAlias,
+        WarningKind::Weak,
+        WarningKind::UnknownVariable,
+        WarningKind::Notice,
+    ];
+
+    /// The kind's stable name, in snake_case: what JSON output, logs and metrics carry.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::DeprecatedAlias => "deprecated_alias",
+            WarningKind::Weak => "weak",
+            WarningKind::UnknownVariable => "unknown_variable",
+            WarningKind::Notice => "notice",
+        }
+    }
+}
+
+impl fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Something the operator should fix that does not stop the service.
@@ -331,4 +394,51 @@ fn render_problems(problems: &[Problem], warnings: &[Warning]) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stable name is snake_case ASCII, and no two kinds share one.
+    fn assert_names(names: &[&str]) {
+        for name in names {
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name}"
+            );
+        }
+        let mut unique = names.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+    }
+
+    #[test]
+    fn every_problem_and_warning_kind_is_listed_with_one_snake_case_name() {
+        // Exhaustive matches: a new kind does not compile until it is listed here, and the
+        // test fails until it is in `ALL`.
+        let problem_listed = |kind: ProblemKind| match kind {
+            ProblemKind::Missing
+            | ProblemKind::Empty
+            | ProblemKind::Invalid
+            | ProblemKind::OutOfRange
+            | ProblemKind::Conflict
+            | ProblemKind::File
+            | ProblemKind::NotUnicode
+            | ProblemKind::Rule
+            | ProblemKind::Source => ProblemKind::ALL.contains(&kind),
+        };
+        let warning_listed = |kind: WarningKind| match kind {
+            WarningKind::DeprecatedAlias
+            | WarningKind::Weak
+            | WarningKind::UnknownVariable
+            | WarningKind::Notice => WarningKind::ALL.contains(&kind),
+        };
+        assert!(ProblemKind::ALL.iter().all(|k| problem_listed(*k)));
+        assert!(WarningKind::ALL.iter().all(|k| warning_listed(*k)));
+        assert_names(&ProblemKind::ALL.map(ProblemKind::as_str));
+        assert_names(&WarningKind::ALL.map(WarningKind::as_str));
+        assert_eq!(ProblemKind::OutOfRange.to_string(), "out_of_range");
+    }
 }
