@@ -105,13 +105,24 @@ fn a_legacy_name_with_another_value_is_a_conflict() {
 }
 
 #[test]
-fn staging_without_environment_fails_until_the_environment_is_given() {
+fn staging_without_environment_fails_and_the_environment_flag_only_asserts() {
     let (code, out, _) = fleet_with("staging-without-environment", &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("4 services, 0 valid"), "{out}");
     assert_eq!(out.matches("ENVIRONMENT: is not set").count(), 4, "{out}");
+    // A pod gets nothing from a flag: every pod still refuses to start.
     let (code, out, _) = fleet_with("staging-without-environment", &["--environment", "staging"]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("4 services, 0 valid"), "{out}");
+    assert_eq!(
+        out.matches(
+            "ENVIRONMENT: is not set; --environment staging asserts it but supplies nothing"
+        )
+        .count(),
+        4,
+        "{out}"
+    );
+    assert!(!out.contains("ok every service"), "{out}");
     // Where a service says another environment, --environment is a problem, not an override.
     let (code, out, _) = audit(&[
         example("fleet").to_str().unwrap(),

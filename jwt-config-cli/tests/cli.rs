@@ -384,6 +384,44 @@ fn strict_turns_warnings_into_failure_and_environment_asserts() {
 }
 
 #[test]
+fn an_environment_only_the_flag_supplies_is_a_warning_naming_environment_and_fails_strict() {
+    // The files set no ENVIRONMENT: the deployed service will not have the flag's value.
+    let lines: Vec<String> = production("auth", &[])
+        .into_iter()
+        .filter(|l| !l.starts_with("ENVIRONMENT="))
+        .collect();
+    let file = file_of("auth.env", &lines);
+    let args = ["check", "--environment", "staging", "--no-process-env"];
+    let (code, out, _) = run(jwt_config().args(args).arg("--env-file").arg(&file));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: ENVIRONMENT: is set by no input")
+            && out.contains("the deployed service must set ENVIRONMENT=staging itself"),
+        "{out}"
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(args)
+        .arg("--strict")
+        .arg("--env-file")
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    // Set by the file itself: no warning.
+    let set = file_of("auth.env", &production("auth", &[]));
+    let (code, out, _) = run(jwt_config()
+        .args([
+            "check",
+            "--environment",
+            "production",
+            "--no-process-env",
+            "--strict",
+        ])
+        .arg("--env-file")
+        .arg(&set));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}
+
+#[test]
 fn no_process_env_never_substitutes_and_values_cannot_forge_lines() {
     let leaky = env_file(
         "leaky.env",

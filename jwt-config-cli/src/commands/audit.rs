@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use jwt_config::{
-    Config, ConfigError, Environment, KeyInfo, Loaded, Location, Problem, ProblemKind, Resolved,
-    Source as _, Warning,
+    Config, ConfigError, Environment, KeyInfo, Loaded, Problem, ProblemKind, Resolved, Source as _,
+    Warning,
 };
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::Outcome;
+use super::environment::{Asserted, assert_environment, not_set_problem};
 use super::report::{
     Compared, ProblemJson, WarningJson, clean, compared, problem_text, report_unreadable, to_json,
     warning_text,
@@ -131,7 +131,7 @@ fn audit_one<T: Config>(
     }
     let mut problems = std::mem::take(&mut instance.problems);
     if let Some(expected) = environment {
-        supply_environment(&mut instance, expected, &mut problems);
+        assert_instance_environment(&instance, expected, &mut problems);
     }
     let result: Result<Loaded<T>, ConfigError> = T::load_with_report(&instance.source);
     let (loaded, load_problems, warnings) = match result {
@@ -142,6 +142,13 @@ fn audit_one<T: Config>(
         Err(error) => (None, error.problems().to_vec(), error.warnings().to_vec()),
     };
     let explained = load_problems.iter().any(|p| instance.explains(p));
+    // The flag's own "not set" says why and how to fix it; the schema's would repeat it.
+    let said = |p: &Problem| {
+        p.variable() == "ENVIRONMENT"
+            && p.kind() == ProblemKind::Missing
+            && problems.iter().any(|q| q.variable() == "ENVIRONMENT")
+    };
+    let load_problems: Vec<Problem> = load_problems.into_iter().filter(|p| !said(p)).collect();
     problems.extend(load_problems.into_iter().filter(|p| !instance.explains(p)));
     let status = match (&loaded, problems.is_empty()) {
         (_, false) => Status::Invalid,
@@ -160,30 +167,28 @@ fn audit_one<T: Config>(
     }
 }
 
-/// `--environment E`: supplies `ENVIRONMENT` where the instance sets none; a different value
-/// is a problem, never overridden.
-fn supply_environment(instance: &mut Instance, expected: Environment, problems: &mut Vec<Problem>) {
-    match instance.source.value("ENVIRONMENT") {
-        None => {
-            let origin = Location::named("--environment");
-            let value = Zeroizing::new(expected.as_str().to_owned());
-            instance.source.set("ENVIRONMENT", value, origin);
-        }
-        Some(text) => {
-            if let Ok(found) = text.parse::<Environment>()
-                && found != expected
-            {
-                let place = instance
-                    .source
-                    .location("ENVIRONMENT")
-                    .map_or_else(String::new, |l| format!(" in {l}"));
-                problems.push(Problem::new(
-                    "ENVIRONMENT",
-                    ProblemKind::Conflict,
-                    format!(
-                        "is {found}{place}, but --environment says {expected}; make them agree"
-                    ),
-                ));
+/// `--environment E` asserts and never supplies (the one rule of `environment.rs`): a value
+/// set to another environment is a problem, and an instance that sets none starts without
+/// one, whatever the flag says. Where an object not in the input may set it, it is unknown.
+fn assert_instance_environment(
+    instance: &Instance,
+    expected: Environment,
+    problems: &mut Vec<Problem>,
+) {
+    let place = instance
+        .source
+        .location("ENVIRONMENT")
+        .map(|l| l.to_string());
+    match assert_environment(instance.source.value("ENVIRONMENT"), place, expected) {
+        Asserted::Agrees => {}
+        Asserted::Conflict(problem) => problems.push(problem),
+        Asserted::NotSet => {
+            let unknown = instance
+                .unchecked
+                .iter()
+                .any(|u| u.variable.is_none() || u.variable.as_deref() == Some("ENVIRONMENT"));
+            if !unknown {
+                problems.push(not_set_problem(expected));
             }
         }
     }

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod diff;
 mod docs;
+mod environment;
 mod keys;
 mod report;
 mod schema;
