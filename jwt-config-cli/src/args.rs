@@ -54,8 +54,9 @@ pub struct SourceArgs {
     /// override earlier ones, and the process environment overrides every file.
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
-    /// The environment the files are for: supplies `ENVIRONMENT` where nothing sets it, and
-    /// is a problem where something sets it to another value.
+    /// The environment the files are for: a problem where something sets `ENVIRONMENT` to
+    /// another value; where nothing sets it, supplied to this check only, with a warning that
+    /// the deployed service must set it (a failure under `--strict`).
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
     /// Ignore the process environment: the files alone, `$VAR` substitution refused.
@@ -99,8 +100,9 @@ pub struct AuditArgs {
     /// standard input.
     #[arg(required = true, value_name = "PATH|-")]
     pub inputs: Vec<PathBuf>,
-    /// The environment the fleet is deployed to: supplies `ENVIRONMENT` where a service sets
-    /// none, and is a problem where one sets another value.
+    /// The environment the fleet is deployed to. It asserts and never supplies: a service
+    /// that sets no `ENVIRONMENT`, or another value, is a problem (a pod gets nothing from a
+    /// flag).
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
     /// Warnings, and values supplied at deploy time (objects not in the input), fail: exit 1.
