@@ -332,11 +332,17 @@ services:
 }
 
 #[test]
-fn a_reference_to_an_object_not_in_the_input_is_not_checked_and_fails_under_strict() {
+fn a_service_not_checked_for_want_of_an_object_not_in_the_input_fails_and_is_said_as_such() {
     let orders = example("fleet/orders.yaml");
     let (code, out, _) = audit(&[orders.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.contains("not checked shop/deployment/orders"), "{out}");
+    assert!(out.contains("1 service, 0 valid, 1 not checked"), "{out}");
+    assert!(!out.contains("ok "), "{out}");
+    assert!(
+        out.contains("fix first: shop/deployment/orders: values supplied at deploy time"),
+        "{out}"
+    );
     assert!(
         out.contains("envFrom ConfigMap shop/jwt-shared is not in the input: supplied at deploy time, not checked"),
         "{out}"
@@ -347,4 +353,89 @@ fn a_reference_to_an_object_not_in_the_input_is_not_checked_and_fails_under_stri
         out.contains("fix first: shop/deployment/orders: values supplied at deploy time"),
         "{out}"
     );
+}
+
+fn audit_stdin(input: &str) -> (i32, String) {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-"])
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn no_service_found_fails_and_says_which_kinds_were_read_and_seen() {
+    // An Argo Rollout is not a kind audit reads; a Service runs nothing.
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {template: {spec: {containers: [{name: app, env: [{name: SERVICE_ID, value: r}]}]}}}\n---\nkind: Service\nmetadata: {name: s}\n";
+    let (code, out) = audit_stdin(rollout);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 services"), "{out}");
+    assert!(!out.contains("ok "), "{out}");
+    assert!(
+        out.contains("fix first: no service found in the inputs; audit reads Pods, Deployments"),
+        "{out}"
+    );
+    assert!(
+        out.contains("seen and not read: Rollout (1, runs containers), Service (1)"),
+        "{out}"
+    );
+    // An empty `helm template` output.
+    let (code, out) = audit_stdin("");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no service found in the inputs"), "{out}");
+}
+
+#[test]
+fn a_workload_of_a_kind_not_read_beside_valid_services_fails() {
+    let mut stream = fleet_stream();
+    stream.push_str("\n---\nkind: Rollout\nmetadata: {name: r, namespace: shop}\nspec: {template: {spec: {containers: [{name: app}]}}}\n");
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not read: kind Rollout (1, runs containers)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "fix first: objects of kind Rollout run containers, but audit does not read that kind"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_valid_service_with_a_value_left_for_deploy_time_is_not_called_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = r#"
+services:
+  auth:
+    environment:
+      ENVIRONMENT: production
+      SERVICE_ID: auth
+      JWT_SECRET_KEY: compose-test-jwt-secret-0123456789abcdef
+      JWT_ISSUER: https://auth.example
+      JWT_AUDIENCE: shop
+      SERVICE_SECRET: compose-test-service-secret-0123456789abc
+      JWT_LEEWAY_SECONDS: ${LEEWAY}
+"#;
+    let path = dir.path().join("compose.yaml");
+    std::fs::write(&path, compose).unwrap();
+    let (code, out, _) = audit(&[path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 service, 1 valid"), "{out}");
+    assert!(!out.contains("ok every service"), "{out}");
+    assert!(
+        out.contains(
+            "passed, every service valid and agreeing as far as checked; values not checked in auth"
+        ),
+        "{out}"
+    );
+    let (code, _, _) = audit(&[path.to_str().unwrap(), "--strict"]);
+    assert_eq!(code, 1);
 }

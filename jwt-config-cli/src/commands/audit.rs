@@ -18,7 +18,7 @@ use super::report::{
     warning_text,
 };
 use crate::args::{AuditArgs, AuditFormat, Format};
-use crate::fleet::{self, Instance, Unchecked};
+use crate::fleet::{self, Instance, SkippedKind, Unchecked, WORKLOAD_KINDS};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
@@ -32,8 +32,8 @@ pub fn audit<T: Config>(
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
-    let instances = match fleet::read_inputs(&args.inputs) {
-        Ok(instances) => instances,
+    let fleet = match fleet::read_inputs(&args.inputs) {
+        Ok(fleet) => fleet,
         Err(error) => {
             let format = match args.format {
                 AuditFormat::Json => Format::Json,
@@ -43,11 +43,12 @@ pub fn audit<T: Config>(
         }
     };
     let schema_names = schema_names::<T>();
-    let audited: Vec<Audited<T>> = instances
+    let audited: Vec<Audited<T>> = fleet
+        .instances
         .into_iter()
         .map(|instance| audit_one::<T>(instance, args.environment, &schema_names))
         .collect();
-    let report = AuditReport::new(&audited, keys_of, args.strict);
+    let report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
     match args.format {
         AuditFormat::Json => writeln!(out, "{}", to_json(&report))?,
         AuditFormat::Text => write_text(&report, style, out)?,
@@ -210,12 +211,16 @@ struct AuditReport {
     not_compared: Vec<String>,
     /// Signing keys some service cannot verify.
     key_gaps: Vec<KeyGap>,
+    /// Objects of kinds `audit` does not read.
+    skipped_kinds: Vec<SkippedKind>,
 }
 
 #[derive(Serialize)]
 struct Summary {
     services: usize,
     valid: usize,
+    /// Services whose load depends on values supplied at deploy time.
+    not_checked: usize,
     /// Valid, and with the largest group on every shared setting and key.
     agreeing: usize,
     skipped_sidecars: usize,
@@ -228,6 +233,11 @@ struct Summary {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum FixFirst {
+    /// The inputs hold no service at all.
+    NoService {
+        /// The kinds seen and not read.
+        skipped_kinds: Vec<String>,
+    },
     Invalid {
         services: Vec<String>,
     },
@@ -246,6 +256,10 @@ enum FixFirst {
     },
     NotChecked {
         services: Vec<String>,
+    },
+    /// Objects with a pod template of a kind `audit` does not read (an Argo Rollout).
+    UnreadWorkloads {
+        kinds: Vec<String>,
     },
     Warnings {
         services: Vec<String>,
@@ -305,6 +319,7 @@ struct KeyGap {
 impl AuditReport {
     fn new<T>(
         audited: &[Audited<T>],
+        skipped_kinds: Vec<SkippedKind>,
         keys_of: Option<fn(&T) -> Vec<KeyInfo>>,
         strict: bool,
     ) -> Self {
@@ -316,6 +331,10 @@ impl AuditReport {
                     .filter(|a| a.status != Status::Sidecar)
                     .count(),
                 valid: audited.iter().filter(|a| a.status == Status::Valid).count(),
+                not_checked: audited
+                    .iter()
+                    .filter(|a| a.status == Status::Incomplete)
+                    .count(),
                 agreeing: 0,
                 skipped_sidecars: audited
                     .iter()
@@ -328,6 +347,7 @@ impl AuditReport {
             per_service: Vec::new(),
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
+            skipped_kinds,
         };
         let valid: Vec<&Audited<T>> = audited.iter().filter(|a| a.loaded.is_some()).collect();
         report.compare_settings(&valid);
@@ -486,6 +506,13 @@ impl AuditReport {
                 .collect()
         };
         let invalid = names(Status::Invalid);
+        let incomplete = names(Status::Incomplete);
+        let unread: Vec<String> = self
+            .skipped_kinds
+            .iter()
+            .filter(|k| k.runs_containers)
+            .map(|k| k.kind.clone())
+            .collect();
         let deploy_time: Vec<String> = services
             .iter()
             .filter(|a| a.unchecked.iter().any(|u| u.deploy_time))
@@ -500,7 +527,12 @@ impl AuditReport {
             .differences
             .iter()
             .min_by_key(|d| services.len() - d.groups[0].services.len());
-        self.summary.fix_first = if !invalid.is_empty() {
+        // "ok" only when it is true: no service found, or one left unchecked, fails.
+        self.summary.fix_first = if services.is_empty() {
+            Some(FixFirst::NoService {
+                skipped_kinds: self.skipped_kinds.iter().map(skipped_text).collect(),
+            })
+        } else if !invalid.is_empty() {
             Some(FixFirst::Invalid {
                 services: invalid.clone(),
             })
@@ -527,6 +559,12 @@ impl AuditReport {
                     .collect(),
                 of: difference.groups.iter().map(|g| g.services.len()).sum(),
             })
+        } else if !incomplete.is_empty() {
+            Some(FixFirst::NotChecked {
+                services: incomplete,
+            })
+        } else if !unread.is_empty() {
+            Some(FixFirst::UnreadWorkloads { kinds: unread })
         } else if strict && !deploy_time.is_empty() {
             Some(FixFirst::NotChecked {
                 services: deploy_time.clone(),
@@ -607,10 +645,25 @@ fn group_label(group: &Group, secret: bool, index: usize) -> String {
     }
 }
 
+/// A kind not read, in words: `Rollout (2, runs containers)`.
+fn skipped_text(kind: &SkippedKind) -> String {
+    let containers = if kind.runs_containers {
+        ", runs containers"
+    } else {
+        ""
+    };
+    format!("{} ({}{containers})", clean(&kind.kind), kind.objects.len())
+}
+
 fn summary_line(report: &AuditReport) -> String {
     let s = &report.summary;
+    let not_checked = if s.not_checked > 0 {
+        format!(", {} not checked", s.not_checked)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{} service{}, {} valid, {} agree on everything",
+        "{} service{}, {} valid{not_checked}, {} agree on everything",
         s.services,
         if s.services == 1 { "" } else { "s" },
         s.valid,
@@ -627,6 +680,22 @@ fn summary_line(report: &AuditReport) -> String {
 
 fn fix_first_text(fix: &FixFirst) -> String {
     match fix {
+        FixFirst::NoService { skipped_kinds } => {
+            let seen = if skipped_kinds.is_empty() {
+                String::new()
+            } else {
+                format!("; seen and not read: {}", skipped_kinds.join(", "))
+            };
+            format!("no service found in the inputs; audit reads {WORKLOAD_KINDS}{seen}")
+        }
+        FixFirst::UnreadWorkloads { kinds } => format!(
+            "objects of kind {} run containers, but audit does not read that kind: their services are not checked; audit reads {WORKLOAD_KINDS}",
+            kinds
+                .iter()
+                .map(|k| clean(k).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         FixFirst::Invalid { services } => format!(
             "{} {} not load or start; see the problems above",
             named(services),
@@ -782,11 +851,34 @@ fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Re
             clean(name)
         )?;
     }
+    // Kinds without containers (Services, Ingresses) are in the JSON; these hold services.
+    for kind in report.skipped_kinds.iter().filter(|k| k.runs_containers) {
+        writeln!(out, "not read: kind {}", skipped_text(kind))?;
+    }
     writeln!(out, "{}", summary_line(report))?;
     match &report.summary.fix_first {
         Some(fix) => writeln!(out, "{} {}", style.bad("fix first:"), fix_first_text(fix)),
-        None => writeln!(out, "{} every service valid and agreeing", style.good("ok")),
+        None => match unchecked_values(report) {
+            Some(services) => writeln!(
+                out,
+                "{} every service valid and agreeing as far as checked; values not checked in {} (see above; --strict fails on those supplied at deploy time)",
+                style.warn("passed,"),
+                named(&services)
+            ),
+            None => writeln!(out, "{} every service valid and agreeing", style.good("ok")),
+        },
     }
+}
+
+/// The services with values the inputs cannot tell: "ok" would not be true of them.
+fn unchecked_values(report: &AuditReport) -> Option<Vec<String>> {
+    let services: Vec<String> = report
+        .services
+        .iter()
+        .filter(|s| s.status != Status::Sidecar && !s.not_checked.is_empty())
+        .map(|s| s.name.clone())
+        .collect();
+    (!services.is_empty()).then_some(services)
 }
 
 /// Markdown for a pull-request comment: a summary, a table of services that are not valid,
@@ -797,6 +889,12 @@ fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}.\n", summary_line(report))?;
     if let Some(fix) = &report.summary.fix_first {
         writeln!(out, "**Fix first:** {}\n", md(&fix_first_text(fix)))?;
+    } else if let Some(services) = unchecked_values(report) {
+        writeln!(
+            out,
+            "**Not checked:** values of {} (see below; `--strict` fails on those supplied at deploy time)\n",
+            md_names(&services)
+        )?;
     }
     let attention: Vec<&ServiceJson> = report
         .services

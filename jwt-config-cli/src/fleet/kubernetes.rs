@@ -19,7 +19,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::expand::{Lookup, expand};
-use super::{Instance, Unchecked, input_error};
+use super::{Instance, SkippedKind, Unchecked, input_error};
 use crate::commands::UsageError;
 
 /// The kinds whose pod template runs containers, and where the pod spec is.
@@ -48,6 +48,8 @@ pub(crate) struct Pool {
     /// the earlier one, as applying them in order would.
     workload_index: HashMap<(String, String, String), usize>,
     objects: HashMap<(ObjectKind, String, String), Data>,
+    /// Objects of kinds not read, by kind: said in the report, never silently dropped.
+    skipped: BTreeMap<String, SkippedKind>,
 }
 
 struct Workload {
@@ -136,23 +138,59 @@ impl Pool {
             self.objects
                 .insert((object_kind, namespace, metadata.name), data);
         } else if let Some(spec) = pod_spec(&kind, &document) {
-            let key = (kind.clone(), namespace.clone(), metadata.name.clone());
-            let workload = Workload {
-                input: input.to_owned(),
-                kind,
-                namespace,
-                name: metadata.name,
-                spec,
-            };
-            match self.workload_index.get(&key) {
-                Some(&index) => self.workloads[index] = workload,
-                None => {
-                    self.workload_index.insert(key, self.workloads.len());
-                    self.workloads.push(workload);
-                }
-            }
+            self.add_workload(input, kind, namespace, metadata.name, spec);
+        } else {
+            let runs_containers = ["/spec/template/spec/containers", "/spec/containers"]
+                .iter()
+                .any(|p| document.pointer(p).is_some());
+            let skipped = self
+                .skipped
+                .entry(kind.clone())
+                .or_insert_with(|| SkippedKind {
+                    kind: if kind.is_empty() {
+                        "(no kind)".to_owned()
+                    } else {
+                        kind
+                    },
+                    objects: Vec::new(),
+                    runs_containers: false,
+                });
+            skipped.runs_containers |= runs_containers;
+            skipped
+                .objects
+                .push(format!("{input}: {namespace}/{}", metadata.name));
         }
         Ok(())
+    }
+
+    fn add_workload(
+        &mut self,
+        input: &str,
+        kind: String,
+        namespace: String,
+        name: String,
+        spec: Value,
+    ) {
+        let key = (kind.clone(), namespace.clone(), name.clone());
+        let workload = Workload {
+            input: input.to_owned(),
+            kind,
+            namespace,
+            name,
+            spec,
+        };
+        match self.workload_index.get(&key) {
+            Some(&index) => self.workloads[index] = workload,
+            None => {
+                self.workload_index.insert(key, self.workloads.len());
+                self.workloads.push(workload);
+            }
+        }
+    }
+
+    /// The kinds of the input that were not read, in name order.
+    pub(crate) fn skipped(&self) -> Vec<SkippedKind> {
+        self.skipped.values().cloned().collect()
     }
 
     /// Every container of every workload, as an instance.

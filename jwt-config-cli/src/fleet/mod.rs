@@ -71,9 +71,30 @@ impl Instance {
     }
 }
 
+/// The kinds of workload whose containers are services; the words of the report.
+pub(crate) const WORKLOAD_KINDS: &str = "Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, \
+     ReplicationControllers, Jobs and CronJobs (with their ConfigMaps and Secrets), Compose \
+     services and env files";
+
+/// Objects of one kind the inputs hold that `audit` does not read.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct SkippedKind {
+    pub(crate) kind: String,
+    /// `input: namespace/name` of each.
+    pub(crate) objects: Vec<String>,
+    /// It has a pod template (an Argo Rollout, a Knative Service...): services not checked.
+    pub(crate) runs_containers: bool,
+}
+
+/// What the inputs hold: the service instances, and what was not read.
+pub(crate) struct Fleet {
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) skipped: Vec<SkippedKind>,
+}
+
 /// Every instance of the inputs (`-` is standard input). Kubernetes objects of all inputs are
 /// one pool: a Deployment in one file finds its ConfigMap in another.
-pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Instance>, UsageError> {
+pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files)?;
@@ -99,7 +120,10 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Instance>, UsageError
         }
     }
     instances.extend(pool.instances()?);
-    Ok(instances)
+    Ok(Fleet {
+        instances,
+        skipped: pool.skipped(),
+    })
 }
 
 #[derive(Clone, Copy)]
