@@ -439,3 +439,27 @@ services:
     let (code, _, _) = audit(&[path.to_str().unwrap(), "--strict"]);
     assert_eq!(code, 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn directory_links_that_loop_end_and_each_real_directory_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(example("fleet/auth.yaml"), dir.path().join("auth.yaml")).unwrap();
+    std::fs::copy(example("fleet/shared.yaml"), dir.path().join("shared.yaml")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("again")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("loop")).unwrap();
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .arg("audit")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("1 service, 1 valid"), "{out}");
+    assert!(out.contains("not read again: "), "{out}");
+    assert!(out.contains("again (the directory "), "{out}");
+    assert!(out.contains("loop (the directory "), "{out}");
+}

@@ -48,7 +48,8 @@ pub fn audit<T: Config>(
         .into_iter()
         .map(|instance| audit_one::<T>(instance, args.environment, &schema_names))
         .collect();
-    let report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
+    let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
+    report.repeated_directories = fleet.repeated_directories;
     match args.format {
         AuditFormat::Json => writeln!(out, "{}", to_json(&report))?,
         AuditFormat::Text => write_text(&report, style, out)?,
@@ -213,6 +214,8 @@ struct AuditReport {
     key_gaps: Vec<KeyGap>,
     /// Objects of kinds `audit` does not read.
     skipped_kinds: Vec<SkippedKind>,
+    /// Directories reached again through a link: each real directory is read once.
+    repeated_directories: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -348,6 +351,7 @@ impl AuditReport {
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
             skipped_kinds,
+            repeated_directories: Vec::new(),
         };
         let valid: Vec<&Audited<T>> = audited.iter().filter(|a| a.loaded.is_some()).collect();
         report.compare_settings(&valid);
@@ -854,6 +858,9 @@ fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Re
     // Kinds without containers (Services, Ingresses) are in the JSON; these hold services.
     for kind in report.skipped_kinds.iter().filter(|k| k.runs_containers) {
         writeln!(out, "not read: kind {}", skipped_text(kind))?;
+    }
+    for path in &report.repeated_directories {
+        writeln!(out, "not read again: {}", clean(path))?;
     }
     writeln!(out, "{}", summary_line(report))?;
     match &report.summary.fix_first {

@@ -90,15 +90,20 @@ pub(crate) struct SkippedKind {
 pub(crate) struct Fleet {
     pub(crate) instances: Vec<Instance>,
     pub(crate) skipped: Vec<SkippedKind>,
+    /// Directories reached a second time (through a link) and not read again.
+    pub(crate) repeated_directories: Vec<String>,
 }
 
 /// Every instance of the inputs (`-` is standard input). Kubernetes objects of all inputs are
 /// one pool: a Deployment in one file finds its ConfigMap in another.
 pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
-    let mut files = Vec::new();
+    let mut walk = Walk::default();
     for path in paths {
-        collect_files(path, &mut files)?;
+        walk.collect(path)?;
     }
+    let Walk {
+        files, repeated, ..
+    } = walk;
     let mut pool = kubernetes::Pool::default();
     let mut instances = Vec::new();
     for (name, kind) in files {
@@ -123,6 +128,7 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
     Ok(Fleet {
         instances,
         skipped: pool.skipped(),
+        repeated_directories: repeated,
     })
 }
 
@@ -144,39 +150,67 @@ fn input_error(text: String) -> UsageError {
     UsageError::new(text)
 }
 
-/// A path given on the command line: a file (YAML by its extension, else an env file), a
-/// directory (its YAML and env files, recursively, in name order), or `-`.
-fn collect_files(path: &Path, out: &mut Vec<(PathBuf, InputKind)>) -> Result<(), UsageError> {
-    if path == Path::new("-") {
-        out.push((path.to_owned(), InputKind::Yaml));
-        return Ok(());
-    }
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?;
-    if !metadata.is_dir() {
-        let kind = if is_yaml(path) {
-            InputKind::Yaml
-        } else {
-            InputKind::Env
-        };
-        out.push((path.to_owned(), kind));
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect_files(&entry, out)?;
-        } else if is_yaml(&entry) {
-            out.push((entry, InputKind::Yaml));
-        } else if is_env_file(&entry) {
-            out.push((entry, InputKind::Env));
+/// The files of the inputs, each real directory read once: a link to a directory already
+/// read (two links to `.`, a link to a parent) is noted, not followed again, so a walk
+/// always ends.
+#[derive(Default)]
+struct Walk {
+    files: Vec<(PathBuf, InputKind)>,
+    visited: std::collections::HashSet<PathBuf>,
+    repeated: Vec<String>,
+}
+
+impl Walk {
+    /// A path given on the command line: a file (YAML by its extension, else an env file), a
+    /// directory (its YAML and env files, recursively, in name order), or `-`.
+    fn collect(&mut self, path: &Path) -> Result<(), UsageError> {
+        if path == Path::new("-") {
+            self.files.push((path.to_owned(), InputKind::Yaml));
+            return Ok(());
         }
+        let unreadable =
+            |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", path.display()));
+        let metadata = std::fs::metadata(path).map_err(unreadable)?;
+        if !metadata.is_dir() {
+            let kind = if is_yaml(path) {
+                InputKind::Yaml
+            } else {
+                InputKind::Env
+            };
+            self.files.push((path.to_owned(), kind));
+            return Ok(());
+        }
+        self.directory(path)
     }
-    Ok(())
+
+    fn directory(&mut self, path: &Path) -> Result<(), UsageError> {
+        let unreadable =
+            |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", path.display()));
+        let real = std::fs::canonicalize(path).map_err(unreadable)?;
+        if !self.visited.insert(real.clone()) {
+            self.repeated.push(format!(
+                "{} (the directory {}, already read)",
+                path.display(),
+                real.display()
+            ));
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(unreadable)?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() {
+                self.directory(&entry)?;
+            } else if is_yaml(&entry) {
+                self.files.push((entry, InputKind::Yaml));
+            } else if is_env_file(&entry) {
+                self.files.push((entry, InputKind::Env));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn is_yaml(path: &Path) -> bool {
