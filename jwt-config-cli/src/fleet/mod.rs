@@ -246,18 +246,33 @@ fn read_text(path: &Path) -> Result<String, UsageError> {
     Ok(text)
 }
 
-/// Every document of a YAML stream, as data. A syntax error names the file and line.
+/// Nodes a YAML stream may hold per byte of its text, aliases expanded: without aliases a node
+/// takes at least two bytes (`a,`), so this leaves room for ordinary anchors (Compose's
+/// `x-common`) while an expansion bomb is refused.
+const NODES_PER_INPUT_BYTE: usize = 4;
+/// Nodes every stream may hold whatever its size.
+const BASE_NODES: usize = 100_000;
+
+/// Every document of a YAML stream, as data. A syntax error names the file and line. The
+/// parser's alias limits apply to each document anew, so the whole stream's nodes (aliases
+/// expanded) are bounded here, relative to the size of the text.
 fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageError> {
-    // The parser's default budget is for one configuration file (1,024 documents); a
-    // fleet's stream holds thousands. The limits on aliases, which guard against expansion
-    // bombs, stay as they are; the input itself is bounded by `MAX_INPUT_SIZE`.
+    let max_nodes = text
+        .len()
+        .saturating_mul(NODES_PER_INPUT_BYTE)
+        .saturating_add(BASE_NODES);
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = max_nodes;
+    // The document count is bounded by the input's size (`MAX_INPUT_SIZE`); a fleet's stream
+    // holds thousands, over the parser's default of 1,024.
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_documents: 10_000_000,
-            max_nodes: 500_000_000,
-            max_events: 1_000_000_000,
+            max_nodes: max_nodes,
+            max_events: max_nodes.saturating_mul(4),
             max_total_scalar_bytes: MAX_INPUT_SIZE as usize,
         },
+        alias_limits: alias_limits,
     };
     serde_saphyr::from_multiple_with_options::<serde_json::Value>(text, options).map_err(|error| {
         let line = error
@@ -265,6 +280,21 @@ fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageEr
             .map(|l| format!(" line {}", l.line()))
             .unwrap_or_default();
         let message = error.to_string();
+        // The breach may be wrapped (with the alias's location); its words are stable.
+        let expansion = [
+            "budget breached: Nodes",
+            "budget breached: Events",
+            "total_replayed_events",
+        ]
+        .iter()
+        .any(|words| message.contains(words));
+        if expansion {
+            return input_error(format!(
+                "{shown}{line}: refused: its aliases expand to more than {max_nodes} nodes \
+                 ({NODES_PER_INPUT_BYTE} per byte of input); write the values out instead of \
+                 repeating anchors"
+            ));
+        }
         let first = message.lines().next().unwrap_or("invalid YAML");
         input_error(format!("{shown}{line}: not valid YAML: {first}"))
     })
@@ -309,5 +339,42 @@ impl Instance {
                 deploy_time: true,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document of 9^5 leaves built from five lines of aliases.
+    fn alias_bomb(index: usize) -> String {
+        let mut doc =
+            format!("---\nx{index}: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d")] {
+            let items = vec![format!("*{previous}"); 9].join(",");
+            doc.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        doc
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_across_the_stream_relative_to_its_size() {
+        // Each document is small and under any per-document limit; together they would
+        // expand to over a million nodes from a few kilobytes.
+        let stream: String = (0..20).map(alias_bomb).collect();
+        assert!(stream.len() < 8 * 1024, "{}", stream.len());
+        let error = parse_yaml("bombs.yaml", &stream).err().expect("refused");
+        let message = error.to_string();
+        assert!(
+            message.contains("bombs.yaml") && message.contains("aliases expand"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_few_aliases_of_an_ordinary_compose_file_are_read() {
+        let text =
+            "x-common: &common\n  environment: {A: b}\nservices:\n  one: *common\n  two: *common\n";
+        assert_eq!(parse_yaml("c.yaml", text).unwrap().len(), 1);
     }
 }
