@@ -357,42 +357,33 @@ impl EnvFile {
         let fail = |message: String| file_problem(&shown, message);
         let text = std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let marked = MarkedText::new(text);
-        let literal = parse(&marked.text).map_err(|(index, line)| {
-            fail(format!(
-                "line {}: not a valid `NAME=value` line",
-                marked.error_line(index, &line)
-            ))
-        })?;
-        let lines = marked.item_lines(&literal);
+        let invalid_line =
+            |line: usize| fail(format!("line {line}: not a valid `NAME=value` line"));
         let items = match substitution {
             Substitution::Refused => {
+                let marked = MarkedText::new(text);
+                let literal = parse_located(&marked.text).map_err(invalid_line)?;
                 let mut items = Vec::with_capacity(literal.len());
-                for (index, (name, value)) in literal.into_iter().enumerate() {
+                for (name, value, line) in literal {
                     let Some(value) = marked.unmark(&value) else {
-                        let line = lines.get(index).copied().flatten().unwrap_or(0);
+                        let line = line.unwrap_or(0);
                         return Err(fail(format!(
                             "line {line}: `$` substitution is not allowed in an isolated env file; \
                              write `\\$` or single-quote the value"
                         )));
                     };
-                    items.push((name, value));
+                    items.push((name, value, line));
                 }
                 items
             }
-            // dotenvy's own substitution, as its users expect.
-            Substitution::ProcessEnvironment => parse(text).map_err(|(index, line)| {
-                fail(format!(
-                    "line {}: not a valid `NAME=value` line",
-                    marked.error_line(index, &line)
-                ))
-            })?,
+            // dotenvy's own substitution, as its users expect (it changes values, never lines).
+            Substitution::ProcessEnvironment => parse_located(text).map_err(invalid_line)?,
         };
         let mut values = MapSource::new();
         let mut located = BTreeMap::new();
-        for (index, (name, value)) in items.into_iter().enumerate() {
-            if let Some(Some(line)) = lines.get(index) {
-                located.insert(name.clone(), *line);
+        for (name, value, line) in items {
+            if let Some(line) = line {
+                located.insert(name.clone(), line);
             }
             values.insert(name, value);
         }
@@ -432,7 +423,8 @@ impl Source for EnvFile {
 }
 
 /// Every item dotenvy parses from `text`, or the index of the failing item and the logical
-/// line it quotes (only ever used to find its number, never shown).
+/// line it quotes (never shown).
+#[cfg(test)]
 fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
     let mut items = Vec::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
@@ -443,6 +435,75 @@ fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
         }
     }
     Ok(items)
+}
+
+/// Every item dotenvy parses from `text`, with the 1-based line it starts on; or the line on
+/// which the item that does not parse starts. One pass: dotenvy reads the text a physical
+/// line at a time (see [`LineByLine`]), so the bytes it has read after each item end that
+/// item, and the item starts on the first line of that span that begins with its name
+/// (the lines before it are blank or comments).
+fn parse_located(text: &str) -> Result<Vec<(String, String, Option<usize>)>, usize> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&start| start < text.len())
+        .collect();
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0));
+    let reader = LineByLine {
+        rest: text.as_bytes(),
+        consumed: consumed.clone(),
+    };
+    let mut items = Vec::new();
+    let mut iter = dotenvy::from_read_iter(reader);
+    let mut line = 0;
+    loop {
+        let span_start = line;
+        let item = iter.next();
+        let end = consumed.get();
+        let span_end = starts.partition_point(|&start| start < end);
+        line = span_end;
+        let physical = |l: usize| {
+            let stop = starts.get(l + 1).copied().unwrap_or(text.len());
+            &text[starts[l]..stop]
+        };
+        match item {
+            None => return Ok(items),
+            Some(Ok((name, value))) => {
+                let found = (span_start..span_end).find(|&l| starts_item(physical(l), &name));
+                items.push((name, value, found.map(|l| l + 1)));
+            }
+            Some(Err(error)) => {
+                let quoted = match &error {
+                    dotenvy::Error::LineParse(logical, _) => logical.lines().next().unwrap_or(""),
+                    _ => "",
+                };
+                let found = (span_start..span_end)
+                    .find(|&l| physical(l).trim_end_matches(['\n', '\r']) == quoted)
+                    .or_else(|| (span_start..span_end).find(|&l| !physical(l).trim().is_empty()));
+                return Err(found.map_or(span_start, |l| l) + 1);
+            }
+        }
+    }
+}
+
+/// A reader that ends every read at the end of a physical line, so that dotenvy's buffered
+/// reader never holds text past the item it returns: `consumed` is where that item ends.
+struct LineByLine<'a> {
+    rest: &'a [u8],
+    consumed: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Read for LineByLine<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let window = &self.rest[..buf.len().min(self.rest.len())];
+        let n = window
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(window.len(), |i| i + 1);
+        buf[..n].copy_from_slice(&window[..n]);
+        self.rest = &self.rest[n..];
+        self.consumed.set(self.consumed.get() + n);
+        Ok(n)
+    }
 }
 
 /// An env file's text in which every `$` is followed by a marker character that occurs
@@ -481,52 +542,6 @@ impl MarkedText {
             }
         }
         Some(out)
-    }
-
-    fn physical_lines(&self) -> Vec<(usize, &str)> {
-        let mut offset = 0;
-        self.text
-            .split_inclusive('\n')
-            .map(|line| {
-                let start = offset;
-                offset += line.len();
-                (start, line)
-            })
-            .collect()
-    }
-
-    /// The 1-based line on which each parsed item starts: the first line from the previous
-    /// item on that starts with the item's name and before which dotenvy parses exactly the
-    /// items before it (so a line inside a multi-line quoted value is never taken).
-    fn item_lines(&self, items: &[(String, String)]) -> Vec<Option<usize>> {
-        let lines = self.physical_lines();
-        let mut next = 0;
-        let mut out = Vec::with_capacity(items.len());
-        for (index, (name, _)) in items.iter().enumerate() {
-            let found = (next..lines.len()).find(|&l| {
-                starts_item(lines[l].1, name)
-                    && parse(&self.text[..lines[l].0]).is_ok_and(|before| before.len() == index)
-            });
-            if let Some(line) = found {
-                next = line + 1;
-            }
-            out.push(found.map(|line| line + 1));
-        }
-        out
-    }
-
-    /// The 1-based line of a parse error after `index` good items: the first line at or
-    /// after them whose text begins the logical line dotenvy quoted.
-    fn error_line(&self, index: usize, logical: &str) -> usize {
-        let first = logical.lines().next().unwrap_or_default();
-        let lines = self.physical_lines();
-        let parsed_before =
-            |l: usize| parse(&self.text[..lines[l].0]).map_or_else(|(n, _)| n, |items| items.len());
-        (0..lines.len())
-            .find(|&l| {
-                lines[l].1.trim_end_matches(['\n', '\r']) == first && parsed_before(l) >= index
-            })
-            .map_or(0, |l| l + 1)
     }
 }
 
@@ -584,10 +599,66 @@ mod tests {
         assert_eq!(isolated("A=1 # $HOME\n").unwrap()[0].1, "1");
     }
 
+    fn lines(text: &str) -> Vec<Option<usize>> {
+        parse_located(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, line)| line)
+            .collect()
+    }
+
     #[test]
     fn items_are_located_on_their_real_lines() {
-        let marked = MarkedText::new("# c\nA=\"one\nB=inside\"\n\nexport B=2\n  C = 3\n");
-        let items = parse(&marked.text).unwrap();
-        assert_eq!(marked.item_lines(&items), [Some(2), Some(5), Some(6)]);
+        let text = "# c\nA=\"one\nB=inside\"\n\nexport B=2\n  C = 3\n";
+        assert_eq!(lines(text), [Some(2), Some(5), Some(6)]);
+        assert_eq!(
+            lines(&MarkedText::new(text).text),
+            [Some(2), Some(5), Some(6)]
+        );
+        assert_eq!(lines("A=1\r\n\r\nB=2"), [Some(1), Some(3)]);
+    }
+
+    #[test]
+    fn a_line_that_does_not_parse_is_found_after_quoted_lines() {
+        assert_eq!(
+            parse_located("A=\"x\nB=y\"\nC=1\nnot a line\n").err(),
+            Some(4)
+        );
+        assert_eq!(parse_located("A=1\nB=\"never closed\nC=2\n").err(), Some(2));
+    }
+
+    /// The documented bound, 1 MiB, loads (it took hours while each item's line was found
+    /// by parsing the file again up to it).
+    #[test]
+    fn an_env_file_of_the_documented_bound_loads() {
+        let mut text = String::new();
+        let mut index = 0;
+        while text.len() < MAX_ENV_FILE_SIZE as usize - 64 {
+            text.push_str(&format!("# {index}\nVAR_{index}='v $x'\n\n"));
+            index += 1;
+        }
+        let file = EnvFile::parse("big.env", text.as_bytes(), Substitution::Refused).unwrap();
+        assert_eq!(file.names().count(), index);
+        let last = format!("VAR_{}", index - 1);
+        assert_eq!(file.location(&last).unwrap().line, Some(3 * (index - 1) + 2));
+    }
+
+    /// Locating items costs one pass of dotenvy over the text, whatever its size: the reader
+    /// hands over every byte exactly once.
+    #[test]
+    fn locating_items_reads_the_text_once() {
+        let text: String = (0..20_000)
+            .map(|i| format!("# {i}\nVAR_{i}=\"a\nb\"\n\n"))
+            .collect();
+        let counted = std::rc::Rc::new(std::cell::Cell::new(0));
+        let reader = LineByLine {
+            rest: text.as_bytes(),
+            consumed: counted.clone(),
+        };
+        assert_eq!(dotenvy::from_read_iter(reader).count(), 20_000);
+        assert_eq!(counted.get(), text.len());
+        let located = parse_located(&text).unwrap();
+        assert_eq!(located.len(), 20_000);
+        assert_eq!(located[19_999].2, Some(4 * 19_999 + 2));
     }
 }
