@@ -59,9 +59,15 @@ pub struct SourceArgs {
     /// the deployed service must set it (a failure under `--strict`).
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
-    /// Ignore the process environment: the files alone, `$VAR` substitution refused.
+    /// Ignore the process environment: the files alone, `$VAR` substitution refused, and a
+    /// `NAME_FILE` read only inside its env file's own directory (or one allowed with
+    /// `--allow-file-dir`); a file elsewhere is a problem saying it was not read.
     #[arg(long)]
     pub no_process_env: bool,
+    /// With `--no-process-env`: another directory `NAME_FILE` variables may point into;
+    /// repeatable. Links and `..` are resolved first, so neither escapes it.
+    #[arg(long = "allow-file-dir", value_name = "DIR")]
+    pub allow_file_dirs: Vec<PathBuf>,
 }
 
 /// `check`.
@@ -85,6 +91,10 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The second env file.
     pub b: PathBuf,
+    /// Another directory the files' `NAME_FILE` variables may point into (each file's own
+    /// directory always is); repeatable.
+    #[arg(long = "allow-file-dir", value_name = "DIR")]
+    pub allow_file_dirs: Vec<PathBuf>,
     /// Every warning of either file (unknown names, deprecated aliases, weak keys) fails: exit 1.
     #[arg(long)]
     pub strict: bool,

@@ -568,3 +568,53 @@ fn diff_reports_an_issuer_that_would_sign_with_a_key_its_verifiers_lack() {
         "{out}"
     );
 }
+
+#[test]
+fn an_isolated_check_never_reads_the_checking_machines_files_on_the_env_files_say_so() {
+    const CI_SECRET: &str = "ci-secret-sentinel-5d0b";
+    let file = file_of(
+        "auth.env",
+        &production("auth", &["JWT_PUBLIC_KEY_FILE=/proc/self/environ"]),
+    );
+    let (code, out, _) = run(jwt_config()
+        .env("CI_TOKEN", CI_SECRET)
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "JWT_PUBLIC_KEY_FILE: points to /proc/self/environ, which was not read (not checked)"
+        ) && out.contains("--allow-file-dir"),
+        "{out}"
+    );
+    assert!(!out.contains(CI_SECRET), "{out}");
+}
+
+#[test]
+fn a_key_files_contents_are_never_echoed_and_another_directory_needs_allowing() {
+    const LABEL: &str = "SENTINEL_LABEL_4e9a";
+    let keys = tempfile::tempdir().unwrap();
+    let pem = keys.path().join("public.pem");
+    std::fs::write(&pem, format!("-----BEGIN {LABEL}-----\nabc\n-----")).unwrap();
+    let line = format!("JWT_PUBLIC_KEY_FILE={}", pem.display());
+    let file = file_of("auth.env", &production("auth", &[&line]));
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("was not read (not checked)"), "{out}");
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--allow-file-dir"])
+        .arg(keys.path())
+        .arg("--env-file")
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "the contents of {} (not shown) are invalid",
+            pem.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(LABEL), "{out}");
+}

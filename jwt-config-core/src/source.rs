@@ -38,6 +38,19 @@ pub trait Source {
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         read_regular_file(path, limit).map_err(|refusal| refusal.to_string())
     }
+
+    /// The file `variable` (a `NAME_FILE`) points to: what the loader calls. The default is
+    /// [`Source::read_file`]; a source made of others ([`Layered`]) asks the one that sets
+    /// `variable`, so an isolated env file's rules hold for its own `_FILE` variables.
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        let _ = variable;
+        self.read_file(path, limit)
+    }
 }
 
 /// Where a source sets a variable: which source, and the line of a file.
@@ -90,6 +103,14 @@ impl<S: Source + ?Sized> Source for &S {
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         (**self).read_file(path, limit)
     }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file_for(variable, path, limit)
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
@@ -104,6 +125,14 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         (**self).read_file(path, limit)
+    }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file_for(variable, path, limit)
     }
 }
 
@@ -289,6 +318,17 @@ impl Source for Layered {
     fn location(&self, name: &str) -> Option<Location> {
         self.winner(name)?.location(name)
     }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        match self.winner(variable) {
+            Some(layer) => layer.read_file_for(variable, path, limit),
+            None => self.read_file(path, limit),
+        }
+    }
 }
 
 impl fmt::Debug for Layered {
@@ -317,6 +357,9 @@ pub struct EnvFile {
     path: PathBuf,
     values: MapSource,
     lines: BTreeMap<String, usize>,
+    /// Isolated: the only directories a `_FILE` variable of the file may point into (the
+    /// file's own, and those allowed with [`EnvFile::allow_file_dir`]). `None`: any file.
+    file_dirs: Option<Vec<PathBuf>>,
 }
 
 impl fmt::Debug for EnvFile {
@@ -330,23 +373,48 @@ impl fmt::Debug for EnvFile {
 
 impl EnvFile {
     /// Reads an env file in isolation: `$VAR` substitution is refused, so its values depend
-    /// on the file alone.
+    /// on the file alone, and a `NAME_FILE` it sets is read only inside the file's own
+    /// directory (or one allowed with [`EnvFile::allow_file_dir`]): an untrusted file cannot
+    /// make the checking machine read `/proc/self/environ` or a CI secret. A file elsewhere
+    /// is a problem saying it was not read.
     pub fn isolated(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         EnvFile::load(path, Substitution::Refused)
     }
 
     /// Reads an env file with the given substitution policy. Only a regular file of at most
-    /// 1 MiB is read; a UTF-8 byte order mark at its start is skipped.
+    /// 1 MiB is read; a UTF-8 byte order mark at its start is skipped. With
+    /// [`Substitution::Refused`] the file is isolated, `_FILE` reads included (see
+    /// [`EnvFile::isolated`]).
     pub fn load(path: impl AsRef<Path>, substitution: Substitution) -> Result<Self, ConfigError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         let bytes = read_regular_file(&path, MAX_ENV_FILE_SIZE)
             .map_err(|refusal| file_problem(&shown, refusal.to_string()))?;
-        EnvFile::parse(path, &bytes, substitution)
+        let mut file = EnvFile::parse(path, &bytes, substitution)?;
+        if let Some(dirs) = &mut file.file_dirs {
+            let parent = match file.path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            dirs.push(parent);
+        }
+        Ok(file)
+    }
+
+    /// Allows the `_FILE` variables of an isolated file to point into `dir` too (its own
+    /// directory always is). Paths are compared once links and `..` are resolved, so neither
+    /// escapes. No effect on a file read with the process environment's substitution.
+    pub fn allow_file_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        if let Some(dirs) = &mut self.file_dirs {
+            dirs.push(dir.into());
+        }
+        self
     }
 
     /// Parses env-file text held in memory (a ConfigMap's data, a test's input); `name` is
-    /// what problems and locations call it.
+    /// what problems and locations call it. Isolated text has no directory of its own: its
+    /// `_FILE` variables are read only inside directories allowed with
+    /// [`EnvFile::allow_file_dir`].
     pub fn parse(
         name: impl Into<PathBuf>,
         bytes: &[u8],
@@ -387,10 +455,15 @@ impl EnvFile {
             }
             values.insert(name, value);
         }
+        let file_dirs = match substitution {
+            Substitution::Refused => Some(Vec::new()),
+            Substitution::ProcessEnvironment => None,
+        };
         Ok(EnvFile {
             path,
             values,
             lines: located,
+            file_dirs,
         })
     }
 
@@ -419,6 +492,44 @@ impl Source for EnvFile {
             Some(line) => Location::file_line(source, *line),
             None => Location::named(source),
         })
+    }
+    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+        match &self.file_dirs {
+            None => read_regular_file(path, limit).map_err(|refusal| refusal.to_string()),
+            Some(dirs) => read_confined_file(path, dirs, limit),
+        }
+    }
+}
+
+/// Reads `path` if, links and `..` resolved, it lies inside one of `dirs`; otherwise says it
+/// was not read, without saying whether it exists.
+fn read_confined_file(
+    path: &Path,
+    dirs: &[PathBuf],
+    limit: u64,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let allowed: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|dir| std::fs::canonicalize(dir).ok())
+        .collect();
+    let real = std::fs::canonicalize(path).ok();
+    match real {
+        Some(real) if allowed.iter().any(|dir| real.starts_with(dir)) => {
+            read_regular_file(&real, limit).map_err(|refusal| refusal.to_string())
+        }
+        _ => {
+            let inside = if allowed.is_empty() {
+                "no directory (text read from memory has none of its own)".to_owned()
+            } else {
+                let shown: Vec<String> = allowed.iter().map(|d| d.display().to_string()).collect();
+                shown.join(", ")
+            };
+            Err(format!(
+                "was not read (not checked): the _FILE variables of an isolated env file are read \
+                 only inside its own directory and those allowed, here {inside}; move the file \
+                 there or allow its directory (--allow-file-dir DIR, EnvFile::allow_file_dir)"
+            ))
+        }
     }
 }
 
@@ -640,7 +751,10 @@ mod tests {
         let file = EnvFile::parse("big.env", text.as_bytes(), Substitution::Refused).unwrap();
         assert_eq!(file.names().count(), index);
         let last = format!("VAR_{}", index - 1);
-        assert_eq!(file.location(&last).unwrap().line, Some(3 * (index - 1) + 2));
+        assert_eq!(
+            file.location(&last).unwrap().line,
+            Some(3 * (index - 1) + 2)
+        );
     }
 
     /// Locating items costs one pass of dotenvy over the text, whatever its size: the reader

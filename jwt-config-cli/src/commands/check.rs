@@ -57,7 +57,11 @@ pub(crate) fn layers(source: &SourceArgs) -> Result<Layered, super::UsageError> 
         );
     }
     for path in &source.env_files {
-        layers = layers.over(env_file(path, source.no_process_env)?);
+        layers = layers.over(env_file(
+            path,
+            source.no_process_env,
+            &source.allow_file_dirs,
+        )?);
     }
     if !source.no_process_env {
         layers = layers.over(ProcessEnv);
