@@ -463,3 +463,33 @@ fn directory_links_that_loop_end_and_each_real_directory_is_read_once() {
     assert!(out.contains("again (the directory "), "{out}");
     assert!(out.contains("loop (the directory "), "{out}");
 }
+
+/// One Deployment whose whole environment comes from a Secret's `data`.
+fn deployment_with_secret_data(key_base64: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    format!(
+        "kind: Secret\nmetadata: {{name: jwt}}\ndata:\n  ENVIRONMENT: {}\n  SERVICE_ID: {}\n  JWT_ISSUER: {}\n  JWT_AUDIENCE: {}\n  SERVICE_SECRET: {}\n  JWT_SECRET_KEY: {key_base64}\n---\nkind: Deployment\nmetadata: {{name: auth}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}]}}]}}}}}}\n",
+        b64("production"),
+        b64("auth"),
+        b64("https://auth.example"),
+        b64("shop"),
+        b64("audit-test-service-secret-0123456789abcdef"),
+    )
+}
+
+#[test]
+fn a_secret_value_that_is_not_utf8_is_handed_over_as_bytes_and_refused_as_the_service_would() {
+    use base64::Engine as _;
+    let mut key = b"audit-test-jwt-secret-0123456789abcdefgh".to_vec();
+    key.push(0xff);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+    let (code, out) = audit_stdin(&deployment_with_secret_data(&encoded));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(out.contains("JWT_SECRET_KEY: is not valid UTF-8"), "{out}");
+    // The same key in UTF-8 is valid.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key[..key.len() - 1]);
+    let (code, out) = audit_stdin(&deployment_with_secret_data(&encoded));
+    assert_eq!(code, 0, "{out}");
+}

@@ -118,8 +118,8 @@ fn audit_one<T: Config>(
     let open = instance.unchecked.iter().any(|u| u.variable.is_none());
     let sets_schema = instance
         .source
-        .variables()
-        .any(|(name, _)| schema_names.iter().any(|s| s == name));
+        .names()
+        .any(|name| schema_names.iter().any(|s| s == name));
     if instance.sidecar_candidate && !sets_schema && !open {
         return Audited {
             name: instance.name,

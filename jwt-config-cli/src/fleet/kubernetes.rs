@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use jwt_config::{Location, Problem, ProblemKind};
+use jwt_config::{Location, Problem, ProblemKind, Source as _};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
@@ -478,7 +478,7 @@ impl Resolver<'_> {
             // An `envFrom` object not in the input may define any name.
             let open = instance.unchecked.iter().any(|u| u.variable.is_none());
             let source = &instance.source;
-            let expanded = expand(&text, |reference| match source.value(reference) {
+            let expanded = expand(&text, |reference| match source.bytes(reference) {
                 _ if unknown.contains(&reference) => Lookup::Unknown,
                 Some(value) => Lookup::Defined(value),
                 None if open => Lookup::Unknown,
@@ -487,7 +487,9 @@ impl Resolver<'_> {
             match expanded {
                 Some(value) => {
                     let origin = Location::named(format!("{}: env {name}", self.input));
-                    instance.source.set(name, Zeroizing::new(value), origin);
+                    instance
+                        .source
+                        .set_bytes(name, Zeroizing::new(value), origin);
                 }
                 None => self.unknown(
                     instance,
@@ -543,11 +545,13 @@ impl Resolver<'_> {
         if entry.not_a_string {
             self.refused_scalar(instance, name, "data value");
         }
-        let value = Zeroizing::new(String::from_utf8_lossy(&entry.value).into_owned());
+        // As the kubelet hands it over: the bytes, never re-encoded.
         instance
             .unchecked
             .retain(|u| u.variable.as_deref() != Some(name));
-        instance.source.set(name, value, Location::named(origin));
+        instance
+            .source
+            .set_bytes(name, entry.value.clone(), Location::named(origin));
     }
 
     fn unknown(&self, instance: &mut Instance, name: &str, reason: String, deploy_time: bool) {
@@ -596,14 +600,16 @@ impl Resolver<'_> {
                 self.mount(kind, object, mount, instance, &mut unknown_mounts);
             }
         }
-        let files: Vec<(String, String)> = instance
+        let files: Vec<(String, PathBuf)> = instance
             .source
-            .variables()
-            .filter(|(name, _)| name.ends_with("_FILE"))
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .names()
+            .filter(|name| name.ends_with("_FILE"))
+            .filter_map(|name| {
+                let path = instance.source.get(name)?;
+                Some((name.to_owned(), PathBuf::from(path)))
+            })
             .collect();
         for (file_variable, path) in files {
-            let path = PathBuf::from(&path);
             if instance.source.has_file(&path) {
                 continue;
             }

@@ -325,9 +325,9 @@ impl Instance {
     fn note_container_files(&mut self, input: &str) {
         let files: Vec<String> = self
             .source
-            .variables()
-            .map(|(name, _)| name.to_owned())
+            .names()
             .filter(|name| name.ends_with("_FILE"))
+            .map(str::to_owned)
             .collect();
         for name in files {
             let variable = name.strip_suffix("_FILE").unwrap_or(&name).to_owned();

@@ -1,5 +1,7 @@
 //! The environment of one instance, as a [`Source`] the loader reads: values with where each
-//! came from, and the files the container's volumes hold.
+//! came from, and the files the container's volumes hold. Values are bytes, as the kubelet
+//! hands a Secret's data to the container (`string(bytes)` in Go, never re-encoded): a value
+//! that is not UTF-8 reaches the loader as such, and is refused as the service refuses it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -11,13 +13,19 @@ use zeroize::Zeroizing;
 /// What a container's environment and volumes hold, as far as the inputs tell.
 #[derive(Default)]
 pub(crate) struct FleetSource {
-    values: BTreeMap<String, (Zeroizing<String>, Location)>,
+    values: BTreeMap<String, (Zeroizing<Vec<u8>>, Location)>,
     files: BTreeMap<PathBuf, (Zeroizing<Vec<u8>>, String)>,
 }
 
 impl FleetSource {
     /// Sets `name` (a later value replaces an earlier one, as the kubelet and Compose do).
-    pub(crate) fn set(&mut self, name: &str, value: Zeroizing<String>, origin: Location) {
+    pub(crate) fn set(&mut self, name: &str, mut value: Zeroizing<String>, origin: Location) {
+        let bytes = Zeroizing::new(std::mem::take(&mut *value).into_bytes());
+        self.set_bytes(name, bytes, origin);
+    }
+
+    /// Sets `name` to bytes that may not be UTF-8 (a Secret's `data`).
+    pub(crate) fn set_bytes(&mut self, name: &str, value: Zeroizing<Vec<u8>>, origin: Location) {
         self.values.insert(name.to_owned(), (value, origin));
     }
 
@@ -26,16 +34,20 @@ impl FleetSource {
         self.values.remove(name);
     }
 
-    /// The value of `name`, for `$(VAR)` expansion.
+    /// The value of `name`, when it is UTF-8 text.
     pub(crate) fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(|(value, _)| value.as_str())
+        self.bytes(name)
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
     }
 
-    /// Every variable and its value.
-    pub(crate) fn variables(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values
-            .iter()
-            .map(|(name, (value, _))| (name.as_str(), value.as_str()))
+    /// The value of `name` as the container gets it, for `$(VAR)` expansion.
+    pub(crate) fn bytes(&self, name: &str) -> Option<&[u8]> {
+        self.values.get(name).map(|(value, _)| value.as_slice())
+    }
+
+    /// Every variable set, in name order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
     }
 
     /// A file a volume puts at `path`, and where its content comes from.
@@ -64,7 +76,7 @@ impl FleetSource {
 
 impl Source for FleetSource {
     fn get(&self, name: &str) -> Option<OsString> {
-        self.value(name).map(OsString::from)
+        self.bytes(name).map(os_string)
     }
 
     fn names(&self) -> Option<Vec<String>> {
@@ -84,4 +96,17 @@ impl Source for FleetSource {
             None => Err("is on no volume the inputs mount (not checked)".to_owned()),
         }
     }
+}
+
+/// Bytes as the process environment holds them.
+#[cfg(unix)]
+fn os_string(bytes: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStringExt as _;
+    OsString::from_vec(bytes.to_vec())
+}
+
+/// Bytes as the process environment holds them (elsewhere than Unix, UTF-8 or replaced).
+#[cfg(not(unix))]
+fn os_string(bytes: &[u8]) -> OsString {
+    OsString::from(String::from_utf8_lossy(bytes).into_owned())
 }
