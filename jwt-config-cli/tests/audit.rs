@@ -493,3 +493,28 @@ fn a_secret_value_that_is_not_utf8_is_handed_over_as_bytes_and_refused_as_the_se
     let (code, out) = audit_stdin(&deployment_with_secret_data(&encoded));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_self_reference_after_a_deploy_time_value_is_not_checked_and_fails_strict() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .encode("audit-test-jwt-secret-0123456789abcdefgh");
+    let stream = deployment_with_secret_data(&key).replace(
+        "envFrom: [{secretRef: {name: jwt}}]",
+        "envFrom: [{secretRef: {name: jwt}}], env: [{name: JWT_AUDIENCE, valueFrom: {secretKeyRef: {name: vault-synced, key: aud}}}, {name: JWT_AUDIENCE, value: \"$(JWT_AUDIENCE),billing\"}]",
+    );
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-", "--strict"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("not checked: JWT_AUDIENCE: refers with $(...) to a value not in the input"),
+        "{out}"
+    );
+    assert!(!out.contains("$(JWT_AUDIENCE),billing"), "{out}");
+}

@@ -459,6 +459,12 @@ impl Resolver<'_> {
 
     fn env_var(&self, var: &EnvVar, instance: &mut Instance) {
         let name = var.name.as_str();
+        // `$(NAME)` in NAME's own value refers to its earlier definition: when that one is
+        // unknown (a Secret not in the input), so is the new value.
+        let was_unknown = instance
+            .unchecked
+            .iter()
+            .any(|u| u.variable.as_deref() == Some(name));
         instance
             .unchecked
             .retain(|u| u.variable.as_deref() != Some(name));
@@ -480,6 +486,7 @@ impl Resolver<'_> {
             let source = &instance.source;
             let expanded = expand(&text, |reference| match source.bytes(reference) {
                 _ if unknown.contains(&reference) => Lookup::Unknown,
+                _ if was_unknown && reference == name => Lookup::Unknown,
                 Some(value) => Lookup::Defined(value),
                 None if open => Lookup::Unknown,
                 None => Lookup::Undefined,
@@ -878,6 +885,30 @@ data: {A: from-other-namespace}
             .unwrap();
         assert!(!field.deploy_time && field.reason.contains("fieldRef metadata.name"));
         assert_eq!(value(instance, "FROM_FIELD"), None);
+    }
+
+    #[test]
+    fn a_reference_to_its_own_name_after_a_deploy_time_definition_is_unknown() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - configMapRef: {name: first}
+      env:
+        - name: JWT_AUDIENCE
+          valueFrom: {secretKeyRef: {name: vault-synced, key: aud}}
+        - {name: JWT_AUDIENCE, value: "$(JWT_AUDIENCE),billing"}
+        - {name: A, value: "$(A),more"}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "JWT_AUDIENCE"), None);
+        let unchecked: Vec<_> = instance
+            .unchecked
+            .iter()
+            .map(|u| (u.variable.as_deref().unwrap(), u.deploy_time))
+            .collect();
+        assert_eq!(unchecked, [("JWT_AUDIENCE", true)]);
+        // A known earlier value is expanded, as the kubelet does.
+        assert_eq!(value(instance, "A").as_deref(), Some("from-first,more"));
     }
 
     #[test]
