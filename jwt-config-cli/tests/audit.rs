@@ -518,3 +518,67 @@ fn a_self_reference_after_a_deploy_time_value_is_not_checked_and_fails_strict() 
     );
     assert!(!out.contains("$(JWT_AUDIENCE),billing"), "{out}");
 }
+
+/// The Secret-fed Deployment of `deployment_with_secret_data`, its container given `extra`
+/// (env entries, volume mounts) and its pod `volumes`.
+fn deployment_with(extra: &str, volumes: &str) -> String {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .encode("audit-test-jwt-secret-0123456789abcdefgh");
+    deployment_with_secret_data(&key).replace(
+        "envFrom: [{secretRef: {name: jwt}}]}]",
+        &format!("envFrom: [{{secretRef: {{name: jwt}}}}], {extra}}}], volumes: [{volumes}]"),
+    )
+}
+
+#[test]
+fn a_name_and_its_file_variable_both_set_is_a_startup_failure_even_with_the_file_on_no_volume() {
+    let stream = deployment_with(
+        "env: [{name: SERVICE_SECRET_FILE, value: /etc/app/service-secret}]",
+        "",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("SERVICE_SECRET and SERVICE_SECRET_FILE are both set"),
+        "{out}"
+    );
+    assert!(!out.contains("a file of the image?"), "{out}");
+}
+
+#[test]
+fn a_volume_item_missing_from_a_secret_in_the_input_is_a_startup_failure() {
+    let stream = deployment_with(
+        "volumeMounts: [{name: keys, mountPath: /keys}]",
+        "{name: keys, secret: {secretName: jwt, items: [{key: PUBLIC_KEY, path: public.pem}]}}",
+    )
+    .replace(
+        "  JWT_SECRET_KEY:",
+        "  JWT_PUBLIC_KEY_FILE: L2tleXMvcHVibGljLnBlbQ==\n  JWT_SECRET_KEY:",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("mounts key PUBLIC_KEY of Secret default/jwt, which that object does not have: the pod will not start"),
+        "{out}"
+    );
+    assert!(!out.contains("a file of the image?"), "{out}");
+    assert!(!out.contains("not checked"), "{out}");
+}
+
+#[test]
+fn in_an_env_file_a_name_and_its_file_variable_both_set_is_a_startup_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = "ENVIRONMENT=production\nSERVICE_ID=auth\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\nSERVICE_SECRET_FILE=/run/secrets/service\n";
+    let path = dir.path().join("auth.env");
+    std::fs::write(&path, env).unwrap();
+    let (code, out, _) = audit(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     auth"), "{out}");
+    assert!(
+        out.contains("SERVICE_SECRET and SERVICE_SECRET_FILE are both set"),
+        "{out}"
+    );
+}

@@ -617,13 +617,15 @@ impl Resolver<'_> {
             })
             .collect();
         for (file_variable, path) in files {
-            if instance.source.has_file(&path) {
-                continue;
-            }
             let variable = file_variable
                 .strip_suffix("_FILE")
                 .unwrap_or(&file_variable)
                 .to_owned();
+            // A file the volumes hold (or refuse) is read by the loader; with NAME set too,
+            // "both set" is certain whatever the file holds.
+            if instance.source.has_file(&path) || instance.source.bytes(&variable).is_some() {
+                continue;
+            }
             let reason = match unknown_mounts
                 .iter()
                 .find(|(mount, _)| path.starts_with(mount))
@@ -679,16 +681,34 @@ impl Resolver<'_> {
                 .collect()
         };
         for (key, relative) in files {
-            let Some(entry) = data.entries.get(key) else {
-                continue;
-            };
             let path = if mount.sub_path.is_empty() {
                 root.join(relative)
             } else if mount.sub_path == relative {
                 root.to_owned()
             } else {
+                PathBuf::new()
+            };
+            let Some(entry) = data.entries.get(key) else {
+                // The kubelet fails the volume, and the pod with it, unless it is optional.
+                if !object.optional {
+                    let why = format!(
+                        "volume {} mounts key {key} of {shown}, which that object does not have: the pod will not start",
+                        mount.name
+                    );
+                    instance.problems.push(Problem::new(
+                        format!("volume {}", mount.name),
+                        ProblemKind::Missing,
+                        why.clone(),
+                    ));
+                    if !path.as_os_str().is_empty() {
+                        instance.source.refuse_file(path, why);
+                    }
+                }
                 continue;
             };
+            if path.as_os_str().is_empty() {
+                continue;
+            }
             let origin = format!("{}: {shown} key {key}", data.input);
             instance.source.mount(path, entry.value.clone(), origin);
         }

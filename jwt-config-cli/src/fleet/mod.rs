@@ -331,6 +331,10 @@ impl Instance {
             .collect();
         for name in files {
             let variable = name.strip_suffix("_FILE").unwrap_or(&name).to_owned();
+            // NAME set too: "both set" is certain, whatever the file holds.
+            if self.source.bytes(&variable).is_some() {
+                continue;
+            }
             self.unchecked.push(Unchecked {
                 variable: Some(variable),
                 reason: format!(

@@ -15,6 +15,8 @@ use zeroize::Zeroizing;
 pub(crate) struct FleetSource {
     values: BTreeMap<String, (Zeroizing<Vec<u8>>, Location)>,
     files: BTreeMap<PathBuf, (Zeroizing<Vec<u8>>, String)>,
+    /// Paths a volume would hold but cannot (a key its object lacks), and why.
+    refused: BTreeMap<PathBuf, String>,
 }
 
 impl FleetSource {
@@ -55,9 +57,14 @@ impl FleetSource {
         self.files.insert(path, (content, origin));
     }
 
-    /// Whether a volume puts a file at `path`.
+    /// A file a volume would put at `path` but cannot, and why (in words).
+    pub(crate) fn refuse_file(&mut self, path: PathBuf, why: String) {
+        self.refused.insert(path, why);
+    }
+
+    /// Whether a volume puts a file at `path`, or certainly fails to.
     pub(crate) fn has_file(&self, path: &Path) -> bool {
-        self.files.contains_key(path)
+        self.files.contains_key(path) || self.refused.contains_key(path)
     }
 
     /// Every variable of another source (an env file), with its locations.
@@ -93,6 +100,10 @@ impl Source for FleetSource {
                 Err(format!("is larger than {} KiB", limit / 1024))
             }
             Some((content, _)) => Ok(content.clone()),
+            None if self.refused.contains_key(path) => Err(
+                "a volume cannot hold: its object lacks the key (the pod will not start)"
+                    .to_owned(),
+            ),
             None => Err("is on no volume the inputs mount (not checked)".to_owned()),
         }
     }
