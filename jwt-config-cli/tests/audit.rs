@@ -582,3 +582,38 @@ fn in_an_env_file_a_name_and_its_file_variable_both_set_is_a_startup_failure() {
         "{out}"
     );
 }
+
+/// Two Deployments sharing one Secret; `orders` and `billing` add their own `env` entries.
+fn two_services(orders_env: &str, billing_env: &str) -> String {
+    format!(
+        "kind: Secret\nmetadata: {{name: jwt}}\nstringData: {{ENVIRONMENT: production, JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: shop, JWT_SECRET_KEY: audit-test-jwt-secret-0123456789abcdefgh, SERVICE_SECRET: audit-test-service-secret-0123456789abcdef, JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '15'}}\n---\nkind: Deployment\nmetadata: {{name: orders}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: orders}}{orders_env}]}}]}}}}}}\n---\nkind: Deployment\nmetadata: {{name: billing}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: billing}}{billing_env}]}}]}}}}}}\n"
+    )
+}
+
+#[test]
+fn in_a_tie_fix_first_names_the_service_that_overrides_the_shared_object() {
+    let stream = two_services(", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '30'}", "");
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "fix first: JWT_ACCESS_TOKEN_EXPIRE_MINUTES in default/deployment/orders (1 of 2"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tie_that_nothing_breaks_is_said_as_such() {
+    let stream = two_services(
+        ", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '30'}",
+        ", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '20'}",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fix first: JWT_ACCESS_TOKEN_EXPIRE_MINUTES: default/deployment/orders, default/deployment/billing disagree, 1 against 1, and nothing tells which value is meant"),
+        "{out}"
+    );
+    assert!(out.contains("2 services, 2 valid, 0 agree"), "{out}");
+}

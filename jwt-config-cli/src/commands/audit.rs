@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use jwt_config::{
-    Config, ConfigError, Environment, KeyInfo, Loaded, Problem, ProblemKind, Resolved, Source as _,
-    Warning,
+    Config, ConfigError, Environment, KeyInfo, Loaded, Origin, Problem, ProblemKind, Resolved,
+    Source as _, Warning,
 };
 use serde::Serialize;
 
@@ -84,6 +84,8 @@ struct Audited<T> {
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
     unchecked: Vec<Unchecked>,
+    /// Variables set in its own definition, over the shared objects.
+    own: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,6 +131,7 @@ fn audit_one<T: Config>(
             problems: Vec::new(),
             warnings: Vec::new(),
             unchecked: instance.unchecked,
+            own: Default::default(),
         };
     }
     let mut problems = std::mem::take(&mut instance.problems);
@@ -166,6 +169,7 @@ fn audit_one<T: Config>(
         problems,
         warnings,
         unchecked: instance.unchecked,
+        own: instance.source.own().clone(),
     }
 }
 
@@ -256,6 +260,10 @@ enum FixFirst {
         variable: String,
         services: Vec<String>,
         of: usize,
+        /// Nothing tells which value is meant: the size of each tied group (`services` are
+        /// theirs).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tie: Option<usize>,
     },
     NotChecked {
         services: Vec<String>,
@@ -283,8 +291,12 @@ struct ServiceJson {
 struct Difference {
     variable: String,
     secret: bool,
-    /// Largest group first.
+    /// Largest group first; between groups of one size, the one that follows the shared
+    /// objects before one whose services set the value themselves.
     groups: Vec<Group>,
+    /// The largest groups are as large as each other and nothing (where the values come
+    /// from) tells which is meant.
+    tie: bool,
 }
 
 #[derive(Serialize)]
@@ -294,6 +306,9 @@ struct Group {
     value: Option<String>,
     set: bool,
     services: Vec<String>,
+    /// Some service of the group sets the value in its own definition (an `env` value,
+    /// Compose `environment`), over the shared objects.
+    overrides: bool,
 }
 
 #[derive(Serialize)]
@@ -365,7 +380,7 @@ impl AuditReport {
     fn compare_settings<T>(&mut self, valid: &[&Audited<T>]) {
         // Variable name -> each valid service's resolved value, in schema order.
         let mut order: Vec<&str> = Vec::new();
-        let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved)>> = BTreeMap::new();
+        let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved, bool)>> = BTreeMap::new();
         for audited in valid {
             let Some(loaded) = &audited.loaded else {
                 continue;
@@ -383,19 +398,21 @@ impl AuditReport {
                 if entry.is_empty() {
                     order.push(name);
                 }
-                entry.push((audited.name.as_str(), variable));
+                let own = audited.own.contains(name)
+                    || matches!(variable.origin(), Origin::Alias(alias) if audited.own.contains(alias));
+                entry.push((audited.name.as_str(), variable, own));
             }
         }
         for name in order {
             let values = &by_variable[name];
-            let (_, first) = values[0];
+            let (_, first, _) = values[0];
             if first.per_service() {
                 self.per_service.push(PerService {
                     variable: name.to_owned(),
                     secret: first.secret(),
                     values: values
                         .iter()
-                        .map(|(service, v)| ServiceValue {
+                        .map(|(service, v, _)| ServiceValue {
                             service: (*service).to_owned(),
                             value: v.rendered().map(str::to_owned).filter(|_| !v.secret()),
                             set: v.rendered().is_some(),
@@ -404,15 +421,18 @@ impl AuditReport {
                 });
                 continue;
             }
-            if values.iter().any(|(_, v)| compared(v) == Compared::Weak) {
+            if values.iter().any(|(_, v, _)| compared(v) == Compared::Weak) {
                 self.not_compared.push(name.to_owned());
                 continue;
             }
             let mut groups: Vec<(Compared<'_>, Group)> = Vec::new();
-            for (service, variable) in values {
+            for (service, variable, own) in values {
                 let key = compared(variable);
                 match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, group)) => group.services.push((*service).to_owned()),
+                    Some((_, group)) => {
+                        group.services.push((*service).to_owned());
+                        group.overrides |= *own;
+                    }
                     None => groups.push((
                         key,
                         Group {
@@ -422,17 +442,21 @@ impl AuditReport {
                                 .filter(|_| !variable.secret()),
                             set: variable.rendered().is_some(),
                             services: vec![(*service).to_owned()],
+                            overrides: *own,
                         },
                     )),
                 }
             }
             if groups.len() > 1 {
                 let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
-                groups.sort_by_key(|g| std::cmp::Reverse(g.services.len()));
+                groups.sort_by_key(|g| (std::cmp::Reverse(g.services.len()), g.overrides));
+                let tie = groups[0].services.len() == groups[1].services.len()
+                    && groups[0].overrides == groups[1].overrides;
                 self.differences.push(Difference {
                     variable: name.to_owned(),
                     secret: first.secret(),
                     groups,
+                    tie,
                 });
             }
         }
@@ -489,8 +513,10 @@ impl AuditReport {
             .filter(|a| a.status != Status::Sidecar)
             .collect();
         let disagreeing = |name: &str| {
+            // In a tie nobody holds the fleet's value.
             self.differences.iter().any(|d| {
-                d.groups[1..]
+                let from = usize::from(!d.tie);
+                d.groups[from..]
                     .iter()
                     .any(|g| g.services.iter().any(|s| s == name))
             }) || self
@@ -555,13 +581,25 @@ impl AuditReport {
                 gaps: involved.len(),
             })
         } else if let Some(difference) = smallest {
-            Some(FixFirst::Difference {
-                variable: difference.variable.clone(),
-                services: difference.groups[1..]
+            let largest = difference.groups[0].services.len();
+            let named: Vec<String> = if difference.tie {
+                difference
+                    .groups
+                    .iter()
+                    .filter(|g| g.services.len() == largest)
+                    .flat_map(|g| g.services.iter().cloned())
+                    .collect()
+            } else {
+                difference.groups[1..]
                     .iter()
                     .flat_map(|g| g.services.iter().cloned())
-                    .collect(),
+                    .collect()
+            };
+            Some(FixFirst::Difference {
+                variable: difference.variable.clone(),
+                services: named,
                 of: difference.groups.iter().map(|g| g.services.len()).sum(),
+                tie: difference.tie.then_some(largest),
             })
         } else if !incomplete.is_empty() {
             Some(FixFirst::NotChecked {
@@ -731,7 +769,22 @@ fn fix_first_text(fix: &FixFirst) -> String {
         FixFirst::Difference {
             variable,
             services,
+            of: _,
+            tie: Some(size),
+        } => {
+            let groups = services.len() / (*size).max(1);
+            let against = vec![size.to_string(); groups].join(" against ");
+            format!(
+                "{}: {} disagree, {against}, and nothing tells which value is meant (each is set the same way); decide, then `jwt-config diff` two of them to see the values",
+                clean(variable),
+                named(services)
+            )
+        }
+        FixFirst::Difference {
+            variable,
+            services,
             of,
+            tie: None,
         } => format!(
             "{} in {} ({} of {of} services differ from the rest); `jwt-config diff` two of them to see the values",
             clean(variable),

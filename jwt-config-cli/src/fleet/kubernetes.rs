@@ -494,9 +494,7 @@ impl Resolver<'_> {
             match expanded {
                 Some(value) => {
                     let origin = Location::named(format!("{}: env {name}", self.input));
-                    instance
-                        .source
-                        .set_bytes(name, Zeroizing::new(value), origin);
+                    instance.source.set_own(name, Zeroizing::new(value), origin);
                 }
                 None => self.unknown(
                     instance,

@@ -3,7 +3,7 @@
 //! hands a Secret's data to the container (`string(bytes)` in Go, never re-encoded): a value
 //! that is not UTF-8 reaches the loader as such, and is refused as the service refuses it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,9 @@ pub(crate) struct FleetSource {
     files: BTreeMap<PathBuf, (Zeroizing<Vec<u8>>, String)>,
     /// Paths a volume would hold but cannot (a key its object lacks), and why.
     refused: BTreeMap<PathBuf, String>,
+    /// Variables set in the service's own definition (an `env` value, Compose `environment`)
+    /// rather than by a shared object: what breaks a tie between disagreeing services.
+    own: BTreeSet<String>,
 }
 
 impl FleetSource {
@@ -28,11 +31,24 @@ impl FleetSource {
 
     /// Sets `name` to bytes that may not be UTF-8 (a Secret's `data`).
     pub(crate) fn set_bytes(&mut self, name: &str, value: Zeroizing<Vec<u8>>, origin: Location) {
+        self.own.remove(name);
         self.values.insert(name.to_owned(), (value, origin));
+    }
+
+    /// Sets `name` in the service's own definition, over any shared object.
+    pub(crate) fn set_own(&mut self, name: &str, value: Zeroizing<Vec<u8>>, origin: Location) {
+        self.set_bytes(name, value, origin);
+        self.own.insert(name.to_owned());
+    }
+
+    /// The variables set in the service's own definition.
+    pub(crate) fn own(&self) -> &BTreeSet<String> {
+        &self.own
     }
 
     /// Removes `name` (a later reference whose value is unknown replaces a known one).
     pub(crate) fn unset(&mut self, name: &str) {
+        self.own.remove(name);
         self.values.remove(name);
     }
 
