@@ -17,7 +17,7 @@ pub(crate) fn expand<'a>(text: &str, lookup: impl Fn(&str) -> Lookup<'a>) -> Opt
     let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
-        out.extend_from_slice(rest[..dollar].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..dollar]);
         let after = &rest[dollar + 1..];
         match after.chars().next() {
             Some('$') => {

@@ -367,7 +367,7 @@ mod tests {
         // expand to over a million nodes from a few kilobytes.
         let stream: String = (0..20).map(alias_bomb).collect();
         assert!(stream.len() < 8 * 1024, "{}", stream.len());
-        let error = parse_yaml("bombs.yaml", &stream).err().expect("refused");
+        let error = parse_yaml("bombs.yaml", &stream).expect_err("refused");
         let message = error.to_string();
         assert!(
             message.contains("bombs.yaml") && message.contains("aliases expand"),
