@@ -252,6 +252,8 @@ fn read_text(path: &Path) -> Result<String, UsageError> {
 const NODES_PER_INPUT_BYTE: usize = 4;
 /// Nodes every stream may hold whatever its size.
 const BASE_NODES: usize = 100_000;
+/// Bytes of scalars every stream may hold whatever its size (then 4 per byte of input).
+const BASE_SCALAR_BYTES: usize = 1024 * 1024;
 
 /// Every document of a YAML stream, as data. A syntax error names the file and line. The
 /// parser's alias limits apply to each document anew, so the whole stream's nodes (aliases
@@ -261,6 +263,12 @@ fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageEr
         .len()
         .saturating_mul(NODES_PER_INPUT_BYTE)
         .saturating_add(BASE_NODES);
+    // Aliases repeat scalars too: their bytes are bounded the same way.
+    let max_scalar_bytes = text
+        .len()
+        .saturating_mul(NODES_PER_INPUT_BYTE)
+        .saturating_add(BASE_SCALAR_BYTES)
+        .min(MAX_INPUT_SIZE as usize);
     let mut alias_limits = serde_saphyr::options::AliasLimits::default();
     alias_limits.max_total_replayed_events = max_nodes;
     // The document count is bounded by the input's size (`MAX_INPUT_SIZE`); a fleet's stream
@@ -270,7 +278,7 @@ fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageEr
             max_documents: 10_000_000,
             max_nodes: max_nodes,
             max_events: max_nodes.saturating_mul(4),
-            max_total_scalar_bytes: MAX_INPUT_SIZE as usize,
+            max_total_scalar_bytes: max_scalar_bytes,
         },
         alias_limits: alias_limits,
     };
@@ -284,15 +292,16 @@ fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageEr
         let expansion = [
             "budget breached: Nodes",
             "budget breached: Events",
+            "budget breached: ScalarBytes",
             "total_replayed_events",
         ]
         .iter()
         .any(|words| message.contains(words));
         if expansion {
             return input_error(format!(
-                "{shown}{line}: refused: its aliases expand to more than {max_nodes} nodes \
-                 ({NODES_PER_INPUT_BYTE} per byte of input); write the values out instead of \
-                 repeating anchors"
+                "{shown}{line}: refused: its aliases expand to more than {max_nodes} nodes or \
+                 {max_scalar_bytes} bytes of text ({NODES_PER_INPUT_BYTE} per byte of input, \
+                 plus a margin); write the values out instead of repeating anchors"
             ));
         }
         let first = message.lines().next().unwrap_or("invalid YAML");
@@ -367,12 +376,29 @@ mod tests {
         // expand to over a million nodes from a few kilobytes.
         let stream: String = (0..20).map(alias_bomb).collect();
         assert!(stream.len() < 8 * 1024, "{}", stream.len());
-        let error = parse_yaml("bombs.yaml", &stream).expect_err("refused");
+        let Err(error) = parse_yaml("bombs.yaml", &stream) else {
+            panic!("accepted");
+        };
         let message = error.to_string();
         assert!(
             message.contains("bombs.yaml") && message.contains("aliases expand"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn long_scalars_repeated_by_aliases_are_bounded_too() {
+        // Few nodes, but each a copy of a 2 KB string: 9^4 copies, 13 MB from 2.5 KB.
+        let long = "x".repeat(2048);
+        let mut doc = format!("a: &a \"{long}\"\n");
+        for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d")] {
+            let items = vec![format!("*{previous}"); 9].join(",");
+            doc.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        let Err(error) = parse_yaml("long.yaml", &doc) else {
+            panic!("accepted");
+        };
+        assert!(error.to_string().contains("aliases expand"), "{error}");
     }
 
     #[test]
