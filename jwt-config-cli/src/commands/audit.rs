@@ -185,7 +185,12 @@ fn assert_instance_environment(
         .source
         .location("ENVIRONMENT")
         .map(|l| l.to_string());
-    match assert_environment(instance.source.value("ENVIRONMENT"), place, expected) {
+    // Set to bytes that are not UTF-8: the schema's own problem, not "not set".
+    let text = instance
+        .source
+        .bytes("ENVIRONMENT")
+        .map(|bytes| std::str::from_utf8(bytes).unwrap_or_default());
+    match assert_environment(text, place, expected) {
         Asserted::Agrees => {}
         Asserted::Conflict(problem) => problems.push(problem),
         Asserted::NotSet => {

@@ -53,6 +53,7 @@ impl FleetSource {
     }
 
     /// The value of `name`, when it is UTF-8 text.
+    #[cfg(test)]
     pub(crate) fn value(&self, name: &str) -> Option<&str> {
         self.bytes(name)
             .and_then(|bytes| std::str::from_utf8(bytes).ok())
