@@ -617,3 +617,21 @@ fn a_tie_that_nothing_breaks_is_said_as_such() {
     );
     assert!(out.contains("2 services, 2 valid, 0 agree"), "{out}");
 }
+
+#[test]
+fn a_volume_item_missing_for_a_sidecar_stops_the_service_in_its_pod_too() {
+    let stream = deployment_with(
+        "env: []}, {name: sidecar, volumeMounts: [{name: keys, mountPath: /keys}]",
+        "{name: keys, secret: {secretName: jwt, items: [{key: PUBLIC_KEY, path: public.pem}]}}",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("invalid     default/deployment/auth:app"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(mounted by sidecar) mounts key PUBLIC_KEY of Secret default/jwt, which that object does not have: the pod will not start"),
+        "{out}"
+    );
+}

@@ -223,6 +223,7 @@ impl Pool {
                 };
                 resolver.environment(container, &mut instance);
                 resolver.volumes(&spec.volumes, container, &mut instance);
+                instance.problems.extend(resolver.missing_items(&spec));
                 out.push(instance);
             }
         }
@@ -405,6 +406,28 @@ struct KeyToPath {
     path: String,
 }
 
+/// The Secrets and ConfigMaps a volume projects.
+fn volume_objects(volume: &Volume) -> Vec<(ObjectKind, &VolumeObject)> {
+    let mut objects: Vec<(ObjectKind, &VolumeObject)> = Vec::new();
+    if let Some(secret) = &volume.secret {
+        objects.push((ObjectKind::Secret, secret));
+    }
+    if let Some(config_map) = &volume.config_map {
+        objects.push((ObjectKind::ConfigMap, config_map));
+    }
+    if let Some(projected) = &volume.projected {
+        for source in &projected.sources {
+            if let Some(secret) = &source.secret {
+                objects.push((ObjectKind::Secret, secret));
+            }
+            if let Some(config_map) = &source.config_map {
+                objects.push((ObjectKind::ConfigMap, config_map));
+            }
+        }
+    }
+    objects
+}
+
 /// Resolves one container's environment and files within its workload's namespace.
 struct Resolver<'a> {
     pool: &'a Pool,
@@ -578,30 +601,56 @@ impl Resolver<'_> {
 
     /// The files a container's Secret and ConfigMap volumes hold, and the `NAME_FILE`
     /// variables whose file no input can tell.
+    /// Items of the pod's volumes whose key their object (in the input) lacks: the kubelet
+    /// fails such a volume, and the whole pod with it, whichever container mounts it.
+    fn missing_items(&self, spec: &PodSpec) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for volume in &spec.volumes {
+            let mounted_by: Vec<&str> = spec
+                .containers
+                .iter()
+                .filter(|c| c.volume_mounts.iter().any(|m| m.name == volume.name))
+                .map(|c| c.name.as_str())
+                .collect();
+            if mounted_by.is_empty() {
+                continue; // The kubelet sets up only the volumes a container mounts.
+            }
+            for (kind, object) in volume_objects(volume) {
+                let name = if object.secret_name.is_empty() {
+                    &object.name
+                } else {
+                    &object.secret_name
+                };
+                let Some(data) = self.pool.object(kind, self.namespace, name) else {
+                    continue;
+                };
+                let shown = format!("{} {}/{name}", kind.word(), self.namespace);
+                for item in object.items.iter().filter(|_| !object.optional) {
+                    if data.entries.contains_key(&item.key) {
+                        continue;
+                    }
+                    problems.push(Problem::new(
+                        format!("volume {}", volume.name),
+                        ProblemKind::Missing,
+                        format!(
+                            "(mounted by {}) mounts key {} of {shown}, which that object does not have: the pod will not start",
+                            mounted_by.join(", "),
+                            item.key
+                        ),
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
     fn volumes(&self, volumes: &[Volume], container: &Container, instance: &mut Instance) {
         let mut unknown_mounts: Vec<(PathBuf, String)> = Vec::new();
         for mount in &container.volume_mounts {
             let Some(volume) = volumes.iter().find(|v| v.name == mount.name) else {
                 continue;
             };
-            let mut objects: Vec<(ObjectKind, &VolumeObject)> = Vec::new();
-            if let Some(secret) = &volume.secret {
-                objects.push((ObjectKind::Secret, secret));
-            }
-            if let Some(config_map) = &volume.config_map {
-                objects.push((ObjectKind::ConfigMap, config_map));
-            }
-            if let Some(projected) = &volume.projected {
-                for source in &projected.sources {
-                    if let Some(secret) = &source.secret {
-                        objects.push((ObjectKind::Secret, secret));
-                    }
-                    if let Some(config_map) = &source.config_map {
-                        objects.push((ObjectKind::ConfigMap, config_map));
-                    }
-                }
-            }
-            for (kind, object) in objects {
+            for (kind, object) in volume_objects(volume) {
                 self.mount(kind, object, mount, instance, &mut unknown_mounts);
             }
         }
@@ -688,19 +737,11 @@ impl Resolver<'_> {
             };
             let Some(entry) = data.entries.get(key) else {
                 // The kubelet fails the volume, and the pod with it, unless it is optional.
-                if !object.optional {
-                    let why = format!(
-                        "volume {} mounts key {key} of {shown}, which that object does not have: the pod will not start",
-                        mount.name
-                    );
-                    instance.problems.push(Problem::new(
-                        format!("volume {}", mount.name),
-                        ProblemKind::Missing,
-                        why.clone(),
-                    ));
-                    if !path.as_os_str().is_empty() {
-                        instance.source.refuse_file(path, why);
-                    }
+                // (`missing_items` reports it once for the whole pod.)
+                if !object.optional && !path.as_os_str().is_empty() {
+                    instance
+                        .source
+                        .refuse_file(path, format!("{shown} lacks key {key}"));
                 }
                 continue;
             };

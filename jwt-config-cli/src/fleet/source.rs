@@ -117,11 +117,12 @@ impl Source for FleetSource {
                 Err(format!("is larger than {} KiB", limit / 1024))
             }
             Some((content, _)) => Ok(content.clone()),
-            None if self.refused.contains_key(path) => Err(
-                "a volume cannot hold: its object lacks the key (the pod will not start)"
-                    .to_owned(),
-            ),
-            None => Err("is on no volume the inputs mount (not checked)".to_owned()),
+            None => match self.refused.get(path) {
+                Some(why) => Err(format!(
+                    "its volume cannot hold: {why} (the pod will not start)"
+                )),
+                None => Err("is on no volume the inputs mount (not checked)".to_owned()),
+            },
         }
     }
 }
