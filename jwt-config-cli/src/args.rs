@@ -66,7 +66,11 @@ pub struct SourceArgs {
     pub no_process_env: bool,
     /// With `--no-process-env`: another directory `NAME_FILE` variables may point into;
     /// repeatable. Links and `..` are resolved first, so neither escapes it.
-    #[arg(long = "allow-file-dir", value_name = "DIR")]
+    #[arg(
+        long = "allow-file-dir",
+        value_name = "DIR",
+        requires = "no_process_env"
+    )]
     pub allow_file_dirs: Vec<PathBuf>,
 }
 

@@ -635,3 +635,20 @@ fn a_volume_item_missing_for_a_sidecar_stops_the_service_in_its_pod_too() {
         "{out}"
     );
 }
+
+#[test]
+fn a_service_whose_load_depends_on_a_runtime_value_is_not_checked_and_says_why() {
+    let stream = deployment_with_secret_data("YXVkaXQtdGVzdC1qd3Qtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWZnaA==")
+        .replace("  SERVICE_ID: YXV0aA==\n", "")
+        .replace(
+            "envFrom: [{secretRef: {name: jwt}}]",
+            "envFrom: [{secretRef: {name: jwt}}], env: [{name: SERVICE_ID, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]",
+        );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not checked default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("fix first: default/deployment/auth: not checked, their load depends on values known only at run time"),
+        "{out}"
+    );
+}

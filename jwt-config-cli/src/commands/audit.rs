@@ -272,6 +272,8 @@ enum FixFirst {
     },
     NotChecked {
         services: Vec<String>,
+        /// What is missing is known only at run time (`fieldRef`): no input can supply it.
+        runtime_only: bool,
     },
     /// Objects with a pod template of a kind `audit` does not read (an Argo Rollout).
     UnreadWorkloads {
@@ -607,14 +609,20 @@ impl AuditReport {
                 tie: difference.tie.then_some(largest),
             })
         } else if !incomplete.is_empty() {
+            let runtime_only = services
+                .iter()
+                .filter(|a| a.status == Status::Incomplete)
+                .all(|a| a.unchecked.iter().all(|u| !u.deploy_time));
             Some(FixFirst::NotChecked {
                 services: incomplete,
+                runtime_only,
             })
         } else if !unread.is_empty() {
             Some(FixFirst::UnreadWorkloads { kinds: unread })
         } else if strict && !deploy_time.is_empty() {
             Some(FixFirst::NotChecked {
                 services: deploy_time.clone(),
+                runtime_only: false,
             })
         } else if strict && !warned.is_empty() {
             Some(FixFirst::Warnings {
@@ -796,8 +804,18 @@ fn fix_first_text(fix: &FixFirst) -> String {
             named(services),
             services.len()
         ),
-        FixFirst::NotChecked { services } => format!(
+        FixFirst::NotChecked {
+            services,
+            runtime_only: false,
+        } => format!(
             "{}: values supplied at deploy time; add their objects to the input",
+            named(services)
+        ),
+        FixFirst::NotChecked {
+            services,
+            runtime_only: true,
+        } => format!(
+            "{}: not checked, their load depends on values known only at run time (fieldRef, resourceFieldRef); set those variables from values in the input to check them",
             named(services)
         ),
         FixFirst::Warnings { services } => format!("warnings in {}", named(services)),
