@@ -54,13 +54,24 @@ pub struct SourceArgs {
     /// override earlier ones, and the process environment overrides every file.
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
-    /// The environment the files are for: supplies `ENVIRONMENT` where nothing sets it, and
-    /// is a problem where something sets it to another value.
+    /// The environment the files are for: a problem where something sets `ENVIRONMENT` to
+    /// another value; where nothing sets it, supplied to this check only, with a warning that
+    /// the deployed service must set it (a failure under `--strict`).
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
-    /// Ignore the process environment: the files alone, `$VAR` substitution refused.
+    /// Ignore the process environment: the files alone, `$VAR` substitution refused, and a
+    /// `NAME_FILE` read only inside its env file's own directory (or one allowed with
+    /// `--allow-file-dir`); a file elsewhere is a problem saying it was not read.
     #[arg(long)]
     pub no_process_env: bool,
+    /// With `--no-process-env`: another directory `NAME_FILE` variables may point into;
+    /// repeatable. Links and `..` are resolved first, so neither escapes it.
+    #[arg(
+        long = "allow-file-dir",
+        value_name = "DIR",
+        requires = "no_process_env"
+    )]
+    pub allow_file_dirs: Vec<PathBuf>,
 }
 
 /// `check`.
@@ -84,6 +95,10 @@ pub struct DiffArgs {
     pub a: PathBuf,
     /// The second env file.
     pub b: PathBuf,
+    /// Another directory the files' `NAME_FILE` variables may point into (each file's own
+    /// directory always is); repeatable.
+    #[arg(long = "allow-file-dir", value_name = "DIR")]
+    pub allow_file_dirs: Vec<PathBuf>,
     /// Every warning of either file (unknown names, deprecated aliases, weak keys) fails: exit 1.
     #[arg(long)]
     pub strict: bool,
@@ -99,8 +114,9 @@ pub struct AuditArgs {
     /// standard input.
     #[arg(required = true, value_name = "PATH|-")]
     pub inputs: Vec<PathBuf>,
-    /// The environment the fleet is deployed to: supplies `ENVIRONMENT` where a service sets
-    /// none, and is a problem where one sets another value.
+    /// The environment the fleet is deployed to. It asserts and never supplies: a service
+    /// that sets no `ENVIRONMENT`, or another value, is a problem (a pod gets nothing from a
+    /// flag).
     #[arg(long, value_parser = parse_environment)]
     pub environment: Option<Environment>,
     /// Warnings, and values supplied at deploy time (objects not in the input), fail: exit 1.

@@ -105,13 +105,24 @@ fn a_legacy_name_with_another_value_is_a_conflict() {
 }
 
 #[test]
-fn staging_without_environment_fails_until_the_environment_is_given() {
+fn staging_without_environment_fails_and_the_environment_flag_only_asserts() {
     let (code, out, _) = fleet_with("staging-without-environment", &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("4 services, 0 valid"), "{out}");
     assert_eq!(out.matches("ENVIRONMENT: is not set").count(), 4, "{out}");
+    // A pod gets nothing from a flag: every pod still refuses to start.
     let (code, out, _) = fleet_with("staging-without-environment", &["--environment", "staging"]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("4 services, 0 valid"), "{out}");
+    assert_eq!(
+        out.matches(
+            "ENVIRONMENT: is not set; --environment staging asserts it but supplies nothing"
+        )
+        .count(),
+        4,
+        "{out}"
+    );
+    assert!(!out.contains("ok every service"), "{out}");
     // Where a service says another environment, --environment is a problem, not an override.
     let (code, out, _) = audit(&[
         example("fleet").to_str().unwrap(),
@@ -321,11 +332,17 @@ services:
 }
 
 #[test]
-fn a_reference_to_an_object_not_in_the_input_is_not_checked_and_fails_under_strict() {
+fn a_service_not_checked_for_want_of_an_object_not_in_the_input_fails_and_is_said_as_such() {
     let orders = example("fleet/orders.yaml");
     let (code, out, _) = audit(&[orders.to_str().unwrap()]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.contains("not checked shop/deployment/orders"), "{out}");
+    assert!(out.contains("1 service, 0 valid, 1 not checked"), "{out}");
+    assert!(!out.contains("ok "), "{out}");
+    assert!(
+        out.contains("fix first: shop/deployment/orders: values supplied at deploy time"),
+        "{out}"
+    );
     assert!(
         out.contains("envFrom ConfigMap shop/jwt-shared is not in the input: supplied at deploy time, not checked"),
         "{out}"
@@ -334,6 +351,304 @@ fn a_reference_to_an_object_not_in_the_input_is_not_checked_and_fails_under_stri
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("fix first: shop/deployment/orders: values supplied at deploy time"),
+        "{out}"
+    );
+}
+
+fn audit_stdin(input: &str) -> (i32, String) {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-"])
+        .write_stdin(input.to_owned())
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn no_service_found_fails_and_says_which_kinds_were_read_and_seen() {
+    // An Argo Rollout is not a kind audit reads; a Service runs nothing.
+    let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {template: {spec: {containers: [{name: app, env: [{name: SERVICE_ID, value: r}]}]}}}\n---\nkind: Service\nmetadata: {name: s}\n";
+    let (code, out) = audit_stdin(rollout);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 services"), "{out}");
+    assert!(!out.contains("ok "), "{out}");
+    assert!(
+        out.contains("fix first: no service found in the inputs; audit reads Pods, Deployments"),
+        "{out}"
+    );
+    assert!(
+        out.contains("seen and not read: Rollout (1, runs containers), Service (1)"),
+        "{out}"
+    );
+    // An empty `helm template` output.
+    let (code, out) = audit_stdin("");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no service found in the inputs"), "{out}");
+}
+
+#[test]
+fn a_workload_of_a_kind_not_read_beside_valid_services_fails() {
+    let mut stream = fleet_stream();
+    stream.push_str("\n---\nkind: Rollout\nmetadata: {name: r, namespace: shop}\nspec: {template: {spec: {containers: [{name: app}]}}}\n");
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("not read: kind Rollout (1, runs containers)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "fix first: objects of kind Rollout run containers, but audit does not read that kind"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_valid_service_with_a_value_left_for_deploy_time_is_not_called_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = r#"
+services:
+  auth:
+    environment:
+      ENVIRONMENT: production
+      SERVICE_ID: auth
+      JWT_SECRET_KEY: compose-test-jwt-secret-0123456789abcdef
+      JWT_ISSUER: https://auth.example
+      JWT_AUDIENCE: shop
+      SERVICE_SECRET: compose-test-service-secret-0123456789abc
+      JWT_LEEWAY_SECONDS: ${LEEWAY}
+"#;
+    let path = dir.path().join("compose.yaml");
+    std::fs::write(&path, compose).unwrap();
+    let (code, out, _) = audit(&[path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 service, 1 valid"), "{out}");
+    assert!(!out.contains("ok every service"), "{out}");
+    assert!(
+        out.contains(
+            "passed, every service valid and agreeing as far as checked; values not checked in auth"
+        ),
+        "{out}"
+    );
+    let (code, _, _) = audit(&[path.to_str().unwrap(), "--strict"]);
+    assert_eq!(code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn directory_links_that_loop_end_and_each_real_directory_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(example("fleet/auth.yaml"), dir.path().join("auth.yaml")).unwrap();
+    std::fs::copy(example("fleet/shared.yaml"), dir.path().join("shared.yaml")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("again")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("loop")).unwrap();
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .arg("audit")
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("1 service, 1 valid"), "{out}");
+    assert!(out.contains("not read again: "), "{out}");
+    assert!(out.contains("again (the directory "), "{out}");
+    assert!(out.contains("loop (the directory "), "{out}");
+}
+
+/// One Deployment whose whole environment comes from a Secret's `data`.
+fn deployment_with_secret_data(key_base64: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    format!(
+        "kind: Secret\nmetadata: {{name: jwt}}\ndata:\n  ENVIRONMENT: {}\n  SERVICE_ID: {}\n  JWT_ISSUER: {}\n  JWT_AUDIENCE: {}\n  SERVICE_SECRET: {}\n  JWT_SECRET_KEY: {key_base64}\n---\nkind: Deployment\nmetadata: {{name: auth}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}]}}]}}}}}}\n",
+        b64("production"),
+        b64("auth"),
+        b64("https://auth.example"),
+        b64("shop"),
+        b64("audit-test-service-secret-0123456789abcdef"),
+    )
+}
+
+#[test]
+fn a_secret_value_that_is_not_utf8_is_handed_over_as_bytes_and_refused_as_the_service_would() {
+    use base64::Engine as _;
+    let mut key = b"audit-test-jwt-secret-0123456789abcdefgh".to_vec();
+    key.push(0xff);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key);
+    let (code, out) = audit_stdin(&deployment_with_secret_data(&encoded));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(out.contains("JWT_SECRET_KEY: is not valid UTF-8"), "{out}");
+    // The same key in UTF-8 is valid.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&key[..key.len() - 1]);
+    let (code, out) = audit_stdin(&deployment_with_secret_data(&encoded));
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_self_reference_after_a_deploy_time_value_is_not_checked_and_fails_strict() {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .encode("audit-test-jwt-secret-0123456789abcdefgh");
+    let stream = deployment_with_secret_data(&key).replace(
+        "envFrom: [{secretRef: {name: jwt}}]",
+        "envFrom: [{secretRef: {name: jwt}}], env: [{name: JWT_AUDIENCE, valueFrom: {secretKeyRef: {name: vault-synced, key: aud}}}, {name: JWT_AUDIENCE, value: \"$(JWT_AUDIENCE),billing\"}]",
+    );
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .args(["audit", "-", "--strict"])
+        .write_stdin(stream)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("not checked: JWT_AUDIENCE: refers with $(...) to a value not in the input"),
+        "{out}"
+    );
+    assert!(!out.contains("$(JWT_AUDIENCE),billing"), "{out}");
+}
+
+/// The Secret-fed Deployment of `deployment_with_secret_data`, its container given `extra`
+/// (env entries, volume mounts) and its pod `volumes`.
+fn deployment_with(extra: &str, volumes: &str) -> String {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .encode("audit-test-jwt-secret-0123456789abcdefgh");
+    deployment_with_secret_data(&key).replace(
+        "envFrom: [{secretRef: {name: jwt}}]}]",
+        &format!("envFrom: [{{secretRef: {{name: jwt}}}}], {extra}}}], volumes: [{volumes}]"),
+    )
+}
+
+#[test]
+fn a_name_and_its_file_variable_both_set_is_a_startup_failure_even_with_the_file_on_no_volume() {
+    let stream = deployment_with(
+        "env: [{name: SERVICE_SECRET_FILE, value: /etc/app/service-secret}]",
+        "",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("SERVICE_SECRET and SERVICE_SECRET_FILE are both set"),
+        "{out}"
+    );
+    assert!(!out.contains("a file of the image?"), "{out}");
+}
+
+#[test]
+fn a_volume_item_missing_from_a_secret_in_the_input_is_a_startup_failure() {
+    let stream = deployment_with(
+        "volumeMounts: [{name: keys, mountPath: /keys}]",
+        "{name: keys, secret: {secretName: jwt, items: [{key: PUBLIC_KEY, path: public.pem}]}}",
+    )
+    .replace(
+        "  JWT_SECRET_KEY:",
+        "  JWT_PUBLIC_KEY_FILE: L2tleXMvcHVibGljLnBlbQ==\n  JWT_SECRET_KEY:",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("mounts key PUBLIC_KEY of Secret default/jwt, which that object does not have: the pod will not start"),
+        "{out}"
+    );
+    assert!(!out.contains("a file of the image?"), "{out}");
+    assert!(!out.contains("not checked"), "{out}");
+}
+
+#[test]
+fn in_an_env_file_a_name_and_its_file_variable_both_set_is_a_startup_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = "ENVIRONMENT=production\nSERVICE_ID=auth\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\nSERVICE_SECRET_FILE=/run/secrets/service\n";
+    let path = dir.path().join("auth.env");
+    std::fs::write(&path, env).unwrap();
+    let (code, out, _) = audit(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invalid     auth"), "{out}");
+    assert!(
+        out.contains("SERVICE_SECRET and SERVICE_SECRET_FILE are both set"),
+        "{out}"
+    );
+}
+
+/// Two Deployments sharing one Secret; `orders` and `billing` add their own `env` entries.
+fn two_services(orders_env: &str, billing_env: &str) -> String {
+    format!(
+        "kind: Secret\nmetadata: {{name: jwt}}\nstringData: {{ENVIRONMENT: production, JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: shop, JWT_SECRET_KEY: audit-test-jwt-secret-0123456789abcdefgh, SERVICE_SECRET: audit-test-service-secret-0123456789abcdef, JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '15'}}\n---\nkind: Deployment\nmetadata: {{name: orders}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: orders}}{orders_env}]}}]}}}}}}\n---\nkind: Deployment\nmetadata: {{name: billing}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: billing}}{billing_env}]}}]}}}}}}\n"
+    )
+}
+
+#[test]
+fn in_a_tie_fix_first_names_the_service_that_overrides_the_shared_object() {
+    let stream = two_services(", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '30'}", "");
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "fix first: JWT_ACCESS_TOKEN_EXPIRE_MINUTES in default/deployment/orders (1 of 2"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_tie_that_nothing_breaks_is_said_as_such() {
+    let stream = two_services(
+        ", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '30'}",
+        ", {name: JWT_ACCESS_TOKEN_EXPIRE_MINUTES, value: '20'}",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("fix first: JWT_ACCESS_TOKEN_EXPIRE_MINUTES: default/deployment/orders, default/deployment/billing disagree, 1 against 1, and nothing tells which value is meant"),
+        "{out}"
+    );
+    assert!(out.contains("2 services, 2 valid, 0 agree"), "{out}");
+}
+
+#[test]
+fn a_volume_item_missing_for_a_sidecar_stops_the_service_in_its_pod_too() {
+    let stream = deployment_with(
+        "env: []}, {name: sidecar, volumeMounts: [{name: keys, mountPath: /keys}]",
+        "{name: keys, secret: {secretName: jwt, items: [{key: PUBLIC_KEY, path: public.pem}]}}",
+    );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("invalid     default/deployment/auth:app"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(mounted by sidecar) mounts key PUBLIC_KEY of Secret default/jwt, which that object does not have: the pod will not start"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_service_whose_load_depends_on_a_runtime_value_is_not_checked_and_says_why() {
+    let stream = deployment_with_secret_data("YXVkaXQtdGVzdC1qd3Qtc2VjcmV0LTAxMjM0NTY3ODlhYmNkZWZnaA==")
+        .replace("  SERVICE_ID: YXV0aA==\n", "")
+        .replace(
+            "envFrom: [{secretRef: {name: jwt}}]",
+            "envFrom: [{secretRef: {name: jwt}}], env: [{name: SERVICE_ID, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]",
+        );
+    let (code, out) = audit_stdin(&stream);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not checked default/deployment/auth"), "{out}");
+    assert!(
+        out.contains("fix first: default/deployment/auth: not checked, their load depends on values known only at run time"),
         "{out}"
     );
 }

@@ -399,6 +399,44 @@ fn strict_turns_warnings_into_failure_and_environment_asserts() {
 }
 
 #[test]
+fn an_environment_only_the_flag_supplies_is_a_warning_naming_environment_and_fails_strict() {
+    // The files set no ENVIRONMENT: the deployed service will not have the flag's value.
+    let lines: Vec<String> = production("auth", &[])
+        .into_iter()
+        .filter(|l| !l.starts_with("ENVIRONMENT="))
+        .collect();
+    let file = file_of("auth.env", &lines);
+    let args = ["check", "--environment", "staging", "--no-process-env"];
+    let (code, out, _) = run(jwt_config().args(args).arg("--env-file").arg(&file));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning: ENVIRONMENT: is set by no input")
+            && out.contains("the deployed service must set ENVIRONMENT=staging itself"),
+        "{out}"
+    );
+    let (code, out, _) = run(jwt_config()
+        .args(args)
+        .arg("--strict")
+        .arg("--env-file")
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    // Set by the file itself: no warning.
+    let set = file_of("auth.env", &production("auth", &[]));
+    let (code, out, _) = run(jwt_config()
+        .args([
+            "check",
+            "--environment",
+            "production",
+            "--no-process-env",
+            "--strict",
+        ])
+        .arg("--env-file")
+        .arg(&set));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}
+
+#[test]
 fn no_process_env_never_substitutes_and_values_cannot_forge_lines() {
     let leaky = env_file(
         "leaky.env",
@@ -652,4 +690,54 @@ fn a_drifted_secret_key_names_the_variable_and_both_fixes() {
     let (code, out, _) = run(jwt_config().arg("diff").arg(&issuer).arg(&a));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("JWT_KEY_ID") && out.contains("k2"), "{out}");
+}
+
+#[test]
+fn an_isolated_check_never_reads_the_checking_machines_files_on_the_env_files_say_so() {
+    const CI_SECRET: &str = "ci-secret-sentinel-5d0b";
+    let file = file_of(
+        "auth.env",
+        &production("auth", &["JWT_PUBLIC_KEY_FILE=/proc/self/environ"]),
+    );
+    let (code, out, _) = run(jwt_config()
+        .env("CI_TOKEN", CI_SECRET)
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "JWT_PUBLIC_KEY_FILE: points to /proc/self/environ, which was not read (not checked)"
+        ) && out.contains("--allow-file-dir"),
+        "{out}"
+    );
+    assert!(!out.contains(CI_SECRET), "{out}");
+}
+
+#[test]
+fn a_key_files_contents_are_never_echoed_and_another_directory_needs_allowing() {
+    const LABEL: &str = "SENTINEL_LABEL_4e9a";
+    let keys = tempfile::tempdir().unwrap();
+    let pem = keys.path().join("public.pem");
+    std::fs::write(&pem, format!("-----BEGIN {LABEL}-----\nabc\n-----")).unwrap();
+    let line = format!("JWT_PUBLIC_KEY_FILE={}", pem.display());
+    let file = file_of("auth.env", &production("auth", &[&line]));
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("was not read (not checked)"), "{out}");
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--allow-file-dir"])
+        .arg(keys.path())
+        .arg("--env-file")
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "the contents of {} (not shown) are invalid",
+            pem.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(LABEL), "{out}");
 }

@@ -222,14 +222,18 @@ impl<'a> Context<'a> {
 
     /// A value outside its `range` or `min_len`.
     fn out_of_range(&mut self, var: &VarSchema, found: Option<&Found>, message: String) {
-        // A range check's message quotes the value: never next to a secret's name.
-        let message = if var.secret {
-            format!(
+        // A range check's message quotes the value: never next to a secret's name, and never
+        // a file's contents (`/proc/self/environ`, a key) on a file variable's behalf.
+        let message = match found.and_then(|f| f.file_path.as_deref()) {
+            _ if var.secret => format!(
                 "the value (a secret, not shown) is outside what is accepted ({})",
                 var.requirement_text()
-            )
-        } else {
-            message
+            ),
+            Some(path) => format!(
+                "the contents of {path} (not shown) are outside what is accepted ({})",
+                var.requirement_text()
+            ),
+            None => message,
         };
         let location = found
             .map(|f| self.resolver().supplier(f, var))
@@ -407,14 +411,15 @@ fn first_sentence(doc: &str) -> String {
     doc[..end].replace('\n', " ")
 }
 
-/// The message for a value that did not parse. A secret's parser message is never used (it
-/// may quote, trim or cut the secret); a file's contents are never quoted; a number with a
-/// `range` says the schema's range rather than the type's.
+/// The message for a value that did not parse. The parser's message is never used for a
+/// secret or a file's contents (it may quote, trim or cut them: a PEM label, a line of
+/// `/proc/self/environ`); a number with a `range` says the schema's range rather than the
+/// type's.
 fn invalid_message(var: &VarSchema, found: &Found, parser_message: String) -> String {
     let expected = match var.range {
         Some(range) => format!("expected {}", describe_range(range, var.ty)),
         // The field's documentation says what is accepted without quoting anything.
-        None if var.secret => match first_sentence(var.doc).as_str() {
+        None if var.secret || found.file_path.is_some() => match first_sentence(var.doc).as_str() {
             "" => format!("expected a value of type `{}`", var.ty),
             doc => format!("expected a `{}`: {doc}", var.ty),
         },
@@ -422,7 +427,7 @@ fn invalid_message(var: &VarSchema, found: &Found, parser_message: String) -> St
     };
     match &found.file_path {
         _ if var.secret => format!("the value (a secret, not shown) is invalid; {expected}"),
-        Some(path) => format!("the contents of {path} are invalid: {expected}"),
+        Some(path) => format!("the contents of {path} (not shown) are invalid: {expected}"),
         None => format!("{} is invalid: {expected}", quote(&found.text)),
     }
 }

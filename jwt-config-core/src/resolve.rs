@@ -297,7 +297,7 @@ fn read_file(
         findings.problem(file_name.to_owned(), ProblemKind::File, message, None);
         None
     };
-    let bytes = match source.read_file(&path, MAX_FILE_SIZE) {
+    let bytes = match source.read_file_for(file_name, &path, MAX_FILE_SIZE) {
         Ok(bytes) => bytes,
         Err(reason) => return fail(reason),
     };

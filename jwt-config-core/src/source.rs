@@ -38,6 +38,19 @@ pub trait Source {
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         read_regular_file(path, limit).map_err(|refusal| refusal.to_string())
     }
+
+    /// The file `variable` (a `NAME_FILE`) points to: what the loader calls. The default is
+    /// [`Source::read_file`]; a source made of others ([`Layered`]) asks the one that sets
+    /// `variable`, so an isolated env file's rules hold for its own `_FILE` variables.
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        let _ = variable;
+        self.read_file(path, limit)
+    }
 }
 
 /// Where a source sets a variable: which source, and the line of a file.
@@ -90,6 +103,14 @@ impl<S: Source + ?Sized> Source for &S {
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         (**self).read_file(path, limit)
     }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file_for(variable, path, limit)
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
@@ -104,6 +125,14 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
         (**self).read_file(path, limit)
+    }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        (**self).read_file_for(variable, path, limit)
     }
 }
 
@@ -289,6 +318,17 @@ impl Source for Layered {
     fn location(&self, name: &str) -> Option<Location> {
         self.winner(name)?.location(name)
     }
+    fn read_file_for(
+        &self,
+        variable: &str,
+        path: &Path,
+        limit: u64,
+    ) -> Result<Zeroizing<Vec<u8>>, String> {
+        match self.winner(variable) {
+            Some(layer) => layer.read_file_for(variable, path, limit),
+            None => self.read_file(path, limit),
+        }
+    }
 }
 
 impl fmt::Debug for Layered {
@@ -317,6 +357,9 @@ pub struct EnvFile {
     path: PathBuf,
     values: MapSource,
     lines: BTreeMap<String, usize>,
+    /// Isolated: the only directories a `_FILE` variable of the file may point into (the
+    /// file's own, and those allowed with [`EnvFile::allow_file_dir`]). `None`: any file.
+    file_dirs: Option<Vec<PathBuf>>,
 }
 
 impl fmt::Debug for EnvFile {
@@ -330,23 +373,48 @@ impl fmt::Debug for EnvFile {
 
 impl EnvFile {
     /// Reads an env file in isolation: `$VAR` substitution is refused, so its values depend
-    /// on the file alone.
+    /// on the file alone, and a `NAME_FILE` it sets is read only inside the file's own
+    /// directory (or one allowed with [`EnvFile::allow_file_dir`]): an untrusted file cannot
+    /// make the checking machine read `/proc/self/environ` or a CI secret. A file elsewhere
+    /// is a problem saying it was not read.
     pub fn isolated(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         EnvFile::load(path, Substitution::Refused)
     }
 
     /// Reads an env file with the given substitution policy. Only a regular file of at most
-    /// 1 MiB is read; a UTF-8 byte order mark at its start is skipped.
+    /// 1 MiB is read; a UTF-8 byte order mark at its start is skipped. With
+    /// [`Substitution::Refused`] the file is isolated, `_FILE` reads included (see
+    /// [`EnvFile::isolated`]).
     pub fn load(path: impl AsRef<Path>, substitution: Substitution) -> Result<Self, ConfigError> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         let bytes = read_regular_file(&path, MAX_ENV_FILE_SIZE)
             .map_err(|refusal| file_problem(&shown, refusal.to_string()))?;
-        EnvFile::parse(path, &bytes, substitution)
+        let mut file = EnvFile::parse(path, &bytes, substitution)?;
+        if let Some(dirs) = &mut file.file_dirs {
+            let parent = match file.path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            dirs.push(parent);
+        }
+        Ok(file)
+    }
+
+    /// Allows the `_FILE` variables of an isolated file to point into `dir` too (its own
+    /// directory always is). Paths are compared once links and `..` are resolved, so neither
+    /// escapes. No effect on a file read with the process environment's substitution.
+    pub fn allow_file_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        if let Some(dirs) = &mut self.file_dirs {
+            dirs.push(dir.into());
+        }
+        self
     }
 
     /// Parses env-file text held in memory (a ConfigMap's data, a test's input); `name` is
-    /// what problems and locations call it.
+    /// what problems and locations call it. Isolated text has no directory of its own: its
+    /// `_FILE` variables are read only inside directories allowed with
+    /// [`EnvFile::allow_file_dir`].
     pub fn parse(
         name: impl Into<PathBuf>,
         bytes: &[u8],
@@ -357,49 +425,45 @@ impl EnvFile {
         let fail = |message: String| file_problem(&shown, message);
         let text = std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let marked = MarkedText::new(text);
-        let literal = parse(&marked.text).map_err(|(index, line)| {
-            fail(format!(
-                "line {}: not a valid `NAME=value` line",
-                marked.error_line(index, &line)
-            ))
-        })?;
-        let lines = marked.item_lines(&literal);
+        let invalid_line =
+            |line: usize| fail(format!("line {line}: not a valid `NAME=value` line"));
         let items = match substitution {
             Substitution::Refused => {
+                let marked = MarkedText::new(text);
+                let literal = parse_located(&marked.text).map_err(invalid_line)?;
                 let mut items = Vec::with_capacity(literal.len());
-                for (index, (name, value)) in literal.into_iter().enumerate() {
+                for (name, value, line) in literal {
                     let Some(value) = marked.unmark(&value) else {
-                        let line = lines.get(index).copied().flatten().unwrap_or(0);
+                        let line = line.unwrap_or(0);
                         return Err(fail(format!(
                             "line {line}: `$` substitution is not allowed in an isolated env file; \
                              write `\\$` or single-quote the value"
                         )));
                     };
-                    items.push((name, value));
+                    items.push((name, value, line));
                 }
                 items
             }
-            // dotenvy's own substitution, as its users expect.
-            Substitution::ProcessEnvironment => parse(text).map_err(|(index, line)| {
-                fail(format!(
-                    "line {}: not a valid `NAME=value` line",
-                    marked.error_line(index, &line)
-                ))
-            })?,
+            // dotenvy's own substitution, as its users expect (it changes values, never lines).
+            Substitution::ProcessEnvironment => parse_located(text).map_err(invalid_line)?,
         };
         let mut values = MapSource::new();
         let mut located = BTreeMap::new();
-        for (index, (name, value)) in items.into_iter().enumerate() {
-            if let Some(Some(line)) = lines.get(index) {
-                located.insert(name.clone(), *line);
+        for (name, value, line) in items {
+            if let Some(line) = line {
+                located.insert(name.clone(), line);
             }
             values.insert(name, value);
         }
+        let file_dirs = match substitution {
+            Substitution::Refused => Some(Vec::new()),
+            Substitution::ProcessEnvironment => None,
+        };
         Ok(EnvFile {
             path,
             values,
             lines: located,
+            file_dirs,
         })
     }
 
@@ -429,10 +493,49 @@ impl Source for EnvFile {
             None => Location::named(source),
         })
     }
+    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+        match &self.file_dirs {
+            None => read_regular_file(path, limit).map_err(|refusal| refusal.to_string()),
+            Some(dirs) => read_confined_file(path, dirs, limit),
+        }
+    }
+}
+
+/// Reads `path` if, links and `..` resolved, it lies inside one of `dirs`; otherwise says it
+/// was not read, without saying whether it exists.
+fn read_confined_file(
+    path: &Path,
+    dirs: &[PathBuf],
+    limit: u64,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let allowed: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|dir| std::fs::canonicalize(dir).ok())
+        .collect();
+    let real = std::fs::canonicalize(path).ok();
+    match real {
+        Some(real) if allowed.iter().any(|dir| real.starts_with(dir)) => {
+            read_regular_file(&real, limit).map_err(|refusal| refusal.to_string())
+        }
+        _ => {
+            let inside = if allowed.is_empty() {
+                "no directory (text read from memory has none of its own)".to_owned()
+            } else {
+                let shown: Vec<String> = allowed.iter().map(|d| d.display().to_string()).collect();
+                shown.join(", ")
+            };
+            Err(format!(
+                "was not read (not checked): the _FILE variables of an isolated env file are read \
+                 only inside its own directory and those allowed, here {inside}; move the file \
+                 there or allow its directory (--allow-file-dir DIR, EnvFile::allow_file_dir)"
+            ))
+        }
+    }
 }
 
 /// Every item dotenvy parses from `text`, or the index of the failing item and the logical
-/// line it quotes (only ever used to find its number, never shown).
+/// line it quotes (never shown).
+#[cfg(test)]
 fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
     let mut items = Vec::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
@@ -443,6 +546,75 @@ fn parse(text: &str) -> Result<Vec<(String, String)>, (usize, String)> {
         }
     }
     Ok(items)
+}
+
+/// Every item dotenvy parses from `text`, with the 1-based line it starts on; or the line on
+/// which the item that does not parse starts. One pass: dotenvy reads the text a physical
+/// line at a time (see [`LineByLine`]), so the bytes it has read after each item end that
+/// item, and the item starts on the first line of that span that begins with its name
+/// (the lines before it are blank or comments).
+fn parse_located(text: &str) -> Result<Vec<(String, String, Option<usize>)>, usize> {
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&start| start < text.len())
+        .collect();
+    let consumed = std::rc::Rc::new(std::cell::Cell::new(0));
+    let reader = LineByLine {
+        rest: text.as_bytes(),
+        consumed: consumed.clone(),
+    };
+    let mut items = Vec::new();
+    let mut iter = dotenvy::from_read_iter(reader);
+    let mut line = 0;
+    loop {
+        let span_start = line;
+        let item = iter.next();
+        let end = consumed.get();
+        let span_end = starts.partition_point(|&start| start < end);
+        line = span_end;
+        let physical = |l: usize| {
+            let stop = starts.get(l + 1).copied().unwrap_or(text.len());
+            &text[starts[l]..stop]
+        };
+        match item {
+            None => return Ok(items),
+            Some(Ok((name, value))) => {
+                let found = (span_start..span_end).find(|&l| starts_item(physical(l), &name));
+                items.push((name, value, found.map(|l| l + 1)));
+            }
+            Some(Err(error)) => {
+                let quoted = match &error {
+                    dotenvy::Error::LineParse(logical, _) => logical.lines().next().unwrap_or(""),
+                    _ => "",
+                };
+                let found = (span_start..span_end)
+                    .find(|&l| physical(l).trim_end_matches(['\n', '\r']) == quoted)
+                    .or_else(|| (span_start..span_end).find(|&l| !physical(l).trim().is_empty()));
+                return Err(found.map_or(span_start, |l| l) + 1);
+            }
+        }
+    }
+}
+
+/// A reader that ends every read at the end of a physical line, so that dotenvy's buffered
+/// reader never holds text past the item it returns: `consumed` is where that item ends.
+struct LineByLine<'a> {
+    rest: &'a [u8],
+    consumed: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Read for LineByLine<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let window = &self.rest[..buf.len().min(self.rest.len())];
+        let n = window
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(window.len(), |i| i + 1);
+        buf[..n].copy_from_slice(&window[..n]);
+        self.rest = &self.rest[n..];
+        self.consumed.set(self.consumed.get() + n);
+        Ok(n)
+    }
 }
 
 /// An env file's text in which every `$` is followed by a marker character that occurs
@@ -481,52 +653,6 @@ impl MarkedText {
             }
         }
         Some(out)
-    }
-
-    fn physical_lines(&self) -> Vec<(usize, &str)> {
-        let mut offset = 0;
-        self.text
-            .split_inclusive('\n')
-            .map(|line| {
-                let start = offset;
-                offset += line.len();
-                (start, line)
-            })
-            .collect()
-    }
-
-    /// The 1-based line on which each parsed item starts: the first line from the previous
-    /// item on that starts with the item's name and before which dotenvy parses exactly the
-    /// items before it (so a line inside a multi-line quoted value is never taken).
-    fn item_lines(&self, items: &[(String, String)]) -> Vec<Option<usize>> {
-        let lines = self.physical_lines();
-        let mut next = 0;
-        let mut out = Vec::with_capacity(items.len());
-        for (index, (name, _)) in items.iter().enumerate() {
-            let found = (next..lines.len()).find(|&l| {
-                starts_item(lines[l].1, name)
-                    && parse(&self.text[..lines[l].0]).is_ok_and(|before| before.len() == index)
-            });
-            if let Some(line) = found {
-                next = line + 1;
-            }
-            out.push(found.map(|line| line + 1));
-        }
-        out
-    }
-
-    /// The 1-based line of a parse error after `index` good items: the first line at or
-    /// after them whose text begins the logical line dotenvy quoted.
-    fn error_line(&self, index: usize, logical: &str) -> usize {
-        let first = logical.lines().next().unwrap_or_default();
-        let lines = self.physical_lines();
-        let parsed_before =
-            |l: usize| parse(&self.text[..lines[l].0]).map_or_else(|(n, _)| n, |items| items.len());
-        (0..lines.len())
-            .find(|&l| {
-                lines[l].1.trim_end_matches(['\n', '\r']) == first && parsed_before(l) >= index
-            })
-            .map_or(0, |l| l + 1)
     }
 }
 
@@ -584,10 +710,69 @@ mod tests {
         assert_eq!(isolated("A=1 # $HOME\n").unwrap()[0].1, "1");
     }
 
+    fn lines(text: &str) -> Vec<Option<usize>> {
+        parse_located(text)
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, line)| line)
+            .collect()
+    }
+
     #[test]
     fn items_are_located_on_their_real_lines() {
-        let marked = MarkedText::new("# c\nA=\"one\nB=inside\"\n\nexport B=2\n  C = 3\n");
-        let items = parse(&marked.text).unwrap();
-        assert_eq!(marked.item_lines(&items), [Some(2), Some(5), Some(6)]);
+        let text = "# c\nA=\"one\nB=inside\"\n\nexport B=2\n  C = 3\n";
+        assert_eq!(lines(text), [Some(2), Some(5), Some(6)]);
+        assert_eq!(
+            lines(&MarkedText::new(text).text),
+            [Some(2), Some(5), Some(6)]
+        );
+        assert_eq!(lines("A=1\r\n\r\nB=2"), [Some(1), Some(3)]);
+    }
+
+    #[test]
+    fn a_line_that_does_not_parse_is_found_after_quoted_lines() {
+        assert_eq!(
+            parse_located("A=\"x\nB=y\"\nC=1\nnot a line\n").err(),
+            Some(4)
+        );
+        assert_eq!(parse_located("A=1\nB=\"never closed\nC=2\n").err(), Some(2));
+    }
+
+    /// The documented bound, 1 MiB, loads (it took hours while each item's line was found
+    /// by parsing the file again up to it).
+    #[test]
+    fn an_env_file_of_the_documented_bound_loads() {
+        let mut text = String::new();
+        let mut index = 0;
+        while text.len() < MAX_ENV_FILE_SIZE as usize - 64 {
+            text.push_str(&format!("# {index}\nVAR_{index}='v $x'\n\n"));
+            index += 1;
+        }
+        let file = EnvFile::parse("big.env", text.as_bytes(), Substitution::Refused).unwrap();
+        assert_eq!(file.names().count(), index);
+        let last = format!("VAR_{}", index - 1);
+        assert_eq!(
+            file.location(&last).unwrap().line,
+            Some(3 * (index - 1) + 2)
+        );
+    }
+
+    /// Locating items costs one pass of dotenvy over the text, whatever its size: the reader
+    /// hands over every byte exactly once.
+    #[test]
+    fn locating_items_reads_the_text_once() {
+        let text: String = (0..20_000)
+            .map(|i| format!("# {i}\nVAR_{i}=\"a\nb\"\n\n"))
+            .collect();
+        let counted = std::rc::Rc::new(std::cell::Cell::new(0));
+        let reader = LineByLine {
+            rest: text.as_bytes(),
+            consumed: counted.clone(),
+        };
+        assert_eq!(dotenvy::from_read_iter(reader).count(), 20_000);
+        assert_eq!(counted.get(), text.len());
+        let located = parse_located(&text).unwrap();
+        assert_eq!(located.len(), 20_000);
+        assert_eq!(located[19_999].2, Some(4 * 19_999 + 2));
     }
 }

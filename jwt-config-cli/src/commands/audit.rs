@@ -7,19 +7,19 @@ use std::io::{self, Write};
 
 use jwt_config::agreement::{self, KeyView};
 use jwt_config::{
-    Config, ConfigError, Environment, Loaded, Location, Problem, ProblemKind, Resolved,
-    Source as _, Warning,
+    Config, ConfigError, Environment, Loaded, Origin, Problem, ProblemKind, Resolved, Source as _,
+    Warning,
 };
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::Outcome;
+use super::environment::{Asserted, assert_environment, not_set_problem};
 use super::report::{
     Compared, ProblemJson, WarningJson, clean, compared, problem_text, report_unreadable, to_json,
     warning_text,
 };
 use crate::args::{AuditArgs, AuditFormat, Format};
-use crate::fleet::{self, Instance, Unchecked};
+use crate::fleet::{self, Instance, SkippedKind, Unchecked, WORKLOAD_KINDS};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
@@ -33,8 +33,8 @@ pub fn audit<T: Config>(
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
-    let instances = match fleet::read_inputs(&args.inputs) {
-        Ok(instances) => instances,
+    let fleet = match fleet::read_inputs(&args.inputs) {
+        Ok(fleet) => fleet,
         Err(error) => {
             let format = match args.format {
                 AuditFormat::Json => Format::Json,
@@ -44,11 +44,13 @@ pub fn audit<T: Config>(
         }
     };
     let schema_names = schema_names::<T>();
-    let audited: Vec<Audited<T>> = instances
+    let audited: Vec<Audited<T>> = fleet
+        .instances
         .into_iter()
         .map(|instance| audit_one::<T>(instance, args.environment, &schema_names))
         .collect();
-    let report = AuditReport::new(&audited, keys_of, args.strict);
+    let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
+    report.repeated_directories = fleet.repeated_directories;
     match args.format {
         AuditFormat::Json => writeln!(out, "{}", to_json(&report))?,
         AuditFormat::Text => write_text(&report, style, out)?,
@@ -83,6 +85,8 @@ struct Audited<T> {
     problems: Vec<Problem>,
     warnings: Vec<Warning>,
     unchecked: Vec<Unchecked>,
+    /// Variables set in its own definition, over the shared objects.
+    own: std::collections::BTreeSet<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,8 +121,8 @@ fn audit_one<T: Config>(
     let open = instance.unchecked.iter().any(|u| u.variable.is_none());
     let sets_schema = instance
         .source
-        .variables()
-        .any(|(name, _)| schema_names.iter().any(|s| s == name));
+        .names()
+        .any(|name| schema_names.iter().any(|s| s == name));
     if instance.sidecar_candidate && !sets_schema && !open {
         return Audited {
             name: instance.name,
@@ -128,11 +132,12 @@ fn audit_one<T: Config>(
             problems: Vec::new(),
             warnings: Vec::new(),
             unchecked: instance.unchecked,
+            own: Default::default(),
         };
     }
     let mut problems = std::mem::take(&mut instance.problems);
     if let Some(expected) = environment {
-        supply_environment(&mut instance, expected, &mut problems);
+        assert_instance_environment(&instance, expected, &mut problems);
     }
     let result: Result<Loaded<T>, ConfigError> = T::load_with_report(&instance.source);
     let (loaded, load_problems, warnings) = match result {
@@ -143,6 +148,13 @@ fn audit_one<T: Config>(
         Err(error) => (None, error.problems().to_vec(), error.warnings().to_vec()),
     };
     let explained = load_problems.iter().any(|p| instance.explains(p));
+    // The flag's own "not set" says why and how to fix it; the schema's would repeat it.
+    let said = |p: &Problem| {
+        p.variable() == "ENVIRONMENT"
+            && p.kind() == ProblemKind::Missing
+            && problems.iter().any(|q| q.variable() == "ENVIRONMENT")
+    };
+    let load_problems: Vec<Problem> = load_problems.into_iter().filter(|p| !said(p)).collect();
     problems.extend(load_problems.into_iter().filter(|p| !instance.explains(p)));
     let status = match (&loaded, problems.is_empty()) {
         (_, false) => Status::Invalid,
@@ -158,33 +170,37 @@ fn audit_one<T: Config>(
         problems,
         warnings,
         unchecked: instance.unchecked,
+        own: instance.source.own().clone(),
     }
 }
 
-/// `--environment E`: supplies `ENVIRONMENT` where the instance sets none; a different value
-/// is a problem, never overridden.
-fn supply_environment(instance: &mut Instance, expected: Environment, problems: &mut Vec<Problem>) {
-    match instance.source.value("ENVIRONMENT") {
-        None => {
-            let origin = Location::named("--environment");
-            let value = Zeroizing::new(expected.as_str().to_owned());
-            instance.source.set("ENVIRONMENT", value, origin);
-        }
-        Some(text) => {
-            if let Ok(found) = text.parse::<Environment>()
-                && found != expected
-            {
-                let place = instance
-                    .source
-                    .location("ENVIRONMENT")
-                    .map_or_else(String::new, |l| format!(" in {l}"));
-                problems.push(Problem::new(
-                    "ENVIRONMENT",
-                    ProblemKind::Conflict,
-                    format!(
-                        "is {found}{place}, but --environment says {expected}; make them agree"
-                    ),
-                ));
+/// `--environment E` asserts and never supplies (the one rule of `environment.rs`): a value
+/// set to another environment is a problem, and an instance that sets none starts without
+/// one, whatever the flag says. Where an object not in the input may set it, it is unknown.
+fn assert_instance_environment(
+    instance: &Instance,
+    expected: Environment,
+    problems: &mut Vec<Problem>,
+) {
+    let place = instance
+        .source
+        .location("ENVIRONMENT")
+        .map(|l| l.to_string());
+    // Set to bytes that are not UTF-8: the schema's own problem, not "not set".
+    let text = instance
+        .source
+        .bytes("ENVIRONMENT")
+        .map(|bytes| std::str::from_utf8(bytes).unwrap_or_default());
+    match assert_environment(text, place, expected) {
+        Asserted::Agrees => {}
+        Asserted::Conflict(problem) => problems.push(problem),
+        Asserted::NotSet => {
+            let unknown = instance
+                .unchecked
+                .iter()
+                .any(|u| u.variable.is_none() || u.variable.as_deref() == Some("ENVIRONMENT"));
+            if !unknown {
+                problems.push(not_set_problem(expected));
             }
         }
     }
@@ -206,12 +222,18 @@ struct AuditReport {
     not_compared: Vec<String>,
     /// Signing keys some service cannot verify.
     key_gaps: Vec<KeyGap>,
+    /// Objects of kinds `audit` does not read.
+    skipped_kinds: Vec<SkippedKind>,
+    /// Directories reached again through a link: each real directory is read once.
+    repeated_directories: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct Summary {
     services: usize,
     valid: usize,
+    /// Services whose load depends on values supplied at deploy time.
+    not_checked: usize,
     /// Valid, and with the largest group on every shared setting and key.
     agreeing: usize,
     skipped_sidecars: usize,
@@ -224,6 +246,11 @@ struct Summary {
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum FixFirst {
+    /// The inputs hold no service at all.
+    NoService {
+        /// The kinds seen and not read.
+        skipped_kinds: Vec<String>,
+    },
     Invalid {
         services: Vec<String>,
     },
@@ -239,9 +266,19 @@ enum FixFirst {
         variable: String,
         services: Vec<String>,
         of: usize,
+        /// Nothing tells which value is meant: the size of each tied group (`services` are
+        /// theirs).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tie: Option<usize>,
     },
     NotChecked {
         services: Vec<String>,
+        /// What is missing is known only at run time (`fieldRef`): no input can supply it.
+        runtime_only: bool,
+    },
+    /// Objects with a pod template of a kind `audit` does not read (an Argo Rollout).
+    UnreadWorkloads {
+        kinds: Vec<String>,
     },
     Warnings {
         services: Vec<String>,
@@ -262,8 +299,12 @@ struct ServiceJson {
 struct Difference {
     variable: String,
     secret: bool,
-    /// Largest group first.
+    /// Largest group first; between groups of one size, the one that follows the shared
+    /// objects before one whose services set the value themselves.
     groups: Vec<Group>,
+    /// The largest groups are as large as each other and nothing (where the values come
+    /// from) tells which is meant.
+    tie: bool,
 }
 
 #[derive(Serialize)]
@@ -273,6 +314,9 @@ struct Group {
     value: Option<String>,
     set: bool,
     services: Vec<String>,
+    /// Some service of the group sets the value in its own definition (an `env` value,
+    /// Compose `environment`), over the shared objects.
+    overrides: bool,
 }
 
 #[derive(Serialize)]
@@ -305,7 +349,12 @@ struct KeyGap {
 }
 
 impl AuditReport {
-    fn new<T>(audited: &[Audited<T>], keys_of: Option<fn(&T) -> KeyView>, strict: bool) -> Self {
+    fn new<T>(
+        audited: &[Audited<T>],
+        skipped_kinds: Vec<SkippedKind>,
+        keys_of: Option<fn(&T) -> KeyView>,
+        strict: bool,
+    ) -> Self {
         let mut report = AuditReport {
             passed: false,
             summary: Summary {
@@ -314,6 +363,10 @@ impl AuditReport {
                     .filter(|a| a.status != Status::Sidecar)
                     .count(),
                 valid: audited.iter().filter(|a| a.status == Status::Valid).count(),
+                not_checked: audited
+                    .iter()
+                    .filter(|a| a.status == Status::Incomplete)
+                    .count(),
                 agreeing: 0,
                 skipped_sidecars: audited
                     .iter()
@@ -326,6 +379,8 @@ impl AuditReport {
             per_service: Vec::new(),
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
+            skipped_kinds,
+            repeated_directories: Vec::new(),
         };
         let valid: Vec<&Audited<T>> = audited.iter().filter(|a| a.loaded.is_some()).collect();
         report.compare_settings(&valid);
@@ -339,7 +394,7 @@ impl AuditReport {
     fn compare_settings<T>(&mut self, valid: &[&Audited<T>]) {
         // Variable name -> each valid service's resolved value, in schema order.
         let mut order: Vec<&str> = Vec::new();
-        let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved)>> = BTreeMap::new();
+        let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved, bool)>> = BTreeMap::new();
         for audited in valid {
             let Some(loaded) = &audited.loaded else {
                 continue;
@@ -357,19 +412,21 @@ impl AuditReport {
                 if entry.is_empty() {
                     order.push(name);
                 }
-                entry.push((audited.name.as_str(), variable));
+                let own = audited.own.contains(name)
+                    || matches!(variable.origin(), Origin::Alias(alias) if audited.own.contains(alias));
+                entry.push((audited.name.as_str(), variable, own));
             }
         }
         for name in order {
             let values = &by_variable[name];
-            let (_, first) = values[0];
+            let (_, first, _) = values[0];
             if first.per_service() {
                 self.per_service.push(PerService {
                     variable: name.to_owned(),
                     secret: first.secret(),
                     values: values
                         .iter()
-                        .map(|(service, v)| ServiceValue {
+                        .map(|(service, v, _)| ServiceValue {
                             service: (*service).to_owned(),
                             value: v.rendered().map(str::to_owned).filter(|_| !v.secret()),
                             set: v.rendered().is_some(),
@@ -378,15 +435,18 @@ impl AuditReport {
                 });
                 continue;
             }
-            if values.iter().any(|(_, v)| compared(v) == Compared::Weak) {
+            if values.iter().any(|(_, v, _)| compared(v) == Compared::Weak) {
                 self.not_compared.push(name.to_owned());
                 continue;
             }
             let mut groups: Vec<(Compared<'_>, Group)> = Vec::new();
-            for (service, variable) in values {
+            for (service, variable, own) in values {
                 let key = compared(variable);
                 match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, group)) => group.services.push((*service).to_owned()),
+                    Some((_, group)) => {
+                        group.services.push((*service).to_owned());
+                        group.overrides |= *own;
+                    }
                     None => groups.push((
                         key,
                         Group {
@@ -396,17 +456,21 @@ impl AuditReport {
                                 .filter(|_| !variable.secret()),
                             set: variable.rendered().is_some(),
                             services: vec![(*service).to_owned()],
+                            overrides: *own,
                         },
                     )),
                 }
             }
             if groups.len() > 1 {
                 let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
-                groups.sort_by_key(|g| std::cmp::Reverse(g.services.len()));
+                groups.sort_by_key(|g| (std::cmp::Reverse(g.services.len()), g.overrides));
+                let tie = groups[0].services.len() == groups[1].services.len()
+                    && groups[0].overrides == groups[1].overrides;
                 self.differences.push(Difference {
                     variable: name.to_owned(),
                     secret: first.secret(),
                     groups,
+                    tie,
                 });
             }
         }
@@ -529,8 +593,10 @@ impl AuditReport {
             .filter(|a| a.status != Status::Sidecar)
             .collect();
         let disagreeing = |name: &str| {
+            // In a tie nobody holds the fleet's value.
             self.differences.iter().any(|d| {
-                d.groups[1..]
+                let from = usize::from(!d.tie);
+                d.groups[from..]
                     .iter()
                     .any(|g| g.services.iter().any(|s| s == name))
             }) || self
@@ -550,6 +616,13 @@ impl AuditReport {
                 .collect()
         };
         let invalid = names(Status::Invalid);
+        let incomplete = names(Status::Incomplete);
+        let unread: Vec<String> = self
+            .skipped_kinds
+            .iter()
+            .filter(|k| k.runs_containers)
+            .map(|k| k.kind.clone())
+            .collect();
         let deploy_time: Vec<String> = services
             .iter()
             .filter(|a| a.unchecked.iter().any(|u| u.deploy_time))
@@ -564,7 +637,12 @@ impl AuditReport {
             .differences
             .iter()
             .min_by_key(|d| services.len() - d.groups[0].services.len());
-        self.summary.fix_first = if !invalid.is_empty() {
+        // "ok" only when it is true: no service found, or one left unchecked, fails.
+        self.summary.fix_first = if services.is_empty() {
+            Some(FixFirst::NoService {
+                skipped_kinds: self.skipped_kinds.iter().map(skipped_text).collect(),
+            })
+        } else if !invalid.is_empty() {
             Some(FixFirst::Invalid {
                 services: invalid.clone(),
             })
@@ -584,17 +662,41 @@ impl AuditReport {
                 gaps: involved.len(),
             })
         } else if let Some(difference) = smallest {
-            Some(FixFirst::Difference {
-                variable: difference.variable.clone(),
-                services: difference.groups[1..]
+            let largest = difference.groups[0].services.len();
+            let named: Vec<String> = if difference.tie {
+                difference
+                    .groups
+                    .iter()
+                    .filter(|g| g.services.len() == largest)
+                    .flat_map(|g| g.services.iter().cloned())
+                    .collect()
+            } else {
+                difference.groups[1..]
                     .iter()
                     .flat_map(|g| g.services.iter().cloned())
-                    .collect(),
+                    .collect()
+            };
+            Some(FixFirst::Difference {
+                variable: difference.variable.clone(),
+                services: named,
                 of: difference.groups.iter().map(|g| g.services.len()).sum(),
+                tie: difference.tie.then_some(largest),
             })
+        } else if !incomplete.is_empty() {
+            let runtime_only = services
+                .iter()
+                .filter(|a| a.status == Status::Incomplete)
+                .all(|a| a.unchecked.iter().all(|u| !u.deploy_time));
+            Some(FixFirst::NotChecked {
+                services: incomplete,
+                runtime_only,
+            })
+        } else if !unread.is_empty() {
+            Some(FixFirst::UnreadWorkloads { kinds: unread })
         } else if strict && !deploy_time.is_empty() {
             Some(FixFirst::NotChecked {
                 services: deploy_time.clone(),
+                runtime_only: false,
             })
         } else if strict && !warned.is_empty() {
             Some(FixFirst::Warnings {
@@ -664,10 +766,25 @@ fn group_label(group: &Group, secret: bool, index: usize) -> String {
     }
 }
 
+/// A kind not read, in words: `Rollout (2, runs containers)`.
+fn skipped_text(kind: &SkippedKind) -> String {
+    let containers = if kind.runs_containers {
+        ", runs containers"
+    } else {
+        ""
+    };
+    format!("{} ({}{containers})", clean(&kind.kind), kind.objects.len())
+}
+
 fn summary_line(report: &AuditReport) -> String {
     let s = &report.summary;
+    let not_checked = if s.not_checked > 0 {
+        format!(", {} not checked", s.not_checked)
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "{} service{}, {} valid, {} agree on everything",
+        "{} service{}, {} valid{not_checked}, {} agree on everything",
         s.services,
         if s.services == 1 { "" } else { "s" },
         s.valid,
@@ -684,6 +801,22 @@ fn summary_line(report: &AuditReport) -> String {
 
 fn fix_first_text(fix: &FixFirst) -> String {
     match fix {
+        FixFirst::NoService { skipped_kinds } => {
+            let seen = if skipped_kinds.is_empty() {
+                String::new()
+            } else {
+                format!("; seen and not read: {}", skipped_kinds.join(", "))
+            };
+            format!("no service found in the inputs; audit reads {WORKLOAD_KINDS}{seen}")
+        }
+        FixFirst::UnreadWorkloads { kinds } => format!(
+            "objects of kind {} run containers, but audit does not read that kind: their services are not checked; audit reads {WORKLOAD_KINDS}",
+            kinds
+                .iter()
+                .map(|k| clean(k).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         FixFirst::Invalid { services } => format!(
             "{} {} not load or start; see the problems above",
             named(services),
@@ -715,15 +848,40 @@ fn fix_first_text(fix: &FixFirst) -> String {
         FixFirst::Difference {
             variable,
             services,
+            of: _,
+            tie: Some(size),
+        } => {
+            let groups = services.len() / (*size).max(1);
+            let against = vec![size.to_string(); groups].join(" against ");
+            format!(
+                "{}: {} disagree, {against}, and nothing tells which value is meant (each is set the same way); decide, then `jwt-config diff` two of them to see the values",
+                clean(variable),
+                named(services)
+            )
+        }
+        FixFirst::Difference {
+            variable,
+            services,
             of,
+            tie: None,
         } => format!(
             "{} in {} ({} of {of} services differ from the rest); `jwt-config diff` two of them to see the values",
             clean(variable),
             named(services),
             services.len()
         ),
-        FixFirst::NotChecked { services } => format!(
+        FixFirst::NotChecked {
+            services,
+            runtime_only: false,
+        } => format!(
             "{}: values supplied at deploy time; add their objects to the input",
+            named(services)
+        ),
+        FixFirst::NotChecked {
+            services,
+            runtime_only: true,
+        } => format!(
+            "{}: not checked, their load depends on values known only at run time (fieldRef, resourceFieldRef); set those variables from values in the input to check them",
             named(services)
         ),
         FixFirst::Warnings { services } => format!("warnings in {}", named(services)),
@@ -837,11 +995,37 @@ fn write_text(report: &AuditReport, style: Style, out: &mut dyn Write) -> io::Re
             clean(name)
         )?;
     }
+    // Kinds without containers (Services, Ingresses) are in the JSON; these hold services.
+    for kind in report.skipped_kinds.iter().filter(|k| k.runs_containers) {
+        writeln!(out, "not read: kind {}", skipped_text(kind))?;
+    }
+    for path in &report.repeated_directories {
+        writeln!(out, "not read again: {}", clean(path))?;
+    }
     writeln!(out, "{}", summary_line(report))?;
     match &report.summary.fix_first {
         Some(fix) => writeln!(out, "{} {}", style.bad("fix first:"), fix_first_text(fix)),
-        None => writeln!(out, "{} every service valid and agreeing", style.good("ok")),
+        None => match unchecked_values(report) {
+            Some(services) => writeln!(
+                out,
+                "{} every service valid and agreeing as far as checked; values not checked in {} (see above; --strict fails on those supplied at deploy time)",
+                style.warn("passed,"),
+                named(&services)
+            ),
+            None => writeln!(out, "{} every service valid and agreeing", style.good("ok")),
+        },
     }
+}
+
+/// The services with values the inputs cannot tell: "ok" would not be true of them.
+fn unchecked_values(report: &AuditReport) -> Option<Vec<String>> {
+    let services: Vec<String> = report
+        .services
+        .iter()
+        .filter(|s| s.status != Status::Sidecar && !s.not_checked.is_empty())
+        .map(|s| s.name.clone())
+        .collect();
+    (!services.is_empty()).then_some(services)
 }
 
 /// Markdown for a pull-request comment: a summary, a table of services that are not valid,
@@ -852,6 +1036,12 @@ fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}.\n", summary_line(report))?;
     if let Some(fix) = &report.summary.fix_first {
         writeln!(out, "**Fix first:** {}\n", md(&fix_first_text(fix)))?;
+    } else if let Some(services) = unchecked_values(report) {
+        writeln!(
+            out,
+            "**Not checked:** values of {} (see below; `--strict` fails on those supplied at deploy time)\n",
+            md_names(&services)
+        )?;
     }
     let attention: Vec<&ServiceJson> = report
         .services

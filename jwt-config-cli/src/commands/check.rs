@@ -3,11 +3,12 @@
 use std::io::{self, Write};
 
 use jwt_config::{
-    Config, ConfigError, Environment, Layered, Loaded, MapSource, Problem, ProblemKind, ProcessEnv,
-    Source as _, schema_fingerprint_of,
+    Config, ConfigError, Environment, Layered, Loaded, MapSource, ProcessEnv, Source as _,
+    schema_fingerprint_of,
 };
 use serde::Serialize;
 
+use super::environment::{Asserted, assert_environment, supplied_warning};
 use super::report::{
     ProblemJson, VariableJson, WarningJson, clean, origin_text, problem_text, report_unreadable,
     to_json, warning_text,
@@ -46,12 +47,21 @@ pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> 
 pub(crate) fn layers(source: &SourceArgs) -> Result<Layered, super::UsageError> {
     let mut layers = Layered::new();
     if let Some(environment) = source.environment {
-        // The lowest layer: `--environment` supplies ENVIRONMENT where nothing sets it, and
-        // is checked against it where something does.
-        layers = layers.over(MapSource::new().with("ENVIRONMENT", environment.as_str()));
+        // The lowest layer: `--environment` supplies ENVIRONMENT to this check where nothing
+        // sets it (with a warning that the service must), and is checked against it where
+        // something does.
+        layers = layers.over(
+            MapSource::new()
+                .with("ENVIRONMENT", environment.as_str())
+                .named(FLAG_LAYER),
+        );
     }
     for path in &source.env_files {
-        layers = layers.over(env_file(path, source.no_process_env)?);
+        layers = layers.over(env_file(
+            path,
+            source.no_process_env,
+            &source.allow_file_dirs,
+        )?);
     }
     if !source.no_process_env {
         layers = layers.over(ProcessEnv);
@@ -59,46 +69,46 @@ pub(crate) fn layers(source: &SourceArgs) -> Result<Layered, super::UsageError> 
     Ok(layers)
 }
 
-/// Loads as a service would, `--environment` asserted.
+/// Where the `--environment` layer says it comes from.
+const FLAG_LAYER: &str = "--environment";
+
+/// Loads as a service would, `--environment` asserted (the one rule of `environment.rs`):
+/// another value set is a problem; a value only the flag supplies is a warning that the
+/// deployed service must set it.
 pub(crate) fn load<T: Config>(
     layers: &Layered,
     environment: Option<Environment>,
 ) -> Result<Loaded<T>, ConfigError> {
-    assert_environment(T::load_with_report(layers), layers, environment)
-}
-
-/// `--environment E` asserts: an `ENVIRONMENT` set to another value is a problem, never
-/// silently overridden.
-fn assert_environment<T>(
-    result: Result<Loaded<T>, ConfigError>,
-    layers: &Layered,
-    expected: Option<Environment>,
-) -> Result<Loaded<T>, ConfigError> {
-    let Some(expected) = expected else {
+    let result = T::load_with_report(layers);
+    let Some(expected) = environment else {
         return result;
     };
-    let set = layers
+    let location = layers.location("ENVIRONMENT");
+    let from_flag = location.as_ref().is_some_and(|l| l.source == FLAG_LAYER);
+    let text = layers
         .get("ENVIRONMENT")
-        .and_then(|value| value.into_string().ok())
-        .and_then(|text| text.parse::<Environment>().ok());
-    match set {
-        Some(found) if found != expected => {
-            let location = layers
-                .location("ENVIRONMENT")
-                .map_or_else(String::new, |l| format!(" in {l}"));
-            let problem = Problem::new(
-                "ENVIRONMENT",
-                ProblemKind::Conflict,
-                format!("is {found}{location}, but --environment says {expected}; make them agree"),
-            );
-            let (mut problems, warnings) = match result {
+        .filter(|_| !from_flag)
+        .map(|value| value.to_string_lossy().into_owned());
+    let (extra_problem, extra_warning) =
+        match assert_environment(text.as_deref(), location.map(|l| l.to_string()), expected) {
+            Asserted::Agrees => return result,
+            Asserted::Conflict(problem) => (Some(problem), None),
+            Asserted::NotSet => (None, Some(supplied_warning(expected))),
+        };
+    match (result, extra_problem) {
+        (Ok(mut loaded), None) => {
+            loaded.warnings.extend(extra_warning);
+            Ok(loaded)
+        }
+        (result, problem) => {
+            let (mut problems, mut warnings) = match result {
                 Ok(loaded) => (Vec::new(), loaded.warnings),
                 Err(error) => (error.problems().to_vec(), error.warnings().to_vec()),
             };
-            problems.insert(0, problem);
+            problems.splice(0..0, problem);
+            warnings.extend(extra_warning);
             Err(ConfigError::new(problems, warnings))
         }
-        _ => result,
     }
 }
 

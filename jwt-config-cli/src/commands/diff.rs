@@ -25,7 +25,7 @@ pub fn diff<T: Config>(
 ) -> Outcome {
     let mut sides = Vec::new();
     for path in [&args.a, &args.b] {
-        match env_file(path, true) {
+        match env_file(path, true, &args.allow_file_dirs) {
             Ok(file) => sides.push(T::load_with_report(&file)),
             Err(error) => return report_unreadable(&error, args.format, out),
         }

@@ -6,13 +6,14 @@ mod audit;
 mod check;
 mod diff;
 mod docs;
+mod environment;
 mod keys;
 mod report;
 mod schema;
 mod template;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
 
@@ -78,11 +79,20 @@ impl From<ConfigError> for UsageError {
 
 pub(crate) type Outcome = Result<u8, UsageError>;
 
-pub(crate) fn env_file(path: &Path, isolated: bool) -> Result<EnvFile, UsageError> {
+/// An env file; an isolated one reads `_FILE` variables only inside its own directory and
+/// `allowed` ones.
+pub(crate) fn env_file(
+    path: &Path,
+    isolated: bool,
+    allowed: &[PathBuf],
+) -> Result<EnvFile, UsageError> {
     let substitution = if isolated {
         Substitution::Refused
     } else {
         Substitution::ProcessEnvironment
     };
-    Ok(EnvFile::load(path, substitution)?)
+    let file = EnvFile::load(path, substitution)?;
+    Ok(allowed
+        .iter()
+        .fold(file, |file, dir| file.allow_file_dir(dir.clone())))
 }

@@ -52,9 +52,11 @@ pub(crate) fn instances(
                     instance
                         .unchecked
                         .retain(|u| u.variable.as_deref() != Some(name.as_str()));
-                    instance
-                        .source
-                        .set(&name, Zeroizing::new(value), origin.clone());
+                    instance.source.set_own(
+                        &name,
+                        Zeroizing::new(value.into_bytes()),
+                        origin.clone(),
+                    );
                 }
                 Some(None) | None => {
                     instance.source.unset(&name);

@@ -5,55 +5,56 @@
 
 /// What a name refers to while expanding.
 pub(crate) enum Lookup<'a> {
-    Defined(&'a str),
+    /// Its value as the container gets it (a Secret's bytes need not be UTF-8).
+    Defined(&'a [u8]),
     /// Defined, by something the inputs cannot tell (a Secret not in the input).
     Unknown,
     Undefined,
 }
 
-/// `text` expanded; `None` when it refers to a variable whose value is unknown.
-pub(crate) fn expand<'a>(text: &str, lookup: impl Fn(&str) -> Lookup<'a>) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
+/// `text` expanded, as bytes; `None` when it refers to a variable whose value is unknown.
+pub(crate) fn expand<'a>(text: &str, lookup: impl Fn(&str) -> Lookup<'a>) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
     let mut rest = text;
     while let Some(dollar) = rest.find('$') {
-        out.push_str(&rest[..dollar]);
+        out.extend_from_slice(&rest.as_bytes()[..dollar]);
         let after = &rest[dollar + 1..];
         match after.chars().next() {
             Some('$') => {
-                out.push('$');
+                out.push(b'$');
                 rest = &after[1..];
             }
             Some('(') => match after.find(')') {
                 Some(close) => {
                     let name = &after[1..close];
                     match lookup(name) {
-                        Lookup::Defined(value) => out.push_str(value),
+                        Lookup::Defined(value) => out.extend_from_slice(value),
                         Lookup::Unknown => return None,
                         Lookup::Undefined => {
-                            out.push_str("$(");
-                            out.push_str(name);
-                            out.push(')');
+                            out.extend_from_slice(b"$(");
+                            out.extend_from_slice(name.as_bytes());
+                            out.push(b')');
                         }
                     }
                     rest = &after[close + 1..];
                 }
                 None => {
-                    out.push_str("$(");
+                    out.extend_from_slice(b"$(");
                     rest = &after[1..];
                 }
             },
             Some(other) => {
-                out.push('$');
-                out.push(other);
+                out.push(b'$');
+                out.extend_from_slice(other.encode_utf8(&mut [0; 4]).as_bytes());
                 rest = &after[other.len_utf8()..];
             }
             None => {
-                out.push('$');
+                out.push(b'$');
                 rest = after;
             }
         }
     }
-    out.push_str(rest);
+    out.extend_from_slice(rest.as_bytes());
     Some(out)
 }
 
@@ -63,11 +64,12 @@ mod tests {
 
     fn expanded(text: &str) -> Option<String> {
         expand(text, |name| match name {
-            "HOST" => Lookup::Defined("auth.internal"),
-            "PORT" => Lookup::Defined("8443"),
+            "HOST" => Lookup::Defined(b"auth.internal"),
+            "PORT" => Lookup::Defined(b"8443"),
             "SECRET" => Lookup::Unknown,
             _ => Lookup::Undefined,
         })
+        .map(|bytes| String::from_utf8(bytes).unwrap())
     }
 
     #[test]

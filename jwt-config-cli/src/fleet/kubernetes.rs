@@ -13,13 +13,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use jwt_config::{Location, Problem, ProblemKind};
+use jwt_config::{Location, Problem, ProblemKind, Source as _};
 use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::expand::{Lookup, expand};
-use super::{Instance, Unchecked, input_error};
+use super::{Instance, SkippedKind, Unchecked, input_error};
 use crate::commands::UsageError;
 
 /// The kinds whose pod template runs containers, and where the pod spec is.
@@ -48,6 +48,8 @@ pub(crate) struct Pool {
     /// the earlier one, as applying them in order would.
     workload_index: HashMap<(String, String, String), usize>,
     objects: HashMap<(ObjectKind, String, String), Data>,
+    /// Objects of kinds not read, by kind: said in the report, never silently dropped.
+    skipped: BTreeMap<String, SkippedKind>,
 }
 
 struct Workload {
@@ -136,23 +138,59 @@ impl Pool {
             self.objects
                 .insert((object_kind, namespace, metadata.name), data);
         } else if let Some(spec) = pod_spec(&kind, &document) {
-            let key = (kind.clone(), namespace.clone(), metadata.name.clone());
-            let workload = Workload {
-                input: input.to_owned(),
-                kind,
-                namespace,
-                name: metadata.name,
-                spec,
-            };
-            match self.workload_index.get(&key) {
-                Some(&index) => self.workloads[index] = workload,
-                None => {
-                    self.workload_index.insert(key, self.workloads.len());
-                    self.workloads.push(workload);
-                }
-            }
+            self.add_workload(input, kind, namespace, metadata.name, spec);
+        } else {
+            let runs_containers = ["/spec/template/spec/containers", "/spec/containers"]
+                .iter()
+                .any(|p| document.pointer(p).is_some());
+            let skipped = self
+                .skipped
+                .entry(kind.clone())
+                .or_insert_with(|| SkippedKind {
+                    kind: if kind.is_empty() {
+                        "(no kind)".to_owned()
+                    } else {
+                        kind
+                    },
+                    objects: Vec::new(),
+                    runs_containers: false,
+                });
+            skipped.runs_containers |= runs_containers;
+            skipped
+                .objects
+                .push(format!("{input}: {namespace}/{}", metadata.name));
         }
         Ok(())
+    }
+
+    fn add_workload(
+        &mut self,
+        input: &str,
+        kind: String,
+        namespace: String,
+        name: String,
+        spec: Value,
+    ) {
+        let key = (kind.clone(), namespace.clone(), name.clone());
+        let workload = Workload {
+            input: input.to_owned(),
+            kind,
+            namespace,
+            name,
+            spec,
+        };
+        match self.workload_index.get(&key) {
+            Some(&index) => self.workloads[index] = workload,
+            None => {
+                self.workload_index.insert(key, self.workloads.len());
+                self.workloads.push(workload);
+            }
+        }
+    }
+
+    /// The kinds of the input that were not read, in name order.
+    pub(crate) fn skipped(&self) -> Vec<SkippedKind> {
+        self.skipped.values().cloned().collect()
     }
 
     /// Every container of every workload, as an instance.
@@ -185,6 +223,7 @@ impl Pool {
                 };
                 resolver.environment(container, &mut instance);
                 resolver.volumes(&spec.volumes, container, &mut instance);
+                instance.problems.extend(resolver.missing_items(&spec));
                 out.push(instance);
             }
         }
@@ -367,6 +406,28 @@ struct KeyToPath {
     path: String,
 }
 
+/// The Secrets and ConfigMaps a volume projects.
+fn volume_objects(volume: &Volume) -> Vec<(ObjectKind, &VolumeObject)> {
+    let mut objects: Vec<(ObjectKind, &VolumeObject)> = Vec::new();
+    if let Some(secret) = &volume.secret {
+        objects.push((ObjectKind::Secret, secret));
+    }
+    if let Some(config_map) = &volume.config_map {
+        objects.push((ObjectKind::ConfigMap, config_map));
+    }
+    if let Some(projected) = &volume.projected {
+        for source in &projected.sources {
+            if let Some(secret) = &source.secret {
+                objects.push((ObjectKind::Secret, secret));
+            }
+            if let Some(config_map) = &source.config_map {
+                objects.push((ObjectKind::ConfigMap, config_map));
+            }
+        }
+    }
+    objects
+}
+
 /// Resolves one container's environment and files within its workload's namespace.
 struct Resolver<'a> {
     pool: &'a Pool,
@@ -421,6 +482,12 @@ impl Resolver<'_> {
 
     fn env_var(&self, var: &EnvVar, instance: &mut Instance) {
         let name = var.name.as_str();
+        // `$(NAME)` in NAME's own value refers to its earlier definition: when that one is
+        // unknown (a Secret not in the input), so is the new value.
+        let was_unknown = instance
+            .unchecked
+            .iter()
+            .any(|u| u.variable.as_deref() == Some(name));
         instance
             .unchecked
             .retain(|u| u.variable.as_deref() != Some(name));
@@ -440,8 +507,9 @@ impl Resolver<'_> {
             // An `envFrom` object not in the input may define any name.
             let open = instance.unchecked.iter().any(|u| u.variable.is_none());
             let source = &instance.source;
-            let expanded = expand(&text, |reference| match source.value(reference) {
+            let expanded = expand(&text, |reference| match source.bytes(reference) {
                 _ if unknown.contains(&reference) => Lookup::Unknown,
+                _ if was_unknown && reference == name => Lookup::Unknown,
                 Some(value) => Lookup::Defined(value),
                 None if open => Lookup::Unknown,
                 None => Lookup::Undefined,
@@ -449,7 +517,7 @@ impl Resolver<'_> {
             match expanded {
                 Some(value) => {
                     let origin = Location::named(format!("{}: env {name}", self.input));
-                    instance.source.set(name, Zeroizing::new(value), origin);
+                    instance.source.set_own(name, Zeroizing::new(value), origin);
                 }
                 None => self.unknown(
                     instance,
@@ -505,11 +573,13 @@ impl Resolver<'_> {
         if entry.not_a_string {
             self.refused_scalar(instance, name, "data value");
         }
-        let value = Zeroizing::new(String::from_utf8_lossy(&entry.value).into_owned());
+        // As the kubelet hands it over: the bytes, never re-encoded.
         instance
             .unchecked
             .retain(|u| u.variable.as_deref() != Some(name));
-        instance.source.set(name, value, Location::named(origin));
+        instance
+            .source
+            .set_bytes(name, entry.value.clone(), Location::named(origin));
     }
 
     fn unknown(&self, instance: &mut Instance, name: &str, reason: String, deploy_time: bool) {
@@ -531,48 +601,78 @@ impl Resolver<'_> {
 
     /// The files a container's Secret and ConfigMap volumes hold, and the `NAME_FILE`
     /// variables whose file no input can tell.
+    /// Items of the pod's volumes whose key their object (in the input) lacks: the kubelet
+    /// fails such a volume, and the whole pod with it, whichever container mounts it.
+    fn missing_items(&self, spec: &PodSpec) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for volume in &spec.volumes {
+            let mounted_by: Vec<&str> = spec
+                .containers
+                .iter()
+                .filter(|c| c.volume_mounts.iter().any(|m| m.name == volume.name))
+                .map(|c| c.name.as_str())
+                .collect();
+            if mounted_by.is_empty() {
+                continue; // The kubelet sets up only the volumes a container mounts.
+            }
+            for (kind, object) in volume_objects(volume) {
+                let name = if object.secret_name.is_empty() {
+                    &object.name
+                } else {
+                    &object.secret_name
+                };
+                let Some(data) = self.pool.object(kind, self.namespace, name) else {
+                    continue;
+                };
+                let shown = format!("{} {}/{name}", kind.word(), self.namespace);
+                for item in object.items.iter().filter(|_| !object.optional) {
+                    if data.entries.contains_key(&item.key) {
+                        continue;
+                    }
+                    problems.push(Problem::new(
+                        format!("volume {}", volume.name),
+                        ProblemKind::Missing,
+                        format!(
+                            "(mounted by {}) mounts key {} of {shown}, which that object does not have: the pod will not start",
+                            mounted_by.join(", "),
+                            item.key
+                        ),
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
     fn volumes(&self, volumes: &[Volume], container: &Container, instance: &mut Instance) {
         let mut unknown_mounts: Vec<(PathBuf, String)> = Vec::new();
         for mount in &container.volume_mounts {
             let Some(volume) = volumes.iter().find(|v| v.name == mount.name) else {
                 continue;
             };
-            let mut objects: Vec<(ObjectKind, &VolumeObject)> = Vec::new();
-            if let Some(secret) = &volume.secret {
-                objects.push((ObjectKind::Secret, secret));
-            }
-            if let Some(config_map) = &volume.config_map {
-                objects.push((ObjectKind::ConfigMap, config_map));
-            }
-            if let Some(projected) = &volume.projected {
-                for source in &projected.sources {
-                    if let Some(secret) = &source.secret {
-                        objects.push((ObjectKind::Secret, secret));
-                    }
-                    if let Some(config_map) = &source.config_map {
-                        objects.push((ObjectKind::ConfigMap, config_map));
-                    }
-                }
-            }
-            for (kind, object) in objects {
+            for (kind, object) in volume_objects(volume) {
                 self.mount(kind, object, mount, instance, &mut unknown_mounts);
             }
         }
-        let files: Vec<(String, String)> = instance
+        let files: Vec<(String, PathBuf)> = instance
             .source
-            .variables()
-            .filter(|(name, _)| name.ends_with("_FILE"))
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .names()
+            .filter(|name| name.ends_with("_FILE"))
+            .filter_map(|name| {
+                let path = instance.source.get(name)?;
+                Some((name.to_owned(), PathBuf::from(path)))
+            })
             .collect();
         for (file_variable, path) in files {
-            let path = PathBuf::from(&path);
-            if instance.source.has_file(&path) {
-                continue;
-            }
             let variable = file_variable
                 .strip_suffix("_FILE")
                 .unwrap_or(&file_variable)
                 .to_owned();
+            // A file the volumes hold (or refuse) is read by the loader; with NAME set too,
+            // "both set" is certain whatever the file holds.
+            if instance.source.has_file(&path) || instance.source.bytes(&variable).is_some() {
+                continue;
+            }
             let reason = match unknown_mounts
                 .iter()
                 .find(|(mount, _)| path.starts_with(mount))
@@ -628,16 +728,26 @@ impl Resolver<'_> {
                 .collect()
         };
         for (key, relative) in files {
-            let Some(entry) = data.entries.get(key) else {
-                continue;
-            };
             let path = if mount.sub_path.is_empty() {
                 root.join(relative)
             } else if mount.sub_path == relative {
                 root.to_owned()
             } else {
+                PathBuf::new()
+            };
+            let Some(entry) = data.entries.get(key) else {
+                // The kubelet fails the volume, and the pod with it, unless it is optional.
+                // (`missing_items` reports it once for the whole pod.)
+                if !object.optional && !path.as_os_str().is_empty() {
+                    instance
+                        .source
+                        .refuse_file(path, format!("{shown} lacks key {key}"));
+                }
                 continue;
             };
+            if path.as_os_str().is_empty() {
+                continue;
+            }
             let origin = format!("{}: {shown} key {key}", data.input);
             instance.source.mount(path, entry.value.clone(), origin);
         }
@@ -834,6 +944,30 @@ data: {A: from-other-namespace}
             .unwrap();
         assert!(!field.deploy_time && field.reason.contains("fieldRef metadata.name"));
         assert_eq!(value(instance, "FROM_FIELD"), None);
+    }
+
+    #[test]
+    fn a_reference_to_its_own_name_after_a_deploy_time_definition_is_unknown() {
+        let yaml = pod(r#"
+    - name: app
+      envFrom:
+        - configMapRef: {name: first}
+      env:
+        - name: JWT_AUDIENCE
+          valueFrom: {secretKeyRef: {name: vault-synced, key: aud}}
+        - {name: JWT_AUDIENCE, value: "$(JWT_AUDIENCE),billing"}
+        - {name: A, value: "$(A),more"}
+"#);
+        let instance = &instances(&yaml)[0];
+        assert_eq!(value(instance, "JWT_AUDIENCE"), None);
+        let unchecked: Vec<_> = instance
+            .unchecked
+            .iter()
+            .map(|u| (u.variable.as_deref().unwrap(), u.deploy_time))
+            .collect();
+        assert_eq!(unchecked, [("JWT_AUDIENCE", true)]);
+        // A known earlier value is expanded, as the kubelet does.
+        assert_eq!(value(instance, "A").as_deref(), Some("from-first,more"));
     }
 
     #[test]

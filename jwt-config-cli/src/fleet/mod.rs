@@ -71,13 +71,39 @@ impl Instance {
     }
 }
 
+/// The kinds of workload whose containers are services; the words of the report.
+pub(crate) const WORKLOAD_KINDS: &str = "Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, \
+     ReplicationControllers, Jobs and CronJobs (with their ConfigMaps and Secrets), Compose \
+     services and env files";
+
+/// Objects of one kind the inputs hold that `audit` does not read.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct SkippedKind {
+    pub(crate) kind: String,
+    /// `input: namespace/name` of each.
+    pub(crate) objects: Vec<String>,
+    /// It has a pod template (an Argo Rollout, a Knative Service...): services not checked.
+    pub(crate) runs_containers: bool,
+}
+
+/// What the inputs hold: the service instances, and what was not read.
+pub(crate) struct Fleet {
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) skipped: Vec<SkippedKind>,
+    /// Directories reached a second time (through a link) and not read again.
+    pub(crate) repeated_directories: Vec<String>,
+}
+
 /// Every instance of the inputs (`-` is standard input). Kubernetes objects of all inputs are
 /// one pool: a Deployment in one file finds its ConfigMap in another.
-pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Instance>, UsageError> {
-    let mut files = Vec::new();
+pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
+    let mut walk = Walk::default();
     for path in paths {
-        collect_files(path, &mut files)?;
+        walk.collect(path)?;
     }
+    let Walk {
+        files, repeated, ..
+    } = walk;
     let mut pool = kubernetes::Pool::default();
     let mut instances = Vec::new();
     for (name, kind) in files {
@@ -99,7 +125,11 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Instance>, UsageError
         }
     }
     instances.extend(pool.instances()?);
-    Ok(instances)
+    Ok(Fleet {
+        instances,
+        skipped: pool.skipped(),
+        repeated_directories: repeated,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -120,39 +150,67 @@ fn input_error(text: String) -> UsageError {
     UsageError::new(text)
 }
 
-/// A path given on the command line: a file (YAML by its extension, else an env file), a
-/// directory (its YAML and env files, recursively, in name order), or `-`.
-fn collect_files(path: &Path, out: &mut Vec<(PathBuf, InputKind)>) -> Result<(), UsageError> {
-    if path == Path::new("-") {
-        out.push((path.to_owned(), InputKind::Yaml));
-        return Ok(());
-    }
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?;
-    if !metadata.is_dir() {
-        let kind = if is_yaml(path) {
-            InputKind::Yaml
-        } else {
-            InputKind::Env
-        };
-        out.push((path.to_owned(), kind));
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| input_error(format!("{}: cannot be read ({e})", path.display())))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect_files(&entry, out)?;
-        } else if is_yaml(&entry) {
-            out.push((entry, InputKind::Yaml));
-        } else if is_env_file(&entry) {
-            out.push((entry, InputKind::Env));
+/// The files of the inputs, each real directory read once: a link to a directory already
+/// read (two links to `.`, a link to a parent) is noted, not followed again, so a walk
+/// always ends.
+#[derive(Default)]
+struct Walk {
+    files: Vec<(PathBuf, InputKind)>,
+    visited: std::collections::HashSet<PathBuf>,
+    repeated: Vec<String>,
+}
+
+impl Walk {
+    /// A path given on the command line: a file (YAML by its extension, else an env file), a
+    /// directory (its YAML and env files, recursively, in name order), or `-`.
+    fn collect(&mut self, path: &Path) -> Result<(), UsageError> {
+        if path == Path::new("-") {
+            self.files.push((path.to_owned(), InputKind::Yaml));
+            return Ok(());
         }
+        let unreadable =
+            |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", path.display()));
+        let metadata = std::fs::metadata(path).map_err(unreadable)?;
+        if !metadata.is_dir() {
+            let kind = if is_yaml(path) {
+                InputKind::Yaml
+            } else {
+                InputKind::Env
+            };
+            self.files.push((path.to_owned(), kind));
+            return Ok(());
+        }
+        self.directory(path)
     }
-    Ok(())
+
+    fn directory(&mut self, path: &Path) -> Result<(), UsageError> {
+        let unreadable =
+            |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", path.display()));
+        let real = std::fs::canonicalize(path).map_err(unreadable)?;
+        if !self.visited.insert(real.clone()) {
+            self.repeated.push(format!(
+                "{} (the directory {}, already read)",
+                path.display(),
+                real.display()
+            ));
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(unreadable)?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() {
+                self.directory(&entry)?;
+            } else if is_yaml(&entry) {
+                self.files.push((entry, InputKind::Yaml));
+            } else if is_env_file(&entry) {
+                self.files.push((entry, InputKind::Env));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -188,18 +246,41 @@ fn read_text(path: &Path) -> Result<String, UsageError> {
     Ok(text)
 }
 
-/// Every document of a YAML stream, as data. A syntax error names the file and line.
+/// Nodes a YAML stream may hold per byte of its text, aliases expanded: without aliases a node
+/// takes at least two bytes (`a,`), so this leaves room for ordinary anchors (Compose's
+/// `x-common`) while an expansion bomb is refused.
+const NODES_PER_INPUT_BYTE: usize = 4;
+/// Nodes every stream may hold whatever its size.
+const BASE_NODES: usize = 100_000;
+/// Bytes of scalars every stream may hold whatever its size (then 4 per byte of input).
+const BASE_SCALAR_BYTES: usize = 1024 * 1024;
+
+/// Every document of a YAML stream, as data. A syntax error names the file and line. The
+/// parser's alias limits apply to each document anew, so the whole stream's nodes (aliases
+/// expanded) are bounded here, relative to the size of the text.
 fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageError> {
-    // The parser's default budget is for one configuration file (1,024 documents); a
-    // fleet's stream holds thousands. The limits on aliases, which guard against expansion
-    // bombs, stay as they are; the input itself is bounded by `MAX_INPUT_SIZE`.
+    let max_nodes = text
+        .len()
+        .saturating_mul(NODES_PER_INPUT_BYTE)
+        .saturating_add(BASE_NODES);
+    // Aliases repeat scalars too: their bytes are bounded the same way.
+    let max_scalar_bytes = text
+        .len()
+        .saturating_mul(NODES_PER_INPUT_BYTE)
+        .saturating_add(BASE_SCALAR_BYTES)
+        .min(MAX_INPUT_SIZE as usize);
+    let mut alias_limits = serde_saphyr::options::AliasLimits::default();
+    alias_limits.max_total_replayed_events = max_nodes;
+    // The document count is bounded by the input's size (`MAX_INPUT_SIZE`); a fleet's stream
+    // holds thousands, over the parser's default of 1,024.
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_documents: 10_000_000,
-            max_nodes: 500_000_000,
-            max_events: 1_000_000_000,
-            max_total_scalar_bytes: MAX_INPUT_SIZE as usize,
+            max_nodes: max_nodes,
+            max_events: max_nodes.saturating_mul(4),
+            max_total_scalar_bytes: max_scalar_bytes,
         },
+        alias_limits: alias_limits,
     };
     serde_saphyr::from_multiple_with_options::<serde_json::Value>(text, options).map_err(|error| {
         let line = error
@@ -207,6 +288,22 @@ fn parse_yaml(shown: &str, text: &str) -> Result<Vec<serde_json::Value>, UsageEr
             .map(|l| format!(" line {}", l.line()))
             .unwrap_or_default();
         let message = error.to_string();
+        // The breach may be wrapped (with the alias's location); its words are stable.
+        let expansion = [
+            "budget breached: Nodes",
+            "budget breached: Events",
+            "budget breached: ScalarBytes",
+            "total_replayed_events",
+        ]
+        .iter()
+        .any(|words| message.contains(words));
+        if expansion {
+            return input_error(format!(
+                "{shown}{line}: refused: its aliases expand to more than {max_nodes} nodes or \
+                 {max_scalar_bytes} bytes of text ({NODES_PER_INPUT_BYTE} per byte of input, \
+                 plus a margin); write the values out instead of repeating anchors"
+            ));
+        }
         let first = message.lines().next().unwrap_or("invalid YAML");
         input_error(format!("{shown}{line}: not valid YAML: {first}"))
     })
@@ -237,12 +334,16 @@ impl Instance {
     fn note_container_files(&mut self, input: &str) {
         let files: Vec<String> = self
             .source
-            .variables()
-            .map(|(name, _)| name.to_owned())
+            .names()
             .filter(|name| name.ends_with("_FILE"))
+            .map(str::to_owned)
             .collect();
         for name in files {
             let variable = name.strip_suffix("_FILE").unwrap_or(&name).to_owned();
+            // NAME set too: "both set" is certain, whatever the file holds.
+            if self.source.bytes(&variable).is_some() {
+                continue;
+            }
             self.unchecked.push(Unchecked {
                 variable: Some(variable),
                 reason: format!(
@@ -251,5 +352,59 @@ impl Instance {
                 deploy_time: true,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A document of 9^5 leaves built from five lines of aliases.
+    fn alias_bomb(index: usize) -> String {
+        let mut doc =
+            format!("---\nx{index}: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+        for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d")] {
+            let items = vec![format!("*{previous}"); 9].join(",");
+            doc.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        doc
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_across_the_stream_relative_to_its_size() {
+        // Each document is small and under any per-document limit; together they would
+        // expand to over a million nodes from a few kilobytes.
+        let stream: String = (0..20).map(alias_bomb).collect();
+        assert!(stream.len() < 8 * 1024, "{}", stream.len());
+        let Err(error) = parse_yaml("bombs.yaml", &stream) else {
+            panic!("accepted");
+        };
+        let message = error.to_string();
+        assert!(
+            message.contains("bombs.yaml") && message.contains("aliases expand"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn long_scalars_repeated_by_aliases_are_bounded_too() {
+        // Few nodes, but each a copy of a 2 KB string: 9^4 copies, 13 MB from 2.5 KB.
+        let long = "x".repeat(2048);
+        let mut doc = format!("a: &a \"{long}\"\n");
+        for (name, previous) in [("b", "a"), ("c", "b"), ("d", "c"), ("e", "d")] {
+            let items = vec![format!("*{previous}"); 9].join(",");
+            doc.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        let Err(error) = parse_yaml("long.yaml", &doc) else {
+            panic!("accepted");
+        };
+        assert!(error.to_string().contains("aliases expand"), "{error}");
+    }
+
+    #[test]
+    fn a_few_aliases_of_an_ordinary_compose_file_are_read() {
+        let text =
+            "x-common: &common\n  environment: {A: b}\nservices:\n  one: *common\n  two: *common\n";
+        assert_eq!(parse_yaml("c.yaml", text).unwrap().len(), 1);
     }
 }

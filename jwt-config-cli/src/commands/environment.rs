@@ -1,0 +1,63 @@
+//! What `--environment E` means, for every command: it asserts the environment the service
+//! runs in, and never stands in for a value the deployed service will not have. `check`
+//! supplies it to the files it loads and warns that the service must set it; `audit` supplies
+//! nothing (a pod gets nothing from a flag).
+
+use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind};
+
+/// How the `ENVIRONMENT` an input sets compares with `--environment`.
+pub(crate) enum Asserted {
+    /// Set to the asserted environment (or to a value the schema itself refuses).
+    Agrees,
+    /// Set to another environment: a problem, never overridden.
+    Conflict(Problem),
+    /// Not set by the input: the deployed service will not have it.
+    NotSet,
+}
+
+/// `ENVIRONMENT` as the input sets it (`text`, and where), against `expected`.
+pub(crate) fn assert_environment(
+    text: Option<&str>,
+    place: Option<String>,
+    expected: Environment,
+) -> Asserted {
+    let Some(text) = text else {
+        return Asserted::NotSet;
+    };
+    match text.parse::<Environment>() {
+        Ok(found) if found != expected => {
+            let place = place.map_or_else(String::new, |l| format!(" in {l}"));
+            Asserted::Conflict(Problem::new(
+                "ENVIRONMENT",
+                ProblemKind::Conflict,
+                format!("is {found}{place}, but --environment says {expected}; make them agree"),
+            ))
+        }
+        // An unknown value is the schema's problem, reported by the load itself.
+        _ => Asserted::Agrees,
+    }
+}
+
+/// `audit`: an instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
+pub(crate) fn not_set_problem(expected: Environment) -> Problem {
+    Problem::new(
+        "ENVIRONMENT",
+        ProblemKind::Missing,
+        format!(
+            "is not set; --environment {expected} asserts it but supplies nothing to the deployed \
+             service: set ENVIRONMENT={expected} in its environment (manifest, ConfigMap or env file)"
+        ),
+    )
+}
+
+/// `check`: the flag supplied the value for this check only.
+pub(crate) fn supplied_warning(expected: Environment) -> Warning {
+    Warning::new(
+        "ENVIRONMENT",
+        WarningKind::Notice,
+        format!(
+            "is set by no input; --environment supplies {expected} for this check only: the \
+             deployed service must set ENVIRONMENT={expected} itself (a failure under --strict)"
+        ),
+    )
+}
