@@ -8,6 +8,7 @@ mod common;
 use jwt_config::{Config, EnvFile, ProblemKind};
 
 #[derive(Config, Debug)]
+#[allow(dead_code)] // the tests read what fails to load, not the fields
 struct Service {
     /// The message of the day.
     #[config(file)]
