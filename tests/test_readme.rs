@@ -33,5 +33,8 @@ fn every_code_fence_of_the_readme_is_alone_on_its_line_and_closed() {
             }
         }
     }
-    assert_eq!(open, None, "README.md: the fence opened here is never closed");
+    assert_eq!(
+        open, None,
+        "README.md: the fence opened here is never closed"
+    );
 }
