@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer};
 use tower_service::Service;
 
 const ROUNDS: u32 = 20_000;
@@ -54,7 +54,7 @@ async fn main() {
     let guarded: Router = Router::new().route("/", get(me)).with_state(auth.clone());
     let layered: Router = Router::new()
         .route("/", get(open))
-        .route_layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuthLayer::user(auth.clone()));
     let request = || {
         Request::get("/")
             .header("authorization", format!("Bearer {token}"))
