@@ -17,17 +17,115 @@ const SERVICE_SCHEME: &str = "ServiceToken";
 
 /// A verified access token's claims (`Authorization: Bearer`, exactly one header, the scheme
 /// in any case). Refused with 401 otherwise.
+///
+/// `Option<AccessToken<C>>` serves anonymous users too: `None` without an `Authorization`
+/// header; a token that is there must verify. Behind [`RequireAuthLayer`] with the same
+/// `JwtAuth` and claims type, the extractor takes the claims the layer verified.
+///
+/// [`RequireAuthLayer`]: crate::RequireAuthLayer
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+/// use jwt_config_axum::{AccessToken, JwtAuth};
+/// use tower::ServiceExt as _;
+///
+/// async fn me(AccessToken(claims): AccessToken) -> String {
+///     claims.sub
+/// }
+/// async fn greeting(token: Option<AccessToken>) -> String {
+///     token.map_or_else(|| "hello".to_owned(), |AccessToken(claims)| claims.sub)
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
+/// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+/// let app = Router::new()
+///     .route("/me", get(me))
+///     .route("/greeting", get(greeting))
+///     .with_state(auth);
+/// let status = |path: &str, authorization: Option<&str>| {
+///     let mut request = Request::get(path);
+///     if let Some(value) = authorization {
+///         request = request.header("authorization", value);
+///     }
+///     let app = app.clone();
+///     async move { app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap().status() }
+/// };
+/// assert_eq!(status("/me", None).await, StatusCode::UNAUTHORIZED);
+/// assert_eq!(status("/greeting", None).await, StatusCode::OK);
+/// assert_eq!(status("/greeting", Some("Bearer a.b.c")).await, StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AccessToken<C = AccessClaims>(pub C);
 
 /// The calling service's id, from its service token. 401 when the call is not authenticated
 /// (also where service authentication is off: use [`AnyCaller`] to accept that), 403 when the
 /// caller is not in `SERVICE_ALLOWED_CALLERS`.
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
+/// use jwt_config_axum::{JwtAuth, ServiceCaller};
+/// use tower::ServiceExt as _;
+///
+/// async fn sync(ServiceCaller(caller): ServiceCaller) -> String {
+///     format!("synced for {caller}")
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+/// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+/// let loaded = JwtConfig::load_with_report(&settings("backend").with("SERVICE_ALLOWED_CALLERS", "auth"));
+/// let backend = JwtAuth::from_loaded(&loaded.unwrap());
+/// let app = Router::new().route("/sync", post(sync)).with_state(backend);
+/// for (caller, expected) in [("auth", StatusCode::OK), ("billing", StatusCode::FORBIDDEN)] {
+///     let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings(caller)).unwrap());
+///     let mut request = Request::post("/sync").body(Body::empty()).unwrap();
+///     request.headers_mut().extend(caller.service_headers("backend").unwrap());
+///     let response = app.clone().oneshot(request).await.unwrap();
+///     assert_eq!(response.status(), expected);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ServiceCaller(pub String);
 
 /// The caller, [`Caller::Unauthenticated`] accepted (development without `SERVICE_SECRET`):
 /// for the routes that say so.
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
+/// use jwt_config::service_auth::Caller;
+/// use jwt_config_axum::{AnyCaller, JwtAuth, ServiceCaller};
+/// use tower::ServiceExt as _;
+///
+/// async fn sync(AnyCaller(caller): AnyCaller) -> String {
+///     match caller {
+///         Caller::Service(name) => format!("synced for {name}"),
+///         _ => "synced for an unauthenticated caller".to_owned(),
+///     }
+/// }
+/// async fn strict(ServiceCaller(caller): ServiceCaller) -> String {
+///     caller
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // Development without SERVICE_SECRET: service authentication is off.
+/// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
+/// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+/// let app = Router::new()
+///     .route("/sync", post(sync))
+///     .route("/strict", post(strict))
+///     .with_state(auth);
+/// let response = app.clone().oneshot(Request::post("/sync").body(Body::empty()).unwrap());
+/// assert_eq!(response.await.unwrap().status(), StatusCode::OK);
+/// let response = app.oneshot(Request::post("/strict").body(Body::empty()).unwrap());
+/// assert_eq!(response.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AnyCaller(pub Caller);
 

@@ -141,7 +141,8 @@ impl RequireAuthLayer {
     /// ```
     /// # use jwt_config::{Config, JwtConfig, MapSource};
     /// use axum::{Extension, Router, body::Body, http::{Request, StatusCode}, routing::get};
-    ///     /// use jwt_config_axum::{JwtAuth, RequireAuthLayer};
+    /// use jwt_config::service_auth::Caller;
+    /// use jwt_config_axum::{JwtAuth, RequireAuthLayer};
     /// use tower::ServiceExt as _;
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -309,19 +310,20 @@ pin_project! {
     ///
     /// ```
     /// # use jwt_config::{Config, JwtConfig, MapSource};
-    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
-    /// use jwt_config_axum::{JwtAuth, RequireAuthLayer};
-    /// use tower::{Service as _, ServiceExt as _};
+    /// use axum::{body::Body, http::{Request, Response, StatusCode}};
+    /// use jwt_config_axum::{JwtAuth, RequireAuthFuture, RequireAuthLayer};
+    /// use tower::{Layer as _, Service, ServiceExt as _, service_fn};
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
     /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
     /// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
-    /// let mut app = Router::new()
-    ///     .route("/profile", get(|| async { "alice" }))
-    ///     .route_layer(RequireAuthLayer::user(auth));
-    /// let ready = app.ready().await.unwrap();
-    /// let future = ready.call(Request::get("/profile").body(Body::empty()).unwrap());
+    /// let inner = service_fn(|_: Request<Body>| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(Body::from("hello")))
+    /// });
+    /// let mut service = RequireAuthLayer::user(auth).layer(inner);
+    /// let ready = service.ready().await.unwrap();
+    /// let future: RequireAuthFuture<_, Body> = ready.call(Request::new(Body::empty()));
     /// assert_eq!(future.await.unwrap().status(), StatusCode::UNAUTHORIZED);
     /// # }
     /// ```

@@ -51,7 +51,9 @@ mod layer;
 mod refusal;
 mod state;
 
-pub use calling::{AttachServiceHeaders, AttachServiceHeadersService, CallError};
+pub use calling::{
+    AttachServiceHeaders, AttachServiceHeadersFuture, AttachServiceHeadersService, CallError,
+};
 pub use drift::DriftSeen;
 pub use extract::{AccessToken, AnyCaller, ServiceCaller};
 pub use health::{Health, health};
