@@ -1,4 +1,5 @@
-//! From config to HTTP: axum extractors and a tower layer that verify with a [`JwtConfig`],
+//! From config to HTTP: axum extractors and a tower layer that verify with a
+//! [`JwtConfig`](jwt_config::JwtConfig),
 //! refusals as RFC 6750 answers that never show a token or a secret, every refusal logged and
 //! counted, drift between services seen at the first call, and a health handler.
 //!
@@ -37,6 +38,18 @@
 //! own settings struct flattens `JwtConfig` loads it once, builds `JwtAuth::from_loaded` from
 //! the same load, keeps its struct beside it in the state, and derives `FromRef`
 //! (`examples/axum/auth.rs`).
+//!
+//! What the crate gives, in axum's and tower-http's conventions:
+//! - extractors: [`AccessToken<C>`](AccessToken) (and `Option<AccessToken<C>>` for routes
+//!   that serve anonymous users too), [`ServiceCaller`], [`AnyCaller`];
+//! - [`RequireAuthLayer`], the layer of the [`RequireAuth`] service, for whole routers; an
+//!   extractor behind it takes what it verified, so a token is decoded and recorded once;
+//! - [`AttachServiceHeaders`] for outgoing calls through a tower client;
+//! - [`Refusal`], the rejection of them all: an RFC 6750 answer, an
+//!   [`Error`](std::error::Error) whose source is the facade's error, named by a
+//!   [`RefusalReason`] whose [`as_str`](RefusalReason::as_str) is the same in the JSON body,
+//!   the `tracing` event and the counters;
+//! - drift detection ([`JwtAuth::strict_drift`], [`DriftSeen`]) and [`health`].
 //!
 //! The facade (`jwt-config`) compiles no HTTP framework; this crate is for those who use axum.
 
