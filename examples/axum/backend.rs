@@ -1,5 +1,5 @@
 //! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
-//! /profile too (the `RequireAuth::user` layer, for handlers that take no extractor), POST
+//! /profile too (the `RequireAuthLayer::user` layer, for handlers that take no extractor), POST
 //! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), each service
 //! token once (a replay guard), GET /health
 //! and GET /ping (no authentication) for probes. Its own settings (`BackendConfig`) flatten

@@ -1,7 +1,7 @@
 //! The HTTP edge on arbitrary headers: an `Authorization` and an `x-service-token` nobody
-//! signed go through the `AccessToken` and `ServiceCaller` extractors and the `RequireAuth`
-//! layer. No panic, never a 2xx, and the answer (status, `WWW-Authenticate`, body) never
-//! repeats the token it was given.
+//! signed go through the `AccessToken` and `ServiceCaller` extractors and the
+//! `RequireAuthLayer`. No panic, never a 2xx, and the answer (status, `WWW-Authenticate`,
+//! body) never repeats the token it was given.
 #![no_main]
 
 mod common;

@@ -1,5 +1,5 @@
 //! The cost of authentication per request: a whole request through an axum router whose
-//! handler takes `AccessToken`, and through a router behind the `RequireAuth::user` layer,
+//! handler takes `AccessToken`, and through a router behind the `RequireAuthLayer::user` layer,
 //! beside the same router without authentication and beside `JwtConfig::decode` called
 //! directly. In-process (`Router::call`), no sockets; `scripts/wrk-axum.sh` measures over
 //! sockets.
@@ -84,7 +84,7 @@ async fn main() {
     for (label, ns) in [
         ("no authentication", plain),
         ("AccessToken extractor (verifies the token)", guarded),
-        ("RequireAuth::user layer (verifies the token)", layered),
+        ("RequireAuthLayer::user layer (verifies the token)", layered),
         ("JwtConfig::decode alone", decode),
         (
             "extractor overhead over decode (extractor - plain - decode)",
