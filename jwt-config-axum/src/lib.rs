@@ -54,7 +54,7 @@
 //! The facade (`jwt-config`) compiles no HTTP framework; this crate is for those who use axum.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod calling;
 mod drift;
