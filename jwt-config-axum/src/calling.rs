@@ -78,7 +78,8 @@ pub struct AttachServiceHeaders {
 }
 
 impl AttachServiceHeaders {
-    /// Headers for calls to `target_service`, signed with `auth`'s keys.
+    /// Headers for calls to `target_service`, signed with `auth`'s keys;
+    /// [`AttachServiceHeaders`] shows an example.
     pub fn new(auth: JwtAuth, target_service: &str) -> Self {
         AttachServiceHeaders {
             auth,

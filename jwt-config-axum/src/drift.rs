@@ -140,12 +140,40 @@ impl JwtAuth {
     }
 
     /// How many service calls carried another fingerprint of the shared settings.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let drifted = settings("auth").with("JWT_ISSUER", "https://other.test");
+    /// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&drifted).unwrap());
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(backend.clone());
+    /// for _ in 0..2 {
+    ///     let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    ///     request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    ///     let response = app.clone().oneshot(request).await.unwrap();
+    ///     assert_eq!(response.status(), StatusCode::OK);
+    /// }
+    /// assert_eq!(backend.drift_events(), 2);
+    /// assert_eq!(backend.drifts()[0].settings, ["JWT_ISSUER"]);
+    /// # }
+    /// ```
     pub fn drift_events(&self) -> u64 {
         self.inner.drift.events.load(Ordering::Relaxed)
     }
 
     /// The callers seen with other shared settings, each with its fingerprint, the settings
-    /// that differ and how many calls (the first 64 pairs of caller and fingerprint).
+    /// that differ and how many calls (the first 64 pairs of caller and fingerprint):
+    /// [`DriftSeen`] shows an example.
     pub fn drifts(&self) -> Vec<DriftSeen> {
         let drifts = self
             .inner

@@ -57,7 +57,7 @@ pub struct Health {
 }
 
 impl JwtAuth {
-    /// What a readiness probe or a fleet dashboard reads.
+    /// What a readiness probe or a fleet dashboard reads; [`Health`] shows an example.
     pub fn health(&self) -> Health {
         let config = self.config();
         Health {

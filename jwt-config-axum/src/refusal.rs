@@ -334,12 +334,14 @@ impl Refusal {
         }
     }
 
-    /// The HTTP status: 401, 403, or 503 where a replay guard is full.
+    /// The HTTP status: 401, 403, or 503 where a replay guard is full; what the response
+    /// answers with ([`Refusal`] shows an example).
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
-    /// Why: the stable name of the body, the logs and the counters.
+    /// Why: the stable name of the body, the logs and the counters ([`Refusal`] shows an
+    /// example).
     pub fn reason(&self) -> RefusalReason {
         self.reason
     }

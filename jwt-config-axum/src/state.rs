@@ -249,11 +249,57 @@ impl JwtAuth {
     }
 
     /// The JWT settings.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{AccessToken, JwtAuth};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// // Tokens issued with the same settings verify.
+    /// let token = auth.config().encode(&auth.config().access_claims("alice")).unwrap();
+    /// let app = Router::new()
+    ///     .route("/me", get(|AccessToken(claims): AccessToken| async move { claims.sub }))
+    ///     .with_state(auth);
+    /// let request = Request::get("/me").header("authorization", format!("Bearer {token}"));
+    /// let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::OK);
+    /// # }
+    /// ```
     pub fn config(&self) -> &JwtConfig {
         &self.inner.config
     }
 
     /// This service's effective fingerprint of the shared settings, when known.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let other = settings("auth").with("JWT_LEEWAY_SECONDS", "5");
+    /// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&other).unwrap());
+    /// assert_ne!(caller.fingerprint(), backend.fingerprint());
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(backend.strict_drift());
+    /// let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    /// request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    /// # }
+    /// ```
     pub fn fingerprint(&self) -> Option<&str> {
         self.inner
             .fingerprint
@@ -263,6 +309,28 @@ impl JwtAuth {
 
     /// Headers for a call to `target_service` (attach them to a reqwest or hyper request);
     /// the token carries this service's fingerprint, so the receiver sees drift at once.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("auth")).unwrap());
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(backend);
+    /// let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    /// request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::OK);
+    /// # }
+    /// ```
     pub fn service_headers(&self, target_service: &str) -> Result<HeaderMap, ServiceAuthError> {
         match &self.inner.fingerprint {
             Some(fingerprint) => self
@@ -276,6 +344,27 @@ impl JwtAuth {
     /// `missing_token`, `expired`, `caller_not_allowed`, ...): for the service's metrics.
     ///
     /// [`RefusalReason::as_str`]: crate::RefusalReason::as_str
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{AccessToken, JwtAuth};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let app = Router::new()
+    ///     .route("/me", get(|AccessToken(claims): AccessToken| async move { claims.sub }))
+    ///     .with_state(auth.clone());
+    /// let request = Request::get("/me").header("authorization", "Bearer a.b.c");
+    /// let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    /// assert_eq!(auth.refusals().values().sum::<u64>(), 1);
+    /// # }
+    /// ```
     pub fn refusals(&self) -> BTreeMap<String, u64> {
         let counts = self
             .inner
