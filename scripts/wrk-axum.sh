@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole requests over sockets: the example backend (examples/axum/backend.rs) in release, a
 # token from the example auth service, then wrk on GET /ping (no authentication), GET /me
-# (the AccessToken extractor) and GET /profile (the RequireAuth::user layer).
+# (the AccessToken extractor) and GET /profile (the RequireAuthLayer::user layer).
 #
 #   scripts/wrk-axum.sh [SECONDS] [CONNECTIONS]     # 10 s, 32 connections by default
 #
@@ -38,7 +38,7 @@ done
 
 echo "| route | what | requests/s | mean latency | p99 latency |"
 echo "|---|---|---:|---:|---:|"
-for spec in "ping|no authentication" "me|AccessToken extractor" "profile|RequireAuth::user layer"; do
+for spec in "ping|no authentication" "me|AccessToken extractor" "profile|RequireAuthLayer::user layer"; do
   route="${spec%%|*}" what="${spec#*|}"
   out="$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency \
     -H "authorization: Bearer $TOKEN" "http://127.0.0.1:$BACKEND_PORT/$route")"

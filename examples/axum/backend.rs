@@ -1,5 +1,5 @@
 //! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
-//! /profile too (the `RequireAuth::user` layer, for handlers that take no extractor), POST
+//! /profile too (the `RequireAuthLayer::user` layer, for handlers that take no extractor), POST
 //! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), each service
 //! token once (a replay guard), GET /health
 //! and GET /ping (no authentication) for probes. Its own settings (`BackendConfig`) flatten
@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::MemoryReplayGuard;
 use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use serde_json::{Value, json};
 
 /// Settings of the backend.
@@ -59,7 +59,7 @@ async fn main() {
     let auth = JwtAuth::from_loaded(&loaded).replay_guard(MemoryReplayGuard::new(100_000));
     let behind_layer = Router::new()
         .route("/profile", get(profile))
-        .route_layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuthLayer::user(auth.clone()));
     let app = Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))

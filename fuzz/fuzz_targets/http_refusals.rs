@@ -1,7 +1,7 @@
 //! The HTTP edge on arbitrary headers: an `Authorization` and an `x-service-token` nobody
-//! signed go through the `AccessToken` and `ServiceCaller` extractors and the `RequireAuth`
-//! layer. No panic, never a 2xx, and the answer (status, `WWW-Authenticate`, body) never
-//! repeats the token it was given.
+//! signed go through the `AccessToken` and `ServiceCaller` extractors and the
+//! `RequireAuthLayer`. No panic, never a 2xx, and the answer (status, `WWW-Authenticate`,
+//! body) never repeats the token it was given.
 #![no_main]
 
 mod common;
@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use axum::routing::get;
 use jwt_config::{Config, JwtConfig};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller};
 use libfuzzer_sys::fuzz_target;
 use tower_service::Service as _;
 
@@ -36,7 +36,7 @@ fn edge() -> &'static Edge {
         }
         let layered = Router::new()
             .route("/layered", get(|| async { "ok" }))
-            .route_layer(RequireAuth::user(auth.clone()));
+            .route_layer(RequireAuthLayer::user(auth.clone()));
         let router = Router::new()
             .route("/me", get(me))
             .route("/sync", get(sync))

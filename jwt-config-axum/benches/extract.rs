@@ -1,5 +1,5 @@
 //! The cost of authentication per request: a whole request through an axum router whose
-//! handler takes `AccessToken`, and through a router behind the `RequireAuth::user` layer,
+//! handler takes `AccessToken`, and through a router behind the `RequireAuthLayer::user` layer,
 //! beside the same router without authentication and beside `JwtConfig::decode` called
 //! directly. In-process (`Router::call`), no sockets; `scripts/wrk-axum.sh` measures over
 //! sockets.
@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer};
 use tower_service::Service;
 
 const ROUNDS: u32 = 20_000;
@@ -54,7 +54,7 @@ async fn main() {
     let guarded: Router = Router::new().route("/", get(me)).with_state(auth.clone());
     let layered: Router = Router::new()
         .route("/", get(open))
-        .route_layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuthLayer::user(auth.clone()));
     let request = || {
         Request::get("/")
             .header("authorization", format!("Bearer {token}"))
@@ -84,7 +84,7 @@ async fn main() {
     for (label, ns) in [
         ("no authentication", plain),
         ("AccessToken extractor (verifies the token)", guarded),
-        ("RequireAuth::user layer (verifies the token)", layered),
+        ("RequireAuthLayer::user layer (verifies the token)", layered),
         ("JwtConfig::decode alone", decode),
         (
             "extractor overhead over decode (extractor - plain - decode)",

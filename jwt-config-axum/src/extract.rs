@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use axum::extract::{FromRef, FromRequestParts, MatchedPath};
+use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Uri, header};
 use jwt_config::AccessClaims;
@@ -17,22 +17,115 @@ const SERVICE_SCHEME: &str = "ServiceToken";
 
 /// A verified access token's claims (`Authorization: Bearer`, exactly one header, the scheme
 /// in any case). Refused with 401 otherwise.
+///
+/// `Option<AccessToken<C>>` serves anonymous users too: `None` without an `Authorization`
+/// header; a token that is there must verify. Behind [`RequireAuthLayer`] with the same
+/// `JwtAuth` and claims type, the extractor takes the claims the layer verified.
+///
+/// [`RequireAuthLayer`]: crate::RequireAuthLayer
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+/// use jwt_config_axum::{AccessToken, JwtAuth};
+/// use tower::ServiceExt as _;
+///
+/// async fn me(AccessToken(claims): AccessToken) -> String {
+///     claims.sub
+/// }
+/// async fn greeting(token: Option<AccessToken>) -> String {
+///     token.map_or_else(|| "hello".to_owned(), |AccessToken(claims)| claims.sub)
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
+/// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+/// let app = Router::new()
+///     .route("/me", get(me))
+///     .route("/greeting", get(greeting))
+///     .with_state(auth);
+/// let status = |path: &str, authorization: Option<&str>| {
+///     let mut request = Request::get(path);
+///     if let Some(value) = authorization {
+///         request = request.header("authorization", value);
+///     }
+///     let app = app.clone();
+///     async move { app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap().status() }
+/// };
+/// assert_eq!(status("/me", None).await, StatusCode::UNAUTHORIZED);
+/// assert_eq!(status("/greeting", None).await, StatusCode::OK);
+/// assert_eq!(status("/greeting", Some("Bearer a.b.c")).await, StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AccessToken<C = AccessClaims>(pub C);
-
-/// For routes that serve anonymous users too: `None` without an `Authorization` header; a
-/// token that is there must verify.
-#[derive(Clone, Debug)]
-pub struct OptionalAccessToken<C = AccessClaims>(pub Option<C>);
 
 /// The calling service's id, from its service token. 401 when the call is not authenticated
 /// (also where service authentication is off: use [`AnyCaller`] to accept that), 403 when the
 /// caller is not in `SERVICE_ALLOWED_CALLERS`.
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
+/// use jwt_config_axum::{JwtAuth, ServiceCaller};
+/// use tower::ServiceExt as _;
+///
+/// async fn sync(ServiceCaller(caller): ServiceCaller) -> String {
+///     format!("synced for {caller}")
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+/// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+/// let loaded = JwtConfig::load_with_report(&settings("backend").with("SERVICE_ALLOWED_CALLERS", "auth"));
+/// let backend = JwtAuth::from_loaded(&loaded.unwrap());
+/// let app = Router::new().route("/sync", post(sync)).with_state(backend);
+/// for (caller, expected) in [("auth", StatusCode::OK), ("billing", StatusCode::FORBIDDEN)] {
+///     let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings(caller)).unwrap());
+///     let mut request = Request::post("/sync").body(Body::empty()).unwrap();
+///     request.headers_mut().extend(caller.service_headers("backend").unwrap());
+///     let response = app.clone().oneshot(request).await.unwrap();
+///     assert_eq!(response.status(), expected);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ServiceCaller(pub String);
 
 /// The caller, [`Caller::Unauthenticated`] accepted (development without `SERVICE_SECRET`):
 /// for the routes that say so.
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
+/// use jwt_config::service_auth::Caller;
+/// use jwt_config_axum::{AnyCaller, JwtAuth, ServiceCaller};
+/// use tower::ServiceExt as _;
+///
+/// async fn sync(AnyCaller(caller): AnyCaller) -> String {
+///     match caller {
+///         Caller::Service(name) => format!("synced for {name}"),
+///         _ => "synced for an unauthenticated caller".to_owned(),
+///     }
+/// }
+/// async fn strict(ServiceCaller(caller): ServiceCaller) -> String {
+///     caller
+/// }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // Development without SERVICE_SECRET: service authentication is off.
+/// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
+/// let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+/// let app = Router::new()
+///     .route("/sync", post(sync))
+///     .route("/strict", post(strict))
+///     .with_state(auth);
+/// let response = app.clone().oneshot(Request::post("/sync").body(Body::empty()).unwrap());
+/// assert_eq!(response.await.unwrap().status(), StatusCode::OK);
+/// let response = app.oneshot(Request::post("/strict").body(Body::empty()).unwrap());
+/// assert_eq!(response.await.unwrap().status(), StatusCode::UNAUTHORIZED);
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct AnyCaller(pub Caller);
 
@@ -47,9 +140,60 @@ pub(crate) fn route_of<'a>(extensions: &'a Extensions, uri: &'a Uri) -> Cow<'a, 
 
 /// A service call the [`RequireAuth`](crate::RequireAuth) layer verified (and recorded in
 /// the replay guard): the extractors take its caller rather than verify, and record, the
-/// token a second time. Private, so nothing but the layer can put it in a request.
-#[derive(Clone, Debug)]
-pub(crate) struct VerifiedByLayer(pub(crate) Caller);
+/// token a second time. Private, so nothing but the layer can put it in a request; and it
+/// names the `JwtAuth` that verified it, so an extractor whose state holds another one
+/// verifies by its own settings.
+#[derive(Clone)]
+pub(crate) struct VerifiedByLayer {
+    by: JwtAuth,
+    caller: Caller,
+}
+
+impl VerifiedByLayer {
+    pub(crate) fn new(by: &JwtAuth, caller: Caller) -> Self {
+        VerifiedByLayer {
+            by: by.clone(),
+            caller,
+        }
+    }
+}
+
+/// A user's claims the layer verified, likewise: `AccessToken<C>` of the same `C` takes them
+/// rather than decode the token again.
+#[derive(Clone)]
+pub(crate) struct VerifiedUser<C> {
+    by: JwtAuth,
+    claims: C,
+}
+
+impl<C> VerifiedUser<C> {
+    pub(crate) fn new(by: &JwtAuth, claims: C) -> Self {
+        VerifiedUser {
+            by: by.clone(),
+            claims,
+        }
+    }
+}
+
+/// The caller the layer verified with `auth`, if it did.
+fn verified_caller<'a>(extensions: &'a Extensions, auth: &JwtAuth) -> Option<&'a Caller> {
+    extensions
+        .get::<VerifiedByLayer>()
+        .filter(|verified| verified.by.is(auth))
+        .map(|verified| &verified.caller)
+}
+
+/// The claims the layer verified with `auth`, if it did; taken, not copied (an extractor
+/// needs its own, and `C` need not be `Clone`).
+fn verified_claims<C: Send + Sync + 'static>(
+    extensions: &mut Extensions,
+    auth: &JwtAuth,
+) -> Option<C> {
+    if !extensions.get::<VerifiedUser<C>>()?.by.is(auth) {
+        return None;
+    }
+    extensions.remove::<VerifiedUser<C>>().map(|v| v.claims)
+}
 
 /// The Bearer token, `None` without an `Authorization` header.
 fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
@@ -75,28 +219,13 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
     Ok(Some(token))
 }
 
-/// How a service call that did not verify is answered: 403 for a caller that is not
-/// allowed, 503 when the replay guard cannot record the token, 401 otherwise.
-fn service_refusal(error: &ServiceAuthError) -> Refusal {
-    match error {
-        ServiceAuthError::CallerNotAllowed(_) => {
-            Refusal::forbidden(error.kind(), error.to_string())
-        }
-        ServiceAuthError::MissingHeader => Refusal::missing(
-            SERVICE_SCHEME,
-            "a service token is required (x-service-token)",
-        ),
-        ServiceAuthError::ReplayGuardFull => Refusal::unavailable(error.kind(), error.to_string()),
-        _ => Refusal::invalid(SERVICE_SCHEME, error.kind(), error.to_string()),
-    }
-}
-
 impl JwtAuth {
     /// Logs and counts a refusal; the token is never part of it.
     fn refused(&self, refusal: Refusal, route: &str, caller: Option<&str>) -> Refusal {
-        self.count_refusal(refusal.kind());
+        let reason = refusal.reason().as_str();
+        self.count_refusal(reason);
         tracing::info!(
-            reason = refusal.kind(),
+            reason,
             route,
             caller = caller.unwrap_or("-"),
             status = refusal.status().as_u16(),
@@ -115,18 +244,15 @@ impl JwtAuth {
             Ok(Some(token)) => token,
             Ok(None) => return Ok(None),
             Err(what) => {
-                let refusal = Refusal::invalid(
-                    "Bearer",
-                    "malformed_header",
-                    format!("the request has {what}"),
-                );
+                let refusal =
+                    Refusal::malformed_header("Bearer", format!("the request has {what}"));
                 return Err(self.refused(refusal, route, None));
             }
         };
         match self.config().decode::<C>(token) {
             Ok(data) => Ok(Some(data.claims)),
             Err(error) => {
-                let refusal = Refusal::invalid("Bearer", error.kind(), error.to_string());
+                let refusal = Refusal::token("Bearer", error);
                 Err(self.refused(refusal, route, None))
             }
         }
@@ -164,10 +290,11 @@ impl JwtAuth {
             Ok(call) => call,
             Err(error) => {
                 let caller = match &error {
-                    ServiceAuthError::CallerNotAllowed(caller) => Some(caller.as_str()),
+                    ServiceAuthError::CallerNotAllowed(caller) => Some(caller.clone()),
                     _ => None,
                 };
-                return Err(self.refused(service_refusal(&error), route, caller));
+                let refusal = Refusal::service(SERVICE_SCHEME, error);
+                return Err(self.refused(refusal, route, caller.as_deref()));
             }
         };
         if call.caller == Caller::Unauthenticated && !allow_unauthenticated {
@@ -187,49 +314,48 @@ impl JwtAuth {
                 Caller::Service(name) => Some(shown(name)),
                 _ => None,
             };
-            let refusal = Refusal::forbidden("settings_drift", message);
+            let refusal = Refusal::drift(message);
             return Err(self.refused(refusal, route, name.as_deref()));
         }
         Ok(call.caller)
     }
 }
 
-/// What every extractor starts from: the `JwtAuth` of the state and the request's route.
-fn request_context<'p, S>(parts: &'p Parts, state: &S) -> (JwtAuth, Cow<'p, str>)
-where
-    JwtAuth: FromRef<S>,
-{
-    (
-        JwtAuth::from_ref(state),
-        route_of(&parts.extensions, &parts.uri),
-    )
-}
-
 impl<S, C> FromRequestParts<S> for AccessToken<C>
 where
     S: Send + Sync,
     JwtAuth: FromRef<S>,
-    C: DeserializeOwned + Send,
+    C: DeserializeOwned + Send + Sync + 'static,
 {
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let (auth, route) = request_context(parts, state);
+        let auth = JwtAuth::from_ref(state);
+        if let Some(claims) = verified_claims(&mut parts.extensions, &auth) {
+            return Ok(AccessToken(claims));
+        }
+        let route = route_of(&parts.extensions, &parts.uri);
         auth.required_user(&parts.headers, &route).map(AccessToken)
     }
 }
 
-impl<S, C> FromRequestParts<S> for OptionalAccessToken<C>
+/// `Option<AccessToken<C>>`, for routes that serve anonymous users too: `None` without an
+/// `Authorization` header; a token that is there must verify.
+impl<S, C> OptionalFromRequestParts<S> for AccessToken<C>
 where
     S: Send + Sync,
     JwtAuth: FromRef<S>,
-    C: DeserializeOwned + Send,
+    C: DeserializeOwned + Send + Sync + 'static,
 {
     type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        let (auth, route) = request_context(parts, state);
-        auth.user(&parts.headers, &route).map(OptionalAccessToken)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Refusal> {
+        let auth = JwtAuth::from_ref(state);
+        if let Some(claims) = verified_claims(&mut parts.extensions, &auth) {
+            return Ok(Some(AccessToken(claims)));
+        }
+        let route = route_of(&parts.extensions, &parts.uri);
+        Ok(auth.user(&parts.headers, &route)?.map(AccessToken))
     }
 }
 
@@ -241,10 +367,11 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        if let Some(VerifiedByLayer(Caller::Service(name))) = parts.extensions.get() {
+        let auth = JwtAuth::from_ref(state);
+        if let Some(Caller::Service(name)) = verified_caller(&parts.extensions, &auth) {
             return Ok(ServiceCaller(name.clone()));
         }
-        let (auth, route) = request_context(parts, state);
+        let route = route_of(&parts.extensions, &parts.uri);
         match auth.caller(&parts.headers, &route, false)? {
             Caller::Service(name) => Ok(ServiceCaller(name)),
             // Refused above: `allow_unauthenticated` is false.
@@ -261,10 +388,11 @@ where
     type Rejection = Refusal;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refusal> {
-        if let Some(VerifiedByLayer(caller)) = parts.extensions.get() {
+        let auth = JwtAuth::from_ref(state);
+        if let Some(caller) = verified_caller(&parts.extensions, &auth) {
             return Ok(AnyCaller(caller.clone()));
         }
-        let (auth, route) = request_context(parts, state);
+        let route = route_of(&parts.extensions, &parts.uri);
         auth.caller(&parts.headers, &route, true).map(AnyCaller)
     }
 }

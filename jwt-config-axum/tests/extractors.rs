@@ -207,7 +207,7 @@ async fn an_unknown_path_beside_layered_routes_stays_404() {
 async fn a_layer_and_an_extractor_on_one_route_record_a_token_once() {
     use axum::routing::get;
     use jwt_config::service_auth::MemoryReplayGuard;
-    use jwt_config_axum::{RequireAuth, ServiceCaller};
+    use jwt_config_axum::{RequireAuthLayer, ServiceCaller};
     async fn both(ServiceCaller(caller): ServiceCaller) -> String {
         caller
     }
@@ -215,7 +215,7 @@ async fn a_layer_and_an_extractor_on_one_route_record_a_token_once() {
     let backend = auth(&[]).replay_guard(MemoryReplayGuard::new(16));
     let mut router = axum::Router::new()
         .route("/both", get(both))
-        .route_layer(RequireAuth::service(backend.clone()))
+        .route_layer(RequireAuthLayer::service(backend.clone()))
         .with_state(backend.clone());
     let token = |caller: &JwtAuth| {
         let headers = caller.service_headers("backend").unwrap();
@@ -277,4 +277,57 @@ async fn a_rotation_where_each_side_verifies_the_other_is_no_drift_as_diff_says(
     let answer = get_with(&mut router, "/strict", &[("x-service-token", token)]).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
     assert!(answer.body.contains("JWT_SECRET_KEY"), "{}", answer.body);
+}
+
+/// Claims that count how often a token is decoded into them.
+#[derive(Clone, Debug)]
+struct Counted(jwt_config::AccessClaims);
+
+static DECODED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl<'de> serde::Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        DECODED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        jwt_config::AccessClaims::deserialize(deserializer).map(Counted)
+    }
+}
+
+#[tokio::test]
+async fn a_layer_and_an_extractor_on_one_route_decode_a_user_token_once() {
+    use axum::routing::get;
+    use jwt_config_axum::{AccessToken, RequireAuthLayer};
+    use std::sync::atomic::Ordering;
+    async fn both(AccessToken(Counted(claims)): AccessToken<Counted>) -> String {
+        claims.sub
+    }
+    async fn maybe(token: Option<AccessToken<Counted>>) -> String {
+        token.map_or_else(|| "anonymous".to_owned(), |AccessToken(Counted(c))| c.sub)
+    }
+    let backend = auth(&[]);
+    let mut router = axum::Router::new()
+        .route("/both", get(both))
+        .route("/maybe", get(maybe))
+        .route_layer(RequireAuthLayer::user_with::<Counted>(backend.clone()))
+        .with_state(backend.clone());
+    let bearer = format!("Bearer {}", token(&backend));
+    for path in ["/both", "/maybe"] {
+        let before = DECODED.load(Ordering::SeqCst);
+        let answer = get_with(&mut router, path, &[("authorization", &bearer)]).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (StatusCode::OK, "alice"),
+            "{path}"
+        );
+        assert_eq!(DECODED.load(Ordering::SeqCst) - before, 1, "{path}");
+    }
+    // A layer of another JwtAuth: its verdict is not this state's, the extractor verifies.
+    let other = auth(&[]);
+    let mut router = axum::Router::new()
+        .route("/both", get(both))
+        .route_layer(RequireAuthLayer::user_with::<Counted>(other))
+        .with_state(backend.clone());
+    let before = DECODED.load(Ordering::SeqCst);
+    let answer = get_with(&mut router, "/both", &[("authorization", &bearer)]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(DECODED.load(Ordering::SeqCst) - before, 2);
 }

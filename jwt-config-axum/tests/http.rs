@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::Caller;
 use jwt_config::{Config, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuth, ServiceCaller, health};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use serde_json::{Value, json};
 
 const JWT_SECRET: &str = "axum-test-jwt-secret-0123456789abcdefghij";
@@ -50,7 +50,7 @@ fn backend(auth: JwtAuth) -> Router {
     }
     let layered_routes = Router::new()
         .route("/layered/ping", get(layered))
-        .route_layer(RequireAuth::service(auth.clone()));
+        .route_layer(RequireAuthLayer::service(auth.clone()));
     Router::new()
         .route("/me", get(me))
         .route("/internal/sync", post(sync))

@@ -7,9 +7,7 @@ use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use axum::{Extension, Router};
 use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
-use jwt_config_axum::{
-    AccessToken, AnyCaller, JwtAuth, OptionalAccessToken, RequireAuth, ServiceCaller,
-};
+use jwt_config_axum::{AccessToken, AnyCaller, JwtAuth, RequireAuthLayer, ServiceCaller};
 use serde_json::Value;
 use tower_service::Service as _;
 
@@ -83,15 +81,15 @@ pub fn user_routes(auth: JwtAuth) -> Router {
     async fn me(AccessToken(claims): AccessToken) -> String {
         claims.sub
     }
-    async fn maybe(OptionalAccessToken(claims): OptionalAccessToken) -> String {
-        claims.map_or_else(|| "anonymous".to_owned(), |c| c.sub)
+    async fn maybe(token: Option<AccessToken>) -> String {
+        token.map_or_else(|| "anonymous".to_owned(), |AccessToken(c)| c.sub)
     }
     async fn profile(Extension(claims): Extension<AccessClaims>) -> String {
         claims.sub
     }
     let layered = Router::new()
         .route("/profile", get(profile))
-        .route_layer(RequireAuth::user(auth.clone()));
+        .route_layer(RequireAuthLayer::user(auth.clone()));
     Router::new()
         .route("/me", get(me))
         .route("/maybe", get(maybe))

@@ -1,0 +1,307 @@
+//! Drift between services: a caller's fingerprint of the shared settings compared with this
+//! service's at each call, logged once per caller and fingerprint, counted, and refused in
+//! strict mode.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use jwt_config::Drift;
+use jwt_config::agreement::{self, KeyGap};
+use jwt_config::service_auth::{Caller, shown};
+use serde::Serialize;
+
+use crate::JwtAuth;
+
+/// How many distinct (caller, fingerprint) pairs are remembered: beyond that, drifted calls
+/// are still counted (and refused in strict mode) but no longer logged one by one.
+const MAX_DRIFTS_REMEMBERED: usize = 64;
+
+/// The drift a `JwtAuth` has seen.
+#[derive(Default)]
+pub(crate) struct DriftLog {
+    events: AtomicU64,
+    /// Each caller and fingerprint seen to differ, with what differs and how many calls.
+    seen: Mutex<BTreeMap<(String, String), DriftSeen>>,
+}
+
+impl DriftLog {
+    /// Records a drifted call; true the first time its caller and fingerprint are seen (and
+    /// there is room to remember them), when it is worth a log line.
+    fn remember(&self, seen: DriftSeen) -> bool {
+        let mut drifts = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (seen.caller.clone(), seen.fingerprint.clone());
+        if let Some(known) = drifts.get_mut(&key) {
+            known.calls += 1;
+            return false;
+        }
+        if drifts.len() >= MAX_DRIFTS_REMEMBERED {
+            return false;
+        }
+        drifts.insert(key, seen);
+        true
+    }
+}
+
+/// A caller seen with other shared settings than this service's.
+///
+/// ```
+/// # use jwt_config::{Config, JwtConfig, MapSource};
+/// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+/// use jwt_config_axum::{JwtAuth, ServiceCaller};
+/// use tower::ServiceExt as _;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+/// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+/// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+/// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+/// let drifted = settings("auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30");
+/// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&drifted).unwrap());
+/// let app = Router::new()
+///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+///     .with_state(backend.clone());
+/// let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+/// request.headers_mut().extend(caller.service_headers("backend").unwrap());
+/// let response = app.oneshot(request).await.unwrap();
+/// // Seen and counted, not refused: strict mode refuses.
+/// assert_eq!(response.status(), StatusCode::OK);
+/// let seen = &backend.drifts()[0];
+/// assert_eq!((seen.caller.as_str(), seen.calls), ("auth", 1));
+/// assert_eq!(seen.settings, ["JWT_ACCESS_TOKEN_EXPIRE_MINUTES"]);
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DriftSeen {
+    /// The calling service (escaped, at most 40 characters: the caller chose it).
+    pub caller: String,
+    /// Its effective fingerprint of the shared settings (escaped and bounded likewise).
+    pub fingerprint: String,
+    /// The settings that differ (empty when the caller's token does not say).
+    pub settings: Vec<String>,
+    /// Why they cannot be named, when they cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unnamed: Option<&'static str>,
+    /// How many calls carried it.
+    pub calls: u64,
+}
+
+impl DriftSeen {
+    /// What differs, for a log line or a refusal: the settings' names, or why they cannot
+    /// be named.
+    fn what(&self) -> String {
+        match self.unnamed {
+            None => self.settings.join(", "),
+            Some(why) => format!("settings it does not name ({why})"),
+        }
+    }
+}
+
+impl JwtAuth {
+    /// Refuses (403) a service call whose token carries another fingerprint of the shared
+    /// settings, naming the settings that differ, instead of only logging and counting it;
+    /// and a call that cannot be compared: from a caller that sends no fingerprint (plain
+    /// `JwtConfig::service_headers`), or to a `JwtAuth` that has none (`JwtAuth::new`).
+    ///
+    /// A key rotation is a difference until every service has the new key (`JWT_SECRET_KEY`
+    /// or `SERVICE_SECRET` differ in the middle of the runbook, as `jwt-config diff` says
+    /// too): strict mode refuses calls across it, so turn it on once a fleet agrees and off
+    /// for a rotation of a shared key.
+    ///
+    /// Call it while building the state: the result counts from zero.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let loaded = JwtConfig::load_with_report(&settings("backend")).unwrap();
+    /// let backend = JwtAuth::from_loaded(&loaded).strict_drift();
+    /// let drifted = settings("auth").with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30");
+    /// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&drifted).unwrap());
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(backend.clone());
+    /// let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    /// request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    /// assert_eq!(backend.refusals()["settings_drift"], 1);
+    /// # }
+    /// ```
+    pub fn strict_drift(self) -> Self {
+        self.with_options(|options| options.strict_drift = true)
+    }
+
+    /// How many service calls carried another fingerprint of the shared settings.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let drifted = settings("auth").with("JWT_ISSUER", "https://other.test");
+    /// let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&drifted).unwrap());
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(backend.clone());
+    /// for _ in 0..2 {
+    ///     let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    ///     request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    ///     let response = app.clone().oneshot(request).await.unwrap();
+    ///     assert_eq!(response.status(), StatusCode::OK);
+    /// }
+    /// assert_eq!(backend.drift_events(), 2);
+    /// assert_eq!(backend.drifts()[0].settings, ["JWT_ISSUER"]);
+    /// # }
+    /// ```
+    pub fn drift_events(&self) -> u64 {
+        self.inner.drift.events.load(Ordering::Relaxed)
+    }
+
+    /// The callers seen with other shared settings, each with its fingerprint, the settings
+    /// that differ and how many calls (the first 64 pairs of caller and fingerprint):
+    /// [`DriftSeen`] shows an example.
+    pub fn drifts(&self) -> Vec<DriftSeen> {
+        let drifts = self
+            .inner
+            .drift
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        drifts.values().cloned().collect()
+    }
+
+    /// Compares a caller's fingerprint with this service's: on a difference, logs once per
+    /// caller and fingerprint (naming the settings that differ), counts, and in strict mode
+    /// refuses.
+    ///
+    /// Key material is compared by agreement, as `jwt-config diff` compares it: where the
+    /// caller's token says its keys and each side verifies what the other signs (`key_gaps`
+    /// empty: a rotation in progress), differing key settings are no drift.
+    pub(crate) fn check_drift(
+        &self,
+        caller: &Caller,
+        fingerprint: Option<&str>,
+        settings: Option<&str>,
+        key_gaps: impl FnOnce() -> Option<Vec<KeyGap>>,
+    ) -> Result<(), String> {
+        let Caller::Service(name) = caller else {
+            return Ok(());
+        };
+        // The caller chose its name and its claims: only their escaped, bounded forms are
+        // logged, remembered or answered.
+        let name = &shown(name);
+        let strict = self.inner.options.strict_drift;
+        // Strict mode compares every call: one that cannot be compared is refused.
+        let (ours, theirs) = match (self.inner.fingerprint.as_ref(), fingerprint) {
+            (Some(ours), Some(theirs)) => (ours, theirs),
+            _ if !strict => return Ok(()),
+            (None, _) => {
+                return Err(
+                    "this service has no fingerprint of its shared JWT settings to compare callers with; build its JwtAuth with JwtAuth::from_loaded".to_owned(),
+                );
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "the caller {name} sent no fingerprint of its shared JWT settings; it must build its headers with JwtAuth::service_headers (or JwtConfig::service_headers_with_fingerprint)"
+                ));
+            }
+        };
+        let (settings, unnamed) = match ours.compare(theirs, settings) {
+            Drift::Same => return Ok(()),
+            Drift::Settings(mut names) => {
+                if key_gaps().is_some_and(|gaps| gaps.is_empty()) {
+                    names.retain(|name| !agreement::is_key_material(name));
+                    if names.is_empty() {
+                        return Ok(());
+                    }
+                }
+                (names, None)
+            }
+            Drift::OtherSchema => (
+                Vec::new(),
+                Some("it was built with another schema of the JWT settings"),
+            ),
+            _ => (Vec::new(), Some("its token does not name the settings")),
+        };
+        let theirs = &shown(theirs);
+        let seen = DriftSeen {
+            caller: name.clone(),
+            fingerprint: theirs.clone(),
+            settings,
+            unnamed,
+            calls: 1,
+        };
+        let what = seen.what();
+        self.inner.drift.events.fetch_add(1, Ordering::Relaxed);
+        if self.inner.drift.remember(seen) {
+            tracing::warn!(
+                caller = %name,
+                differing = %what,
+                theirs = %theirs,
+                ours = ours.fingerprint(),
+                "service {name} differs from this one in its shared JWT settings: {what}; `jwt-config diff` their env files to see the values"
+            );
+        }
+        if strict {
+            return Err(format!(
+                "the caller's shared JWT settings differ from this service's in {what}; run `jwt-config diff` on the two env files"
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jwt_config::{Config, JwtConfig, MapSource};
+
+    use super::*;
+
+    #[test]
+    fn drifted_callers_are_remembered_up_to_a_bound_and_all_counted() {
+        let source = MapSource::new()
+            .with("ENVIRONMENT", "development")
+            .with("SERVICE_ID", "backend")
+            .with(
+                "JWT_SECRET_KEY",
+                "unit-test-jwt-secret-0123456789abcdefghij",
+            );
+        let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+        let caller = Caller::Service("auth".to_owned());
+        let calls = MAX_DRIFTS_REMEMBERED + 6;
+        for i in 0..calls {
+            let theirs = format!("jwtcfg2-{i:032x}");
+            assert_eq!(
+                auth.check_drift(&caller, Some(&theirs), None, || None),
+                Ok(())
+            );
+        }
+        let theirs = format!("jwtcfg2-{:032x}", 0);
+        assert_eq!(
+            auth.check_drift(&caller, Some(&theirs), None, || None),
+            Ok(())
+        );
+        assert_eq!(auth.drift_events(), calls as u64 + 1);
+        let drifts = auth.drifts();
+        assert_eq!(drifts.len(), MAX_DRIFTS_REMEMBERED);
+        assert_eq!(drifts[0].calls, 2);
+        assert_eq!(
+            drifts[0].unnamed,
+            Some("its token does not name the settings")
+        );
+    }
+}
