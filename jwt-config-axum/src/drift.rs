@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jwt_config::Drift;
-use jwt_config::agreement::{self, KeyGap};
+use jwt_config::agreement::KeyGap;
 use jwt_config::service_auth::{Caller, shown};
 use serde::Serialize;
 
@@ -224,7 +224,7 @@ impl JwtAuth {
             Drift::Same => return Ok(()),
             Drift::Settings(mut names) => {
                 if key_gaps().is_some_and(|gaps| gaps.is_empty()) {
-                    names.retain(|name| !agreement::is_key_material(name));
+                    names.retain(|name| !ours.is_key_material(name));
                     if names.is_empty() {
                         return Ok(());
                     }

@@ -293,6 +293,7 @@ impl<'a> Context<'a> {
             secret,
             digest,
             per_service: var.per_service,
+            key_material: var.key_material,
             location,
         });
     }

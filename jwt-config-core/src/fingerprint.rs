@@ -99,6 +99,8 @@ pub struct SettingsFingerprint {
     schema: String,
     /// Each shared setting's name and digest, in schema order.
     settings: Vec<(String, String)>,
+    /// The names of the settings the schema marks as key material.
+    key_material: Vec<String>,
 }
 
 /// How another service's shared settings compare with these.
@@ -139,11 +141,23 @@ impl SettingsFingerprint {
             .zip(&shared)
             .filter_map(|(v, (_, read))| Some((read.variable.clone(), setting_digest(v)?)))
             .collect();
+        let key_material = shared
+            .iter()
+            .filter(|(_, read)| read.key_material)
+            .map(|(_, read)| read.variable.clone())
+            .collect();
         Some(SettingsFingerprint {
             fingerprint,
             schema,
             settings,
+            key_material,
         })
+    }
+
+    /// Whether the setting of this name (as this service reads it) is key material, which
+    /// services compare by key agreement rather than by value.
+    pub fn is_key_material(&self, name: &str) -> bool {
+        self.key_material.iter().any(|k| k == name)
     }
 
     /// The effective fingerprint (`jwtcfg2-` and 32 hex digits).
@@ -370,6 +384,7 @@ mod tests {
             secret: false,
             digest: None,
             per_service: false,
+            key_material: false,
             location: None,
         }
     }

@@ -294,6 +294,8 @@ pub struct Resolved {
     pub(crate) digest: Option<String>,
     /// Whether the schema marks the variable as a setting of one service.
     pub(crate) per_service: bool,
+    /// Whether the schema marks the variable as key material (compared by key agreement).
+    pub(crate) key_material: bool,
     /// Where the value was set (a file and line, the process environment), when the
     /// source can say.
     pub(crate) location: Option<Location>,
@@ -329,6 +331,12 @@ impl Resolved {
     /// Whether the schema marks the variable as a setting of one service.
     pub fn per_service(&self) -> bool {
         self.per_service
+    }
+
+    /// Whether the schema marks the variable as key material: compared between services by
+    /// key agreement, never by value.
+    pub fn key_material(&self) -> bool {
+        self.key_material
     }
 
     /// Where the value was set, when the source can say.

@@ -89,6 +89,9 @@ pub struct VarSchema {
     /// A setting of one service (its id, its own keys) rather than one all services share:
     /// shown by `diff` but never counted, and left out of the effective fingerprint.
     pub(crate) per_service: bool,
+    /// Key material: compared between services by key agreement (who verifies what whom
+    /// signs), never by value, in `diff`, `audit` and a receiver's drift check.
+    pub(crate) key_material: bool,
     /// The field's doc comment.
     pub(crate) doc: &'static str,
 }
@@ -210,6 +213,11 @@ impl VarSchema {
         self.per_service
     }
 
+    /// Key material, compared by key agreement rather than by value.
+    pub const fn key_material(&self) -> bool {
+        self.key_material
+    }
+
     /// The field's doc comment.
     pub const fn doc(&self) -> &'static str {
         self.doc
@@ -279,6 +287,7 @@ pub mod build {
                 range: None,
                 min_len: None,
                 per_service: false,
+                key_material: false,
                 doc,
             })
         }
@@ -336,6 +345,12 @@ pub mod build {
         /// `per_service`.
         pub const fn per_service(mut self) -> Var {
             self.0.per_service = true;
+            self
+        }
+
+        /// `key_material`.
+        pub const fn key_material(mut self) -> Var {
+            self.0.key_material = true;
             self
         }
 

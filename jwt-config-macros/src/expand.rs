@@ -166,6 +166,9 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     if per_service {
         attributes.push(quote!(.per_service()));
     }
+    if field.attrs.key_material.is_some() {
+        attributes.push(quote!(.key_material()));
+    }
     quote! {
         #default_item
         const #konst: #krate::__private::VarSchema = #krate::__private::Var::new(

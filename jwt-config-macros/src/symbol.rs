@@ -9,6 +9,7 @@ pub const DEFAULT: &str = "default";
 pub const ENV: &str = "env";
 pub const FILE: &str = "file";
 pub const FLATTEN: &str = "flatten";
+pub const KEY_MATERIAL: &str = "key_material";
 pub const MIN_LEN: &str = "min_len";
 pub const PARSE_WITH: &str = "parse_with";
 pub const PER_SERVICE: &str = "per_service";
@@ -27,6 +28,7 @@ pub const VARIABLE_KEYS: &[&str] = &[
     DEFAULT,
     ENV,
     FILE,
+    KEY_MATERIAL,
     MIN_LEN,
     PARSE_WITH,
     PER_SERVICE,
@@ -40,7 +42,7 @@ pub const VARIABLE_KEYS: &[&str] = &[
 pub const STRUCTURAL_KEYS: &[&str] = &[COMPUTED, FLATTEN, PREFIX];
 
 /// Keys accepted on a field, for "did you mean" suggestions: the two lists above.
-pub const FIELD_KEYS: &[&str] = &concat::<14>(VARIABLE_KEYS, STRUCTURAL_KEYS);
+pub const FIELD_KEYS: &[&str] = &concat::<15>(VARIABLE_KEYS, STRUCTURAL_KEYS);
 
 const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
     assert!(a.len() + b.len() == N, "FIELD_KEYS: wrong length");

@@ -271,20 +271,6 @@ impl KeyGap {
     }
 }
 
-/// The variables that hold key material (with or without a prefix): compared by agreement,
-/// never by value, in `diff`, `audit` and a receiver's drift check.
-pub fn is_key_material(variable: &str) -> bool {
-    const MATERIAL: [&str; 6] = [
-        vars::SECRET_KEY,
-        vars::PUBLIC_KEY,
-        vars::VERIFICATION_KEYS,
-        vars::SERVICE_SECRET,
-        vars::SERVICE_PRIVATE_KEY,
-        vars::SERVICE_VERIFICATION_KEYS,
-    ];
-    MATERIAL.iter().any(|m| variable.ends_with(m))
-}
-
 /// Hex digits of a key's fingerprint a service token advertises: enough to tell keys apart,
 /// short enough for a header; an HMAC key's fingerprint is keyed by the key, so it confirms
 /// no guess.

@@ -99,6 +99,7 @@ pub struct JwtConfig {
     #[config(
         env = "JWT_SECRET_KEY",
         alias = "JWT_SECRET",
+        key_material,
         required_when = "JWT_ALGORITHM is HS256, HS384 or HS512"
     )]
     #[allow(dead_code)]
@@ -106,7 +107,7 @@ pub struct JwtConfig {
     secret_key: Option<Secret<HmacKey>>,
     /// PEM signing key for asymmetric algorithms (escaped `\n` accepted). Without it the
     /// service only verifies.
-    #[config(env = "JWT_PRIVATE_KEY", per_service)]
+    #[config(env = "JWT_PRIVATE_KEY", per_service, key_material)]
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     private_key: Option<Secret<Pem>>,
@@ -114,6 +115,7 @@ pub struct JwtConfig {
     #[config(
         env = "JWT_PUBLIC_KEY",
         file,
+        key_material,
         required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA, unless JWT_VERIFICATION_KEYS holds the keys"
     )]
     public_key: Option<Pem>,
@@ -147,13 +149,14 @@ pub struct JwtConfig {
     /// production, never equal to `JWT_SECRET_KEY`.
     #[config(
         env = "SERVICE_SECRET",
+        key_material,
         required_when = "ENVIRONMENT is staging or production and SERVICE_PRIVATE_KEY is unset"
     )]
     service_secret: Option<Secret<HmacKey>>,
     /// This service's own key for its calls (Ed25519 or EC P-256, PKCS#8 PEM), instead of the
     /// shared `SERVICE_SECRET`: a receiver then knows who called, and a stolen key of one
     /// service cannot act as another.
-    #[config(env = "SERVICE_PRIVATE_KEY", per_service)]
+    #[config(env = "SERVICE_PRIVATE_KEY", per_service, key_material)]
     #[allow(dead_code)]
     // read only to build `service_keys`; a derived struct keeps every variable it reads
     service_private_key: Option<Secret<Pem>>,
@@ -166,7 +169,7 @@ pub struct JwtConfig {
     /// Keys that verify incoming service tokens, as a JWK Set: callers' public keys (Ed25519
     /// or P-256), each `kid` naming its service (`billing` or `billing:2`), and `oct` keys that
     /// rotate `SERVICE_SECRET`. Never shown.
-    #[config(env = "SERVICE_VERIFICATION_KEYS", secret, per_service)]
+    #[config(env = "SERVICE_VERIFICATION_KEYS", secret, per_service, key_material)]
     #[allow(dead_code)]
     // read only to build `service_keys`; a derived struct keeps every variable it reads
     service_verification_keys: Option<Secret<String>>,
@@ -198,7 +201,7 @@ pub struct JwtConfig {
     /// Keys that verify but never sign, as a JWK Set (RFC 7517) whose keys all have a `kid`:
     /// the next key before a rotation, the previous one after it. Never shown (it may hold
     /// `oct` keys).
-    #[config(env = "JWT_VERIFICATION_KEYS", secret, per_service)]
+    #[config(env = "JWT_VERIFICATION_KEYS", secret, per_service, key_material)]
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     verification_keys: Option<Secret<String>>,

@@ -299,6 +299,9 @@ struct ServiceJson {
 struct Difference {
     variable: String,
     secret: bool,
+    /// Compared by key agreement where the schema holds the JWT settings, not by value.
+    #[serde(skip)]
+    key_material: bool,
     /// Largest group first; between groups of one size, the one that follows the shared
     /// objects before one whose services set the value themselves.
     groups: Vec<Group>,
@@ -469,6 +472,7 @@ impl AuditReport {
                 self.differences.push(Difference {
                     variable: name.to_owned(),
                     secret: first.secret(),
+                    key_material: first.key_material(),
                     groups,
                     tie,
                 });
@@ -522,8 +526,7 @@ impl AuditReport {
                 }
             }
         }
-        self.differences
-            .retain(|d| !agreement::is_key_material(&d.variable));
+        self.differences.retain(|d| !d.key_material);
     }
 
     /// Each token key class `index` signs with, against every other class.

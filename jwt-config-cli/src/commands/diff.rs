@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use jwt_config::agreement::{self, KeyGap, KeyView};
-use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved};
+use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved, vars};
 use serde::Serialize;
 
 use super::report::{
@@ -102,6 +102,9 @@ struct DiffFile {
 struct DiffEntry {
     variable: String,
     secret: bool,
+    /// Compared by key agreement where the schema holds the JWT settings, not by value.
+    #[serde(skip)]
+    key_material: bool,
     a: DiffSide,
     b: DiffSide,
 }
@@ -246,8 +249,14 @@ impl DiffReport {
         }
         // Key material is compared by agreement, not by value: an issuer that signs with a
         // new key its verifiers already know is no difference.
-        self.differences
-            .retain(|d| !agreement::is_key_material(&d.variable));
+        self.differences.retain(|d| !d.key_material);
+        if a.service_id == b.service_id {
+            self.problems.push(ProblemJson::from(&Problem::new(
+                vars::SERVICE_ID,
+                ProblemKind::Conflict,
+                "is the same in both files: two services never share an id (a copied env file?)",
+            )));
+        }
         self.agree = self.differences.is_empty()
             && self.problems.is_empty()
             && self.keys.iter().all(|k| k.accepted);
@@ -259,17 +268,6 @@ impl DiffReport {
                 continue;
             };
             let (l, r) = (compared(left), compared(right));
-            if left.per_service()
-                && left.variable().ends_with("SERVICE_ID")
-                && l == r
-                && l != Compared::Unset
-            {
-                self.problems.push(ProblemJson::from(&Problem::new(
-                    left.variable().to_owned(),
-                    ProblemKind::Conflict,
-                    "is the same in both files: two services never share an id (a copied env file?)",
-                )));
-            }
             if l == Compared::Weak && r == Compared::Weak {
                 self.not_compared.push(left.variable().to_owned());
                 continue;
@@ -280,6 +278,7 @@ impl DiffReport {
             let entry = DiffEntry {
                 variable: left.variable().to_owned(),
                 secret: left.secret(),
+                key_material: left.key_material(),
                 a: DiffSide::of(left),
                 b: DiffSide::of(right),
             };
