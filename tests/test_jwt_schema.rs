@@ -366,3 +366,31 @@ fn no_private_key_material_appears_in_any_output() {
         assert!(!text.contains(&body), "{text}");
     }
 }
+
+#[test]
+fn the_vars_constants_are_the_schemas_variables_one_for_one() {
+    // The constants as declared in `mod vars`, read from the source: a new variable without a
+    // constant, or a constant of no variable, fails here.
+    let source = include_str!("../src/jwt/mod.rs");
+    let start = source.find("pub mod vars {").unwrap();
+    let end = start + source[start..].find("\n}\n").unwrap();
+    let mut constants: Vec<String> = source[start..end]
+        .lines()
+        .filter_map(|line| {
+            let (_, value) = line.trim().strip_prefix("pub const ")?.split_once("= ")?;
+            Some(value.trim_end_matches(';').to_owned())
+        })
+        .map(|value| match value.as_str() {
+            "jwt_config_core::ENVIRONMENT_VARIABLE" => jwt_config::ENVIRONMENT_VARIABLE.to_owned(),
+            quoted => quoted.trim_matches('"').to_owned(),
+        })
+        .collect();
+    constants.sort();
+    let mut names: Vec<String> = JwtConfig::SCHEMA
+        .variables()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    names.sort();
+    assert_eq!(constants, names);
+}

@@ -400,6 +400,7 @@ impl VarSchema {
 
 /// A variable of a schema with every prefix applied.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Variable {
     /// The canonical name.
     pub name: String,

@@ -31,8 +31,8 @@ pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
 pub mod vars {
-    /// `ENVIRONMENT`
-    pub const ENVIRONMENT: &str = "ENVIRONMENT";
+    /// `ENVIRONMENT` (the core's one name of it, never prefixed).
+    pub const ENVIRONMENT: &str = jwt_config_core::ENVIRONMENT_VARIABLE;
     /// `JWT_ALGORITHM`
     pub const ALGORITHM: &str = "JWT_ALGORITHM";
     /// `JWT_SECRET_KEY`
