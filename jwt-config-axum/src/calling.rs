@@ -16,14 +16,14 @@ use tower_service::Service;
 
 use crate::JwtAuth;
 
-/// The error of a call through [`AttachServiceHeaders`]: the inner client's, or the signing
+/// The error of a call through [`AttachServiceHeadersLayer`]: the inner client's, or the signing
 /// of the service token (which the load proved possible, so it does not happen for a
 /// configuration reason).
 ///
 /// ```
 /// # use jwt_config::{Config, JwtConfig, MapSource};
 /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
-/// use jwt_config_axum::{AttachServiceHeaders, CallError, JwtAuth, ServiceCaller};
+/// use jwt_config_axum::{AttachServiceHeadersLayer, CallError, JwtAuth, ServiceCaller};
 /// use tower::{Layer as _, ServiceExt as _};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -35,21 +35,21 @@ use crate::JwtAuth;
 /// let backend_app = Router::new()
 ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
 ///     .with_state(backend);
-/// let client = AttachServiceHeaders::new(auth, "backend").layer(backend_app);
+/// let client = AttachServiceHeadersLayer::new(auth, "backend").layer(backend_app);
 /// let answer: Result<_, CallError> = client.oneshot(Request::get("/sync").body(Body::empty()).unwrap()).await;
 /// assert_eq!(answer.unwrap().status(), StatusCode::OK);
 /// # }
 /// ```
 pub type CallError = Box<dyn StdError + Send + Sync>;
 
-/// `ServiceBuilder::new().layer(AttachServiceHeaders::new(auth, "backend")).service(client)`:
+/// `ServiceBuilder::new().layer(AttachServiceHeadersLayer::new(auth, "backend")).service(client)`:
 /// every request to the `backend` service carries a fresh service token (with this service's
 /// fingerprint of the shared settings).
 ///
 /// ```
 /// # use jwt_config::{Config, JwtConfig, MapSource};
 /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
-/// use jwt_config_axum::{AttachServiceHeaders, JwtAuth, ServiceCaller};
+/// use jwt_config_axum::{AttachServiceHeadersLayer, JwtAuth, ServiceCaller};
 /// use tower::{ServiceBuilder, ServiceExt as _};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -65,56 +65,56 @@ pub type CallError = Box<dyn StdError + Send + Sync>;
 /// let plain = backend_app.clone().oneshot(Request::get("/sync").body(Body::empty()).unwrap());
 /// assert_eq!(plain.await.unwrap().status(), StatusCode::UNAUTHORIZED);
 /// let client = ServiceBuilder::new()
-///     .layer(AttachServiceHeaders::new(auth, "backend"))
+///     .layer(AttachServiceHeadersLayer::new(auth, "backend"))
 ///     .service(backend_app);
 /// let response = client.oneshot(Request::get("/sync").body(Body::empty()).unwrap()).await;
 /// assert_eq!(response.unwrap().status(), StatusCode::OK);
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct AttachServiceHeaders {
+pub struct AttachServiceHeadersLayer {
     auth: JwtAuth,
     target: Arc<str>,
 }
 
-impl AttachServiceHeaders {
+impl AttachServiceHeadersLayer {
     /// Headers for calls to `target_service`, signed with `auth`'s keys;
-    /// [`AttachServiceHeaders`] shows an example.
+    /// [`AttachServiceHeadersLayer`] shows an example.
     pub fn new(auth: JwtAuth, target_service: &str) -> Self {
-        AttachServiceHeaders {
+        AttachServiceHeadersLayer {
             auth,
             target: Arc::from(target_service),
         }
     }
 }
 
-impl fmt::Debug for AttachServiceHeaders {
+impl fmt::Debug for AttachServiceHeadersLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AttachServiceHeaders")
+        f.debug_struct("AttachServiceHeadersLayer")
             .field("auth", &self.auth)
             .field("target", &self.target)
             .finish()
     }
 }
 
-impl<S> Layer<S> for AttachServiceHeaders {
-    type Service = AttachServiceHeadersService<S>;
+impl<S> Layer<S> for AttachServiceHeadersLayer {
+    type Service = AttachServiceHeaders<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AttachServiceHeadersService {
+        AttachServiceHeaders {
             inner,
             layer: self.clone(),
         }
     }
 }
 
-/// The client service [`AttachServiceHeaders`] wraps: each request gets this service's
+/// The client service [`AttachServiceHeadersLayer`] wraps: each request gets this service's
 /// headers for the target, then goes to `S`.
 ///
 /// ```
 /// # use jwt_config::{Config, JwtConfig, MapSource};
 /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
-/// use jwt_config_axum::{AttachServiceHeaders, AttachServiceHeadersService, JwtAuth, ServiceCaller};
+/// use jwt_config_axum::{AttachServiceHeadersLayer, AttachServiceHeaders, JwtAuth, ServiceCaller};
 /// use tower::{Layer as _, ServiceExt as _};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -127,28 +127,28 @@ impl<S> Layer<S> for AttachServiceHeaders {
 ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
 ///     .with_state(backend);
 /// // A token for "billing" is meant for another service: the backend refuses it.
-/// let client: AttachServiceHeadersService<Router> =
-///     AttachServiceHeaders::new(auth, "billing").layer(backend_app);
+/// let client: AttachServiceHeaders<Router> =
+///     AttachServiceHeadersLayer::new(auth, "billing").layer(backend_app);
 /// let response = client.oneshot(Request::get("/sync").body(Body::empty()).unwrap()).await;
 /// assert_eq!(response.unwrap().status(), StatusCode::UNAUTHORIZED);
 /// # }
 /// ```
 #[derive(Clone)]
-pub struct AttachServiceHeadersService<S> {
+pub struct AttachServiceHeaders<S> {
     inner: S,
-    layer: AttachServiceHeaders,
+    layer: AttachServiceHeadersLayer,
 }
 
-impl<S: fmt::Debug> fmt::Debug for AttachServiceHeadersService<S> {
+impl<S: fmt::Debug> fmt::Debug for AttachServiceHeaders<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AttachServiceHeadersService")
+        f.debug_struct("AttachServiceHeaders")
             .field("inner", &self.inner)
             .field("layer", &self.layer)
             .finish()
     }
 }
 
-impl<S, B> Service<Request<B>> for AttachServiceHeadersService<S>
+impl<S, B> Service<Request<B>> for AttachServiceHeaders<S>
 where
     S: Service<Request<B>>,
     S::Error: Into<CallError>,
@@ -178,13 +178,13 @@ where
 }
 
 pin_project! {
-    /// The response future of [`AttachServiceHeadersService`]: the inner client's, its error
+    /// The response future of [`AttachServiceHeaders`]: the inner client's, its error
     /// boxed; or the error of signing the token, ready at once.
     ///
     /// ```
     /// # use jwt_config::{Config, JwtConfig, MapSource};
     /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
-    /// use jwt_config_axum::{AttachServiceHeaders, AttachServiceHeadersFuture, JwtAuth};
+    /// use jwt_config_axum::{AttachServiceHeadersLayer, AttachServiceHeadersFuture, JwtAuth};
     /// use tower::{Layer as _, Service, ServiceExt};
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -193,7 +193,7 @@ pin_project! {
     /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
     /// # let auth = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("auth")).unwrap());
     /// let app: Router = Router::new().route("/ping", get(|| async { "pong" }));
-    /// let mut client = AttachServiceHeaders::new(auth, "backend").layer(app);
+    /// let mut client = AttachServiceHeadersLayer::new(auth, "backend").layer(app);
     /// let request = Request::get("/ping").body(Body::empty()).unwrap();
     /// let ready = ServiceExt::<Request<Body>>::ready(&mut client).await.unwrap();
     /// let future: AttachServiceHeadersFuture<_> = ready.call(request);

@@ -44,7 +44,7 @@
 //!   that serve anonymous users too), [`ServiceCaller`], [`AnyCaller`];
 //! - [`RequireAuthLayer`], the layer of the [`RequireAuth`] service, for whole routers; an
 //!   extractor behind it takes what it verified, so a token is decoded and recorded once;
-//! - [`AttachServiceHeaders`] for outgoing calls through a tower client;
+//! - [`AttachServiceHeadersLayer`] for outgoing calls through a tower client;
 //! - [`Refusal`], the rejection of them all: an RFC 6750 answer, an
 //!   [`Error`](std::error::Error) whose source is the facade's error, named by a
 //!   [`RefusalReason`] whose [`as_str`](RefusalReason::as_str) is the same in the JSON body,
@@ -65,7 +65,7 @@ mod refusal;
 mod state;
 
 pub use calling::{
-    AttachServiceHeaders, AttachServiceHeadersFuture, AttachServiceHeadersService, CallError,
+    AttachServiceHeaders, AttachServiceHeadersFuture, AttachServiceHeadersLayer, CallError,
 };
 pub use drift::DriftSeen;
 pub use extract::{AccessToken, AnyCaller, ServiceCaller};

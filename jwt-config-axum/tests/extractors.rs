@@ -6,7 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use jwt_config::service_auth::Caller;
-use jwt_config_axum::{AttachServiceHeaders, JwtAuth};
+use jwt_config_axum::{AttachServiceHeadersLayer, JwtAuth};
 use tower_layer::Layer as _;
 use tower_service::Service;
 
@@ -177,8 +177,8 @@ async fn with_a_replay_guard_each_service_token_is_accepted_once() {
     assert_eq!(backend.refusals()["replayed"], 1);
     // Through the outgoing layer each request carries a fresh token: accepted each time.
     let guarded = auth(&[]).replay_guard(MemoryReplayGuard::new(16));
-    let mut client =
-        AttachServiceHeaders::new(caller.clone(), "backend").layer(service_routes(guarded.clone()));
+    let mut client = AttachServiceHeadersLayer::new(caller.clone(), "backend")
+        .layer(service_routes(guarded.clone()));
     for _ in 0..3 {
         std::future::poll_fn(|cx| Service::<Request<Body>>::poll_ready(&mut client, cx))
             .await

@@ -103,11 +103,11 @@ async fn service_call(http: &reqwest::Client, url: &str, caller: &JwtAuth) -> re
 }
 
 /// The same call with a hyper client: the headers extend the request's own, by hand or
-/// through the `AttachServiceHeaders` layer.
+/// through the `AttachServiceHeadersLayer` layer.
 async fn service_call_with_hyper(url: &str, caller: &JwtAuth, through_layer: bool) -> (u16, Value) {
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    use jwt_config_axum::AttachServiceHeaders;
+    use jwt_config_axum::AttachServiceHeadersLayer;
     use tower_layer::Layer as _;
     use tower_service::Service as _;
     let client = Client::builder(TokioExecutor::new()).build_http::<axum::body::Body>();
@@ -117,7 +117,8 @@ async fn service_call_with_hyper(url: &str, caller: &JwtAuth, through_layer: boo
     let call = async {
         if through_layer {
             // Every request through the layer carries the headers.
-            let mut client = AttachServiceHeaders::new(caller.clone(), "backend").layer(client);
+            let mut client =
+                AttachServiceHeadersLayer::new(caller.clone(), "backend").layer(client);
             std::future::poll_fn(|cx| client.poll_ready(cx))
                 .await
                 .unwrap();
