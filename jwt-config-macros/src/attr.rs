@@ -86,6 +86,7 @@ pub struct Field {
     pub computed: Option<syn::Path>,
     pub per_service: Option<syn::Path>,
     pub key_material: Option<syn::Path>,
+    pub input_only: Option<syn::Path>,
     /// Every known key given, in order, with its token: what the checks of combinations
     /// read, so a new key cannot escape them.
     pub keys: Vec<(&'static str, syn::Path)>,
@@ -196,6 +197,8 @@ impl Field {
             PER_SERVICE => set_once(cx, &mut self.per_service, meta.path.clone(), &meta),
             // #[config(key_material)]
             KEY_MATERIAL => set_once(cx, &mut self.key_material, meta.path.clone(), &meta),
+            // #[config(input_only)]
+            INPUT_ONLY => set_once(cx, &mut self.input_only, meta.path.clone(), &meta),
             // #[config(flatten)]
             FLATTEN => set_once(cx, &mut self.flatten, meta.path.clone(), &meta),
             // #[config(flatten, prefix = "DB_")]

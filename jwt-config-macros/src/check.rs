@@ -18,6 +18,8 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_conditional_requirement_needs_a_fallback(cx, field);
         check_range_is_not_empty(cx, field);
         check_literal_default_is_in_range(cx, field);
+        check_input_only_is_an_option(cx, field);
+        check_input_only_is_read(cx, cont, field);
     }
     check_fields_read_distinct_variables(cx, cont);
     check_alias_is_not_its_own_name(cx, cont);
@@ -95,6 +97,32 @@ fn check_conditional_requirement_needs_a_fallback(cx: &Ctxt, field: &Field) {
         cx.error_spanned_by(
             tokens,
             format!("`{name}` on a field that is required in every environment anyway; make it an `Option` or give it a `default`"),
+        );
+    }
+}
+
+/// An `input_only` field keeps `None` after the load, so it must be an `Option`.
+fn check_input_only_is_an_option(cx: &Ctxt, field: &Field) {
+    if let Some(key) = &field.attrs.input_only
+        && !field.shape.optional
+    {
+        cx.error_spanned_by(
+            key,
+            "`input_only` needs an `Option<...>` field: after the load the struct keeps `None`",
+        );
+    }
+}
+
+/// An `input_only` value is dropped after the load: something must read it before.
+fn check_input_only_is_read(cx: &Ctxt, cont: &Container, field: &Field) {
+    let readers =
+        cont.attrs.validate.is_some() || cont.fields.iter().any(|f| f.attrs.computed.is_some());
+    if let Some(key) = &field.attrs.input_only
+        && !readers
+    {
+        cx.error_spanned_by(
+            key,
+            "`input_only` drops the value after the load and nothing reads it before: add a `computed` field or a `validate` check that uses it, or remove `input_only`",
         );
     }
 }

@@ -252,12 +252,20 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
         .map(|i| format_ident!("__value_{}", i))
         .collect();
     let idents = cont.fields.iter().map(|f| f.ident);
+    // An `input_only` value has been read by the checks and computed fields: dropped here.
+    let values = cont.fields.iter().zip(&bindings).map(|(f, binding)| {
+        if f.attrs.input_only.is_some() {
+            quote!({ ::core::mem::drop(#binding); ::core::option::Option::None })
+        } else {
+            quote!(#binding)
+        }
+    });
     let body = quote! {
         #(#loads)*
         #checks
         match (#(#slots,)*) {
             (#(::core::option::Option::Some(#bindings),)*) => {
-                ::core::option::Option::Some(Self { #(#idents: #bindings),* })
+                ::core::option::Option::Some(Self { #(#idents: #values),* })
             }
             #[allow(unreachable_patterns)]
             _ => ::core::option::Option::None,

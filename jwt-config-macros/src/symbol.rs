@@ -9,6 +9,7 @@ pub const DEFAULT: &str = "default";
 pub const ENV: &str = "env";
 pub const FILE: &str = "file";
 pub const FLATTEN: &str = "flatten";
+pub const INPUT_ONLY: &str = "input_only";
 pub const KEY_MATERIAL: &str = "key_material";
 pub const MIN_LEN: &str = "min_len";
 pub const PARSE_WITH: &str = "parse_with";
@@ -28,6 +29,7 @@ pub const VARIABLE_KEYS: &[&str] = &[
     DEFAULT,
     ENV,
     FILE,
+    INPUT_ONLY,
     KEY_MATERIAL,
     MIN_LEN,
     PARSE_WITH,
@@ -42,7 +44,7 @@ pub const VARIABLE_KEYS: &[&str] = &[
 pub const STRUCTURAL_KEYS: &[&str] = &[COMPUTED, FLATTEN, PREFIX];
 
 /// Keys accepted on a field, for "did you mean" suggestions: the two lists above.
-pub const FIELD_KEYS: &[&str] = &concat::<15>(VARIABLE_KEYS, STRUCTURAL_KEYS);
+pub const FIELD_KEYS: &[&str] = &concat::<16>(VARIABLE_KEYS, STRUCTURAL_KEYS);
 
 const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
     assert!(a.len() + b.len() == N, "FIELD_KEYS: wrong length");
