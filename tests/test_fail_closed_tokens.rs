@@ -196,7 +196,7 @@ fn a_service_token_whose_issuer_is_not_one_string_is_refused() {
             60,
         ))
         .unwrap_err();
-    assert_eq!(refused, ServiceAuthError::Malformed);
+    assert_eq!(refused, ServiceAuthError::Token(TokenError::Malformed));
 }
 
 #[test]

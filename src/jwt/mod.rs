@@ -1,32 +1,29 @@
 //! The canonical schema every service compiles, and its bridge to `jsonwebtoken`.
 
 pub mod agreement;
+mod key_ring;
 mod key_set;
 mod keys;
 mod service_keys;
 mod tokens;
 mod values;
+mod verify;
 
 use std::time::Duration;
 
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, TokenData, Validation};
 use jwt_config_core::{Context, Environment, ProblemKind, Secret, WarningKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
-#[cfg(feature = "service-auth")]
-pub(crate) use key_set::token_head;
+use key_ring::KeyRing;
 pub use keys::MIN_RSA_BITS;
-#[cfg(feature = "service-auth")]
-pub(crate) use service_keys::{ServiceKeys, VerifyingKey};
-use tokens::TokenType;
-pub(crate) use tokens::bounded;
 pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
     SERVICE_TOKEN_TYPE, TokenError,
 };
+pub(crate) use tokens::{TokenType, bounded};
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
@@ -202,14 +199,13 @@ pub struct JwtConfig {
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     verification_keys: Option<Secret<String>>,
+    /// The key ring of access and refresh tokens, and their validation, built once at load.
     #[config(computed = keys::build_keys)]
-    keys: keys::Keys,
+    keys: KeyRing,
+    /// The key ring of service calls; `None` where service authentication is off.
     #[config(computed = service_keys::build_service_keys)]
     #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
-    service_keys: Option<service_keys::ServiceKeys>,
-    /// [`JwtConfig::validation`], built once at load: verifying a token allocates none.
-    #[config(computed = Self::build_validation)]
-    access_validation: Validation,
+    service_keys: Option<KeyRing>,
 }
 
 impl JwtConfig {
@@ -310,56 +306,25 @@ impl JwtConfig {
 
     /// The key that signs tokens; `None` in a service that only verifies.
     pub fn encoding_key(&self) -> Option<&EncodingKey> {
-        self.keys.encoding.as_ref()
+        self.keys.signer.as_ref().map(|signer| &signer.encoding)
     }
 
     /// The key that verifies tokens signed with this service's own key; `None` for a
     /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
     pub fn decoding_key(&self) -> Option<&DecodingKey> {
-        self.keys.decoding.as_ref()
+        let own = self.keys.own_id.as_ref()?;
+        self.keys.by_kid.get(own).map(|own| &own.key)
     }
 
     /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
     /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
     pub fn key_id(&self) -> Option<&str> {
-        self.keys.key_id.as_deref()
+        self.keys.own_id.as_deref()
     }
 
     /// Every key of the configuration: its id, kind and role, never its material.
     pub fn keys(&self) -> Vec<KeyInfo> {
-        let kind = self.algorithm.key_kind();
-        let fingerprint = |key| key_set::key_fingerprint(self.algorithm, key);
-        let own = self
-            .keys
-            .key_id
-            .iter()
-            .zip(&self.keys.decoding)
-            .map(|(id, key)| KeyInfo {
-                id: id.clone(),
-                kind,
-                signs: self.keys.encoding.is_some(),
-                verifies: true,
-                variable: if self.algorithm.is_hmac() {
-                    vars::SECRET_KEY
-                } else {
-                    vars::PUBLIC_KEY
-                },
-                fingerprint: fingerprint(key),
-            });
-        let verification = self
-            .keys
-            .verification
-            .by_id
-            .iter()
-            .map(|(id, key)| KeyInfo {
-                id: id.clone(),
-                kind,
-                signs: false,
-                verifies: true,
-                variable: vars::VERIFICATION_KEYS,
-                fingerprint: fingerprint(key),
-            });
-        own.chain(verification).collect()
+        self.keys.listed()
     }
 
     /// The keys of service-to-service calls: the one this service signs its calls with
@@ -369,7 +334,7 @@ impl JwtConfig {
     pub fn service_call_keys(&self) -> Vec<KeyInfo> {
         self.service_keys
             .as_ref()
-            .map(service_keys::ServiceKeys::listed)
+            .map(KeyRing::listed)
             .unwrap_or_default()
     }
 
@@ -394,47 +359,26 @@ impl JwtConfig {
 
     /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
     pub fn verification_key_ids(&self) -> impl Iterator<Item = &str> {
-        self.keys.verification.by_id.keys().map(String::as_str)
+        let own = self.keys.own_id.as_deref();
+        self.keys
+            .by_kid
+            .keys()
+            .map(String::as_str)
+            .filter(move |id| Some(*id) != own)
     }
 
     /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
     /// service's key and every public verification key, each with its `kid`; never a private
     /// or `oct` key (empty for HMAC algorithms).
     pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        let own = match (&self.keys.decoding, &self.keys.key_id) {
-            (Some(decoding), Some(id)) => key_set::own_public_jwk(self.algorithm, decoding, id),
-            _ => None,
-        };
         jsonwebtoken::jwk::JwkSet {
-            keys: own
-                .into_iter()
-                .chain(self.keys.verification.public.iter().cloned())
-                .collect(),
-        }
-    }
-
-    /// The key for a token's `kid`: no `kid` (tokens issued before key ids) is tried with this
-    /// service's own key only; an id that is neither its own nor a verification key's is
-    /// refused. Nothing is ever fetched.
-    fn key_for(&self, token: &str) -> Result<&DecodingKey, TokenError> {
-        let kid = key_set::token_kid(token).ok_or(TokenError::Malformed)?;
-        self.key_of(kid.as_deref())
-    }
-
-    /// The key of a `kid` (see [`JwtConfig::key_for`]).
-    fn key_of(&self, kid: Option<&str>) -> Result<&DecodingKey, TokenError> {
-        let own = self.keys.decoding.as_ref();
-        match kid {
-            None => own.ok_or(TokenError::NoKeyId),
-            Some(kid) if Some(kid) == self.keys.key_id.as_deref() => {
-                own.ok_or(TokenError::Malformed)
-            }
-            Some(kid) => self
+            keys: self
                 .keys
-                .verification
-                .by_id
-                .get(kid)
-                .ok_or_else(|| TokenError::UnknownKeyId { kid: bounded(kid) }),
+                .own_public
+                .iter()
+                .chain(&self.keys.published)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -442,18 +386,10 @@ impl JwtConfig {
     /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
     /// [`JwtConfig::decode`] does.
     pub fn validation(&self) -> Validation {
-        self.access_validation.clone()
-    }
-
-    /// The `computed` step of the validation: from what loaded.
-    fn build_validation(partial: &JwtConfigPartial<'_>, _: &mut Context<'_>) -> Option<Validation> {
-        let mut validation = Validation::new(partial.algorithm?.algorithm());
-        validation.leeway = *partial.leeway_seconds?;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[partial.issuer?]);
-        validation.set_audience(partial.audience?.values());
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        Some(validation)
+        self.keys
+            .validation(self.algorithm())
+            .cloned()
+            .unwrap_or_else(|| Validation::new(self.algorithm()))
     }
 
     /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
@@ -469,7 +405,7 @@ impl JwtConfig {
     fn typed_header(&self, token_type: TokenType) -> Header {
         let mut header = Header::new(self.algorithm());
         header.typ = Some(token_type.typ().to_owned());
-        header.kid.clone_from(&self.keys.key_id);
+        header.kid.clone_from(&self.keys.own_id);
         header
     }
 
@@ -613,69 +549,9 @@ impl JwtConfig {
         token: &str,
         token_type: TokenType,
     ) -> Result<TokenData<C>, TokenError> {
-        // With no verification keys, the own key is the only candidate: the token is decoded
-        // at once and its `kid`, parsed by that decode, is checked after (no second parse).
-        let only_own = self.keys.verification.by_id.is_empty();
-        let key = match self.keys.decoding.as_ref() {
-            Some(own) if only_own => own,
-            _ => self.key_for(token)?,
-        };
-        let data = match jsonwebtoken::decode::<C>(token, key, &self.access_validation) {
-            Ok(data) => data,
-            Err(error) => {
-                // A refused token that names a key this service lacks says so.
-                if only_own && matches!(error.kind(), ErrorKind::InvalidSignature) {
-                    self.key_for(token)?;
-                }
-                return Err(TokenError::from_refusal(
-                    error.kind(),
-                    self.audience.values(),
-                    &self.issuer,
-                ));
-            }
-        };
-        if only_own {
-            self.key_of(data.header.kid.as_deref())?;
-        }
-        if !token_type.accepts(
-            data.header.typ.as_deref(),
-            self.accept_untyped_access_tokens,
-        ) {
-            return Err(TokenError::WrongType {
-                expected: token_type.in_words(),
-                found: data.header.typ.as_deref().map(bounded),
-            });
-        }
-        self.check_lifetime(token, token_type)?;
-        Ok(data)
-    }
-
-    /// A verified token lives no longer than this service's setting for its type plus the
-    /// leeway: `exp - iat`, and (with or without `iat`) `exp` no further than that from now.
-    fn check_lifetime(&self, token: &str, token_type: TokenType) -> Result<(), TokenError> {
-        let (lifetime, variable) = match token_type {
-            TokenType::Access => (
-                self.access_token_lifetime(),
-                vars::ACCESS_TOKEN_EXPIRE_MINUTES,
-            ),
-            TokenType::Refresh => (
-                self.refresh_token_lifetime(),
-                vars::REFRESH_TOKEN_EXPIRE_DAYS,
-            ),
-        };
-        let max = lifetime.as_secs() + self.leeway_seconds;
-        let (iat, exp) = tokens::token_times(token).ok_or(TokenError::Malformed)?;
-        let now = jsonwebtoken::get_current_timestamp();
-        let lived = exp.saturating_sub(iat.unwrap_or(now).min(now));
-        if lived > max {
-            return Err(TokenError::LifetimeTooLong {
-                expected: token_type.in_words(),
-                lifetime: lived,
-                max,
-                variable,
-            });
-        }
-        Ok(())
+        // The service's claims type is its own: the times are read apart from it.
+        let times = |_: &C| tokens::token_times(token);
+        Ok(self.verify(&self.keys, token, token_type, times)?.data)
     }
 }
 
@@ -761,7 +637,7 @@ impl JwtConfig {
     }
 
     /// The service keys, `None` when service authentication is off (development only).
-    pub(crate) fn service_keys(&self) -> Option<&service_keys::ServiceKeys> {
+    pub(crate) fn service_keys(&self) -> Option<&KeyRing> {
         self.service_keys.as_ref()
     }
 }
