@@ -23,7 +23,9 @@ pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
     SERVICE_TOKEN_TYPE, TokenError,
 };
-pub(crate) use tokens::{TokenType, bounded};
+pub(crate) use tokens::TokenType;
+#[cfg(feature = "service-auth")]
+pub(crate) use tokens::bounded;
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
