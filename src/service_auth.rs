@@ -247,8 +247,10 @@ impl JwtConfig {
     /// Checks the headers of an incoming call and returns who made it:
     /// [`JwtConfig::verify_service_call_with`] with no options.
     pub fn verify_service_call(&self, headers: &HeaderMap) -> Result<Caller, ServiceAuthError> {
-        self.verify_service_call_with(headers, &VerifyOptions::default())
-            .map(|call| call.caller)
+        // The caller alone: what the token says of the caller's settings is not read.
+        let options = VerifyOptions::default();
+        self.checked_call(headers, &options)
+            .map(|(caller, _)| caller)
     }
 
     /// Checks the headers of an incoming call: who made it, and what its token says of the
@@ -266,6 +268,16 @@ impl JwtConfig {
         headers: &HeaderMap,
         options: &VerifyOptions<'_>,
     ) -> Result<VerifiedCall, ServiceAuthError> {
+        let (caller, claims) = self.checked_call(headers, options)?;
+        Ok(VerifiedCall::new(caller, claims))
+    }
+
+    /// The caller and, where a token was verified, its claims, the options applied.
+    fn checked_call(
+        &self,
+        headers: &HeaderMap,
+        options: &VerifyOptions<'_>,
+    ) -> Result<(Caller, Option<ServiceClaims>), ServiceAuthError> {
         let (caller, claims) = self.verified_call(headers)?;
         if let (Some(guard), Some(claims)) = (options.replay_guard, &claims) {
             let jti = claims
@@ -280,7 +292,7 @@ impl JwtConfig {
                 FirstUse::Full => return Err(ServiceAuthError::ReplayGuardFull),
             }
         }
-        Ok(VerifiedCall::new(caller, claims))
+        Ok((caller, claims))
     }
 
     /// The caller and, where a token was verified, its claims.

@@ -65,7 +65,7 @@ fn a_missing_service_secret_stops_both_services_in_staging_and_production_only()
             let result = JwtConfig::from_source(&source);
             if environment == "development" {
                 let config = result.unwrap();
-                assert!(config.service_secret().is_none());
+                assert!(config.service_call_keys().is_empty());
             } else {
                 let error = result.unwrap_err();
                 assert_eq!(error.problems().len(), 1, "{error}");

@@ -171,7 +171,11 @@ fn a_verifier_needs_no_pem_when_it_has_the_issuers_published_key_set() {
         (None, true)
     );
     assert_eq!(
-        verifier.verification_key_ids().collect::<Vec<_>>(),
+        verifier
+            .keys()
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect::<Vec<_>>(),
         [issuer.key_id().unwrap()]
     );
     let token = issuer.encode(&issuer.access_claims("u")).unwrap();

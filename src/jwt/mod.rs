@@ -19,13 +19,13 @@ use subtle::ConstantTimeEq as _;
 
 use key_ring::KeyRing;
 pub use keys::MIN_RSA_BITS;
+pub(crate) use tokens::TokenType;
+#[cfg(feature = "service-auth")]
+pub(crate) use tokens::bounded;
 pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
     SERVICE_TOKEN_TYPE, TokenError,
 };
-pub(crate) use tokens::TokenType;
-#[cfg(feature = "service-auth")]
-pub(crate) use tokens::bounded;
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
@@ -115,6 +115,8 @@ pub struct JwtConfig {
         file,
         required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA, unless JWT_VERIFICATION_KEYS holds the keys"
     )]
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
     public_key: Option<Pem>,
     /// Access token lifetime in minutes (1 to 1440), longer than the leeway.
     #[config(env = "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", alias = "JWT_ACCESS_EXPIRY_MINUTES", default = 15, range(1..=1440))]
@@ -148,6 +150,8 @@ pub struct JwtConfig {
         env = "SERVICE_SECRET",
         required_when = "ENVIRONMENT is staging or production and SERVICE_PRIVATE_KEY is unset"
     )]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
     service_secret: Option<Secret<HmacKey>>,
     /// This service's own key for its calls (Ed25519 or EC P-256, PKCS#8 PEM), instead of the
     /// shared `SERVICE_SECRET`: a receiver then knows who called, and a stolen key of one
@@ -290,146 +294,20 @@ impl JwtConfig {
             );
         }
     }
+}
 
+/// # Settings
+///
+/// The effective values of the schema that are not key material.
+impl JwtConfig {
     /// The environment the configuration was loaded for.
     pub fn environment(&self) -> Environment {
         self.environment
     }
 
-    /// The verification key as configured (PEM), for asymmetric algorithms.
-    pub fn public_key(&self) -> Option<&Pem> {
-        self.public_key.as_ref()
-    }
-
     /// The signing algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm.algorithm()
-    }
-
-    /// The key that signs tokens; `None` in a service that only verifies.
-    pub fn encoding_key(&self) -> Option<&EncodingKey> {
-        self.keys.signer.as_ref().map(|signer| &signer.encoding)
-    }
-
-    /// The key that verifies tokens signed with this service's own key; `None` for a
-    /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
-    pub fn decoding_key(&self) -> Option<&DecodingKey> {
-        let own = self.keys.own_id.as_ref()?;
-        self.keys.by_kid.get(own).map(|own| &own.key)
-    }
-
-    /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
-    /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
-    pub fn key_id(&self) -> Option<&str> {
-        self.keys.own_id.as_deref()
-    }
-
-    /// Every key of the configuration: its id, kind and role, never its material.
-    pub fn keys(&self) -> Vec<KeyInfo> {
-        self.keys.listed()
-    }
-
-    /// The keys of service-to-service calls: the one this service signs its calls with
-    /// (`SERVICE_SECRET` or `SERVICE_PRIVATE_KEY`), then those it verifies callers with
-    /// (`SERVICE_VERIFICATION_KEYS`); ids, kinds and roles, never material. Empty where
-    /// service authentication is off.
-    pub fn service_call_keys(&self) -> Vec<KeyInfo> {
-        self.service_keys
-            .as_ref()
-            .map(KeyRing::listed)
-            .unwrap_or_default()
-    }
-
-    /// Every key of tokens and service calls, this service's id and its allowed callers: what
-    /// [`agreement`] compares between two services.
-    pub fn key_view(&self) -> agreement::KeyView {
-        agreement::KeyView::new(
-            self.service_id.clone(),
-            self.keys(),
-            self.service_call_keys(),
-            self.service_allowed_callers.clone(),
-        )
-    }
-
-    /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
-    /// `kid`: what the services it calls put in their `SERVICE_VERIFICATION_KEYS`. `None` with
-    /// the shared `SERVICE_SECRET`.
-    #[cfg(feature = "service-auth")]
-    pub fn service_jwk(&self) -> Option<jsonwebtoken::jwk::Jwk> {
-        self.service_keys.as_ref()?.own_public.clone()
-    }
-
-    /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
-    pub fn verification_key_ids(&self) -> impl Iterator<Item = &str> {
-        let own = self.keys.own_id.as_deref();
-        self.keys
-            .by_kid
-            .keys()
-            .map(String::as_str)
-            .filter(move |id| Some(*id) != own)
-    }
-
-    /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
-    /// service's key and every public verification key, each with its `kid`; never a private
-    /// or `oct` key (empty for HMAC algorithms).
-    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        jsonwebtoken::jwk::JwkSet {
-            keys: self
-                .keys
-                .own_public
-                .iter()
-                .chain(&self.keys.published)
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
-    /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
-    /// [`JwtConfig::decode`] does.
-    pub fn validation(&self) -> Validation {
-        self.keys
-            .validation(self.algorithm())
-            .cloned()
-            .unwrap_or_else(|| Validation::new(self.algorithm()))
-    }
-
-    /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
-    pub fn header(&self) -> Header {
-        self.typed_header(TokenType::Access)
-    }
-
-    /// The header of issued refresh tokens: the algorithm and `typ: refresh+jwt`.
-    pub fn refresh_header(&self) -> Header {
-        self.typed_header(TokenType::Refresh)
-    }
-
-    fn typed_header(&self, token_type: TokenType) -> Header {
-        let mut header = Header::new(self.algorithm());
-        header.typ = Some(token_type.typ().to_owned());
-        header.kid.clone_from(&self.keys.own_id);
-        header
-    }
-
-    /// Whether access tokens typed `JWT` or untyped are accepted
-    /// (`JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`, for a migration only).
-    pub fn accepts_untyped_access_tokens(&self) -> bool {
-        self.accept_untyped_access_tokens
-    }
-
-    /// How long an access token lives.
-    pub fn access_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
-    }
-
-    /// How long a refresh token lives.
-    pub fn refresh_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.refresh_token_expire_days) * 24 * 60 * 60)
-    }
-
-    /// The clock skew allowed.
-    pub fn leeway(&self) -> Duration {
-        Duration::from_secs(self.leeway_seconds)
     }
 
     /// The `iss` claim issued and required.
@@ -442,14 +320,24 @@ impl JwtConfig {
         self.audience.values()
     }
 
+    /// The clock skew allowed.
+    pub fn leeway(&self) -> Duration {
+        Duration::from_secs(self.leeway_seconds)
+    }
+
+    /// How long an access token lives.
+    pub fn access_token_lifetime(&self) -> Duration {
+        Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
+    }
+
+    /// How long a refresh token lives.
+    pub fn refresh_token_lifetime(&self) -> Duration {
+        Duration::from_secs(u64::from(self.refresh_token_expire_days) * 24 * 60 * 60)
+    }
+
     /// This service's id in service-to-service calls.
     pub fn service_id(&self) -> &str {
         &self.service_id
-    }
-
-    /// The key of service-to-service tokens, if set (always set in staging and production).
-    pub fn service_secret(&self) -> Option<&Secret<HmacKey>> {
-        self.service_secret.as_ref()
     }
 
     /// How long a service-to-service token lives.
@@ -461,7 +349,14 @@ impl JwtConfig {
     pub fn service_allowed_callers(&self) -> Option<&[String]> {
         self.service_allowed_callers.as_deref()
     }
+}
 
+/// # Access and refresh tokens
+///
+/// Claims, signing and verification; the jsonwebtoken bridge (keys, header, validation) for
+/// code that calls jsonwebtoken itself. Service calls are in
+/// [`service_auth`](crate::service_auth).
+impl JwtConfig {
     /// Claims of a new access token for `subject`: issuer, audience, `iat` and `exp` set.
     pub fn access_claims(&self, subject: impl Into<String>) -> AccessClaims {
         self.access_claims_with(subject, NoExtraClaims {})
@@ -554,6 +449,102 @@ impl JwtConfig {
         // The service's claims type is its own: the times are read apart from it.
         let times = |_: &C| tokens::token_times(token);
         Ok(self.verify(&self.keys, token, token_type, times)?.data)
+    }
+
+    /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
+    pub fn header(&self) -> Header {
+        self.typed_header(TokenType::Access)
+    }
+
+    fn typed_header(&self, token_type: TokenType) -> Header {
+        let mut header = Header::new(self.algorithm());
+        header.typ = Some(token_type.typ().to_owned());
+        header.kid.clone_from(&self.keys.own_id);
+        header
+    }
+
+    /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
+    /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
+    /// [`JwtConfig::decode`] does.
+    pub fn validation(&self) -> Validation {
+        self.keys
+            .validation(self.algorithm())
+            .cloned()
+            .unwrap_or_else(|| Validation::new(self.algorithm()))
+    }
+
+    /// The key that signs tokens; `None` in a service that only verifies.
+    pub fn encoding_key(&self) -> Option<&EncodingKey> {
+        self.keys.signer.as_ref().map(|signer| &signer.encoding)
+    }
+
+    /// The key that verifies tokens signed with this service's own key; `None` for a
+    /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn decoding_key(&self) -> Option<&DecodingKey> {
+        let own = self.keys.own_id.as_ref()?;
+        self.keys.by_kid.get(own).map(|own| &own.key)
+    }
+}
+
+/// # Keys
+///
+/// Every key of tokens and of service calls, listed by one rule: ids, kinds and roles, never
+/// material.
+impl JwtConfig {
+    /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
+    /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn key_id(&self) -> Option<&str> {
+        self.keys.own_id.as_deref()
+    }
+
+    /// Every key of the configuration: its id, kind and role, never its material.
+    pub fn keys(&self) -> Vec<KeyInfo> {
+        self.keys.listed()
+    }
+
+    /// The keys of service-to-service calls: the one this service signs its calls with
+    /// (`SERVICE_SECRET` or `SERVICE_PRIVATE_KEY`), then those it verifies callers with
+    /// (`SERVICE_VERIFICATION_KEYS`); ids, kinds and roles, never material. Empty where
+    /// service authentication is off.
+    pub fn service_call_keys(&self) -> Vec<KeyInfo> {
+        self.service_keys
+            .as_ref()
+            .map(KeyRing::listed)
+            .unwrap_or_default()
+    }
+
+    /// Every key of tokens and service calls, this service's id and its allowed callers: what
+    /// [`agreement`] compares between two services.
+    pub fn key_view(&self) -> agreement::KeyView {
+        agreement::KeyView::new(
+            self.service_id.clone(),
+            self.keys(),
+            self.service_call_keys(),
+            self.service_allowed_callers.clone(),
+        )
+    }
+
+    /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
+    /// service's key and every public verification key, each with its `kid`; never a private
+    /// or `oct` key (empty for HMAC algorithms).
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        jsonwebtoken::jwk::JwkSet {
+            keys: self
+                .keys
+                .own_public
+                .iter()
+                .chain(&self.keys.published)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
+    /// `kid`: what the services it calls put in their `SERVICE_VERIFICATION_KEYS`. `None` with
+    /// the shared `SERVICE_SECRET`.
+    #[cfg(feature = "service-auth")]
+    pub fn service_jwk(&self) -> Option<jsonwebtoken::jwk::Jwk> {
+        self.service_keys.as_ref()?.own_public.clone()
     }
 }
 
