@@ -230,7 +230,7 @@ impl JwtConfig {
             sub: self.service_id().to_owned(),
             aud: target_service.to_owned(),
             iat: now,
-            exp: now + self.service_token_lifetime().as_secs(),
+            exp: now + self.lifetime(TokenType::Service).as_secs(),
             jti: new_token_id(),
             cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
             cfgd: fingerprint.map(SettingsFingerprint::settings),

@@ -120,8 +120,15 @@ impl KeyRing {
     /// The ring's own key first (the one it signs with, or its own PEM), then every other key
     /// it verifies with: ids, kinds and roles, never material.
     pub(crate) fn listed(&self) -> Vec<KeyInfo> {
+        // The own key verifies where the ring holds it under the own key's variable (a caller's
+        // key that happens to carry this service's id is another key).
+        let own_verifying = |id: &String| {
+            self.by_kid
+                .get(id)
+                .filter(|key| key.variable == self.own_variable)
+        };
         let own = self.own_id.as_ref().map(|id| {
-            let verifying = self.by_kid.get(id);
+            let verifying = own_verifying(id);
             let algorithm = verifying.map_or_else(
                 || self.signer.as_ref().map(|s| s.header.alg),
                 |key| Some(key.algorithm),
@@ -143,7 +150,7 @@ impl KeyRing {
         let others = self
             .by_kid
             .iter()
-            .filter(|(id, _)| Some(*id) != self.own_id.as_ref())
+            .filter(|(id, _)| Some(*id) != self.own_id.as_ref() || own_verifying(id).is_none())
             .map(|(id, key)| {
                 let algorithm = SigningAlgorithm::of(key.algorithm);
                 KeyInfo {

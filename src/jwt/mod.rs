@@ -19,12 +19,11 @@ use subtle::ConstantTimeEq as _;
 
 use key_ring::KeyRing;
 pub use keys::MIN_RSA_BITS;
-pub(crate) use tokens::TokenType;
 #[cfg(feature = "service-auth")]
 pub(crate) use tokens::bounded;
 pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
-    SERVICE_TOKEN_TYPE, TokenError,
+    SERVICE_TOKEN_TYPE, TokenError, TokenType,
 };
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
@@ -325,24 +324,21 @@ impl JwtConfig {
         Duration::from_secs(self.leeway_seconds)
     }
 
-    /// How long an access token lives.
-    pub fn access_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
-    }
-
-    /// How long a refresh token lives.
-    pub fn refresh_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.refresh_token_expire_days) * 24 * 60 * 60)
+    /// How long a token of a type lives: `JWT_ACCESS_TOKEN_EXPIRE_MINUTES`,
+    /// `JWT_REFRESH_TOKEN_EXPIRE_DAYS` or `SERVICE_TOKEN_LIFETIME_SECONDS`. A received token
+    /// that claims to live longer (plus the leeway) is refused.
+    pub fn lifetime(&self, token_type: TokenType) -> Duration {
+        let seconds = match token_type {
+            TokenType::Access => u64::from(self.access_token_expire_minutes) * 60,
+            TokenType::Refresh => u64::from(self.refresh_token_expire_days) * 24 * 60 * 60,
+            TokenType::Service => self.service_token_lifetime_seconds,
+        };
+        Duration::from_secs(seconds)
     }
 
     /// This service's id in service-to-service calls.
     pub fn service_id(&self) -> &str {
         &self.service_id
-    }
-
-    /// How long a service-to-service token lives.
-    pub fn service_token_lifetime(&self) -> Duration {
-        Duration::from_secs(self.service_token_lifetime_seconds)
     }
 
     /// The callers allowed by `SERVICE_ALLOWED_CALLERS`; `None` allows every caller.
@@ -358,33 +354,20 @@ impl JwtConfig {
 /// [`service_auth`](crate::service_auth).
 impl JwtConfig {
     /// Claims of a new access token for `subject`: issuer, audience, `iat` and `exp` set.
+    /// A service's own claims (roles, a tenant) go beside the registered ones with
+    /// [`AccessClaims::with_extra`].
     pub fn access_claims(&self, subject: impl Into<String>) -> AccessClaims {
-        self.access_claims_with(subject, NoExtraClaims {})
-    }
-
-    /// Claims of a new access token for `subject` with the service's own claims (roles, a
-    /// tenant) beside the registered ones.
-    pub fn access_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> AccessClaims<X> {
-        self.claims(subject, self.access_token_lifetime(), extra)
+        self.claims(subject, self.lifetime(TokenType::Access))
     }
 
     /// Claims of a new refresh token for `subject`, living `JWT_REFRESH_TOKEN_EXPIRE_DAYS`;
-    /// only [`JwtConfig::encode_refresh`] signs them.
+    /// only [`JwtConfig::encode_refresh`] signs them ([`RefreshClaims::with_extra`] for a
+    /// service's own claims).
     pub fn refresh_claims(&self, subject: impl Into<String>) -> RefreshClaims {
-        self.refresh_claims_with(subject, NoExtraClaims {})
+        RefreshClaims::new(self.claims(subject, self.lifetime(TokenType::Refresh)))
     }
 
-    /// [`JwtConfig::refresh_claims`] with the service's own claims beside the registered ones.
-    pub fn refresh_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> RefreshClaims<X> {
-        RefreshClaims::new(self.claims(subject, self.refresh_token_lifetime(), extra))
-    }
-
-    fn claims<X>(
-        &self,
-        subject: impl Into<String>,
-        lifetime: Duration,
-        extra: X,
-    ) -> AccessClaims<X> {
+    fn claims(&self, subject: impl Into<String>, lifetime: Duration) -> AccessClaims {
         let now = jsonwebtoken::get_current_timestamp();
         AccessClaims {
             sub: subject.into(),
@@ -393,7 +376,7 @@ impl JwtConfig {
             iat: now,
             exp: now + lifetime.as_secs(),
             nbf: None,
-            extra,
+            extra: NoExtraClaims {},
         }
     }
 

@@ -14,12 +14,17 @@ pub const REFRESH_TOKEN_TYPE: &str = "refresh+jwt";
 /// The `typ` of a service-to-service token.
 pub const SERVICE_TOKEN_TYPE: &str = "service+jwt";
 
-/// What a token is for; its `typ` header says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TokenType {
+/// What a token is for; its `typ` header says it, and its lifetime is set per type
+/// ([`JwtConfig::lifetime`](crate::JwtConfig::lifetime)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// An access token (`typ: at+jwt`, RFC 9068), living `JWT_ACCESS_TOKEN_EXPIRE_MINUTES`.
     Access,
+    /// A refresh token (`typ: refresh+jwt`), living `JWT_REFRESH_TOKEN_EXPIRE_DAYS`.
     Refresh,
-    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
+    /// A service-to-service token (`typ: service+jwt`), living
+    /// `SERVICE_TOKEN_LIFETIME_SECONDS`.
     Service,
 }
 
@@ -33,7 +38,8 @@ impl TokenType {
         }
     }
 
-    pub(crate) fn typ(self) -> &'static str {
+    /// The `typ` header this crate gives tokens of this type.
+    pub fn typ(self) -> &'static str {
         match self {
             TokenType::Access => ACCESS_TOKEN_TYPE,
             TokenType::Refresh => REFRESH_TOKEN_TYPE,
@@ -120,6 +126,30 @@ pub struct AccessClaims<X = NoExtraClaims> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RefreshClaims<X = NoExtraClaims>(AccessClaims<X>);
+
+impl AccessClaims {
+    /// These claims with a service's own (roles, a tenant) beside the registered ones:
+    /// `config.access_claims("user-1").with_extra(roles)`.
+    pub fn with_extra<X>(self, extra: X) -> AccessClaims<X> {
+        AccessClaims {
+            sub: self.sub,
+            iss: self.iss,
+            aud: self.aud,
+            iat: self.iat,
+            exp: self.exp,
+            nbf: self.nbf,
+            extra,
+        }
+    }
+}
+
+impl RefreshClaims {
+    /// These claims with a service's own beside the registered ones (see
+    /// [`AccessClaims::with_extra`]).
+    pub fn with_extra<X>(self, extra: X) -> RefreshClaims<X> {
+        RefreshClaims(self.0.with_extra(extra))
+    }
+}
 
 impl<X> RefreshClaims<X> {
     /// The registered and extra claims. No `Deref`: it would let an access token's signing

@@ -81,20 +81,12 @@ impl JwtConfig {
 
     /// The lifetime of a token type, and the variable that sets it.
     fn lifetime_of(&self, token_type: TokenType) -> (Duration, &'static str) {
-        match token_type {
-            TokenType::Access => (
-                self.access_token_lifetime(),
-                vars::ACCESS_TOKEN_EXPIRE_MINUTES,
-            ),
-            TokenType::Refresh => (
-                self.refresh_token_lifetime(),
-                vars::REFRESH_TOKEN_EXPIRE_DAYS,
-            ),
-            TokenType::Service => (
-                self.service_token_lifetime(),
-                vars::SERVICE_TOKEN_LIFETIME_SECONDS,
-            ),
-        }
+        let variable = match token_type {
+            TokenType::Access => vars::ACCESS_TOKEN_EXPIRE_MINUTES,
+            TokenType::Refresh => vars::REFRESH_TOKEN_EXPIRE_DAYS,
+            TokenType::Service => vars::SERVICE_TOKEN_LIFETIME_SECONDS,
+        };
+        (self.lifetime(token_type), variable)
     }
 
     /// A verified token was not issued in the future (beyond the leeway) and lives no longer
