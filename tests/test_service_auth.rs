@@ -215,3 +215,20 @@ fn a_service_token_carries_the_callers_settings_fingerprint_when_given_one() {
         .unwrap();
     assert_eq!((call.fingerprint, call.settings), (None, None));
 }
+
+#[test]
+fn a_service_token_typ_is_compared_without_case_and_with_the_media_type_prefix() {
+    let backend = load(&hs256("production", "backend"));
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("application/Service+JWT".to_owned());
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": now, "exp": now + 60});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
+}

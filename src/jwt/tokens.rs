@@ -379,6 +379,11 @@ mod tests {
         assert!(TokenType::Access.accepts(None, true));
         assert!(!TokenType::Refresh.accepts(None, true));
         assert!(!TokenType::Refresh.accepts(Some(ACCESS_TOKEN_TYPE), true));
+        // One rule for service tokens too; untyped acceptance is for access tokens only.
+        assert!(TokenType::Service.accepts(Some("application/Service+JWT"), false));
+        assert!(!TokenType::Service.accepts(None, true));
+        assert!(!TokenType::Service.accepts(Some("JWT"), true));
+        assert!(!TokenType::Service.accepts(Some(ACCESS_TOKEN_TYPE), true));
     }
 
     #[test]
