@@ -263,3 +263,17 @@ fn hand_written_key_sets_get_a_hint_for_the_usual_mistakes() {
         assert!(!text.contains(&standard[..12]), "{text}");
     }
 }
+
+#[test]
+fn a_bad_verification_key_is_reported_beside_a_missing_issuer() {
+    let mut source = hs256("production", "backend").with(
+        "JWT_VERIFICATION_KEYS",
+        r#"{"keys":[{"kty":"oct","k":"c2hvcnQ"}]}"#,
+    );
+    source.remove("JWT_ISSUER");
+    let error = JwtConfig::from_source(&source).unwrap_err();
+    assert!(
+        error.mentions("JWT_ISSUER") && error.mentions("JWT_VERIFICATION_KEYS"),
+        "{error}"
+    );
+}

@@ -43,69 +43,22 @@ pub(crate) fn build_keys(
         return None;
     };
     let set_text = partial.verification_keys?.as_ref();
-    let (encoding, decoding) = if algorithm.is_hmac() {
-        let (encoding, decoding) = hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?;
-        (encoding, Some(decoding))
-    } else {
-        match (partial.public_key?.as_ref(), partial.private_key?.as_ref()) {
-            // A verifier of an issuer's published key set needs no PEM of its own.
-            (None, None) if set_text.is_some() => (None, None),
-            (public, private) => {
-                let (encoding, decoding) = asymmetric_keys(algorithm, private, public, context)?;
-                (encoding, Some(decoding))
-            }
-        }
-    };
+    let (encoding, decoding) = own_keys(partial, algorithm, set_text.is_some(), context)?;
     let hmac_bytes = partial.secret_key?.as_ref().filter(|_| algorithm.is_hmac());
     let configured_id = partial.key_id?.as_ref();
     let key_id = decoding.as_ref().map(|decoding| {
-        key_set::key_id(
-            configured_id,
-            algorithm,
-            decoding,
-            hmac_bytes.map(|key| key.expose().as_bytes()),
-        )
+        let hmac_bytes = hmac_bytes.map(|key| key.expose().as_bytes());
+        key_set::key_id(configured_id, algorithm, decoding, hmac_bytes)
     });
-    let (own_variable, signer_variable) = if algorithm.is_hmac() {
-        (vars::SECRET_KEY, vars::SECRET_KEY)
-    } else {
-        (vars::PUBLIC_KEY, vars::PRIVATE_KEY)
-    };
     if let (Some(encoding), Some(decoding)) = (&encoding, &decoding) {
-        report_self_test(algorithm, (encoding, decoding), signer_variable, context)?;
-    }
-    let validation = token_validation(partial)?;
-    let mut ring = KeyRing {
-        signer: encoding.map(|encoding| Signer {
-            encoding,
-            header: Header::new(algorithm.algorithm()),
-        }),
-        own_id: key_id.clone(),
-        own_variable,
-        own_public: None,
-        by_kid: BTreeMap::new(),
-        untagged_kid: key_id.clone(),
-        published: Vec::new(),
-        audience: validation_audience(partial),
-        issuer: partial.issuer.cloned(),
-        validations: vec![validation],
-        held_in: TOKEN_KEYS,
-        advertised: std::sync::OnceLock::new(),
-    };
-    if let (Some(decoding), Some(id)) = (decoding, &key_id) {
-        ring.own_public = key_set::own_public_jwk(algorithm, &decoding, id);
-        let own = RingKey {
-            key: decoding,
-            algorithm: algorithm.algorithm(),
-            service: None,
-            accepted: true,
-            variable: own_variable,
+        let signer = if algorithm.is_hmac() {
+            vars::SECRET_KEY
+        } else {
+            vars::PRIVATE_KEY
         };
-        ring.by_kid.insert(id.clone(), own);
+        report_self_test(algorithm, (encoding, decoding), signer, context)?;
     }
-    if let Some(signer) = &mut ring.signer {
-        signer.header.kid.clone_from(&key_id);
-    }
+    let mut ring = token_ring(partial, algorithm, (encoding, decoding), key_id.clone());
     let policy = KeyPolicy {
         variable: vars::VERIFICATION_KEYS,
         accepts: Accepts::Algorithm(algorithm),
@@ -119,7 +72,76 @@ pub(crate) fn build_keys(
         context.problem(vars::VERIFICATION_KEYS, ProblemKind::Missing, message);
         return None;
     }
+    // Last, so that the keys' problems are reported beside an issuer or audience that failed.
+    ring.validations = vec![token_validation(partial)?];
     Some(ring)
+}
+
+/// This service's own keys: the HMAC key, or the PEM pair (none where a verifier has only
+/// `JWT_VERIFICATION_KEYS`).
+fn own_keys(
+    partial: &JwtConfigPartial<'_>,
+    algorithm: SigningAlgorithm,
+    has_set: bool,
+    context: &mut Context<'_>,
+) -> Option<(Option<EncodingKey>, Option<DecodingKey>)> {
+    if algorithm.is_hmac() {
+        let (encoding, decoding) = hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?;
+        return Some((encoding, Some(decoding)));
+    }
+    match (partial.public_key?.as_ref(), partial.private_key?.as_ref()) {
+        // A verifier of an issuer's published key set needs no PEM of its own.
+        (None, None) if has_set => Some((None, None)),
+        (public, private) => {
+            let (encoding, decoding) = asymmetric_keys(algorithm, private, public, context)?;
+            Some((encoding, Some(decoding)))
+        }
+    }
+}
+
+/// The ring of the own keys, before `JWT_VERIFICATION_KEYS` joins it.
+fn token_ring(
+    partial: &JwtConfigPartial<'_>,
+    algorithm: SigningAlgorithm,
+    (encoding, decoding): (Option<EncodingKey>, Option<DecodingKey>),
+    key_id: Option<String>,
+) -> KeyRing {
+    let own_variable = if algorithm.is_hmac() {
+        vars::SECRET_KEY
+    } else {
+        vars::PUBLIC_KEY
+    };
+    let mut header = Header::new(algorithm.algorithm());
+    header.kid.clone_from(&key_id);
+    let mut ring = KeyRing {
+        signer: encoding.map(|encoding| Signer { encoding, header }),
+        own_id: key_id.clone(),
+        own_variable,
+        own_public: None,
+        by_kid: BTreeMap::new(),
+        untagged_kid: key_id.clone(),
+        published: Vec::new(),
+        validations: Vec::new(),
+        audience: partial
+            .audience
+            .map(|audience| audience.values().to_vec())
+            .unwrap_or_default(),
+        issuer: partial.issuer.cloned(),
+        held_in: TOKEN_KEYS,
+        advertised: std::sync::OnceLock::new(),
+    };
+    if let (Some(decoding), Some(id)) = (decoding, key_id) {
+        ring.own_public = key_set::own_public_jwk(algorithm, &decoding, &id);
+        let own = RingKey {
+            key: decoding,
+            algorithm: algorithm.algorithm(),
+            service: None,
+            accepted: true,
+            variable: own_variable,
+        };
+        ring.by_kid.insert(id, own);
+    }
+    ring
 }
 
 /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and `nbf`);
@@ -132,13 +154,6 @@ fn token_validation(partial: &JwtConfigPartial<'_>) -> Option<Validation> {
     validation.set_audience(partial.audience?.values());
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     Some(validation)
-}
-
-fn validation_audience(partial: &JwtConfigPartial<'_>) -> Vec<String> {
-    partial
-        .audience
-        .map(|audience| audience.values().to_vec())
-        .unwrap_or_default()
 }
 
 /// The message for a build whose jsonwebtoken has no usable crypto backend.

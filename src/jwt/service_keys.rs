@@ -56,17 +56,6 @@ pub(crate) fn build_service_keys(
     let (encoding, header, own_public, shared) = signer;
     let own_id = header.kid.clone();
     let shared_kid = shared.is_some().then(|| own_id.clone()).flatten();
-    let validations = [Algorithm::HS256, Algorithm::EdDSA, Algorithm::ES256]
-        .into_iter()
-        .map(|algorithm| {
-            let mut validation = Validation::new(algorithm);
-            validation.leeway = leeway;
-            validation.validate_nbf = true;
-            validation.set_audience(&[service_id]);
-            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-            validation
-        })
-        .collect();
     let mut ring = KeyRing {
         signer: Some(Signer { encoding, header }),
         own_id,
@@ -79,7 +68,7 @@ pub(crate) fn build_service_keys(
         by_kid: BTreeMap::new(),
         untagged_kid: shared_kid.clone(),
         published: Vec::new(),
-        validations,
+        validations: validations(service_id, leeway),
         audience: vec![service_id.clone()],
         issuer: None,
         held_in: SERVICE_KEYS,
@@ -111,6 +100,21 @@ pub(crate) fn build_service_keys(
         ring.by_kid.insert(kid, key);
     }
     Some(Some(ring))
+}
+
+/// Audience = this `SERVICE_ID`, the configured leeway; one per algorithm of service calls.
+fn validations(service_id: &str, leeway: u64) -> Vec<Validation> {
+    [Algorithm::HS256, Algorithm::EdDSA, Algorithm::ES256]
+        .into_iter()
+        .map(|algorithm| {
+            let mut validation = Validation::new(algorithm);
+            validation.leeway = leeway;
+            validation.validate_nbf = true;
+            validation.set_audience(&[service_id]);
+            validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            validation
+        })
+        .collect()
 }
 
 /// The signing key, the header of outgoing tokens (the algorithm, the service token `typ`
