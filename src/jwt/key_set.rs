@@ -1,8 +1,9 @@
-//! Key ids and verification key sets: every token carries the `kid` of the key that signed
-//! it, and a service verifies with the key of that id, from its own key and a JWK Set of keys
-//! that verify but never sign (the next key before a rotation, the previous one after it).
-//! Nothing is ever fetched: a `kid` only selects among the keys configured here, and
-//! `jku`, `x5u` and `jwk` headers are never followed.
+//! Key ids, fingerprints, a token's header and the text of a JWK Set: every token carries the
+//! `kid` of the key that signed it, and a service verifies with the key of that id, from the
+//! key ring (`key_ring`) of its own key and a JWK Set of keys that verify but never sign (the
+//! next key before a rotation, the previous one after it). Nothing is ever fetched: a `kid`
+//! only selects among the keys configured here, and `jku`, `x5u` and `jwk` headers are never
+//! followed.
 
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, ThumbprintHash};

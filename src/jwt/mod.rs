@@ -79,11 +79,17 @@ pub const MIN_SERVICE_SECRET_BYTES: usize = 32;
 /// The shared JWT settings, identical in every service that issues, verifies or calls.
 ///
 /// Key material is parsed once at load and proved by a sign-then-verify self-test, so a
-/// service with a bad key does not start. Flatten it into a service's own settings with
+/// service with a bad key does not start. Its methods are grouped: settings, access and
+/// refresh tokens, keys, and service calls (module `service_auth`). Flatten it into a service's own settings with
 /// `#[config(flatten)]`.
 #[derive(crate::Config, Debug, Clone)]
 #[config(crate = "crate", validate = Self::check, require_environment)]
 pub struct JwtConfig {
+    // Key material (`secret_key`, `private_key`, `public_key`, `service_secret`,
+    // `service_private_key`, `verification_keys`, `service_verification_keys`) is input only:
+    // the `computed` key rings read it and keep the keys (zeroized on drop). The derive keeps
+    // every variable it reads; an input-only attribute of jwt-config-macros (issue 18) would
+    // let these fields go, and no other copy of the text is kept.
     /// Where the service runs: development, test, staging or production (any case). Must be
     /// set: an unset `ENVIRONMENT` is a problem, never a silent development.
     #[config(env = "ENVIRONMENT", default = Environment::Development)]
