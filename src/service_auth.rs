@@ -52,7 +52,7 @@ pub enum ServiceAuthError {
     MissingHeader,
     /// The token was refused as any token would be: its [`TokenError`] says why (a header
     /// that is not a single well-formed token is [`TokenError::Malformed`]).
-    #[error("{0}")]
+    #[error(transparent)]
     Token(#[from] TokenError),
     /// The token was signed with one service's own key but claims another issuer.
     #[error(
