@@ -1,7 +1,7 @@
 //! One key ring for every token this crate verifies: access and refresh tokens (the keys of
 //! `JWT_ALGORITHM`) and service calls (Ed25519, P-256 and `oct` keys). A ring is built once at
-//! load from key material that is then dropped; what differs between the two is data, a
-//! [`KeyPolicy`], not a second loader. One JWK Set reader, one self-test, one listing and one
+//! load from the key material variables and holds keys, never their text; what differs
+//! between the two is data, a [`KeyPolicy`], not a second loader. One JWK Set reader, one self-test, one listing and one
 //! choice of a key by `kid` serve both.
 
 use std::collections::BTreeMap;
