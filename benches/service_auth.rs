@@ -7,7 +7,7 @@ mod support;
 use std::hint::black_box;
 
 use jwt_config::jsonwebtoken::{self, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE};
+use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, VerifyOptions};
 use jwt_config::{Config, JwtConfig, MapSource};
 use support::{measure, report};
 
@@ -102,7 +102,7 @@ fn main() {
         .unwrap();
     assert!(
         backend
-            .verify_service_call_detailed(&fingerprinted)
+            .verify_service_call_with(&fingerprinted, &VerifyOptions::default())
             .unwrap()
             .settings
             .is_some()
@@ -164,7 +164,10 @@ fn main() {
             &mut || {
                 black_box(
                     backend
-                        .verify_service_call_detailed(black_box(&fingerprinted))
+                        .verify_service_call_with(
+                            black_box(&fingerprinted),
+                            &VerifyOptions::default(),
+                        )
                         .unwrap(),
                 );
             },
@@ -208,7 +211,7 @@ fn main() {
         encode,
     );
     report(
-        "verify_service_call_detailed of that token",
+        "verify_service_call_with of that token",
         fp_incoming,
         decode,
     );

@@ -56,8 +56,8 @@ pub use jsonwebtoken;
 pub use jwt::{
     ACCESS_TOKEN_TYPE, AccessClaims, Audience, BASE64_PREFIX, HasJwtConfig, HmacKey, JwtConfig,
     JwtConfigPartial, KeyInfo, MIN_RSA_BITS, MIN_SERVICE_SECRET_BYTES, NoExtraClaims, Pem,
-    REFRESH_TOKEN_TYPE, RefreshClaims, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, agreement,
-    vars,
+    REFRESH_TOKEN_TYPE, RefreshClaims, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, TokenType,
+    agreement, vars,
 };
 
 /// Pins the schema a service was reviewed against: a changed schema (a name, alias, type,

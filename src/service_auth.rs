@@ -18,11 +18,10 @@
 //! ```
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Header, TokenData, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::{JwtConfig, SettingsFingerprint};
+use crate::jwt::TokenType;
+use crate::{JwtConfig, SettingsFingerprint, TokenError};
 
 /// The header that carries a service token, identical in every service.
 pub const SERVICE_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-service-token");
@@ -40,59 +39,21 @@ pub enum Caller {
 }
 
 /// Why an incoming call was refused, or (never for a configuration reason) why a token could
-/// not be built. [`ServiceAuthError::kind`] is a stable name to match on or log; nothing in it
-/// is the token or a secret, and a value taken from the token is cut and escaped.
+/// not be built. What every token shares (a bad signature, an expired token, an unknown key
+/// id, a wrong type or audience, a malformed token) is a [`TokenError`], wrapped; the other
+/// variants are what only service calls have. [`ServiceAuthError::as_str`] is a stable name
+/// to match on or log; nothing in it is the token or a secret, and a value taken from the
+/// token is cut and escaped.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServiceAuthError {
     /// The call carries no service token.
     #[error("the call has no `x-service-token` header")]
     MissingHeader,
-    /// The header is not a single well-formed token.
-    #[error("the `x-service-token` header is not a well-formed service token")]
-    Malformed,
-    /// The token was signed with another key.
-    #[error(
-        "the service token's signature does not verify: the caller uses another SERVICE_SECRET"
-    )]
-    BadSignature,
-    /// The token has expired.
-    #[error("the service token has expired")]
-    Expired,
-    /// The token is not valid yet (`nbf` or `iat` in the future beyond the leeway).
-    #[error("the service token is not valid yet (issued in the future)")]
-    NotYetValid,
-    /// The token claims a lifetime longer than `SERVICE_TOKEN_LIFETIME_SECONDS` plus the
-    /// leeway: whoever made it did not follow this schema.
-    #[error(
-        "the service token lives {lifetime} s; at most {max} s are accepted (SERVICE_TOKEN_LIFETIME_SECONDS plus JWT_LEEWAY_SECONDS)"
-    )]
-    LifetimeTooLong {
-        /// `exp - iat` of the token, in seconds.
-        lifetime: u64,
-        /// The most accepted, in seconds.
-        max: u64,
-    },
-    /// The token was meant for another service.
-    #[error("the service token is meant for another service; this service is {expected:?}")]
-    WrongAudience {
-        /// This service's `SERVICE_ID`.
-        expected: String,
-    },
-    /// The token is not a service token (a user's access token, for instance).
-    #[error("the token is not a service token (typ {}, expected {SERVICE_TOKEN_TYPE:?})", found.as_deref().map_or("absent".to_owned(), |t| format!("\"{t}\"")))]
-    WrongType {
-        /// The `typ` found in the token's header, cut to 40 characters and escaped.
-        found: Option<String>,
-    },
-    /// The token names a key (`kid`) this receiver does not have.
-    #[error(
-        "the service token's key \"{kid}\" is neither SERVICE_SECRET's nor one of SERVICE_VERIFICATION_KEYS: the caller uses another SERVICE_SECRET or key"
-    )]
-    UnknownKey {
-        /// The `kid` found, cut to 40 characters and escaped.
-        kid: String,
-    },
+    /// The token was refused as any token would be: its [`TokenError`] says why (a header
+    /// that is not a single well-formed token is [`TokenError::Malformed`]).
+    #[error(transparent)]
+    Token(#[from] TokenError),
     /// The token was signed with one service's own key but claims another issuer.
     #[error(
         "the service token is signed with the key of service \"{key_service}\" but claims another caller"
@@ -121,33 +82,30 @@ pub enum ServiceAuthError {
     /// characters and escaped).
     #[error("service \"{0}\" is not in SERVICE_ALLOWED_CALLERS")]
     CallerNotAllowed(String),
-    /// The token could not be signed; the startup self-test makes this unreachable.
-    #[error("the service token could not be signed")]
-    Signing,
 }
 
 impl ServiceAuthError {
-    /// A stable name of the error: `missing_header`, `malformed`, `bad_signature`,
-    /// `expired`, `not_yet_valid`, `lifetime_too_long`, `wrong_audience`, `wrong_type`,
-    /// `unknown_key`, `wrong_issuer`, `shared_secret_refused`, `caller_not_allowed`, `signing`.
+    /// The stable name of the error, one snake_case string per variant, to match on or log
+    /// (the same as [`ServiceAuthError::as_str`]).
     pub fn kind(&self) -> &'static str {
+        self.as_str()
+    }
+
+    /// The stable name of the error: `missing_header`, `wrong_issuer`,
+    /// `shared_secret_refused`, `missing_token_id`, `replayed`, `replay_guard_full`,
+    /// `caller_not_allowed`, and for [`ServiceAuthError::Token`] the name of the
+    /// [`TokenError`] ([`TokenError::as_str`]: `bad_signature`, `expired`, `unknown_key_id`,
+    /// ...). A name never changes once released; one concept has one name in both types.
+    pub fn as_str(&self) -> &'static str {
         match self {
             ServiceAuthError::MissingHeader => "missing_header",
-            ServiceAuthError::Malformed => "malformed",
-            ServiceAuthError::BadSignature => "bad_signature",
-            ServiceAuthError::Expired => "expired",
-            ServiceAuthError::NotYetValid => "not_yet_valid",
-            ServiceAuthError::LifetimeTooLong { .. } => "lifetime_too_long",
-            ServiceAuthError::WrongAudience { .. } => "wrong_audience",
-            ServiceAuthError::WrongType { .. } => "wrong_type",
-            ServiceAuthError::CallerNotAllowed(_) => "caller_not_allowed",
-            ServiceAuthError::UnknownKey { .. } => "unknown_key",
+            ServiceAuthError::Token(error) => error.as_str(),
             ServiceAuthError::WrongIssuer { .. } => "wrong_issuer",
             ServiceAuthError::SharedSecretRefused => "shared_secret_refused",
             ServiceAuthError::MissingTokenId => "missing_token_id",
             ServiceAuthError::Replayed => "replayed",
             ServiceAuthError::ReplayGuardFull => "replay_guard_full",
-            ServiceAuthError::Signing => "signing",
+            ServiceAuthError::CallerNotAllowed(_) => "caller_not_allowed",
         }
     }
 }
@@ -272,53 +230,56 @@ impl JwtConfig {
             sub: self.service_id().to_owned(),
             aud: target_service.to_owned(),
             iat: now,
-            exp: now + self.service_token_lifetime().as_secs(),
+            exp: now + self.lifetime(TokenType::Service).as_secs(),
             jti: new_token_id(),
             cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
             cfgd: fingerprint.map(SettingsFingerprint::settings),
             cfgk: fingerprint.map(|_| self.advertised_keys().to_vec()),
         };
-        let token = jsonwebtoken::encode(&keys.header, &claims, &keys.encoding)
-            .map_err(|_| ServiceAuthError::Signing)?;
-        let value = HeaderValue::try_from(token).map_err(|_| ServiceAuthError::Signing)?;
+        let signer = keys.signer.as_ref().ok_or(TokenError::Signing)?;
+        let token = jsonwebtoken::encode(&signer.header, &claims, &signer.encoding)
+            .map_err(|_| TokenError::Signing)?;
+        let value = HeaderValue::try_from(token).map_err(|_| TokenError::Signing)?;
         headers.insert(SERVICE_TOKEN_HEADER, value);
         Ok(headers)
     }
 
-    /// Checks the headers of an incoming call and returns who made it.
+    /// Checks the headers of an incoming call and returns who made it:
+    /// [`JwtConfig::verify_service_call_with`] with no options.
     pub fn verify_service_call(&self, headers: &HeaderMap) -> Result<Caller, ServiceAuthError> {
-        self.verified_call(headers).map(|(caller, _)| caller)
+        // The caller alone: what the token says of the caller's settings is not read.
+        let options = VerifyOptions::default();
+        self.checked_call(headers, &options)
+            .map(|(caller, _)| caller)
     }
 
-    /// [`JwtConfig::verify_service_call`], and the token is used once: its `jti` is recorded
-    /// in `guard`, and a token without one, or seen before, is refused.
-    pub fn verify_service_call_once(
+    /// Checks the headers of an incoming call: who made it, and what its token says of the
+    /// caller's settings (fingerprint, per-setting digests, token keys) for a drift check
+    /// ([`VerifiedCall::key_gaps`], [`SettingsFingerprint::compare`]). With
+    /// [`VerifyOptions::replay_guard`], the token is used once: its `jti` is recorded in the
+    /// guard until `exp` plus the leeway, and a token without one, or seen before, is refused.
+    ///
+    /// The token is verified by the same pipeline as access and refresh tokens (one `typ`
+    /// rule, the key chosen by `kid`, one mapping of errors, a lifetime no longer than
+    /// `SERVICE_TOKEN_LIFETIME_SECONDS` plus the leeway); then a caller's own key must be the
+    /// caller's, the shared secret must be accepted, and the caller allowed.
+    pub fn verify_service_call_with(
         &self,
         headers: &HeaderMap,
-        guard: &dyn ReplayGuard,
-    ) -> Result<Caller, ServiceAuthError> {
-        self.verify_service_call_detailed_once(headers, guard)
-            .map(|call| call.caller)
-    }
-
-    /// [`JwtConfig::verify_service_call`], with the fingerprint the caller's token carries.
-    pub fn verify_service_call_detailed(
-        &self,
-        headers: &HeaderMap,
+        options: &VerifyOptions<'_>,
     ) -> Result<VerifiedCall, ServiceAuthError> {
-        let (caller, claims) = self.verified_call(headers)?;
+        let (caller, claims) = self.checked_call(headers, options)?;
         Ok(VerifiedCall::new(caller, claims))
     }
 
-    /// [`JwtConfig::verify_service_call_detailed`], and the token is used once, as
-    /// [`JwtConfig::verify_service_call_once`] says.
-    pub fn verify_service_call_detailed_once(
+    /// The caller and, where a token was verified, its claims, the options applied.
+    fn checked_call(
         &self,
         headers: &HeaderMap,
-        guard: &dyn ReplayGuard,
-    ) -> Result<VerifiedCall, ServiceAuthError> {
+        options: &VerifyOptions<'_>,
+    ) -> Result<(Caller, Option<ServiceClaims>), ServiceAuthError> {
         let (caller, claims) = self.verified_call(headers)?;
-        if let Some(claims) = &claims {
+        if let (Some(guard), Some(claims)) = (options.replay_guard, &claims) {
             let jti = claims
                 .jti
                 .as_deref()
@@ -331,7 +292,7 @@ impl JwtConfig {
                 FirstUse::Full => return Err(ServiceAuthError::ReplayGuardFull),
             }
         }
-        Ok(VerifiedCall::new(caller, claims))
+        Ok((caller, claims))
     }
 
     /// The caller and, where a token was verified, its claims.
@@ -339,51 +300,58 @@ impl JwtConfig {
         &self,
         headers: &HeaderMap,
     ) -> Result<(Caller, Option<ServiceClaims>), ServiceAuthError> {
-        let Some(keys) = self.service_keys() else {
+        let Some(ring) = self.service_keys() else {
             return Ok((Caller::Unauthenticated, None));
         };
         let mut values = headers.get_all(&SERVICE_TOKEN_HEADER).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
             return Err(if headers.contains_key(&SERVICE_TOKEN_HEADER) {
-                ServiceAuthError::Malformed
+                TokenError::Malformed.into()
             } else {
                 ServiceAuthError::MissingHeader
             });
         };
-        let token = value.to_str().map_err(|_| ServiceAuthError::Malformed)?;
-        let (data, key_service, validation) = self.decode_service_token(keys, token)?;
-        if !is_service_token(&data.header) {
-            return Err(wrong_type(&data.header));
+        let token = value.to_str().map_err(|_| TokenError::Malformed)?;
+        let times = |claims: &ServiceClaims| Some((Some(claims.iat), claims.exp));
+        let verified = self.verify(ring, token, TokenType::Service, times)?;
+        if !verified.key.accepted {
+            return Err(ServiceAuthError::SharedSecretRefused);
         }
-        let claims = data.claims;
-        let lifetime = claims.exp.saturating_sub(claims.iat);
-        if lifetime > keys.max_lifetime {
-            return Err(ServiceAuthError::LifetimeTooLong {
-                lifetime,
-                max: keys.max_lifetime,
-            });
-        }
-        let now = jsonwebtoken::get_current_timestamp();
-        if claims.iat > now + validation.leeway {
-            return Err(ServiceAuthError::NotYetValid);
-        }
-        let caller = claims.iss.clone();
+        let claims = verified.data.claims;
         // A service's own key speaks for that service only.
-        if let Some(service) = key_service
-            && service != caller
+        if let Some(service) = &verified.key.service
+            && *service != claims.iss
         {
             return Err(ServiceAuthError::WrongIssuer {
                 key_service: crate::jwt::bounded(service),
             });
         }
         if let Some(allowed) = self.service_allowed_callers()
-            && !allowed.contains(&caller)
+            && !allowed.contains(&claims.iss)
         {
             return Err(ServiceAuthError::CallerNotAllowed(crate::jwt::bounded(
-                &caller,
+                &claims.iss,
             )));
         }
-        Ok((Caller::Service(caller), Some(claims)))
+        Ok((Caller::Service(claims.iss.clone()), Some(claims)))
+    }
+}
+
+/// Options of [`JwtConfig::verify_service_call_with`]; the default verifies the call and
+/// nothing more.
+#[derive(Clone, Copy, Default)]
+pub struct VerifyOptions<'a> {
+    /// Use each token once: its `jti` is recorded here, and a token without one, or seen
+    /// before, is refused ([`ServiceAuthError::MissingTokenId`], [`ServiceAuthError::Replayed`];
+    /// [`ServiceAuthError::ReplayGuardFull`] where the guard cannot record it).
+    pub replay_guard: Option<&'a dyn ReplayGuard>,
+}
+
+impl std::fmt::Debug for VerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOptions")
+            .field("replay_guard", &self.replay_guard.map(|_| "..."))
+            .finish()
     }
 }
 
@@ -499,82 +467,5 @@ impl ReplayGuard for MemoryReplayGuard {
         }
         seen.insert(key, token.verifiable_until);
         FirstUse::Yes
-    }
-}
-
-impl JwtConfig {
-    /// Decodes a service token: the token, the service its key belongs to (for a service's
-    /// own key), and the validation used. The header is read once: its `typ` must be a
-    /// service token's, its `kid` chooses the key (none: the shared secret), and the key's
-    /// algorithm is the only one accepted, so a caller that signs with its own key is never
-    /// tried against the shared secret.
-    fn decode_service_token<'k>(
-        &self,
-        keys: &'k crate::jwt::ServiceKeys,
-        token: &str,
-    ) -> Result<(TokenData<ServiceClaims>, Option<&'k str>, &'k Validation), ServiceAuthError> {
-        let key = self.service_key_for(keys, token)?;
-        let validation = keys
-            .validation(key.algorithm)
-            .ok_or(ServiceAuthError::Malformed)?;
-        match jsonwebtoken::decode::<ServiceClaims>(token, &key.key, validation) {
-            Ok(data) => Ok((data, key.service.as_deref(), validation)),
-            Err(error) => Err(self.refusal(error.kind())),
-        }
-    }
-
-    /// The key a service token's `kid` names: a caller's own key, an `oct` key, the shared
-    /// secret (also for tokens without `kid`). The shared secret is refused where this
-    /// receiver knows its callers' own keys in staging and production, unless migrating.
-    fn service_key_for<'k>(
-        &self,
-        keys: &'k crate::jwt::ServiceKeys,
-        token: &str,
-    ) -> Result<&'k crate::jwt::VerifyingKey, ServiceAuthError> {
-        let head = crate::jwt::token_head(token).ok_or(ServiceAuthError::Malformed)?;
-        // What the token is for comes first: a user's token is a wrong type, whatever its key.
-        if head.typ.as_deref() != Some(SERVICE_TOKEN_TYPE) {
-            return Err(ServiceAuthError::WrongType {
-                found: head.typ.as_deref().map(crate::jwt::bounded),
-            });
-        }
-        let kid = head.kid.as_ref().or(keys.shared_kid.as_ref());
-        let key = kid.and_then(|kid| keys.by_kid.get(kid)).ok_or_else(|| {
-            ServiceAuthError::UnknownKey {
-                kid: head
-                    .kid
-                    .as_deref()
-                    .map(crate::jwt::bounded)
-                    .unwrap_or_default(),
-            }
-        })?;
-        if key.service.is_none() && !keys.accept_shared {
-            return Err(ServiceAuthError::SharedSecretRefused);
-        }
-        Ok(key)
-    }
-}
-
-fn is_service_token(header: &Header) -> bool {
-    header.typ.as_deref() == Some(SERVICE_TOKEN_TYPE)
-}
-
-fn wrong_type(header: &Header) -> ServiceAuthError {
-    ServiceAuthError::WrongType {
-        found: header.typ.as_deref().map(crate::jwt::bounded),
-    }
-}
-
-impl JwtConfig {
-    fn refusal(&self, kind: &ErrorKind) -> ServiceAuthError {
-        match kind {
-            ErrorKind::InvalidSignature => ServiceAuthError::BadSignature,
-            ErrorKind::ExpiredSignature => ServiceAuthError::Expired,
-            ErrorKind::ImmatureSignature => ServiceAuthError::NotYetValid,
-            ErrorKind::InvalidAudience => ServiceAuthError::WrongAudience {
-                expected: self.service_id().to_owned(),
-            },
-            _ => ServiceAuthError::Malformed,
-        }
     }
 }

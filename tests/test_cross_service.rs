@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use jwt_config::{AccessClaims, Config, JwtConfig, MapSource, Origin, WarningKind};
+use jwt_config::{AccessClaims, Config, JwtConfig, MapSource, Origin, TokenType, WarningKind};
 
 const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 
@@ -23,10 +23,10 @@ fn legacy_and_canonical_names_load_the_same_lifetime_and_the_legacy_one_warns() 
     for environment in ENVIRONMENTS {
         let auth = JwtConfig::load_with_report(&auth_service(environment)).unwrap();
         let backend = JwtConfig::load_with_report(&backend(environment)).unwrap();
-        assert_eq!(auth.value.access_token_lifetime().as_secs(), 15 * 60);
+        assert_eq!(auth.value.lifetime(TokenType::Access).as_secs(), 15 * 60);
         assert_eq!(
-            backend.value.access_token_lifetime(),
-            auth.value.access_token_lifetime()
+            backend.value.lifetime(TokenType::Access),
+            auth.value.lifetime(TokenType::Access)
         );
         let warning = &auth.warnings[0];
         assert_eq!(warning.kind(), WarningKind::DeprecatedAlias);
@@ -65,7 +65,7 @@ fn a_missing_service_secret_stops_both_services_in_staging_and_production_only()
             let result = JwtConfig::from_source(&source);
             if environment == "development" {
                 let config = result.unwrap();
-                assert!(config.service_secret().is_none());
+                assert!(config.service_call_keys().is_empty());
             } else {
                 let error = result.unwrap_err();
                 assert_eq!(error.problems().len(), 1, "{error}");

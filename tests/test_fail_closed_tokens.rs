@@ -143,7 +143,7 @@ fn a_service_adds_its_own_claims_and_keeps_the_registered_ones_and_the_type_chec
         tenant: "t-1".into(),
     };
     let token = auth
-        .encode(&auth.access_claims_with("user-1", extra.clone()))
+        .encode(&auth.access_claims("user-1").with_extra(extra.clone()))
         .unwrap();
     let data = auth.decode::<AccessClaims<Roles>>(&token).unwrap();
     assert_eq!(
@@ -151,7 +151,7 @@ fn a_service_adds_its_own_claims_and_keeps_the_registered_ones_and_the_type_chec
         ("user-1", &extra)
     );
     let refresh = auth
-        .encode_refresh(&auth.refresh_claims_with("user-1", extra))
+        .encode_refresh(&auth.refresh_claims("user-1").with_extra(extra))
         .unwrap();
     assert!(auth.decode::<AccessClaims<Roles>>(&refresh).is_err());
 }
@@ -196,7 +196,7 @@ fn a_service_token_whose_issuer_is_not_one_string_is_refused() {
             60,
         ))
         .unwrap_err();
-    assert_eq!(refused, ServiceAuthError::Malformed);
+    assert_eq!(refused, ServiceAuthError::Token(TokenError::Malformed));
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use jwt_config::jsonwebtoken::Algorithm;
 use jwt_config::{
-    Config, ConfigError, Environment, JwtConfig, MapSource, ProblemKind, WarningKind,
+    Config, ConfigError, Environment, JwtConfig, MapSource, ProblemKind, TokenType, WarningKind,
 };
 
 fn problems(source: &MapSource) -> ConfigError {
@@ -34,14 +34,14 @@ fn the_defaults_are_those_of_the_design() {
     .unwrap();
     assert_eq!(config.environment(), Environment::Development);
     assert_eq!(config.algorithm(), Algorithm::HS256);
-    assert_eq!(config.access_token_lifetime().as_secs(), 15 * 60);
-    assert_eq!(config.refresh_token_lifetime().as_secs(), 7 * 24 * 3600);
+    assert_eq!(config.lifetime(TokenType::Access).as_secs(), 15 * 60);
+    assert_eq!(config.lifetime(TokenType::Refresh).as_secs(), 7 * 24 * 3600);
     assert_eq!(
         (config.issuer(), config.audience()),
         ("jwt-config-dev", &["jwt-config-dev".to_owned()][..])
     );
     assert_eq!(config.leeway().as_secs(), 30);
-    assert_eq!(config.service_token_lifetime().as_secs(), 60);
+    assert_eq!(config.lifetime(TokenType::Service).as_secs(), 60);
     assert_eq!(config.service_allowed_callers(), None);
     let validation = config.validation();
     assert_eq!(validation.algorithms, [Algorithm::HS256]);

@@ -171,7 +171,11 @@ fn a_verifier_needs_no_pem_when_it_has_the_issuers_published_key_set() {
         (None, true)
     );
     assert_eq!(
-        verifier.verification_key_ids().collect::<Vec<_>>(),
+        verifier
+            .keys()
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect::<Vec<_>>(),
         [issuer.key_id().unwrap()]
     );
     let token = issuer.encode(&issuer.access_claims("u")).unwrap();
@@ -258,4 +262,18 @@ fn hand_written_key_sets_get_a_hint_for_the_usual_mistakes() {
         assert!(text.contains("base64url without padding"), "{text}");
         assert!(!text.contains(&standard[..12]), "{text}");
     }
+}
+
+#[test]
+fn a_bad_verification_key_is_reported_beside_a_missing_issuer() {
+    let mut source = hs256("production", "backend").with(
+        "JWT_VERIFICATION_KEYS",
+        r#"{"keys":[{"kty":"oct","k":"c2hvcnQ"}]}"#,
+    );
+    source.remove("JWT_ISSUER");
+    let error = JwtConfig::from_source(&source).unwrap_err();
+    assert!(
+        error.mentions("JWT_ISSUER") && error.mentions("JWT_VERIFICATION_KEYS"),
+        "{error}"
+    );
 }

@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
 use jwt_config::service_auth::{
-    Caller, SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, ServiceAuthError,
+    Caller, SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, ServiceAuthError, VerifyOptions,
 };
-use jwt_config::{Config, JwtConfig, MapSource, WarningKind};
+use jwt_config::{Config, JwtConfig, MapSource, TokenError, WarningKind};
 
 const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 
@@ -37,7 +37,7 @@ fn a_different_secret_is_an_unknown_key_or_a_bad_signature() {
     let headers = auth.service_headers("backend").unwrap();
     // The secret's key id differs: the token names a key the receiver lacks.
     let refused = backend.verify_service_call(&headers).unwrap_err();
-    assert_eq!(refused.kind(), "unknown_key", "{refused}");
+    assert_eq!(refused.kind(), "unknown_key_id", "{refused}");
     // One key id named by hand over two secrets: the signature tells them apart.
     let auth = load(
         &hs256("production", "auth")
@@ -48,7 +48,7 @@ fn a_different_secret_is_an_unknown_key_or_a_bad_signature() {
     let headers = auth.service_headers("backend").unwrap();
     assert_eq!(
         backend.verify_service_call(&headers),
-        Err(ServiceAuthError::BadSignature)
+        Err(ServiceAuthError::Token(TokenError::BadSignature))
     );
 }
 
@@ -59,9 +59,9 @@ fn a_token_meant_for_another_service_is_refused() {
     let headers = auth.service_headers("billing").unwrap();
     assert_eq!(
         backend.verify_service_call(&headers),
-        Err(ServiceAuthError::WrongAudience {
-            expected: "backend".into()
-        })
+        Err(ServiceAuthError::Token(TokenError::WrongAudience {
+            expected: vec!["backend".into()]
+        }))
     );
 }
 
@@ -78,7 +78,7 @@ fn an_expired_service_token_is_refused() {
     headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
     assert_eq!(
         backend.verify_service_call(&headers),
-        Err(ServiceAuthError::Expired)
+        Err(ServiceAuthError::Token(TokenError::Expired))
     );
 }
 
@@ -92,9 +92,10 @@ fn a_user_access_token_never_passes_as_a_service_token() {
     let refused = backend.verify_service_call(&headers).unwrap_err();
     assert_eq!(
         refused,
-        ServiceAuthError::WrongType {
+        ServiceAuthError::Token(TokenError::WrongType {
+            expected: "a service",
             found: Some("at+jwt".into())
-        }
+        })
     );
 }
 
@@ -135,7 +136,7 @@ fn a_missing_or_malformed_header_says_so() {
     garbage.insert(SERVICE_TOKEN_HEADER, "not-a-token".parse().unwrap());
     assert_eq!(
         backend.verify_service_call(&garbage),
-        Err(ServiceAuthError::Malformed)
+        Err(ServiceAuthError::Token(TokenError::Malformed))
     );
     let auth = load(&hs256("staging", "auth"));
     let mut twice = auth.service_headers("backend").unwrap();
@@ -143,7 +144,7 @@ fn a_missing_or_malformed_header_says_so() {
     twice.append(SERVICE_TOKEN_HEADER, value);
     assert_eq!(
         backend.verify_service_call(&twice),
-        Err(ServiceAuthError::Malformed)
+        Err(ServiceAuthError::Token(TokenError::Malformed))
     );
 }
 
@@ -201,12 +202,33 @@ fn a_service_token_carries_the_callers_settings_fingerprint_when_given_one() {
         .value
         .service_headers_with_fingerprint("backend", &settings)
         .unwrap();
-    let call = backend.verify_service_call_detailed(&headers).unwrap();
+    let call = backend
+        .verify_service_call_with(&headers, &VerifyOptions::default())
+        .unwrap();
     assert_eq!(call.caller, Caller::Service("auth".into()));
     assert_eq!(call.fingerprint.as_deref(), Some(settings.fingerprint()));
     assert_eq!(call.settings, Some(settings.settings()));
     // Without one (plain `service_headers`), the receiver learns nothing about the settings.
     let plain = loaded.value.service_headers("backend").unwrap();
-    let call = backend.verify_service_call_detailed(&plain).unwrap();
+    let call = backend
+        .verify_service_call_with(&plain, &VerifyOptions::default())
+        .unwrap();
     assert_eq!((call.fingerprint, call.settings), (None, None));
+}
+
+#[test]
+fn a_service_token_typ_is_compared_without_case_and_with_the_media_type_prefix() {
+    let backend = load(&hs256("production", "backend"));
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("application/Service+JWT".to_owned());
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": now, "exp": now + 60});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    assert_eq!(
+        backend.verify_service_call(&headers),
+        Ok(Caller::Service("auth".into()))
+    );
 }

@@ -7,7 +7,7 @@ mod common;
 use base64::Engine as _;
 use common::*;
 use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
-use jwt_config::service_auth::{Caller, SERVICE_TOKEN_HEADER, ServiceAuthError};
+use jwt_config::service_auth::{Caller, SERVICE_TOKEN_HEADER, ServiceAuthError, VerifyOptions};
 use jwt_config::{Config, JwtConfig, MapSource};
 
 /// A service that signs its calls with its own key (no shared secret).
@@ -87,7 +87,7 @@ fn a_stolen_key_of_one_service_cannot_act_as_another() {
         .verify_service_call(&minted("ec256_private", Algorithm::ES256, "auth", "auth"))
         .unwrap_err();
     assert!(
-        ["bad_signature", "malformed"].contains(&refused.kind()),
+        ["bad_signature", "wrong_algorithm"].contains(&refused.kind()),
         "{refused}"
     );
     // billing as itself is authenticated, and not allowed: now a real boundary.
@@ -187,16 +187,40 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
     let guard = MemoryReplayGuard::new(8);
     let headers = auth.service_headers("backend").unwrap();
     assert_eq!(
-        backend.verify_service_call_once(&headers, &guard),
+        backend
+            .verify_service_call_with(
+                &headers,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller),
         Ok(Caller::Service("auth".into()))
     );
     assert_eq!(
-        backend.verify_service_call_once(&headers, &guard),
+        backend
+            .verify_service_call_with(
+                &headers,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller),
         Err(ServiceAuthError::Replayed)
     );
     // A fresh token of the same caller passes.
     let again = auth.service_headers("backend").unwrap();
-    assert!(backend.verify_service_call_once(&again, &guard).is_ok());
+    assert!(
+        backend
+            .verify_service_call_with(
+                &again,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller)
+            .is_ok()
+    );
     // A token without an id is refused where replays are refused.
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some("service+jwt".into());
@@ -212,7 +236,14 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
             .unwrap(),
     );
     assert_eq!(
-        backend.verify_service_call_once(&untagged, &guard),
+        backend
+            .verify_service_call_with(
+                &untagged,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller),
         Err(ServiceAuthError::MissingTokenId)
     );
     // Full of live ids, the guard refuses rather than forget one.
@@ -334,11 +365,25 @@ fn a_token_is_refused_as_a_replay_for_as_long_as_the_leeway_lets_it_verify() {
     // Expired 10 s ago, inside the 60 s leeway: it verifies, once.
     let headers = shared_secret_token(-70, 60, "in-the-leeway");
     assert_eq!(
-        backend.verify_service_call_once(&headers, &guard),
+        backend
+            .verify_service_call_with(
+                &headers,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller),
         Ok(Caller::Service("auth".into()))
     );
     assert_eq!(
-        backend.verify_service_call_once(&headers, &guard),
+        backend
+            .verify_service_call_with(
+                &headers,
+                &VerifyOptions {
+                    replay_guard: Some(&guard)
+                }
+            )
+            .map(|call| call.caller),
         Err(ServiceAuthError::Replayed)
     );
 }
@@ -361,7 +406,15 @@ fn a_replay_guard_is_told_how_long_a_token_can_verify() {
     let backend = load_jwt(&hs256("production", "backend").with("JWT_LEEWAY_SECONDS", "45"));
     let guard = Recording(std::sync::Mutex::new(Vec::new()));
     let headers = shared_secret_token(0, 60, "told");
-    backend.verify_service_call_once(&headers, &guard).unwrap();
+    backend
+        .verify_service_call_with(
+            &headers,
+            &VerifyOptions {
+                replay_guard: Some(&guard),
+            },
+        )
+        .map(|call| call.caller)
+        .unwrap();
     let seen = guard.0.lock().unwrap();
     let now = jsonwebtoken::get_current_timestamp();
     let (caller, id, until) = &seen[0];

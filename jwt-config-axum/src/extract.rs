@@ -7,7 +7,7 @@ use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestP
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Uri, header};
 use jwt_config::AccessClaims;
-use jwt_config::service_auth::{Caller, ServiceAuthError, shown};
+use jwt_config::service_auth::{Caller, ServiceAuthError, VerifyOptions, shown};
 use serde::de::DeserializeOwned;
 
 use crate::{JwtAuth, Refusal};
@@ -280,12 +280,10 @@ impl JwtAuth {
         route: &str,
         allow_unauthenticated: bool,
     ) -> Result<Caller, Refusal> {
-        let verified = match self.guard() {
-            Some(guard) => self
-                .config()
-                .verify_service_call_detailed_once(headers, guard),
-            None => self.config().verify_service_call_detailed(headers),
+        let options = VerifyOptions {
+            replay_guard: self.guard(),
         };
+        let verified = self.config().verify_service_call_with(headers, &options);
         let call = match verified {
             Ok(call) => call,
             Err(error) => {

@@ -1,18 +1,15 @@
-//! Key ids and verification key sets: every token carries the `kid` of the key that signed
-//! it, and a service verifies with the key of that id, from its own key and a JWK Set of keys
-//! that verify but never sign (the next key before a rotation, the previous one after it).
-//! Nothing is ever fetched: a `kid` only selects among the keys configured here, and
-//! `jku`, `x5u` and `jwk` headers are never followed.
+//! Key ids, fingerprints, a token's header and the text of a JWK Set: every token carries the
+//! `kid` of the key that signed it, and a service verifies with the key of that id, from the
+//! key ring (`key_ring`) of its own key and a JWK Set of keys that verify but never sign (the
+//! next key before a rotation, the previous one after it). Nothing is ever fetched: a `kid`
+//! only selects among the keys configured here, and `jku`, `x5u` and `jwk` headers are never
+//! followed.
 
-use std::collections::BTreeMap;
-
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet, ThumbprintHash};
-use jsonwebtoken::{AlgorithmFamily, DecodingKey};
 use jwt_config_core::{Context, ProblemKind, Secret};
 
-use super::keys::{MIN_RSA_BITS, rsa_bits};
 use super::values::SigningAlgorithm;
-use super::vars;
 
 /// The label an HMAC key's id is derived over (see [`hmac_key_id`]).
 const KEY_ID_LABEL: &[u8] = b"jwt-config key id v1";
@@ -53,63 +50,6 @@ pub(crate) fn hmac_key_id(key: &[u8]) -> String {
     let digest = mac.finalize().into_bytes();
     let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     format!("hs-{hex}")
-}
-
-/// The keys of `JWT_VERIFICATION_KEYS`, by id, and the public ones to publish.
-#[derive(Clone, Default)]
-pub(crate) struct VerificationKeys {
-    pub(crate) by_id: BTreeMap<String, DecodingKey>,
-    /// Public keys (never `oct`), as they may be published.
-    pub(crate) public: Vec<Jwk>,
-}
-
-/// Reads `JWT_VERIFICATION_KEYS`: every key obeys the signing key's rules (family of
-/// `JWT_ALGORITHM`, an `alg` member equal to it if present, RFC 7518 sizes in staging and
-/// production, RSA of at least 2048 bits); ids are present, unique, and not the signing key's.
-pub(crate) fn verification_keys(
-    text: Option<&Secret<String>>,
-    algorithm: SigningAlgorithm,
-    own_id: &str,
-    context: &mut Context<'_>,
-) -> Option<VerificationKeys> {
-    let Some(text) = text else {
-        return Some(VerificationKeys::default());
-    };
-    let set = read_jwk_set(text, vars::VERIFICATION_KEYS, context)?;
-    let mut keys = VerificationKeys::default();
-    let mut ok = true;
-    for (index, jwk) in set.keys.iter().enumerate() {
-        match verification_key(jwk, algorithm, context.environment().is_deployed()) {
-            Ok((id, _)) if id == own_id => {
-                ok = false;
-                let message = format!(
-                    "key {} has the signing key's id; a key signs or verifies, not both",
-                    index + 1
-                );
-                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Conflict, message);
-            }
-            Ok((id, _)) if keys.by_id.contains_key(&id) => {
-                ok = false;
-                let message = format!(
-                    "key {} repeats the id of an earlier key; ids must be unique",
-                    index + 1
-                );
-                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Conflict, message);
-            }
-            Ok((id, key)) => {
-                if !matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
-                    keys.public.push(jwk.clone());
-                }
-                keys.by_id.insert(id, key);
-            }
-            Err(reason) => {
-                ok = false;
-                let message = format!("key {}: {reason}", index + 1);
-                context.problem(vars::VERIFICATION_KEYS, ProblemKind::Invalid, message);
-            }
-        }
-    }
-    ok.then_some(keys)
 }
 
 /// A JWK Set from a variable's text, or a problem that says how to fix the usual mistakes and
@@ -160,54 +100,6 @@ pub(crate) fn unusable_jwk(jwk: &Jwk, purpose: &str) -> String {
     }
 }
 
-/// One key of the set, checked; the reason never quotes key material.
-fn verification_key(
-    jwk: &Jwk,
-    algorithm: SigningAlgorithm,
-    deployed: bool,
-) -> Result<(String, DecodingKey), String> {
-    let id = jwk
-        .common
-        .key_id
-        .clone()
-        .filter(|id| !id.is_empty())
-        .ok_or("has no `kid`; every verification key needs an id")?;
-    if let Some(alg) = jwk.common.key_algorithm
-        && alg != jsonwebtoken::jwk::KeyAlgorithm::from(algorithm.algorithm())
-    {
-        return Err(format!("its `alg` is not JWT_ALGORITHM ({algorithm})"));
-    }
-    let key = DecodingKey::from_jwk(jwk).map_err(|_| unusable_jwk(jwk, &algorithm.to_string()))?;
-    if key.family() != algorithm.algorithm().family() {
-        return Err(format!(
-            "is not {}, as {algorithm} needs",
-            algorithm.key_kind()
-        ));
-    }
-    match key.family() {
-        AlgorithmFamily::Rsa => match rsa_bits(&key) {
-            Some(bits) if bits >= MIN_RSA_BITS => {}
-            Some(bits) => {
-                return Err(format!(
-                    "is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required"
-                ));
-            }
-            None => return Err("is an RSA key whose size cannot be determined".to_owned()),
-        },
-        AlgorithmFamily::Hmac => {
-            let length = key.try_get_as_bytes().map_or(0, <[u8]>::len);
-            let min = algorithm.min_hmac_key_bytes();
-            if deployed && length < min {
-                return Err(format!(
-                    "is {length} bytes long; {algorithm} needs at least {min} (RFC 7518 section 3.2)"
-                ));
-            }
-        }
-        _ => {}
-    }
-    Ok((id, key))
-}
-
 /// What tells one key from another without showing it: the RFC 7638 thumbprint of an
 /// asymmetric key; for an HMAC key of at least 32 bytes, HMAC-SHA256 keyed by it over a fixed
 /// label (`None` for a shorter one, whose digest would confirm guesses).
@@ -232,18 +124,10 @@ pub(crate) fn key_fingerprint(algorithm: SigningAlgorithm, key: &DecodingKey) ->
     )
 }
 
-/// The `kid` of a token's header, parsed alone (not the whole header): `None` for a token
-/// that is not `header.payload.signature` with a JSON header; `Some(None)` without a `kid`.
-pub(crate) fn token_kid(token: &str) -> Option<Option<String>> {
-    token_head(token).map(|head| head.kid)
-}
-
 /// The two members of a token's header that choose how to verify it, parsed alone.
 #[derive(serde::Deserialize)]
 pub(crate) struct TokenHead {
     pub(crate) kid: Option<String>,
-    /// Read by service authentication alone.
-    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
     pub(crate) typ: Option<String>,
 }
 

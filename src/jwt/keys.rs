@@ -1,55 +1,36 @@
 //! Key material parsed once at startup, checked against the algorithm, and proved by a
 //! sign-then-verify self-test, so a bad key is a startup problem, never a failed request.
 
-use std::fmt;
+use std::collections::BTreeMap;
 
 use jsonwebtoken::crypto::CryptoProvider;
-use jsonwebtoken::{AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey};
+use jsonwebtoken::{
+    AlgorithmFamily, DecodingKey, DecodingKeyKind, EncodingKey, Header, Validation,
+};
 use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
 
-use super::key_set::{self, VerificationKeys};
+use super::key_ring::{
+    Accepts, KeyPolicy, KeyRing, RingKey, SelfTestFailure, Signer, load_jwk_set, self_test,
+};
+use super::key_set;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
 use super::{JwtConfigPartial, vars};
 
 /// The least RSA modulus, RFC 7518 section 3.3.
 pub const MIN_RSA_BITS: usize = 2048;
 
-/// The parsed keys of a loaded `JwtConfig`.
-#[derive(Clone)]
-pub(crate) struct Keys {
-    pub(crate) encoding: Option<EncodingKey>,
-    /// This service's own verification key; `None` for a service that verifies with
-    /// `JWT_VERIFICATION_KEYS` alone (an issuer's published JWK Set, no PEM).
-    pub(crate) decoding: Option<DecodingKey>,
-    /// The id (`kid`) of this service's own key, carried by every token it signs.
-    pub(crate) key_id: Option<String>,
-    /// `JWT_VERIFICATION_KEYS`: keys that verify but never sign, by id.
-    pub(crate) verification: VerificationKeys,
-    /// The keys as service tokens advertise them (`agreement::advertised`), made at the first
-    /// call: constant for the process.
-    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
-    pub(crate) advertised: std::sync::OnceLock<Vec<String>>,
-}
-
-impl fmt::Debug for Keys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let signs = if self.encoding.is_some() {
-            "signs and verifies"
-        } else {
-            "verifies only"
-        };
-        write!(f, "Keys({signs})")
-    }
-}
-
 /// A signing key (none where the service only verifies) and its verification key.
 type KeyPair = (Option<EncodingKey>, DecodingKey);
 
-/// The `computed` step of `JwtConfig`: keys from what loaded, every failure a problem.
+/// The variables that hold the keys of access and refresh tokens, for an unknown `kid`.
+const TOKEN_KEYS: &str = "JWT_SECRET_KEY, JWT_PUBLIC_KEY or JWT_VERIFICATION_KEYS";
+
+/// The `computed` step of `JwtConfig`: the key ring of access and refresh tokens from what
+/// loaded, every failure a problem. The PEM and JWK Set text is read here and not kept.
 pub(crate) fn build_keys(
     partial: &JwtConfigPartial<'_>,
     context: &mut Context<'_>,
-) -> Option<Keys> {
+) -> Option<KeyRing> {
     if let Some(message) = crypto_provider_problem(CryptoProvider::try_get_default().is_some()) {
         context.problem(vars::ALGORITHM, ProblemKind::Rule, message);
         return None;
@@ -62,52 +43,117 @@ pub(crate) fn build_keys(
         return None;
     };
     let set_text = partial.verification_keys?.as_ref();
-    let (encoding, decoding) = if algorithm.is_hmac() {
-        let (encoding, decoding) = hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?;
-        (encoding, Some(decoding))
-    } else {
-        match (partial.public_key?.as_ref(), partial.private_key?.as_ref()) {
-            // A verifier of an issuer's published key set needs no PEM of its own.
-            (None, None) if set_text.is_some() => (None, None),
-            (public, private) => {
-                let (encoding, decoding) = asymmetric_keys(algorithm, private, public, context)?;
-                (encoding, Some(decoding))
-            }
-        }
-    };
+    let (encoding, decoding) = own_keys(partial, algorithm, set_text.is_some(), context)?;
     let hmac_bytes = partial.secret_key?.as_ref().filter(|_| algorithm.is_hmac());
     let configured_id = partial.key_id?.as_ref();
     let key_id = decoding.as_ref().map(|decoding| {
-        key_set::key_id(
-            configured_id,
-            algorithm,
-            decoding,
-            hmac_bytes.map(|key| key.expose().as_bytes()),
-        )
+        let hmac_bytes = hmac_bytes.map(|key| key.expose().as_bytes());
+        key_set::key_id(configured_id, algorithm, decoding, hmac_bytes)
     });
-    let own_id = key_id.as_deref().unwrap_or_default();
-    let verification = key_set::verification_keys(set_text, algorithm, own_id, context)?;
-    if decoding.is_none() && verification.by_id.is_empty() {
-        let message =
-            "holds no key, and there is no JWT_PUBLIC_KEY: this service could verify nothing";
-        context.problem(vars::VERIFICATION_KEYS, ProblemKind::Missing, message);
-        return None;
-    }
     if let (Some(encoding), Some(decoding)) = (&encoding, &decoding) {
         let signer = if algorithm.is_hmac() {
             vars::SECRET_KEY
         } else {
             vars::PRIVATE_KEY
         };
-        self_test(algorithm, (encoding, decoding), signer, context)?;
+        report_self_test(algorithm, (encoding, decoding), signer, context)?;
     }
-    Some(Keys {
-        encoding,
-        decoding,
-        key_id,
-        verification,
+    let mut ring = token_ring(partial, algorithm, (encoding, decoding), key_id.clone());
+    let policy = KeyPolicy {
+        variable: vars::VERIFICATION_KEYS,
+        accepts: Accepts::Algorithm(algorithm),
+        kid_required: "has no `kid`; every verification key needs an id",
+        own_id: key_id.as_deref(),
+    };
+    load_jwk_set(set_text, &policy, &mut ring, context)?;
+    if ring.by_kid.is_empty() {
+        let message =
+            "holds no key, and there is no JWT_PUBLIC_KEY: this service could verify nothing";
+        context.problem(vars::VERIFICATION_KEYS, ProblemKind::Missing, message);
+        return None;
+    }
+    // Last, so that the keys' problems are reported beside an issuer or audience that failed.
+    ring.validations = vec![token_validation(partial)?];
+    Some(ring)
+}
+
+/// This service's own keys: the HMAC key, or the PEM pair (none where a verifier has only
+/// `JWT_VERIFICATION_KEYS`).
+fn own_keys(
+    partial: &JwtConfigPartial<'_>,
+    algorithm: SigningAlgorithm,
+    has_set: bool,
+    context: &mut Context<'_>,
+) -> Option<(Option<EncodingKey>, Option<DecodingKey>)> {
+    if algorithm.is_hmac() {
+        let (encoding, decoding) = hmac_keys(algorithm, partial.secret_key?.as_ref(), context)?;
+        return Some((encoding, Some(decoding)));
+    }
+    match (partial.public_key?.as_ref(), partial.private_key?.as_ref()) {
+        // A verifier of an issuer's published key set needs no PEM of its own.
+        (None, None) if has_set => Some((None, None)),
+        (public, private) => {
+            let (encoding, decoding) = asymmetric_keys(algorithm, private, public, context)?;
+            Some((encoding, Some(decoding)))
+        }
+    }
+}
+
+/// The ring of the own keys, before `JWT_VERIFICATION_KEYS` joins it.
+fn token_ring(
+    partial: &JwtConfigPartial<'_>,
+    algorithm: SigningAlgorithm,
+    (encoding, decoding): (Option<EncodingKey>, Option<DecodingKey>),
+    key_id: Option<String>,
+) -> KeyRing {
+    let own_variable = if algorithm.is_hmac() {
+        vars::SECRET_KEY
+    } else {
+        vars::PUBLIC_KEY
+    };
+    let mut header = Header::new(algorithm.algorithm());
+    header.kid.clone_from(&key_id);
+    let mut ring = KeyRing {
+        signer: encoding.map(|encoding| Signer { encoding, header }),
+        own_id: key_id.clone(),
+        own_variable,
+        own_public: None,
+        by_kid: BTreeMap::new(),
+        untagged_kid: key_id.clone(),
+        published: Vec::new(),
+        validations: Vec::new(),
+        audience: partial
+            .audience
+            .map(|audience| audience.values().to_vec())
+            .unwrap_or_default(),
+        issuer: partial.issuer.cloned(),
+        held_in: TOKEN_KEYS,
         advertised: std::sync::OnceLock::new(),
-    })
+    };
+    if let (Some(decoding), Some(id)) = (decoding, key_id) {
+        ring.own_public = key_set::own_public_jwk(algorithm, &decoding, &id);
+        let own = RingKey {
+            key: decoding,
+            algorithm: algorithm.algorithm(),
+            service: None,
+            accepted: true,
+            variable: own_variable,
+        };
+        ring.by_kid.insert(id, own);
+    }
+    ring
+}
+
+/// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and `nbf`);
+/// `exp`, `iss` and `aud` required.
+fn token_validation(partial: &JwtConfigPartial<'_>) -> Option<Validation> {
+    let mut validation = Validation::new(partial.algorithm?.algorithm());
+    validation.leeway = *partial.leeway_seconds?;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[partial.issuer?]);
+    validation.set_audience(partial.audience?.values());
+    validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+    Some(validation)
 }
 
 /// The message for a build whose jsonwebtoken has no usable crypto backend.
@@ -303,44 +349,30 @@ pub(crate) fn rsa_bits(key: &DecodingKey) -> Option<usize> {
     }
 }
 
-/// Signs a token with the encoding key and verifies it with the decoding key, which proves
-/// both work with the algorithm and, for asymmetric keys, that they are a pair. A failure is
-/// a problem of `signer`, the variable that holds the signing key.
-fn self_test(
+/// The startup self-test of the signing key against its verification key; a failure is a
+/// problem of `signer`, the variable that holds the signing key.
+fn report_self_test(
     algorithm: SigningAlgorithm,
     (encoding, decoding): (&EncodingKey, &DecodingKey),
     signer: &str,
     context: &mut Context<'_>,
 ) -> Option<()> {
-    let header = jsonwebtoken::Header::new(algorithm.algorithm());
-    let claims = SelfTestClaims {
-        sub: "jwt-config-self-test",
-        exp: jsonwebtoken::get_current_timestamp() + 300,
-    };
-    let signed = jsonwebtoken::encode(&header, &claims, encoding);
-    let Ok(token) = signed else {
-        let message = format!(
-            "cannot sign with {algorithm}: it is not {}",
-            algorithm.key_kind()
-        );
-        context.problem(signer, ProblemKind::Invalid, message);
-        return None;
-    };
-    let mut validation = jsonwebtoken::Validation::new(algorithm.algorithm());
-    validation.required_spec_claims.clear();
-    validation.validate_aud = false;
-    if jsonwebtoken::decode::<serde_json::Value>(&token, decoding, &validation).is_err() {
-        let message = "does not match JWT_PUBLIC_KEY: a token it signs does not verify (the two keys are not a pair)";
-        context.problem(vars::PRIVATE_KEY, ProblemKind::Rule, message);
-        return None;
+    match self_test(algorithm.algorithm(), encoding, decoding) {
+        Ok(()) => Some(()),
+        Err(SelfTestFailure::CannotSign) => {
+            let message = format!(
+                "cannot sign with {algorithm}: it is not {}",
+                algorithm.key_kind()
+            );
+            context.problem(signer, ProblemKind::Invalid, message);
+            None
+        }
+        Err(SelfTestFailure::NotAPair) => {
+            let message = "does not match JWT_PUBLIC_KEY: a token it signs does not verify (the two keys are not a pair)";
+            context.problem(vars::PRIVATE_KEY, ProblemKind::Rule, message);
+            None
+        }
     }
-    Some(())
-}
-
-#[derive(serde::Serialize)]
-struct SelfTestClaims {
-    sub: &'static str,
-    exp: u64,
 }
 
 #[cfg(test)]

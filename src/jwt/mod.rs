@@ -1,31 +1,29 @@
 //! The canonical schema every service compiles, and its bridge to `jsonwebtoken`.
 
 pub mod agreement;
+mod key_ring;
 mod key_set;
 mod keys;
 mod service_keys;
 mod tokens;
 mod values;
+mod verify;
 
 use std::time::Duration;
 
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, TokenData, Validation};
 use jwt_config_core::{Context, Environment, ProblemKind, Secret, WarningKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
-#[cfg(feature = "service-auth")]
-pub(crate) use key_set::token_head;
+use key_ring::KeyRing;
 pub use keys::MIN_RSA_BITS;
 #[cfg(feature = "service-auth")]
-pub(crate) use service_keys::{ServiceKeys, VerifyingKey};
-use tokens::TokenType;
 pub(crate) use tokens::bounded;
 pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
-    SERVICE_TOKEN_TYPE, TokenError,
+    SERVICE_TOKEN_TYPE, TokenError, TokenType,
 };
 pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
@@ -81,11 +79,17 @@ pub const MIN_SERVICE_SECRET_BYTES: usize = 32;
 /// The shared JWT settings, identical in every service that issues, verifies or calls.
 ///
 /// Key material is parsed once at load and proved by a sign-then-verify self-test, so a
-/// service with a bad key does not start. Flatten it into a service's own settings with
+/// service with a bad key does not start. Its methods are grouped: settings, access and
+/// refresh tokens, keys, and service calls (module `service_auth`). Flatten it into a service's own settings with
 /// `#[config(flatten)]`.
 #[derive(crate::Config, Debug, Clone)]
 #[config(crate = "crate", validate = Self::check, require_environment)]
 pub struct JwtConfig {
+    // Key material (`secret_key`, `private_key`, `public_key`, `service_secret`,
+    // `service_private_key`, `verification_keys`, `service_verification_keys`) is input only:
+    // the `computed` key rings read it and keep the keys (zeroized on drop). The derive keeps
+    // every variable it reads; an input-only attribute of jwt-config-macros (issue 18) would
+    // let these fields go, and no other copy of the text is kept.
     /// Where the service runs: development, test, staging or production (any case). Must be
     /// set: an unset `ENVIRONMENT` is a problem, never a silent development.
     #[config(env = "ENVIRONMENT", default = Environment::Development)]
@@ -118,6 +122,8 @@ pub struct JwtConfig {
         key_material,
         required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA, unless JWT_VERIFICATION_KEYS holds the keys"
     )]
+    #[allow(dead_code)]
+    // read only to build `keys`; a derived struct keeps every variable it reads
     public_key: Option<Pem>,
     /// Access token lifetime in minutes (1 to 1440), longer than the leeway.
     #[config(env = "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", alias = "JWT_ACCESS_EXPIRY_MINUTES", default = 15, range(1..=1440))]
@@ -152,6 +158,8 @@ pub struct JwtConfig {
         key_material,
         required_when = "ENVIRONMENT is staging or production and SERVICE_PRIVATE_KEY is unset"
     )]
+    #[allow(dead_code)]
+    // read only to build `service_keys`; a derived struct keeps every variable it reads
     service_secret: Option<Secret<HmacKey>>,
     /// This service's own key for its calls (Ed25519 or EC P-256, PKCS#8 PEM), instead of the
     /// shared `SERVICE_SECRET`: a receiver then knows who called, and a stolen key of one
@@ -205,14 +213,13 @@ pub struct JwtConfig {
     #[allow(dead_code)]
     // read only to build `keys`; a derived struct keeps every variable it reads
     verification_keys: Option<Secret<String>>,
+    /// The key ring of access and refresh tokens, and their validation, built once at load.
     #[config(computed = keys::build_keys)]
-    keys: keys::Keys,
+    keys: KeyRing,
+    /// The key ring of service calls; `None` where service authentication is off.
     #[config(computed = service_keys::build_service_keys)]
     #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
-    service_keys: Option<service_keys::ServiceKeys>,
-    /// [`JwtConfig::validation`], built once at load: verifying a token allocates none.
-    #[config(computed = Self::build_validation)]
-    access_validation: Validation,
+    service_keys: Option<KeyRing>,
 }
 
 impl JwtConfig {
@@ -295,206 +302,20 @@ impl JwtConfig {
             );
         }
     }
+}
 
+/// # Settings
+///
+/// The effective values of the schema that are not key material.
+impl JwtConfig {
     /// The environment the configuration was loaded for.
     pub fn environment(&self) -> Environment {
         self.environment
     }
 
-    /// The verification key as configured (PEM), for asymmetric algorithms.
-    pub fn public_key(&self) -> Option<&Pem> {
-        self.public_key.as_ref()
-    }
-
     /// The signing algorithm.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm.algorithm()
-    }
-
-    /// The key that signs tokens; `None` in a service that only verifies.
-    pub fn encoding_key(&self) -> Option<&EncodingKey> {
-        self.keys.encoding.as_ref()
-    }
-
-    /// The key that verifies tokens signed with this service's own key; `None` for a
-    /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
-    pub fn decoding_key(&self) -> Option<&DecodingKey> {
-        self.keys.decoding.as_ref()
-    }
-
-    /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
-    /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
-    pub fn key_id(&self) -> Option<&str> {
-        self.keys.key_id.as_deref()
-    }
-
-    /// Every key of the configuration: its id, kind and role, never its material.
-    pub fn keys(&self) -> Vec<KeyInfo> {
-        let kind = self.algorithm.key_kind();
-        let fingerprint = |key| key_set::key_fingerprint(self.algorithm, key);
-        let own = self
-            .keys
-            .key_id
-            .iter()
-            .zip(&self.keys.decoding)
-            .map(|(id, key)| KeyInfo {
-                id: id.clone(),
-                kind,
-                signs: self.keys.encoding.is_some(),
-                verifies: true,
-                variable: if self.algorithm.is_hmac() {
-                    vars::SECRET_KEY
-                } else {
-                    vars::PUBLIC_KEY
-                },
-                fingerprint: fingerprint(key),
-            });
-        let verification = self
-            .keys
-            .verification
-            .by_id
-            .iter()
-            .map(|(id, key)| KeyInfo {
-                id: id.clone(),
-                kind,
-                signs: false,
-                verifies: true,
-                variable: vars::VERIFICATION_KEYS,
-                fingerprint: fingerprint(key),
-            });
-        own.chain(verification).collect()
-    }
-
-    /// The keys of service-to-service calls: the one this service signs its calls with
-    /// (`SERVICE_SECRET` or `SERVICE_PRIVATE_KEY`), then those it verifies callers with
-    /// (`SERVICE_VERIFICATION_KEYS`); ids, kinds and roles, never material. Empty where
-    /// service authentication is off.
-    pub fn service_call_keys(&self) -> Vec<KeyInfo> {
-        self.service_keys
-            .as_ref()
-            .map(service_keys::ServiceKeys::listed)
-            .unwrap_or_default()
-    }
-
-    /// Every key of tokens and service calls, this service's id and its allowed callers: what
-    /// [`agreement`] compares between two services.
-    pub fn key_view(&self) -> agreement::KeyView {
-        agreement::KeyView::new(
-            self.service_id.clone(),
-            self.keys(),
-            self.service_call_keys(),
-            self.service_allowed_callers.clone(),
-        )
-    }
-
-    /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
-    /// `kid`: what the services it calls put in their `SERVICE_VERIFICATION_KEYS`. `None` with
-    /// the shared `SERVICE_SECRET`.
-    #[cfg(feature = "service-auth")]
-    pub fn service_jwk(&self) -> Option<jsonwebtoken::jwk::Jwk> {
-        self.service_keys.as_ref()?.own_public.clone()
-    }
-
-    /// The ids of the keys of `JWT_VERIFICATION_KEYS`, which verify but never sign.
-    pub fn verification_key_ids(&self) -> impl Iterator<Item = &str> {
-        self.keys.verification.by_id.keys().map(String::as_str)
-    }
-
-    /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
-    /// service's key and every public verification key, each with its `kid`; never a private
-    /// or `oct` key (empty for HMAC algorithms).
-    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        let own = match (&self.keys.decoding, &self.keys.key_id) {
-            (Some(decoding), Some(id)) => key_set::own_public_jwk(self.algorithm, decoding, id),
-            _ => None,
-        };
-        jsonwebtoken::jwk::JwkSet {
-            keys: own
-                .into_iter()
-                .chain(self.keys.verification.public.iter().cloned())
-                .collect(),
-        }
-    }
-
-    /// The key for a token's `kid`: no `kid` (tokens issued before key ids) is tried with this
-    /// service's own key only; an id that is neither its own nor a verification key's is
-    /// refused. Nothing is ever fetched.
-    fn key_for(&self, token: &str) -> Result<&DecodingKey, TokenError> {
-        let kid = key_set::token_kid(token).ok_or(TokenError::Malformed)?;
-        self.key_of(kid.as_deref())
-    }
-
-    /// The key of a `kid` (see [`JwtConfig::key_for`]).
-    fn key_of(&self, kid: Option<&str>) -> Result<&DecodingKey, TokenError> {
-        let own = self.keys.decoding.as_ref();
-        match kid {
-            None => own.ok_or(TokenError::NoKeyId),
-            Some(kid) if Some(kid) == self.keys.key_id.as_deref() => {
-                own.ok_or(TokenError::Malformed)
-            }
-            Some(kid) => self
-                .keys
-                .verification
-                .by_id
-                .get(kid)
-                .ok_or_else(|| TokenError::UnknownKeyId { kid: bounded(kid) }),
-        }
-    }
-
-    /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
-    /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
-    /// [`JwtConfig::decode`] does.
-    pub fn validation(&self) -> Validation {
-        self.access_validation.clone()
-    }
-
-    /// The `computed` step of the validation: from what loaded.
-    fn build_validation(partial: &JwtConfigPartial<'_>, _: &mut Context<'_>) -> Option<Validation> {
-        let mut validation = Validation::new(partial.algorithm?.algorithm());
-        validation.leeway = *partial.leeway_seconds?;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[partial.issuer?]);
-        validation.set_audience(partial.audience?.values());
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        Some(validation)
-    }
-
-    /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
-    pub fn header(&self) -> Header {
-        self.typed_header(TokenType::Access)
-    }
-
-    /// The header of issued refresh tokens: the algorithm and `typ: refresh+jwt`.
-    pub fn refresh_header(&self) -> Header {
-        self.typed_header(TokenType::Refresh)
-    }
-
-    fn typed_header(&self, token_type: TokenType) -> Header {
-        let mut header = Header::new(self.algorithm());
-        header.typ = Some(token_type.typ().to_owned());
-        header.kid.clone_from(&self.keys.key_id);
-        header
-    }
-
-    /// Whether access tokens typed `JWT` or untyped are accepted
-    /// (`JWT_ACCEPT_UNTYPED_ACCESS_TOKENS`, for a migration only).
-    pub fn accepts_untyped_access_tokens(&self) -> bool {
-        self.accept_untyped_access_tokens
-    }
-
-    /// How long an access token lives.
-    pub fn access_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.access_token_expire_minutes) * 60)
-    }
-
-    /// How long a refresh token lives.
-    pub fn refresh_token_lifetime(&self) -> Duration {
-        Duration::from_secs(u64::from(self.refresh_token_expire_days) * 24 * 60 * 60)
-    }
-
-    /// The clock skew allowed.
-    pub fn leeway(&self) -> Duration {
-        Duration::from_secs(self.leeway_seconds)
     }
 
     /// The `iss` claim issued and required.
@@ -507,54 +328,55 @@ impl JwtConfig {
         self.audience.values()
     }
 
+    /// The clock skew allowed.
+    pub fn leeway(&self) -> Duration {
+        Duration::from_secs(self.leeway_seconds)
+    }
+
+    /// How long a token of a type lives: `JWT_ACCESS_TOKEN_EXPIRE_MINUTES`,
+    /// `JWT_REFRESH_TOKEN_EXPIRE_DAYS` or `SERVICE_TOKEN_LIFETIME_SECONDS`. A received token
+    /// that claims to live longer (plus the leeway) is refused.
+    pub fn lifetime(&self, token_type: TokenType) -> Duration {
+        let seconds = match token_type {
+            TokenType::Access => u64::from(self.access_token_expire_minutes) * 60,
+            TokenType::Refresh => u64::from(self.refresh_token_expire_days) * 24 * 60 * 60,
+            TokenType::Service => self.service_token_lifetime_seconds,
+        };
+        Duration::from_secs(seconds)
+    }
+
     /// This service's id in service-to-service calls.
     pub fn service_id(&self) -> &str {
         &self.service_id
-    }
-
-    /// The key of service-to-service tokens, if set (always set in staging and production).
-    pub fn service_secret(&self) -> Option<&Secret<HmacKey>> {
-        self.service_secret.as_ref()
-    }
-
-    /// How long a service-to-service token lives.
-    pub fn service_token_lifetime(&self) -> Duration {
-        Duration::from_secs(self.service_token_lifetime_seconds)
     }
 
     /// The callers allowed by `SERVICE_ALLOWED_CALLERS`; `None` allows every caller.
     pub fn service_allowed_callers(&self) -> Option<&[String]> {
         self.service_allowed_callers.as_deref()
     }
+}
 
+/// # Access and refresh tokens
+///
+/// Claims, signing and verification; the jsonwebtoken bridge (keys, header, validation) for
+/// code that calls jsonwebtoken itself. Service calls are in
+/// [`service_auth`](crate::service_auth).
+impl JwtConfig {
     /// Claims of a new access token for `subject`: issuer, audience, `iat` and `exp` set.
+    /// A service's own claims (roles, a tenant) go beside the registered ones with
+    /// [`AccessClaims::with_extra`].
     pub fn access_claims(&self, subject: impl Into<String>) -> AccessClaims {
-        self.access_claims_with(subject, NoExtraClaims {})
-    }
-
-    /// Claims of a new access token for `subject` with the service's own claims (roles, a
-    /// tenant) beside the registered ones.
-    pub fn access_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> AccessClaims<X> {
-        self.claims(subject, self.access_token_lifetime(), extra)
+        self.claims(subject, self.lifetime(TokenType::Access))
     }
 
     /// Claims of a new refresh token for `subject`, living `JWT_REFRESH_TOKEN_EXPIRE_DAYS`;
-    /// only [`JwtConfig::encode_refresh`] signs them.
+    /// only [`JwtConfig::encode_refresh`] signs them ([`RefreshClaims::with_extra`] for a
+    /// service's own claims).
     pub fn refresh_claims(&self, subject: impl Into<String>) -> RefreshClaims {
-        self.refresh_claims_with(subject, NoExtraClaims {})
+        RefreshClaims::new(self.claims(subject, self.lifetime(TokenType::Refresh)))
     }
 
-    /// [`JwtConfig::refresh_claims`] with the service's own claims beside the registered ones.
-    pub fn refresh_claims_with<X>(&self, subject: impl Into<String>, extra: X) -> RefreshClaims<X> {
-        RefreshClaims::new(self.claims(subject, self.refresh_token_lifetime(), extra))
-    }
-
-    fn claims<X>(
-        &self,
-        subject: impl Into<String>,
-        lifetime: Duration,
-        extra: X,
-    ) -> AccessClaims<X> {
+    fn claims(&self, subject: impl Into<String>, lifetime: Duration) -> AccessClaims {
         let now = jsonwebtoken::get_current_timestamp();
         AccessClaims {
             sub: subject.into(),
@@ -563,7 +385,7 @@ impl JwtConfig {
             iat: now,
             exp: now + lifetime.as_secs(),
             nbf: None,
-            extra,
+            extra: NoExtraClaims {},
         }
     }
 
@@ -616,69 +438,105 @@ impl JwtConfig {
         token: &str,
         token_type: TokenType,
     ) -> Result<TokenData<C>, TokenError> {
-        // With no verification keys, the own key is the only candidate: the token is decoded
-        // at once and its `kid`, parsed by that decode, is checked after (no second parse).
-        let only_own = self.keys.verification.by_id.is_empty();
-        let key = match self.keys.decoding.as_ref() {
-            Some(own) if only_own => own,
-            _ => self.key_for(token)?,
-        };
-        let data = match jsonwebtoken::decode::<C>(token, key, &self.access_validation) {
-            Ok(data) => data,
-            Err(error) => {
-                // A refused token that names a key this service lacks says so.
-                if only_own && matches!(error.kind(), ErrorKind::InvalidSignature) {
-                    self.key_for(token)?;
-                }
-                return Err(TokenError::from_refusal(
-                    error.kind(),
-                    self.audience.values(),
-                    &self.issuer,
-                ));
-            }
-        };
-        if only_own {
-            self.key_of(data.header.kid.as_deref())?;
-        }
-        if !token_type.accepts(
-            data.header.typ.as_deref(),
-            self.accept_untyped_access_tokens,
-        ) {
-            return Err(TokenError::WrongType {
-                expected: token_type.in_words(),
-                found: data.header.typ.as_deref().map(bounded),
-            });
-        }
-        self.check_lifetime(token, token_type)?;
-        Ok(data)
+        // The service's claims type is its own: the times are read apart from it.
+        let times = |_: &C| tokens::token_times(token);
+        Ok(self.verify(&self.keys, token, token_type, times)?.data)
     }
 
-    /// A verified token lives no longer than this service's setting for its type plus the
-    /// leeway: `exp - iat`, and (with or without `iat`) `exp` no further than that from now.
-    fn check_lifetime(&self, token: &str, token_type: TokenType) -> Result<(), TokenError> {
-        let (lifetime, variable) = match token_type {
-            TokenType::Access => (
-                self.access_token_lifetime(),
-                vars::ACCESS_TOKEN_EXPIRE_MINUTES,
-            ),
-            TokenType::Refresh => (
-                self.refresh_token_lifetime(),
-                vars::REFRESH_TOKEN_EXPIRE_DAYS,
-            ),
-        };
-        let max = lifetime.as_secs() + self.leeway_seconds;
-        let (iat, exp) = tokens::token_times(token).ok_or(TokenError::Malformed)?;
-        let now = jsonwebtoken::get_current_timestamp();
-        let lived = exp.saturating_sub(iat.unwrap_or(now).min(now));
-        if lived > max {
-            return Err(TokenError::LifetimeTooLong {
-                expected: token_type.in_words(),
-                lifetime: lived,
-                max,
-                variable,
-            });
+    /// The header of issued access tokens: the algorithm and `typ: at+jwt` (RFC 9068).
+    pub fn header(&self) -> Header {
+        self.typed_header(TokenType::Access)
+    }
+
+    fn typed_header(&self, token_type: TokenType) -> Header {
+        let mut header = Header::new(self.algorithm());
+        header.typ = Some(token_type.typ().to_owned());
+        header.kid.clone_from(&self.keys.own_id);
+        header
+    }
+
+    /// Exactly one algorithm, the issuer, the audience and the leeway (for `exp` and
+    /// `nbf`); `exp`, `iss` and `aud` required. It does not look at the token's type:
+    /// [`JwtConfig::decode`] does.
+    pub fn validation(&self) -> Validation {
+        self.keys
+            .validation(self.algorithm())
+            .cloned()
+            .unwrap_or_else(|| Validation::new(self.algorithm()))
+    }
+
+    /// The key that signs tokens; `None` in a service that only verifies.
+    pub fn encoding_key(&self) -> Option<&EncodingKey> {
+        self.keys.signer.as_ref().map(|signer| &signer.encoding)
+    }
+
+    /// The key that verifies tokens signed with this service's own key; `None` for a
+    /// service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn decoding_key(&self) -> Option<&DecodingKey> {
+        let own = self.keys.own_id.as_ref()?;
+        self.keys.by_kid.get(own).map(|own| &own.key)
+    }
+}
+
+/// # Keys
+///
+/// Every key of tokens and of service calls, listed by one rule: ids, kinds and roles, never
+/// material.
+impl JwtConfig {
+    /// The id (`kid`) of this service's own key, carried by every token it signs; `None`
+    /// for a service that verifies with `JWT_VERIFICATION_KEYS` alone.
+    pub fn key_id(&self) -> Option<&str> {
+        self.keys.own_id.as_deref()
+    }
+
+    /// Every key of the configuration: its id, kind and role, never its material.
+    pub fn keys(&self) -> Vec<KeyInfo> {
+        self.keys.listed()
+    }
+
+    /// The keys of service-to-service calls: the one this service signs its calls with
+    /// (`SERVICE_SECRET` or `SERVICE_PRIVATE_KEY`), then those it verifies callers with
+    /// (`SERVICE_VERIFICATION_KEYS`); ids, kinds and roles, never material. Empty where
+    /// service authentication is off.
+    pub fn service_call_keys(&self) -> Vec<KeyInfo> {
+        self.service_keys
+            .as_ref()
+            .map(KeyRing::listed)
+            .unwrap_or_default()
+    }
+
+    /// Every key of tokens and service calls, this service's id and its allowed callers: what
+    /// [`agreement`] compares between two services.
+    pub fn key_view(&self) -> agreement::KeyView {
+        agreement::KeyView::new(
+            self.service_id.clone(),
+            self.keys(),
+            self.service_call_keys(),
+            self.service_allowed_callers.clone(),
+        )
+    }
+
+    /// The public JWK Set to publish (`/.well-known/jwks.json`): the public half of this
+    /// service's key and every public verification key, each with its `kid`; never a private
+    /// or `oct` key (empty for HMAC algorithms).
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        jsonwebtoken::jwk::JwkSet {
+            keys: self
+                .keys
+                .own_public
+                .iter()
+                .chain(&self.keys.published)
+                .cloned()
+                .collect(),
         }
-        Ok(())
+    }
+
+    /// This service's own public key for its calls (from `SERVICE_PRIVATE_KEY`), with its
+    /// `kid`: what the services it calls put in their `SERVICE_VERIFICATION_KEYS`. `None` with
+    /// the shared `SERVICE_SECRET`.
+    #[cfg(feature = "service-auth")]
+    pub fn service_jwk(&self) -> Option<jsonwebtoken::jwk::Jwk> {
+        self.service_keys.as_ref()?.own_public.clone()
     }
 }
 
@@ -764,7 +622,7 @@ impl JwtConfig {
     }
 
     /// The service keys, `None` when service authentication is off (development only).
-    pub(crate) fn service_keys(&self) -> Option<&service_keys::ServiceKeys> {
+    pub(crate) fn service_keys(&self) -> Option<&KeyRing> {
         self.service_keys.as_ref()
     }
 }

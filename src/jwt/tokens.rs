@@ -14,27 +14,48 @@ pub const REFRESH_TOKEN_TYPE: &str = "refresh+jwt";
 /// The `typ` of a service-to-service token.
 pub const SERVICE_TOKEN_TYPE: &str = "service+jwt";
 
-/// What a token is for; its `typ` header says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TokenType {
+/// What a token is for; its `typ` header says it, and its lifetime is set per type
+/// ([`JwtConfig::lifetime`](crate::JwtConfig::lifetime)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// An access token (`typ: at+jwt`, RFC 9068), living `JWT_ACCESS_TOKEN_EXPIRE_MINUTES`.
     Access,
+    /// A refresh token (`typ: refresh+jwt`), living `JWT_REFRESH_TOKEN_EXPIRE_DAYS`.
     Refresh,
+    /// A service-to-service token (`typ: service+jwt`), living
+    /// `SERVICE_TOKEN_LIFETIME_SECONDS`.
+    Service,
 }
 
 impl TokenType {
-    /// The type in words, for messages: "an access", "a refresh".
+    /// The type in words, for messages: "an access", "a refresh", "a service".
     pub(crate) fn in_words(self) -> &'static str {
         match self {
             TokenType::Access => "an access",
             TokenType::Refresh => "a refresh",
+            TokenType::Service => "a service",
         }
     }
 
-    pub(crate) fn typ(self) -> &'static str {
+    /// The `typ` header this crate gives tokens of this type.
+    pub fn typ(self) -> &'static str {
         match self {
             TokenType::Access => ACCESS_TOKEN_TYPE,
             TokenType::Refresh => REFRESH_TOKEN_TYPE,
+            TokenType::Service => SERVICE_TOKEN_TYPE,
         }
+    }
+
+    /// The one `typ` rule of every token: [`TokenType::accepts`], or the error that says so.
+    pub(crate) fn check(self, typ: Option<&str>, untyped_access: bool) -> Result<(), TokenError> {
+        if self.accepts(typ, untyped_access) {
+            return Ok(());
+        }
+        Err(TokenError::WrongType {
+            expected: self.in_words(),
+            found: typ.map(bounded),
+        })
     }
 
     /// Whether a header's `typ` names this type: compared without case, with or without the
@@ -106,6 +127,30 @@ pub struct AccessClaims<X = NoExtraClaims> {
 #[serde(transparent)]
 pub struct RefreshClaims<X = NoExtraClaims>(AccessClaims<X>);
 
+impl AccessClaims {
+    /// These claims with a service's own (roles, a tenant) beside the registered ones:
+    /// `config.access_claims("user-1").with_extra(roles)`.
+    pub fn with_extra<X>(self, extra: X) -> AccessClaims<X> {
+        AccessClaims {
+            sub: self.sub,
+            iss: self.iss,
+            aud: self.aud,
+            iat: self.iat,
+            exp: self.exp,
+            nbf: self.nbf,
+            extra,
+        }
+    }
+}
+
+impl RefreshClaims {
+    /// These claims with a service's own beside the registered ones (see
+    /// [`AccessClaims::with_extra`]).
+    pub fn with_extra<X>(self, extra: X) -> RefreshClaims<X> {
+        RefreshClaims(self.0.with_extra(extra))
+    }
+}
+
 impl<X> RefreshClaims<X> {
     /// The registered and extra claims. No `Deref`: it would let an access token's signing
     /// take these claims unnoticed.
@@ -175,8 +220,8 @@ pub enum TokenError {
     /// `exp` has passed (beyond the leeway).
     #[error("the token has expired")]
     Expired,
-    /// `nbf` lies in the future (beyond the leeway).
-    #[error("the token is not valid yet (nbf is in the future)")]
+    /// `nbf` or `iat` lies in the future (beyond the leeway).
+    #[error("the token is not valid yet (nbf or iat is in the future)")]
     NotYetValid,
     /// The signature does not verify with this service's key.
     #[error("the token's signature does not verify with this service's key")]
@@ -206,18 +251,21 @@ pub enum TokenError {
     #[error("the token has no `{0}` claim")]
     MissingClaim(String),
     /// The token names a key (`kid`) this service does not have.
-    #[error(
-        "the token's key id \"{kid}\" is not this service's key nor one of JWT_VERIFICATION_KEYS"
-    )]
+    #[error("the token's key id \"{kid}\" is none of this service's keys in {held_in}")]
     UnknownKeyId {
         /// The `kid` found, cut to 40 characters and escaped.
         kid: String,
+        /// The variables that hold the keys this service verifies with.
+        held_in: &'static str,
     },
-    /// The token names no key, and this service has none of its own to try it with.
+    /// The token names no key, and this service has no key for tokens without one.
     #[error(
-        "the token names no key (kid), and this service verifies with JWT_VERIFICATION_KEYS alone"
+        "the token names no key (kid), and this service has no key for tokens without one among {held_in}"
     )]
-    NoKeyId,
+    NoKeyId {
+        /// The variables that hold the keys this service verifies with.
+        held_in: &'static str,
+    },
     /// The token lives longer than this service's setting for its type (plus the leeway):
     /// whoever made it did not follow this schema (an access token signed with a refresh
     /// token's lifetime, for instance).
@@ -234,8 +282,9 @@ pub enum TokenError {
         /// The setting of that lifetime.
         variable: &'static str,
     },
-    /// The token is signed with another algorithm than `JWT_ALGORITHM`.
-    #[error("the token is signed with another algorithm than JWT_ALGORITHM")]
+    /// The token is signed with another algorithm than its key's (`JWT_ALGORITHM` for access
+    /// and refresh tokens; a service key's own for service tokens).
+    #[error("the token is signed with another algorithm than its key's")]
     WrongAlgorithm,
     /// Not a well-formed token, or its claims are not of the expected shape.
     #[error("the token is malformed")]
@@ -243,11 +292,17 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    /// A stable name of the error: `expired`, `not_yet_valid`, `bad_signature`,
-    /// `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`, `unknown_key_id`,
-    /// `no_key_id`, `lifetime_too_long`, `wrong_algorithm`, `malformed`, `verify_only`,
-    /// `signing`.
+    /// The stable name of the error, one snake_case string per variant, to match on or log
+    /// (the same as [`TokenError::as_str`]).
     pub fn kind(&self) -> &'static str {
+        self.as_str()
+    }
+
+    /// The stable name of the error: `verify_only`, `signing`, `expired`, `not_yet_valid`,
+    /// `bad_signature`, `wrong_type`, `wrong_audience`, `wrong_issuer`, `missing_claim`,
+    /// `unknown_key_id`, `no_key_id`, `lifetime_too_long`, `wrong_algorithm`, `malformed`.
+    /// A name never changes once released; a new variant brings a new name.
+    pub fn as_str(&self) -> &'static str {
         match self {
             TokenError::VerifyOnly => "verify_only",
             TokenError::Signing => "signing",
@@ -259,14 +314,15 @@ impl TokenError {
             TokenError::WrongIssuer { .. } => "wrong_issuer",
             TokenError::MissingClaim(_) => "missing_claim",
             TokenError::UnknownKeyId { .. } => "unknown_key_id",
-            TokenError::NoKeyId => "no_key_id",
+            TokenError::NoKeyId { .. } => "no_key_id",
             TokenError::LifetimeTooLong { .. } => "lifetime_too_long",
             TokenError::WrongAlgorithm => "wrong_algorithm",
             TokenError::Malformed => "malformed",
         }
     }
 
-    /// The error of a refused token, from jsonwebtoken's kind.
+    /// The error of a refused token, from jsonwebtoken's kind: the one mapping, for every
+    /// token type.
     pub(crate) fn from_refusal(kind: &ErrorKind, audience: &[String], issuer: &str) -> Self {
         match kind {
             ErrorKind::InvalidSignature => TokenError::BadSignature,
@@ -323,6 +379,11 @@ mod tests {
         assert!(TokenType::Access.accepts(None, true));
         assert!(!TokenType::Refresh.accepts(None, true));
         assert!(!TokenType::Refresh.accepts(Some(ACCESS_TOKEN_TYPE), true));
+        // One rule for service tokens too; untyped acceptance is for access tokens only.
+        assert!(TokenType::Service.accepts(Some("application/Service+JWT"), false));
+        assert!(!TokenType::Service.accepts(None, true));
+        assert!(!TokenType::Service.accepts(Some("JWT"), true));
+        assert!(!TokenType::Service.accepts(Some(ACCESS_TOKEN_TYPE), true));
     }
 
     #[test]
