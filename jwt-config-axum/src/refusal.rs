@@ -75,8 +75,6 @@ pub enum RefusalReason {
     WrongAlgorithm,
     /// Not a well-formed token (401).
     Malformed,
-    /// A service token signed with a key this receiver does not have (401).
-    UnknownKey,
     /// A service token signed with the shared `SERVICE_SECRET` where callers' own keys are
     /// required (401).
     SharedSecretRefused,
@@ -99,7 +97,7 @@ pub enum RefusalReason {
 
 impl RefusalReason {
     /// Every reason, in declaration order.
-    const ALL: [RefusalReason; 22] = [
+    const ALL: [RefusalReason; 21] = [
         RefusalReason::MissingToken,
         RefusalReason::MalformedHeader,
         RefusalReason::Expired,
@@ -114,7 +112,6 @@ impl RefusalReason {
         RefusalReason::LifetimeTooLong,
         RefusalReason::WrongAlgorithm,
         RefusalReason::Malformed,
-        RefusalReason::UnknownKey,
         RefusalReason::SharedSecretRefused,
         RefusalReason::MissingTokenId,
         RefusalReason::Replayed,
@@ -162,7 +159,6 @@ impl RefusalReason {
             RefusalReason::LifetimeTooLong => "lifetime_too_long",
             RefusalReason::WrongAlgorithm => "wrong_algorithm",
             RefusalReason::Malformed => "malformed",
-            RefusalReason::UnknownKey => "unknown_key",
             RefusalReason::SharedSecretRefused => "shared_secret_refused",
             RefusalReason::MissingTokenId => "missing_token_id",
             RefusalReason::Replayed => "replayed",
@@ -447,8 +443,11 @@ mod tests {
                 expected: String::new(),
             },
             TokenError::MissingClaim(String::new()),
-            TokenError::UnknownKeyId { kid: String::new() },
-            TokenError::NoKeyId,
+            TokenError::UnknownKeyId {
+                kid: String::new(),
+                held_in: "",
+            },
+            TokenError::NoKeyId { held_in: "" },
             TokenError::LifetimeTooLong {
                 expected: "an access",
                 lifetime: 0,
@@ -463,19 +462,11 @@ mod tests {
             assert_eq!(Refusal::token("Bearer", error).reason().as_str(), kind);
         }
         let calls = [
-            ServiceAuthError::Malformed,
-            ServiceAuthError::BadSignature,
-            ServiceAuthError::Expired,
-            ServiceAuthError::NotYetValid,
-            ServiceAuthError::LifetimeTooLong {
-                lifetime: 0,
-                max: 0,
-            },
-            ServiceAuthError::WrongAudience {
-                expected: String::new(),
-            },
-            ServiceAuthError::WrongType { found: None },
-            ServiceAuthError::UnknownKey { kid: String::new() },
+            ServiceAuthError::Token(TokenError::Malformed),
+            ServiceAuthError::Token(TokenError::UnknownKeyId {
+                kid: String::new(),
+                held_in: "",
+            }),
             ServiceAuthError::WrongIssuer {
                 key_service: String::new(),
             },
