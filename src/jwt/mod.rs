@@ -104,26 +104,28 @@ pub struct JwtConfig {
         env = "JWT_SECRET_KEY",
         alias = "JWT_SECRET",
         key_material,
+        input_only,
         required_when = "JWT_ALGORITHM is HS256, HS384 or HS512"
     )]
     #[allow(dead_code)]
-    // read only to build `keys`; a derived struct keeps every variable it reads
+    // input only: read to build `keys`, then dropped (the field keeps `None`)
     secret_key: Option<Secret<HmacKey>>,
     /// PEM signing key for asymmetric algorithms (escaped `\n` accepted). Without it the
     /// service only verifies.
-    #[config(env = "JWT_PRIVATE_KEY", per_service, key_material)]
+    #[config(env = "JWT_PRIVATE_KEY", per_service, key_material, input_only)]
     #[allow(dead_code)]
-    // read only to build `keys`; a derived struct keeps every variable it reads
+    // input only: read to build `keys`, then dropped (the field keeps `None`)
     private_key: Option<Secret<Pem>>,
     /// PEM verification key; required for asymmetric algorithms. RSA keys: at least 2048 bits.
     #[config(
         env = "JWT_PUBLIC_KEY",
         file,
         key_material,
+        input_only,
         required_when = "JWT_ALGORITHM is RS*, PS*, ES* or EdDSA, unless JWT_VERIFICATION_KEYS holds the keys"
     )]
     #[allow(dead_code)]
-    // read only to build `keys`; a derived struct keeps every variable it reads
+    // input only: read to build `keys`, then dropped (the field keeps `None`)
     public_key: Option<Pem>,
     /// Access token lifetime in minutes (1 to 1440), longer than the leeway.
     #[config(env = "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", alias = "JWT_ACCESS_EXPIRY_MINUTES", default = 15, range(1..=1440))]
@@ -156,36 +158,43 @@ pub struct JwtConfig {
     #[config(
         env = "SERVICE_SECRET",
         key_material,
+        input_only,
         required_when = "ENVIRONMENT is staging or production and SERVICE_PRIVATE_KEY is unset"
     )]
     #[allow(dead_code)]
-    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    // input only: read to build `service_keys`, then dropped (the field keeps `None`)
     service_secret: Option<Secret<HmacKey>>,
     /// This service's own key for its calls (Ed25519 or EC P-256, PKCS#8 PEM), instead of the
     /// shared `SERVICE_SECRET`: a receiver then knows who called, and a stolen key of one
     /// service cannot act as another.
-    #[config(env = "SERVICE_PRIVATE_KEY", per_service, key_material)]
+    #[config(env = "SERVICE_PRIVATE_KEY", per_service, key_material, input_only)]
     #[allow(dead_code)]
-    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    // input only: read to build `service_keys`, then dropped (the field keeps `None`)
     service_private_key: Option<Secret<Pem>>,
     /// The `kid` of `SERVICE_PRIVATE_KEY`: `SERVICE_ID` (the default) or `SERVICE_ID:label`
     /// during the service's own key rotation.
     #[config(env = "SERVICE_KEY_ID", per_service)]
     #[allow(dead_code)]
-    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    // input only: read to build `service_keys`, then dropped (the field keeps `None`)
     service_key_id: Option<String>,
     /// Keys that verify incoming service tokens, as a JWK Set: callers' public keys (Ed25519
     /// or P-256), each `kid` naming its service (`billing` or `billing:2`), and `oct` keys that
     /// rotate `SERVICE_SECRET`. Never shown.
-    #[config(env = "SERVICE_VERIFICATION_KEYS", secret, per_service, key_material)]
+    #[config(
+        env = "SERVICE_VERIFICATION_KEYS",
+        secret,
+        per_service,
+        key_material,
+        input_only
+    )]
     #[allow(dead_code)]
-    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    // input only: read to build `service_keys`, then dropped (the field keeps `None`)
     service_verification_keys: Option<Secret<String>>,
     /// Migration only: in staging and production, also accept calls signed with the shared
     /// `SERVICE_SECRET` although `SERVICE_VERIFICATION_KEYS` holds callers' own keys.
     #[config(env = "SERVICE_ACCEPT_SHARED_SECRET", default = false, per_service)]
     #[allow(dead_code)]
-    // read only to build `service_keys`; a derived struct keeps every variable it reads
+    // input only: read to build `service_keys`, then dropped (the field keeps `None`)
     service_accept_shared_secret: bool,
     /// Lifetime of service-to-service tokens in seconds (1 to 300).
     #[config(env = "SERVICE_TOKEN_LIFETIME_SECONDS", default = 60, range(1..=300))]
@@ -204,14 +213,20 @@ pub struct JwtConfig {
     /// digits of HMAC-SHA256 keyed by it over a fixed label. Set it to name keys in a rotation.
     #[config(env = "JWT_KEY_ID", per_service)]
     #[allow(dead_code)]
-    // read only to build `keys`; a derived struct keeps every variable it reads
+    // input only: read to build `keys`, then dropped (the field keeps `None`)
     key_id: Option<String>,
     /// Keys that verify but never sign, as a JWK Set (RFC 7517) whose keys all have a `kid`:
     /// the next key before a rotation, the previous one after it. Never shown (it may hold
     /// `oct` keys).
-    #[config(env = "JWT_VERIFICATION_KEYS", secret, per_service, key_material)]
+    #[config(
+        env = "JWT_VERIFICATION_KEYS",
+        secret,
+        per_service,
+        key_material,
+        input_only
+    )]
     #[allow(dead_code)]
-    // read only to build `keys`; a derived struct keeps every variable it reads
+    // input only: read to build `keys`, then dropped (the field keeps `None`)
     verification_keys: Option<Secret<String>>,
     /// The key ring of access and refresh tokens, and their validation, built once at load.
     #[config(computed = keys::build_keys)]
@@ -629,7 +644,34 @@ impl JwtConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::{SigningAlgorithm, hmac_equivalent};
+    use super::{JwtConfig, SigningAlgorithm, hmac_equivalent};
+
+    #[test]
+    fn key_text_is_input_only_the_loaded_config_keeps_keys_not_text() {
+        use crate::{Config as _, MapSource};
+        let source: MapSource = [
+            ("ENVIRONMENT", "production"),
+            ("JWT_SECRET_KEY", "unit-test-jwt-secret-0123456789abcdefghij"),
+            ("JWT_ISSUER", "auth"),
+            ("JWT_AUDIENCE", "api"),
+            ("SERVICE_ID", "auth"),
+            ("SERVICE_SECRET", "unit-test-service-secret-0123456789abcdef"),
+            ("JWT_KEY_ID", "k1"),
+            (
+                "JWT_VERIFICATION_KEYS",
+                r#"{"keys":[{"kid":"k0","kty":"oct","k":"b2xkLWp3dC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo"}]}"#,
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let config = JwtConfig::from_source(&source).unwrap();
+        assert!(config.secret_key.is_none() && config.service_secret.is_none());
+        assert!(config.verification_keys.is_none() && config.public_key.is_none());
+        // The keys built from the text are kept.
+        assert!(config.encoding_key().is_some());
+        assert_eq!(config.keys().len(), 2);
+        assert!(!config.service_call_keys().is_empty());
+    }
 
     #[test]
     fn keys_that_hmac_treats_alike_are_equivalent() {
