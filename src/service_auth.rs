@@ -469,3 +469,135 @@ impl ReplayGuard for MemoryReplayGuard {
         FirstUse::Yes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TokenError;
+
+    /// The README's table of stable kinds: each name with the column saying what it is of.
+    fn documented() -> Vec<(String, String)> {
+        let readme = include_str!("../README.md");
+        let table = &readme[readme.find("## Stable kinds").unwrap()..];
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with("| kind |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
+            })
+            .collect()
+    }
+
+    fn assert_documented(name: &str, of: &str) {
+        let table = documented();
+        assert!(
+            table.iter().any(|(n, o)| n == name && o.contains(of)),
+            "`{name}` ({of}) is not in the README's table of stable kinds"
+        );
+    }
+
+    /// One of each variant; the exhaustive matches make a new variant a compile error here.
+    fn every_token_error() -> Vec<TokenError> {
+        let all = vec![
+            TokenError::VerifyOnly,
+            TokenError::Signing,
+            TokenError::Expired,
+            TokenError::NotYetValid,
+            TokenError::BadSignature,
+            TokenError::WrongType {
+                expected: "an access",
+                found: None,
+            },
+            TokenError::WrongAudience { expected: vec![] },
+            TokenError::WrongIssuer {
+                expected: String::new(),
+            },
+            TokenError::MissingClaim(String::new()),
+            TokenError::UnknownKeyId {
+                kid: String::new(),
+                held_in: "",
+            },
+            TokenError::NoKeyId { held_in: "" },
+            TokenError::LifetimeTooLong {
+                expected: "an access",
+                lifetime: 0,
+                max: 0,
+                variable: "",
+            },
+            TokenError::WrongAlgorithm,
+            TokenError::Malformed,
+        ];
+        for error in &all {
+            match error {
+                TokenError::VerifyOnly
+                | TokenError::Signing
+                | TokenError::Expired
+                | TokenError::NotYetValid
+                | TokenError::BadSignature
+                | TokenError::WrongType { .. }
+                | TokenError::WrongAudience { .. }
+                | TokenError::WrongIssuer { .. }
+                | TokenError::MissingClaim(_)
+                | TokenError::UnknownKeyId { .. }
+                | TokenError::NoKeyId { .. }
+                | TokenError::LifetimeTooLong { .. }
+                | TokenError::WrongAlgorithm
+                | TokenError::Malformed => {}
+            }
+        }
+        all
+    }
+
+    fn every_service_auth_error() -> Vec<ServiceAuthError> {
+        let all = vec![
+            ServiceAuthError::MissingHeader,
+            ServiceAuthError::Token(TokenError::Malformed),
+            ServiceAuthError::WrongIssuer {
+                key_service: String::new(),
+            },
+            ServiceAuthError::SharedSecretRefused,
+            ServiceAuthError::MissingTokenId,
+            ServiceAuthError::Replayed,
+            ServiceAuthError::ReplayGuardFull,
+            ServiceAuthError::CallerNotAllowed(String::new()),
+        ];
+        for error in &all {
+            match error {
+                ServiceAuthError::MissingHeader
+                | ServiceAuthError::Token(_)
+                | ServiceAuthError::WrongIssuer { .. }
+                | ServiceAuthError::SharedSecretRefused
+                | ServiceAuthError::MissingTokenId
+                | ServiceAuthError::Replayed
+                | ServiceAuthError::ReplayGuardFull
+                | ServiceAuthError::CallerNotAllowed(_) => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_stable_kind_is_in_the_readmes_table() {
+        for kind in crate::ProblemKind::ALL {
+            assert_documented(kind.as_str(), "problem");
+        }
+        for kind in crate::WarningKind::ALL {
+            assert_documented(kind.as_str(), "warning");
+        }
+        let tokens = every_token_error();
+        let calls = every_service_auth_error();
+        let mut names: Vec<&str> = tokens.iter().map(TokenError::as_str).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), tokens.len(), "one name per token error");
+        for error in &tokens {
+            assert_documented(error.as_str(), "token");
+        }
+        for error in &calls {
+            assert_documented(error.as_str(), "service call");
+        }
+    }
+}

@@ -421,6 +421,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_reason_is_in_the_readmes_table_of_stable_kinds() {
+        let readme = include_str!("../../README.md");
+        let table = &readme[readme.find("## Stable kinds").unwrap()..];
+        for reason in RefusalReason::ALL {
+            let row = format!("| `{}` |", reason.as_str());
+            let documented = table
+                .lines()
+                .take_while(|l| !l.starts_with("## Fingerprints"))
+                .any(|l| l.starts_with(&row) && l.contains("HTTP"));
+            assert!(documented, "{row} (HTTP) is not in the README's table");
+        }
+    }
+
+    #[test]
     fn every_reason_has_its_own_name() {
         let mut names: Vec<&str> = RefusalReason::ALL.iter().map(|r| r.as_str()).collect();
         names.sort_unstable();
