@@ -14,7 +14,7 @@ assert_schema!(JwtConfig, "a2f003a7fbc01a3d");
 mod v1 {
     /// Version one.
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         /// The port.
         #[config(default = 8080, alias = "OLD_PORT")]
         pub port: u16,
@@ -24,7 +24,7 @@ mod v1 {
 mod same_but_documented_differently {
     /// Another doc comment: docs are not part of the schema fingerprint.
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         /// A port, described anew.
         #[config(default = 8080, alias = "OLD_PORT")]
         pub port: u16,
@@ -33,7 +33,7 @@ mod same_but_documented_differently {
 
 mod other_default {
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(default = 9090, alias = "OLD_PORT")]
         pub port: u16,
     }
@@ -41,7 +41,7 @@ mod other_default {
 
 mod other_alias {
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(default = 8080, alias = "LEGACY_PORT")]
         pub port: u16,
     }
@@ -49,7 +49,7 @@ mod other_alias {
 
 mod other_rule {
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(default = 8080, alias = "OLD_PORT", range(1..))]
         pub port: u16,
     }
@@ -135,7 +135,7 @@ mod service {
 
     /// A service's own settings around the canonical ones.
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(flatten)]
         pub jwt: JwtConfig,
         /// A setting of this service alone.
@@ -197,14 +197,14 @@ mod prefixed {
 
     /// The canonical settings read under a prefix.
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(flatten, prefix = "AUTH_")]
         pub jwt: JwtConfig,
     }
 
     /// Two copies of them: which one a fingerprint stands for cannot be told.
     #[derive(jwt_config::Config)]
-    pub struct Twice {
+    pub(crate) struct Twice {
         #[config(flatten, prefix = "A_")]
         pub a: JwtConfig,
         #[config(flatten, prefix = "B_")]
@@ -272,7 +272,7 @@ fn settings_read_under_a_prefix_have_the_fingerprint_of_the_same_settings_withou
 mod opaque {
     /// A secret type that can be parsed but neither shown nor rendered.
     #[derive(Debug)]
-    pub struct Token(#[allow(dead_code)] String);
+    pub(crate) struct Token(#[allow(dead_code)] String);
 
     impl std::str::FromStr for Token {
         type Err = String;
@@ -287,13 +287,13 @@ mod opaque {
         }
     }
 
-    pub fn keep(text: &str) -> Result<jwt_config::Secret<String>, String> {
+    pub(crate) fn keep(text: &str) -> Result<jwt_config::Secret<String>, String> {
         Ok(jwt_config::Secret::new(text.to_owned()))
     }
 
     /// Secrets whose values the library cannot render.
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(env = "API_TOKEN")]
         pub token: jwt_config::Secret<Token>,
         #[config(env = "API_KEY", parse_with = keep)]
@@ -325,10 +325,10 @@ fn secrets_that_cannot_be_rendered_are_compared_by_the_text_they_were_read_from(
 
 mod aliased {
     /// A type alias hides `Secret` from the derive, which sees names, not types.
-    pub type Key = jwt_config::Secret<String>;
+    pub(crate) type Key = jwt_config::Secret<String>;
 
     #[derive(jwt_config::Config)]
-    pub struct Settings {
+    pub(crate) struct Settings {
         #[config(env = "API_KEY", parse_with = super::opaque::keep)]
         pub key: Key,
     }

@@ -17,7 +17,7 @@ mod shadowed {
     /// A struct using every feature of the derive.
     #[derive(jwt_config::Config)]
     #[config(validate = Self::check)]
-    pub struct Shadowed {
+    pub(crate) struct Shadowed {
         #[config(default = "text", alias = "OLD_NAME")]
         name: ::std::string::String,
         #[config(default = 3, range(1..=10))]
@@ -43,7 +43,7 @@ mod no_prelude {
     #![no_implicit_prelude]
 
     #[derive(::jwt_config::Config)]
-    pub struct WithoutPrelude {
+    pub(crate) struct WithoutPrelude {
         #[config(default = 8080, range(1..))]
         pub port: u16,
         pub hosts: ::std::vec::Vec<::std::string::String>,
@@ -53,7 +53,7 @@ mod no_prelude {
     }
 
     #[derive(::jwt_config::Config)]
-    pub struct Inner {
+    pub(crate) struct Inner {
         #[config(default = "x")]
         pub name: ::std::string::String,
     }
@@ -64,7 +64,7 @@ mod lints {
 
     /// Linted.
     #[derive(jwt_config::Config, Debug)]
-    pub struct Linted {
+    pub(crate) struct Linted {
         /// A port.
         #[config(default = 8080, range(1..=65535))]
         pub port: u16,

@@ -4,7 +4,11 @@ use std::time::{Duration, Instant};
 
 /// Median time per call of each case, the cases measured in turn within every sample so
 /// that a slower or faster machine moment affects them alike.
-pub fn measure(iterations: u32, samples: usize, cases: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+pub(crate) fn measure(
+    iterations: u32,
+    samples: usize,
+    cases: &mut [&mut dyn FnMut()],
+) -> Vec<Duration> {
     let mut times = vec![Vec::with_capacity(samples); cases.len()];
     for sample in 0..=samples {
         for (case, run) in cases.iter_mut().enumerate() {
@@ -28,7 +32,7 @@ pub fn measure(iterations: u32, samples: usize, cases: &mut [&mut dyn FnMut()]) 
 }
 
 /// One line of the table: time per operation and the ratio to the baseline.
-pub fn report(name: &str, time: Duration, baseline: Duration) {
+pub(crate) fn report(name: &str, time: Duration, baseline: Duration) {
     let ratio = time.as_secs_f64() / baseline.as_secs_f64();
     println!(
         "{name:<44} {:>9.0} ns/op   {ratio:>5.2}x baseline",

@@ -5,7 +5,7 @@ use jwt_config::{Config, EnvFile, Layered, Loaded, MapSource, ProcessEnv};
 
 /// The env file named on the command line, the service's own settings over it, the process
 /// environment over both. Every problem is printed and the service does not start.
-pub fn load<T: Config>(own: MapSource) -> Loaded<T> {
+pub(crate) fn load<T: Config>(own: MapSource) -> Loaded<T> {
     let mut layers = Layered::new();
     if let Some(path) = std::env::args_os().nth(1) {
         match EnvFile::isolated(path) {
@@ -30,7 +30,7 @@ fn exit(error: impl std::fmt::Display) -> ! {
 }
 
 /// Serves `app` on 127.0.0.1:`port` until the process is stopped.
-pub async fn serve(name: &str, port: u16, app: Router) {
+pub(crate) async fn serve(name: &str, port: u16, app: Router) {
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(listener) => listener,
         Err(error) => exit(format!("{name}: port {port}: {error}")),

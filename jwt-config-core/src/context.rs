@@ -29,6 +29,16 @@ pub struct Context<'a> {
     record: bool,
 }
 
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts only: the report is where values are rendered, secrets redacted.
+        f.debug_struct("Context")
+            .field("prefix", &self.prefix)
+            .field("resolved", &self.resolved.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What loading one variable gave.
 #[doc(hidden)]
 pub enum Slot<T> {
@@ -38,6 +48,17 @@ pub enum Slot<T> {
     Unset,
     /// Something is wrong; the problem is in the report.
     Failed,
+}
+
+impl<T> std::fmt::Debug for Slot<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the value: it may be a secret.
+        f.write_str(match self {
+            Slot::Value(_) => "Slot::Value(..)",
+            Slot::Unset => "Slot::Unset",
+            Slot::Failed => "Slot::Failed",
+        })
+    }
 }
 
 impl<T> Slot<T> {

@@ -49,7 +49,7 @@ impl fmt::Display for Environment {
 }
 
 /// The accepted values of `ENVIRONMENT`, in words; the one list every message uses.
-pub const ENVIRONMENT_NAMES: &str =
+pub(crate) const ENVIRONMENT_NAMES: &str =
     "development, test, staging, production (any case; dev, stage, prod accepted)";
 
 /// The error of parsing an [`Environment`]; its text lists what is accepted.

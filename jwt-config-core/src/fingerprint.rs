@@ -11,7 +11,7 @@ pub const SECRET_DIGEST_LABEL: &[u8] = b"jwt-config effective fingerprint v2";
 /// The shortest secret that gets a digest: RFC 7518's minimum for HS256. A digest keyed by a
 /// short (low-entropy) secret would let anyone who reads it test guesses offline, so such a
 /// secret gets none: it enters fingerprints as "weak, not compared".
-pub const MIN_DIGEST_SECRET_BYTES: usize = 32;
+pub(crate) const MIN_DIGEST_SECRET_BYTES: usize = 32;
 
 /// HMAC-SHA256 keyed by the secret's text over [`SECRET_DIGEST_LABEL`], in hex. The secret
 /// never enters anything else; `None` without the `fingerprint` feature, and for a secret
@@ -256,7 +256,7 @@ const fn hash_option(hash: u64, text: Option<&str>) -> u64 {
 
 /// The schema fingerprint: names, aliases, types, defaults and rules of every variable,
 /// flattened children and their prefixes included; docs are not part of it.
-pub const fn schema_fingerprint(schema: &Schema) -> u64 {
+pub(crate) const fn schema_fingerprint(schema: &Schema) -> u64 {
     hash_schema(FNV_OFFSET, schema)
 }
 

@@ -227,7 +227,7 @@ impl VarSchema {
 /// What generated code builds a schema with: const fns, so that a new attribute is a new
 /// method here, never a new field in a struct literal of a public type.
 #[doc(hidden)]
-pub mod build {
+pub(crate) mod build {
     use super::{Entry, Environment, Flatten, Presence, Schema, VarSchema};
 
     /// A struct's schema.
@@ -261,6 +261,7 @@ pub mod build {
     }
 
     /// A variable, built attribute by attribute.
+    #[derive(Debug)]
     pub struct Var(VarSchema);
 
     impl Var {

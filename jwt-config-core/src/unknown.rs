@@ -11,7 +11,7 @@ use crate::schema::{Entry, Schema, VarSchema};
 /// Whether a schema has any name family, decided at compile time (a const of each `Config`),
 /// so a schema without one pays nothing at load: some variable under a non-empty prefix, or
 /// two variables whose names share a leading word.
-pub const fn has_families(schema: &Schema) -> bool {
+pub(crate) const fn has_families(schema: &Schema) -> bool {
     let mut names: [&str; MAX_NAMES] = [""; MAX_NAMES];
     let mut count = 0;
     if collect_unprefixed(schema, &mut names, &mut count) {

@@ -166,6 +166,12 @@ pub type RenderFn<T> = fn(&T) -> String;
 /// rendering. Generated code calls `(&&&Leaf::<T>::new()).parser()`.
 pub struct Leaf<T>(std::marker::PhantomData<fn() -> T>);
 
+impl<T> std::fmt::Debug for Leaf<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Leaf")
+    }
+}
+
 impl<T> Leaf<T> {
     /// The selector for `T`.
     pub const fn new() -> Self {
@@ -318,7 +324,7 @@ pub fn check_range<T: PartialOrd + Display>(
 
 /// A `range` as written in the schema (`1..=365`), in words for a message: "a number from
 /// 1 to 365"; for a list, "comma-separated numbers, each from 1 to 365".
-pub fn describe_range(range: &str, ty: &str) -> String {
+pub(crate) fn describe_range(range: &str, ty: &str) -> String {
     let (low, high) = range.split_once("..").unwrap_or((range, ""));
     let bounds = match (low, high.strip_prefix('=')) {
         ("", Some(high)) => format!("at most {high}"),

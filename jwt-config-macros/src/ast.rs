@@ -5,7 +5,7 @@ use syn::{DeriveInput, Ident, Type};
 use crate::attr;
 use crate::ctxt::Ctxt;
 
-pub struct Container<'a> {
+pub(crate) struct Container<'a> {
     pub ident: &'a Ident,
     pub vis: &'a syn::Visibility,
     pub attrs: attr::Container,
@@ -14,7 +14,7 @@ pub struct Container<'a> {
     pub original: &'a DeriveInput,
 }
 
-pub struct Field<'a> {
+pub(crate) struct Field<'a> {
     pub ident: &'a Ident,
     pub attrs: attr::Field,
     pub ty: &'a Type,
@@ -24,7 +24,7 @@ pub struct Field<'a> {
 }
 
 /// What a field's type means to the loader.
-pub struct Shape<'a> {
+pub(crate) struct Shape<'a> {
     /// `Option<U>`: unset is allowed.
     pub optional: bool,
     /// `U`: the type of a present value.
@@ -32,7 +32,7 @@ pub struct Shape<'a> {
     pub kind: Kind<'a>,
 }
 
-pub enum Kind<'a> {
+pub(crate) enum Kind<'a> {
     /// A single value of this type.
     Leaf(&'a Type),
     /// `Secret<T>`: never shown, `NAME_FILE` accepted.
@@ -43,7 +43,7 @@ pub enum Kind<'a> {
 
 impl<'a> Container<'a> {
     /// The model, or `None` when the input is not a struct with named fields (reported).
-    pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
         let fields = match &input.data {
             syn::Data::Struct(data) => match &data.fields {
                 syn::Fields::Named(named) => &named.named,
@@ -100,7 +100,7 @@ impl<'a> Container<'a> {
 
 impl Container<'_> {
     /// The struct's `prefix`, empty for none.
-    pub fn prefix(&self) -> String {
+    pub(crate) fn prefix(&self) -> String {
         self.attrs
             .prefix
             .as_ref()
@@ -110,7 +110,7 @@ impl Container<'_> {
 
     /// A variable name as the operator writes it: the struct's prefix applied, except to
     /// `ENVIRONMENT`, which is never prefixed.
-    pub fn full_name(&self, name: String) -> String {
+    pub(crate) fn full_name(&self, name: String) -> String {
         if jwt_config_docs::never_prefixed(&name) {
             name
         } else {
@@ -119,7 +119,7 @@ impl Container<'_> {
     }
 
     /// A flattened field's prefix: the struct's prefix, then the field's own.
-    pub fn flatten_prefix(&self, field: &Field) -> String {
+    pub(crate) fn flatten_prefix(&self, field: &Field) -> String {
         let own = field
             .attrs
             .prefix
@@ -143,7 +143,7 @@ impl<'a> Field<'a> {
     }
 
     /// The canonical variable name, without the struct's prefix.
-    pub fn variable_name(&self) -> String {
+    pub(crate) fn variable_name(&self) -> String {
         match &self.attrs.env {
             Some(lit) => lit.value(),
             None => self
@@ -155,7 +155,7 @@ impl<'a> Field<'a> {
     }
 
     /// A flattening field's own `prefix`, empty for none.
-    pub fn own_prefix(&self) -> String {
+    pub(crate) fn own_prefix(&self) -> String {
         self.attrs
             .prefix
             .as_ref()
@@ -164,11 +164,11 @@ impl<'a> Field<'a> {
     }
 
     /// Read from a variable (not flattened, not computed).
-    pub fn is_variable(&self) -> bool {
+    pub(crate) fn is_variable(&self) -> bool {
         self.attrs.flatten.is_none() && self.attrs.computed.is_none()
     }
 
-    pub fn is_secret(&self) -> bool {
+    pub(crate) fn is_secret(&self) -> bool {
         self.attrs.secret.is_some() || matches!(self.shape.kind, Kind::Secret(_))
     }
 }

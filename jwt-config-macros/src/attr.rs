@@ -11,7 +11,7 @@ use crate::symbol::*;
 
 /// A number of a `range` bound or a literal default, for compile-time comparison.
 #[derive(Clone, Copy, Debug)]
-pub enum Number {
+pub(crate) enum Number {
     Int(i128),
     Float(f64),
 }
@@ -19,7 +19,7 @@ pub enum Number {
 impl Number {
     /// The one way numbers of the attributes compare: integers exactly, anything with a
     /// float as floats.
-    pub fn compare(self, other: Number) -> Option<std::cmp::Ordering> {
+    pub(crate) fn compare(self, other: Number) -> Option<std::cmp::Ordering> {
         match (self, other) {
             (Number::Int(a), Number::Int(b)) => Some(a.cmp(&b)),
             (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
@@ -35,19 +35,19 @@ impl Number {
 }
 
 /// One bound of `range(...)`: its tokens and its value.
-pub struct Bound {
+pub(crate) struct Bound {
     pub tokens: TokenStream,
     pub value: Number,
 }
 
-pub struct Range {
+pub(crate) struct Range {
     pub tokens: TokenStream,
     pub low: Option<Bound>,
     pub high: Option<Bound>,
     pub inclusive: bool,
 }
 
-pub struct DefaultValue {
+pub(crate) struct DefaultValue {
     pub tokens: TokenStream,
     /// A number literal (negative ones included), for the range check.
     pub number: Option<Number>,
@@ -55,14 +55,14 @@ pub struct DefaultValue {
     pub string: Option<LitStr>,
 }
 
-pub struct RequiredIn {
+pub(crate) struct RequiredIn {
     pub key: syn::Path,
     /// Each environment named: its token and the `Environment` variant.
     pub environments: Vec<(Ident, &'static str)>,
 }
 
 #[derive(Default)]
-pub struct Container {
+pub(crate) struct Container {
     pub prefix: Option<LitStr>,
     pub crate_path: Option<syn::Path>,
     pub validate: Option<syn::Path>,
@@ -70,7 +70,7 @@ pub struct Container {
 }
 
 #[derive(Default)]
-pub struct Field {
+pub(crate) struct Field {
     pub env: Option<LitStr>,
     pub aliases: Vec<LitStr>,
     pub default: Option<DefaultValue>,
@@ -93,7 +93,7 @@ pub struct Field {
 }
 
 impl Container {
-    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Container {
+    pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Container {
         let mut out = Container::default();
         for attr in attrs.iter().filter(|a| a.path().is_ident(CONFIG)) {
             let result = attr.parse_nested_meta(|meta| {
@@ -132,7 +132,7 @@ impl Container {
 }
 
 impl Field {
-    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Field {
+    pub(crate) fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Field {
         let mut out = Field::default();
         for attr in attrs.iter().filter(|a| a.path().is_ident(CONFIG)) {
             if let Err(error) = attr.parse_nested_meta(|meta| out.parse_key(cx, meta)) {
@@ -465,7 +465,7 @@ fn parse_required_in(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<RequiredI
 }
 
 /// The doc comment of an item, lines joined, leading space trimmed.
-pub fn doc_comment(attrs: &[syn::Attribute]) -> String {
+pub(crate) fn doc_comment(attrs: &[syn::Attribute]) -> String {
     let mut lines = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
         if let syn::Meta::NameValue(nv) = &attr.meta

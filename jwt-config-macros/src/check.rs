@@ -10,7 +10,7 @@ use crate::ast::{Container, Field};
 use crate::ctxt::Ctxt;
 use crate::symbol::VARIABLE_KEYS;
 
-pub fn check(cx: &Ctxt, cont: &Container) {
+pub(crate) fn check(cx: &Ctxt, cont: &Container) {
     for field in &cont.fields {
         check_flatten_takes_no_variable_attributes(cx, field);
         check_computed_takes_no_variable_attributes(cx, field);

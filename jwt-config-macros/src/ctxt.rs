@@ -7,12 +7,12 @@ use std::fmt::Display;
 
 /// `errors` is `None` once checked: dropping a `Ctxt` whose errors were never checked is a
 /// bug (they would be lost), caught in debug builds as serde's `Ctxt` does.
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ctxt {
             errors: RefCell::new(Some(Vec::new())),
         }
@@ -20,7 +20,7 @@ impl Ctxt {
 
     /// A context whose errors are not going to be checked (unit tests of the expansion).
     #[cfg(test)]
-    pub fn new_checked() -> Self {
+    pub(crate) fn new_checked() -> Self {
         Ctxt {
             errors: RefCell::new(None),
         }
@@ -35,17 +35,17 @@ impl Ctxt {
     }
 
     /// An error pointing at `tokens`.
-    pub fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
+    pub(crate) fn error_spanned_by<T: ToTokens, M: Display>(&self, tokens: T, message: M) {
         self.push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// An error syn produced while parsing.
-    pub fn syn_error(&self, error: syn::Error) {
+    pub(crate) fn syn_error(&self, error: syn::Error) {
         self.push(error);
     }
 
     /// All errors combined into one, or `Ok` when there were none.
-    pub fn check(self) -> syn::Result<()> {
+    pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self
             .errors
             .borrow_mut()

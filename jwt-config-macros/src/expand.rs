@@ -10,7 +10,7 @@ use crate::attr::DefaultValue;
 use crate::check;
 use crate::ctxt::Ctxt;
 
-pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let Some(cont) = Container::from_ast(&cx, input) else {
         cx.check()?;

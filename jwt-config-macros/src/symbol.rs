@@ -1,30 +1,30 @@
 //! The keys `#[config(...)]` accepts.
 
-pub const CONFIG: &str = "config";
+pub(crate) const CONFIG: &str = "config";
 
-pub const ALIAS: &str = "alias";
-pub const COMPUTED: &str = "computed";
-pub const CRATE: &str = "crate";
-pub const DEFAULT: &str = "default";
-pub const ENV: &str = "env";
-pub const FILE: &str = "file";
-pub const FLATTEN: &str = "flatten";
-pub const INPUT_ONLY: &str = "input_only";
-pub const KEY_MATERIAL: &str = "key_material";
-pub const MIN_LEN: &str = "min_len";
-pub const PARSE_WITH: &str = "parse_with";
-pub const PER_SERVICE: &str = "per_service";
-pub const PREFIX: &str = "prefix";
-pub const RANGE: &str = "range";
-pub const REQUIRED_IN: &str = "required_in";
-pub const REQUIRED_WHEN: &str = "required_when";
-pub const REQUIRE_ENVIRONMENT: &str = "require_environment";
-pub const SECRET: &str = "secret";
-pub const VALIDATE: &str = "validate";
+pub(crate) const ALIAS: &str = "alias";
+pub(crate) const COMPUTED: &str = "computed";
+pub(crate) const CRATE: &str = "crate";
+pub(crate) const DEFAULT: &str = "default";
+pub(crate) const ENV: &str = "env";
+pub(crate) const FILE: &str = "file";
+pub(crate) const FLATTEN: &str = "flatten";
+pub(crate) const INPUT_ONLY: &str = "input_only";
+pub(crate) const KEY_MATERIAL: &str = "key_material";
+pub(crate) const MIN_LEN: &str = "min_len";
+pub(crate) const PARSE_WITH: &str = "parse_with";
+pub(crate) const PER_SERVICE: &str = "per_service";
+pub(crate) const PREFIX: &str = "prefix";
+pub(crate) const RANGE: &str = "range";
+pub(crate) const REQUIRED_IN: &str = "required_in";
+pub(crate) const REQUIRED_WHEN: &str = "required_when";
+pub(crate) const REQUIRE_ENVIRONMENT: &str = "require_environment";
+pub(crate) const SECRET: &str = "secret";
+pub(crate) const VALIDATE: &str = "validate";
 
 /// Keys that describe how a field's variable is read: meaningless on a `flatten` or
 /// `computed` field, which reads none.
-pub const VARIABLE_KEYS: &[&str] = &[
+pub(crate) const VARIABLE_KEYS: &[&str] = &[
     ALIAS,
     DEFAULT,
     ENV,
@@ -41,10 +41,10 @@ pub const VARIABLE_KEYS: &[&str] = &[
 ];
 
 /// Keys that say what a field is rather than how a variable is read.
-pub const STRUCTURAL_KEYS: &[&str] = &[COMPUTED, FLATTEN, PREFIX];
+pub(crate) const STRUCTURAL_KEYS: &[&str] = &[COMPUTED, FLATTEN, PREFIX];
 
 /// Keys accepted on a field, for "did you mean" suggestions: the two lists above.
-pub const FIELD_KEYS: &[&str] = &concat::<16>(VARIABLE_KEYS, STRUCTURAL_KEYS);
+pub(crate) const FIELD_KEYS: &[&str] = &concat::<16>(VARIABLE_KEYS, STRUCTURAL_KEYS);
 
 const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
     assert!(a.len() + b.len() == N, "FIELD_KEYS: wrong length");
@@ -63,11 +63,11 @@ const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'st
 }
 
 /// Keys accepted on the struct.
-pub const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, REQUIRE_ENVIRONMENT, VALIDATE];
+pub(crate) const CONTAINER_KEYS: &[&str] = &[CRATE, PREFIX, REQUIRE_ENVIRONMENT, VALIDATE];
 
 /// The environments `required_in(...)` may name, with their `Environment` variants, in the
 /// order of `jwt_config_docs::ENVIRONMENTS` (the one list; a test holds them together).
-pub const ENVIRONMENTS: &[(&str, &str)] = &[
+pub(crate) const ENVIRONMENTS: &[(&str, &str)] = &[
     ("development", "Development"),
     ("test", "Test"),
     ("staging", "Staging"),

@@ -11,10 +11,10 @@ use jwt_config_axum::{AccessToken, AnyCaller, JwtAuth, RequireAuthLayer, Service
 use serde_json::Value;
 use tower_service::Service as _;
 
-pub const JWT_SECRET: &str = "extractor-test-jwt-secret-0123456789abcdef";
+pub(crate) const JWT_SECRET: &str = "extractor-test-jwt-secret-0123456789abcdef";
 const SERVICE_SECRET: &str = "extractor-test-service-secret-0123456789ab";
 
-pub fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
+pub(crate) fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
     let mut source = MapSource::new()
         .with("ENVIRONMENT", "production")
         .with("SERVICE_ID", "backend")
@@ -28,7 +28,7 @@ pub fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
     JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).expect("valid settings"))
 }
 
-pub fn development() -> JwtAuth {
+pub(crate) fn development() -> JwtAuth {
     let source = MapSource::new()
         .with("ENVIRONMENT", "development")
         .with("SERVICE_ID", "backend")
@@ -36,24 +36,24 @@ pub fn development() -> JwtAuth {
     JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).expect("valid settings"))
 }
 
-pub fn token(auth: &JwtAuth) -> String {
+pub(crate) fn token(auth: &JwtAuth) -> String {
     let config = auth.config();
     config.encode(&config.access_claims("alice")).unwrap()
 }
 
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub challenge: Option<String>,
     pub body: String,
 }
 
 impl Answer {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap()
     }
 }
 
-pub async fn get_with(router: &mut Router, path: &str, headers: &[(&str, &str)]) -> Answer {
+pub(crate) async fn get_with(router: &mut Router, path: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = Request::get(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -77,7 +77,7 @@ pub async fn get_with(router: &mut Router, path: &str, headers: &[(&str, &str)])
     }
 }
 
-pub fn user_routes(auth: JwtAuth) -> Router {
+pub(crate) fn user_routes(auth: JwtAuth) -> Router {
     async fn me(AccessToken(claims): AccessToken) -> String {
         claims.sub
     }
@@ -97,7 +97,7 @@ pub fn user_routes(auth: JwtAuth) -> Router {
         .merge(layered)
 }
 
-pub fn service_routes(auth: JwtAuth) -> Router {
+pub(crate) fn service_routes(auth: JwtAuth) -> Router {
     async fn strict(ServiceCaller(caller): ServiceCaller) -> String {
         caller
     }
