@@ -38,10 +38,7 @@ use clap::Parser as _;
 use jwt_config::agreement::KeyView;
 use jwt_config::{Config, HasJwtConfig};
 
-pub use args::{
-    AuditArgs, AuditFormat, CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs,
-    TemplateArgs,
-};
+use args::{Cli, Command, KeysArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use jwt_config::agreement::{self, KeyView};
 use jwt_config::{
     Config, ConfigError, Environment, Loaded, Origin, Problem, ProblemKind, Resolved, Source as _,
-    Warning,
+    Warning, vars,
 };
 use serde::Serialize;
 
@@ -18,7 +18,7 @@ use super::report::{
     Compared, ProblemJson, WarningJson, clean, compared, problem_text, report_unreadable, to_json,
     warning_text,
 };
-use crate::args::{AuditArgs, AuditFormat, Format};
+use crate::args::{AuditArgs, Format};
 use crate::fleet::{self, Instance, SkippedKind, Unchecked, WORKLOAD_KINDS};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
@@ -27,7 +27,7 @@ use crate::{EXIT_OK, EXIT_PROBLEMS};
 const NAMED_IN_TEXT: usize = 5;
 
 /// `audit`: every instance of the inputs, loaded and compared.
-pub fn audit<T: Config>(
+pub(crate) fn audit<T: Config>(
     args: &AuditArgs,
     keys_of: Option<fn(&T) -> KeyView>,
     style: Style,
@@ -35,13 +35,7 @@ pub fn audit<T: Config>(
 ) -> Outcome {
     let fleet = match fleet::read_inputs(&args.inputs) {
         Ok(fleet) => fleet,
-        Err(error) => {
-            let format = match args.format {
-                AuditFormat::Json => Format::Json,
-                _ => Format::Text,
-            };
-            return report_unreadable(&error, format, out);
-        }
+        Err(error) => return report_unreadable(&error, args.format, out),
     };
     let schema_names = schema_names::<T>();
     let audited: Vec<Audited<T>> = fleet
@@ -52,9 +46,9 @@ pub fn audit<T: Config>(
     let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
     report.repeated_directories = fleet.repeated_directories;
     match args.format {
-        AuditFormat::Json => writeln!(out, "{}", to_json(&report))?,
-        AuditFormat::Text => write_text(&report, style, out)?,
-        AuditFormat::Markdown => write_markdown(&report, out)?,
+        Format::Json => writeln!(out, "{}", to_json(&report))?,
+        Format::Text => write_text(&report, style, out)?,
+        Format::Markdown => write_markdown(&report, out)?,
     }
     Ok(if report.passed {
         EXIT_OK
@@ -150,9 +144,9 @@ fn audit_one<T: Config>(
     let explained = load_problems.iter().any(|p| instance.explains(p));
     // The flag's own "not set" says why and how to fix it; the schema's would repeat it.
     let said = |p: &Problem| {
-        p.variable() == "ENVIRONMENT"
+        p.variable() == vars::ENVIRONMENT
             && p.kind() == ProblemKind::Missing
-            && problems.iter().any(|q| q.variable() == "ENVIRONMENT")
+            && problems.iter().any(|q| q.variable() == vars::ENVIRONMENT)
     };
     let load_problems: Vec<Problem> = load_problems.into_iter().filter(|p| !said(p)).collect();
     problems.extend(load_problems.into_iter().filter(|p| !instance.explains(p)));
@@ -184,12 +178,12 @@ fn assert_instance_environment(
 ) {
     let place = instance
         .source
-        .location("ENVIRONMENT")
+        .location(vars::ENVIRONMENT)
         .map(|l| l.to_string());
     // Set to bytes that are not UTF-8: the schema's own problem, not "not set".
     let text = instance
         .source
-        .bytes("ENVIRONMENT")
+        .bytes(vars::ENVIRONMENT)
         .map(|bytes| std::str::from_utf8(bytes).unwrap_or_default());
     match assert_environment(text, place, expected) {
         Asserted::Agrees => {}
@@ -198,7 +192,7 @@ fn assert_instance_environment(
             let unknown = instance
                 .unchecked
                 .iter()
-                .any(|u| u.variable.is_none() || u.variable.as_deref() == Some("ENVIRONMENT"));
+                .any(|u| u.variable.is_none() || u.variable.as_deref() == Some(vars::ENVIRONMENT));
             if !unknown {
                 problems.push(not_set_problem(expected));
             }

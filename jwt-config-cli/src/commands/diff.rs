@@ -17,7 +17,7 @@ use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
 /// `diff`: both files alone, compared by effective value.
-pub fn diff<T: Config>(
+pub(crate) fn diff<T: Config>(
     args: &DiffArgs,
     keys_of: Option<fn(&T) -> KeyView>,
     style: Style,
@@ -38,7 +38,8 @@ pub fn diff<T: Config>(
     }
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
-        Format::Text => write_diff_text(&report, style, out)?,
+        // Markdown is refused when the command line is parsed (`text_or_json`).
+        Format::Text | Format::Markdown => write_diff_text(&report, style, out)?,
     }
     let strict_failure = args.strict && report.files.iter().any(|f| !f.warnings.is_empty());
     Ok(if report.agree && !strict_failure {

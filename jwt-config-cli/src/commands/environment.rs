@@ -3,7 +3,7 @@
 //! supplies it to the files it loads and warns that the service must set it; `audit` supplies
 //! nothing (a pod gets nothing from a flag).
 
-use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind};
+use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind, vars};
 
 /// How the `ENVIRONMENT` an input sets compares with `--environment`.
 pub(crate) enum Asserted {
@@ -28,7 +28,7 @@ pub(crate) fn assert_environment(
         Ok(found) if found != expected => {
             let place = place.map_or_else(String::new, |l| format!(" in {l}"));
             Asserted::Conflict(Problem::new(
-                "ENVIRONMENT",
+                vars::ENVIRONMENT,
                 ProblemKind::Conflict,
                 format!("is {found}{place}, but --environment says {expected}; make them agree"),
             ))
@@ -41,7 +41,7 @@ pub(crate) fn assert_environment(
 /// `audit`: an instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
 pub(crate) fn not_set_problem(expected: Environment) -> Problem {
     Problem::new(
-        "ENVIRONMENT",
+        vars::ENVIRONMENT,
         ProblemKind::Missing,
         format!(
             "is not set; --environment {expected} asserts it but supplies nothing to the deployed \
@@ -53,7 +53,7 @@ pub(crate) fn not_set_problem(expected: Environment) -> Problem {
 /// `check`: the flag supplied the value for this check only.
 pub(crate) fn supplied_warning(expected: Environment) -> Warning {
     Warning::new(
-        "ENVIRONMENT",
+        vars::ENVIRONMENT,
         WarningKind::Notice,
         format!(
             "is set by no input; --environment supplies {expected} for this check only: the \

@@ -2,14 +2,14 @@
 
 use std::io::Write;
 
-use jwt_config::{Config, Environment, Variable};
+use jwt_config::{Config, Environment, Variable, vars};
 
 use super::Outcome;
 use crate::EXIT_OK;
 use crate::args::TemplateArgs;
 
 /// `template`: a commented `.env.example`.
-pub fn template<T: Config>(args: &TemplateArgs, out: &mut dyn Write) -> Outcome {
+pub(crate) fn template<T: Config>(args: &TemplateArgs, out: &mut dyn Write) -> Outcome {
     let environment = args.environment.unwrap_or_default();
     writeln!(
         out,
@@ -43,7 +43,7 @@ fn template_entry(variable: &Variable, environment: Environment) -> String {
     text.push_str(&format!("# {}\n", facts.join("; ")));
     // A conditional requirement is the operator's to judge: the line is there to fill in or delete.
     let required = var.required(environment) || var.required_when().is_some();
-    let value = if variable.name == "ENVIRONMENT" {
+    let value = if variable.name == vars::ENVIRONMENT {
         // Never left to a default: the template is for one environment, and says so.
         environment.as_str().to_owned()
     } else if var.secret() {
@@ -54,7 +54,7 @@ fn template_entry(variable: &Variable, environment: Environment) -> String {
     } else {
         var.default_value().unwrap_or_default()
     };
-    let comment = if required || variable.name == "ENVIRONMENT" {
+    let comment = if required || variable.name == vars::ENVIRONMENT {
         ""
     } else {
         "# "
