@@ -132,6 +132,8 @@ pub(crate) struct Group {
 pub(crate) struct PerService {
     pub(crate) variable: String,
     pub(crate) secret: bool,
+    /// The services' values are not all the same (secrets compared by digest).
+    pub(crate) differs: bool,
     pub(crate) values: Vec<ServiceValue>,
 }
 
@@ -200,7 +202,7 @@ impl AuditReport {
         report
     }
 
-    pub(crate) fn compare_settings<T>(&mut self, valid: &[&Audited<T>]) {
+    fn compare_settings<T>(&mut self, valid: &[&Audited<T>]) {
         // Variable name -> each valid service's resolved value, in schema order.
         let mut order: Vec<&str> = Vec::new();
         let mut by_variable: BTreeMap<&str, Vec<(&str, &Resolved, bool)>> = BTreeMap::new();
@@ -229,10 +231,18 @@ impl AuditReport {
         for name in order {
             let values = &by_variable[name];
             let (_, first, _) = values[0];
+            let groups = groups(values);
+            // A secret shorter than 32 bytes gets no digest: two of them are not compared
+            // (they differ from a longer secret, or an unset one, all the same).
+            let weak = values
+                .iter()
+                .filter(|(_, v, _)| compared(v) == Compared::Weak)
+                .count();
             if first.per_service() {
                 self.per_service.push(PerService {
                     variable: name.to_owned(),
                     secret: first.secret(),
+                    differs: groups.len() > 1,
                     values: values
                         .iter()
                         .map(|(service, v, _)| ServiceValue {
@@ -244,35 +254,10 @@ impl AuditReport {
                 });
                 continue;
             }
-            if values.iter().any(|(_, v, _)| compared(v) == Compared::Weak) {
+            if weak > 1 {
                 self.not_compared.push(name.to_owned());
-                continue;
-            }
-            let mut groups: Vec<(Compared<'_>, Group)> = Vec::new();
-            for (service, variable, own) in values {
-                let key = compared(variable);
-                match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, group)) => {
-                        group.services.push((*service).to_owned());
-                        group.overrides |= *own;
-                    }
-                    None => groups.push((
-                        key,
-                        Group {
-                            value: variable
-                                .rendered()
-                                .map(str::to_owned)
-                                .filter(|_| !variable.secret()),
-                            set: variable.rendered().is_some(),
-                            services: vec![(*service).to_owned()],
-                            overrides: *own,
-                        },
-                    )),
-                }
             }
             if groups.len() > 1 {
-                let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
-                groups.sort_by_key(|g| (std::cmp::Reverse(g.services.len()), g.overrides));
                 let tie = groups[0].services.len() == groups[1].services.len()
                     && groups[0].overrides == groups[1].overrides;
                 self.differences.push(Difference {
@@ -290,7 +275,7 @@ impl AuditReport {
     /// of the callers it allows (the facade's one rule, `agreement`); key material itself is
     /// compared by that agreement, not by value (an issuer's verifiers hold only its public
     /// key).
-    pub(crate) fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> KeyView) {
+    fn compare_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> KeyView) {
         // Services with the same keys form one class; classes are compared pairwise, so a
         // fleet that shares its keys costs one comparison, not one per pair of services.
         let mut classes: Vec<(KeyView, Vec<(&str, String)>)> = Vec::new();
@@ -336,7 +321,7 @@ impl AuditReport {
     }
 
     /// Each token key class `index` signs with, against every other class.
-    pub(crate) fn token_gaps(&mut self, classes: &[(KeyView, Vec<(&str, String)>)], index: usize) {
+    fn token_gaps(&mut self, classes: &[(KeyView, Vec<(&str, String)>)], index: usize) {
         let (signer_view, signers) = &classes[index];
         for key in signer_view.token_keys.iter().filter(|k| k.signs) {
             // Members of the signer's own class verify what they sign (their own key).
@@ -366,9 +351,11 @@ impl AuditReport {
         }
     }
 
-    /// The calls of `signer` (of class `index`, as `caller`) at every receiver of another
-    /// class that allows them.
-    pub(crate) fn service_call_gaps(
+    /// The calls of `signer` (of class `index`, as `caller`) at every other receiver that
+    /// allows them, its own class included: holding the same keys does not mean accepting
+    /// them (a shared secret refused where callers have keys of their own, a receiver that
+    /// signs no calls).
+    fn service_call_gaps(
         &mut self,
         classes: &[(KeyView, Vec<(&str, String)>)],
         index: usize,
@@ -376,7 +363,9 @@ impl AuditReport {
         caller: &KeyView,
     ) {
         for (other, (receiver_view, receivers)) in classes.iter().enumerate() {
-            if other == index {
+            // A service never calls itself.
+            let alone = other == index && receivers.len() == 1;
+            if alone {
                 continue;
             }
             let Some(gap) = agreement::service_call_gap(caller, receiver_view) else {
@@ -385,6 +374,7 @@ impl AuditReport {
             let services: Vec<String> = receivers
                 .iter()
                 .map(|(name, _)| (*name).to_owned())
+                .filter(|name| other != index || name != signer)
                 .collect();
             self.key_gaps.push(KeyGap {
                 signer: signer.to_owned(),
@@ -396,7 +386,7 @@ impl AuditReport {
         }
     }
 
-    pub(crate) fn conclude<T>(&mut self, audited: &[Audited<T>], strict: bool) {
+    fn conclude<T>(&mut self, audited: &[Audited<T>], strict: bool) {
         let services: Vec<&Audited<T>> = audited
             .iter()
             .filter(|a| a.status != Status::Sidecar)
@@ -521,7 +511,7 @@ impl AuditReport {
 impl AuditReport {
     /// The service named in the most key gaps, a verifier that fails weighing more than a
     /// signer (an issuer that moved to a new key is right; a verifier left behind is not).
-    pub(crate) fn odd_one_out(&self) -> Option<String> {
+    fn odd_one_out(&self) -> Option<String> {
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for gap in &self.key_gaps {
             *counts.entry(&gap.signer).or_default() += 1;
@@ -540,7 +530,7 @@ impl AuditReport {
 }
 
 impl ServiceJson {
-    pub(crate) fn of<T>(audited: &Audited<T>) -> Self {
+    fn of<T>(audited: &Audited<T>) -> Self {
         ServiceJson {
             name: audited.name.clone(),
             input: audited.input.clone(),
@@ -550,6 +540,37 @@ impl ServiceJson {
             not_checked: audited.unchecked.clone(),
         }
     }
+}
+
+/// The services grouped by the value they compare by (a value, a secret's digest, unset, or a
+/// secret too short for a digest), largest group first; between groups of one size, the one
+/// that follows the shared objects before one whose services set the value themselves.
+fn groups(values: &[(&str, &Resolved, bool)]) -> Vec<Group> {
+    let mut groups: Vec<(Compared<'_>, Group)> = Vec::new();
+    for (service, variable, own) in values {
+        let key = compared(variable);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, group)) => {
+                group.services.push((*service).to_owned());
+                group.overrides |= *own;
+            }
+            None => groups.push((
+                key,
+                Group {
+                    value: variable
+                        .rendered()
+                        .map(str::to_owned)
+                        .filter(|_| !variable.secret()),
+                    set: variable.rendered().is_some(),
+                    services: vec![(*service).to_owned()],
+                    overrides: *own,
+                },
+            )),
+        }
+    }
+    let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
+    groups.sort_by_key(|g| (std::cmp::Reverse(g.services.len()), g.overrides));
+    groups
 }
 
 /// A kind not read, in words: `Rollout (2, runs containers)`.
