@@ -112,6 +112,10 @@ pub(crate) struct DiffArgs {
     /// directory always is); repeatable.
     #[arg(long = "allow-file-dir", value_name = "DIR")]
     pub(crate) allow_file_dirs: Vec<PathBuf>,
+    /// The environment both services are deployed to. As for `audit`, it asserts and never
+    /// supplies: a file that sets no `ENVIRONMENT`, or another value, is a problem.
+    #[arg(long, value_parser = parse_environment)]
+    pub(crate) environment: Option<Environment>,
     /// Every warning of either file (unknown names, deprecated aliases, weak keys) fails: exit 1.
     #[arg(long)]
     pub(crate) strict: bool,

@@ -1,7 +1,7 @@
 //! What `--environment E` means, for every command: it asserts the environment the service
 //! runs in, and never stands in for a value the deployed service will not have. `check`
-//! supplies it to the files it loads and warns that the service must set it; `audit` supplies
-//! nothing (a pod gets nothing from a flag).
+//! supplies it to the files it loads and warns that the service must set it; `audit` and
+//! `diff` supply nothing (a pod gets nothing from a flag).
 
 use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind, vars};
 
@@ -38,8 +38,24 @@ pub(crate) fn assert_environment(
     }
 }
 
-/// `audit`: an instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
-pub(crate) fn not_set_problem(expected: Environment) -> Problem {
+/// `audit` and `diff`: the problem of a deployed service's `ENVIRONMENT` (`text`, set at
+/// `place`) against `expected`, if any. An instance that sets none starts without one,
+/// whatever the flag says, unless an object not in the input may set it (`unknown`).
+pub(crate) fn assert_deployed(
+    text: Option<&str>,
+    place: Option<String>,
+    expected: Environment,
+    unknown: bool,
+) -> Option<Problem> {
+    match assert_environment(text, place, expected) {
+        Asserted::Agrees => None,
+        Asserted::Conflict(problem) => Some(problem),
+        Asserted::NotSet => (!unknown).then(|| not_set_problem(expected)),
+    }
+}
+
+/// An instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
+fn not_set_problem(expected: Environment) -> Problem {
     Problem::new(
         vars::ENVIRONMENT,
         ProblemKind::Missing,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::check::{layers, load};
-use super::report::{clean, problem_text, report_unreadable, to_json};
+use super::report::{Purpose, clean, problem_text, report_unreadable, to_json};
 use crate::args::{Format, KeysArgs};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
@@ -25,16 +25,6 @@ struct KeyJson {
     /// and refused (a shared secret where callers have keys of their own).
     verifies: bool,
     variable: &'static str,
-}
-
-/// What a key is for.
-#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Purpose {
-    /// Access and refresh tokens.
-    Tokens,
-    /// Service-to-service calls.
-    ServiceCalls,
 }
 
 impl KeyJson {

@@ -181,6 +181,16 @@ pub(crate) fn origin_text(origin: &OriginJson) -> String {
     clean(&origin.origin.to_string()).into_owned()
 }
 
+/// What a key is for, in `keys` and `diff`.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Purpose {
+    /// Access and refresh tokens.
+    Tokens,
+    /// Service-to-service calls.
+    ServiceCalls,
+}
+
 /// What is compared of one side: a value, a secret's digest, or nothing.
 #[derive(PartialEq)]
 pub(crate) enum Compared<'a> {

@@ -4,11 +4,12 @@
 use std::collections::BTreeSet;
 
 use jwt_config::{
-    Config, ConfigError, Environment, Loaded, Problem, ProblemKind, Source as _, Warning, vars,
+    Config, ConfigError, EnvFile, Environment, Loaded, Problem, ProblemKind, Source as _, Warning,
+    vars,
 };
 use serde::Serialize;
 
-use crate::commands::environment::{Asserted, assert_environment, not_set_problem};
+use crate::commands::environment::assert_deployed;
 use crate::fleet::{Instance, Unchecked};
 
 /// Every name a variable of the schema may be set by (canonical, aliases, `_FILE`).
@@ -88,6 +89,61 @@ pub(crate) fn audit_one<T: Config>(
         assert_instance_environment(&instance, expected, &mut problems);
     }
     let result: Result<Loaded<T>, ConfigError> = T::load_with_report(&instance.source);
+    let audited = Audited {
+        name: std::mem::take(&mut instance.name),
+        input: std::mem::take(&mut instance.input),
+        status: Status::Invalid,
+        loaded: None,
+        problems,
+        warnings: Vec::new(),
+        unchecked: instance.unchecked.clone(),
+        own: instance.source.own().clone(),
+    };
+    settle(audited, result, |p| instance.explains(p))
+}
+
+/// One env file as an instance of its own (`diff`'s two inputs), loaded by the caller (which
+/// reads its `NAME_FILE` variables, unlike a fleet's), `--environment` asserted as for every
+/// instance of a fleet.
+pub(crate) fn env_file<T: Config>(
+    name: String,
+    file: &EnvFile,
+    environment: Option<Environment>,
+) -> Audited<T> {
+    let mut problems = Vec::new();
+    if let Some(expected) = environment {
+        let place = file.location(vars::ENVIRONMENT).map(|l| l.to_string());
+        // Set to bytes that are not UTF-8: the schema's own problem, not "not set".
+        let text = file
+            .get(vars::ENVIRONMENT)
+            .map(|value| value.to_str().unwrap_or_default().to_owned());
+        problems.extend(assert_deployed(text.as_deref(), place, expected, false));
+    }
+    let result = T::load_with_report(file);
+    settle(
+        Audited {
+            input: name.clone(),
+            name,
+            status: Status::Invalid,
+            loaded: None,
+            problems,
+            warnings: Vec::new(),
+            unchecked: Vec::new(),
+            own: BTreeSet::new(),
+        },
+        result,
+        |_| false,
+    )
+}
+
+/// An instance with the problems found before loading (`audited.problems`) and the load's
+/// `result`: its status, problems and warnings. `explains` says which load problems come
+/// from values the inputs do not hold (not checked, rather than invalid).
+fn settle<T>(
+    mut audited: Audited<T>,
+    result: Result<Loaded<T>, ConfigError>,
+    explains: impl Fn(&Problem) -> bool,
+) -> Audited<T> {
     let (loaded, load_problems, warnings) = match result {
         Ok(loaded) => {
             let warnings = loaded.warnings.clone();
@@ -95,31 +151,29 @@ pub(crate) fn audit_one<T: Config>(
         }
         Err(error) => (None, error.problems().to_vec(), error.warnings().to_vec()),
     };
-    let explained = load_problems.iter().any(|p| instance.explains(p));
+    let explained = load_problems.iter().any(&explains);
     // The flag's own "not set" says why and how to fix it; the schema's would repeat it.
     let said = |p: &Problem| {
         p.variable() == vars::ENVIRONMENT
             && p.kind() == ProblemKind::Missing
-            && problems.iter().any(|q| q.variable() == vars::ENVIRONMENT)
+            && audited
+                .problems
+                .iter()
+                .any(|q| q.variable() == vars::ENVIRONMENT)
     };
     let load_problems: Vec<Problem> = load_problems.into_iter().filter(|p| !said(p)).collect();
-    problems.extend(load_problems.into_iter().filter(|p| !instance.explains(p)));
-    let status = match (&loaded, problems.is_empty()) {
+    audited
+        .problems
+        .extend(load_problems.into_iter().filter(|p| !explains(p)));
+    audited.status = match (&loaded, audited.problems.is_empty()) {
         (_, false) => Status::Invalid,
         (Some(_), true) => Status::Valid,
         (None, true) if explained => Status::Incomplete,
         (None, true) => Status::Invalid,
     };
-    Audited {
-        name: instance.name,
-        input: instance.input,
-        status,
-        loaded: loaded.filter(|_| status == Status::Valid),
-        problems,
-        warnings,
-        unchecked: instance.unchecked,
-        own: instance.source.own().clone(),
-    }
+    audited.loaded = loaded.filter(|_| audited.status == Status::Valid);
+    audited.warnings = warnings;
+    audited
 }
 
 /// `--environment E` asserts and never supplies (the one rule of `environment.rs`): a value
@@ -139,17 +193,9 @@ fn assert_instance_environment(
         .source
         .bytes(vars::ENVIRONMENT)
         .map(|bytes| std::str::from_utf8(bytes).unwrap_or_default());
-    match assert_environment(text, place, expected) {
-        Asserted::Agrees => {}
-        Asserted::Conflict(problem) => problems.push(problem),
-        Asserted::NotSet => {
-            let unknown = instance
-                .unchecked
-                .iter()
-                .any(|u| u.variable.is_none() || u.variable.as_deref() == Some(vars::ENVIRONMENT));
-            if !unknown {
-                problems.push(not_set_problem(expected));
-            }
-        }
-    }
+    let unknown = instance
+        .unchecked
+        .iter()
+        .any(|u| u.variable.is_none() || u.variable.as_deref() == Some(vars::ENVIRONMENT));
+    problems.extend(assert_deployed(text, place, expected, unknown));
 }

@@ -22,8 +22,8 @@ use crate::args::{AuditArgs, Format};
 use crate::fleet;
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
-use analysis::AuditReport;
-use load::Audited;
+pub(crate) use analysis::AuditReport;
+pub(crate) use load::{Audited, Status, env_file};
 
 /// How many services a line of text names before "(+N more)".
 const NAMED_IN_TEXT: usize = 5;
