@@ -61,7 +61,8 @@ fn not_set_problem(expected: Environment) -> Problem {
         ProblemKind::Missing,
         format!(
             "is not set; --environment {expected} asserts it but supplies nothing to the deployed \
-             service: set ENVIRONMENT={expected} in its environment (manifest, ConfigMap or env file)"
+             service: set {name}={expected} in its environment (manifest, ConfigMap or env file)",
+            name = vars::ENVIRONMENT
         ),
     )
 }
@@ -73,7 +74,8 @@ pub(crate) fn supplied_warning(expected: Environment) -> Warning {
         WarningKind::Notice,
         format!(
             "is set by no input; --environment supplies {expected} for this check only: the \
-             deployed service must set ENVIRONMENT={expected} itself (a failure under --strict)"
+             deployed service must set {name}={expected} itself (a failure under --strict)",
+            name = vars::ENVIRONMENT
         ),
     )
 }
