@@ -58,7 +58,8 @@ pub fn run<T: Config>(
     run_inner::<T>(args, stdout, stderr, colour, None)
 }
 
-/// What a schema holding the JWT settings adds: the `keys` subcommand, and key sets in `diff`.
+/// What a schema holding the JWT settings adds: the `keys` subcommand, and key agreement in
+/// `diff` and `audit`.
 struct KeySupport<T> {
     command: KeysCommand,
     keys_of: fn(&T) -> KeyView,

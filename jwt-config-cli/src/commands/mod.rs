@@ -1,6 +1,8 @@
-//! The subcommands, one file each. Each loads through the library's own loader, so a check
-//! sees exactly what a service would; output for people and for programs comes from one typed
-//! report (`report.rs`).
+//! The subcommands, one file each (`audit` a directory: loading, analysis, rendering). Each
+//! loads through the library's own loader, so a check sees exactly what a service would;
+//! output for people and for programs comes from one typed report (`report.rs`). `diff` is the
+//! audit of two inputs: one comparison, one set of texts; `--environment` means one thing
+//! (`environment.rs`).
 
 mod audit;
 mod check;
