@@ -203,7 +203,14 @@ impl DiffReport {
                     && g.services.iter().any(|s| s == verifier)
             })
         };
-        for (i, j) in [(0, 1), (1, 0)] {
+        // One file given twice is one service: one direction, no gap counted twice.
+        let same_file = names[0] == names[1];
+        let directions: &[(usize, usize)] = if same_file {
+            &[(0, 1)]
+        } else {
+            &[(0, 1), (1, 0)]
+        };
+        for &(i, j) in directions {
             let (signer, verifier) = (&names[i], &names[j]);
             for key in views[i].token_keys.iter().filter(|k| k.signs) {
                 if !refused(signer, verifier, &key.id, false) {
@@ -233,10 +240,12 @@ impl DiffReport {
                 gap_signer == signer && gap_verifier == verifier
             });
         }
-        // A gap of a side with itself (a key it signs with and does not verify).
-        self.gaps(analysis, |gap_signer, gap_verifier| {
-            gap_signer == gap_verifier
-        });
+        if !same_file {
+            // A gap of a side with itself (a key it signs with and does not verify).
+            self.gaps(analysis, |gap_signer, gap_verifier| {
+                gap_signer == gap_verifier
+            });
+        }
         for (own, other) in [(&views[0], &views[1]), (&views[1], &views[0])] {
             for key in own.token_keys.iter().filter(|k| !k.signs) {
                 if !other.token_keys.iter().any(|o| o.same_key(key)) {

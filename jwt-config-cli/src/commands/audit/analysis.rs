@@ -376,6 +376,9 @@ impl AuditReport {
                 .map(|(name, _)| (*name).to_owned())
                 .filter(|name| other != index || name != signer)
                 .collect();
+            if services.is_empty() {
+                continue;
+            }
             self.key_gaps.push(KeyGap {
                 signer: signer.to_owned(),
                 key_id: gap.key_id().map(str::to_owned),
