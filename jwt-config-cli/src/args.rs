@@ -2,21 +2,22 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jwt_config::Environment;
 
 /// Check and compare env files against the jwt-config schema before a deploy.
 #[derive(Debug, Parser)]
 #[command(name = "jwt-config", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Load as a service would and print the effective configuration, or every problem.
     Check(CheckArgs),
     /// List every shared setting on which two env files' effective values differ.
@@ -37,33 +38,45 @@ pub enum Command {
     Keys(KeysArgs),
 }
 
-/// Output format.
+/// Output format, of every command that has one. Markdown is `audit`'s alone: the others
+/// refuse it when the command line is parsed (`text_or_json`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
+pub(crate) enum Format {
+    /// For people at a terminal.
     #[default]
     Text,
     /// For pipelines.
     Json,
+    /// For a pull-request comment (`audit` only).
+    Markdown,
+}
+
+/// The formats of a command without Markdown: `text` or `json`, anything else refused by clap
+/// with the values it accepts.
+fn text_or_json() -> impl clap::builder::TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(
+        [Format::Text, Format::Json].map(|f| f.to_possible_value().expect("not hidden")),
+    )
+    .map(|name| Format::from_str(&name, false).expect("a possible value"))
 }
 
 /// Where `check` and `keys` read a configuration from.
 #[derive(Debug, Args)]
-pub struct SourceArgs {
+pub(crate) struct SourceArgs {
     /// An env file to load; repeatable. Each layer overrides the ones before it: later files
     /// override earlier ones, and the process environment overrides every file.
     #[arg(long = "env-file", value_name = "FILE")]
-    pub env_files: Vec<PathBuf>,
+    pub(crate) env_files: Vec<PathBuf>,
     /// The environment the files are for: a problem where something sets `ENVIRONMENT` to
     /// another value; where nothing sets it, supplied to this check only, with a warning that
     /// the deployed service must set it (a failure under `--strict`).
     #[arg(long, value_parser = parse_environment)]
-    pub environment: Option<Environment>,
+    pub(crate) environment: Option<Environment>,
     /// Ignore the process environment: the files alone, `$VAR` substitution refused, and a
     /// `NAME_FILE` read only inside its env file's own directory (or one allowed with
     /// `--allow-file-dir`); a file elsewhere is a problem saying it was not read.
     #[arg(long)]
-    pub no_process_env: bool,
+    pub(crate) no_process_env: bool,
     /// With `--no-process-env`: another directory `NAME_FILE` variables may point into;
     /// repeatable. Links and `..` are resolved first, so neither escapes it.
     #[arg(
@@ -71,94 +84,86 @@ pub struct SourceArgs {
         value_name = "DIR",
         requires = "no_process_env"
     )]
-    pub allow_file_dirs: Vec<PathBuf>,
+    pub(crate) allow_file_dirs: Vec<PathBuf>,
 }
 
 /// `check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Where the configuration comes from.
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Every warning (unknown names, deprecated aliases, weak development keys) fails: exit 1.
     #[arg(long)]
-    pub strict: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) strict: bool,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = text_or_json())]
+    pub(crate) format: Format,
 }
 
 /// `diff`.
 #[derive(Debug, Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The first env file.
-    pub a: PathBuf,
+    pub(crate) a: PathBuf,
     /// The second env file.
-    pub b: PathBuf,
+    pub(crate) b: PathBuf,
     /// Another directory the files' `NAME_FILE` variables may point into (each file's own
     /// directory always is); repeatable.
     #[arg(long = "allow-file-dir", value_name = "DIR")]
-    pub allow_file_dirs: Vec<PathBuf>,
+    pub(crate) allow_file_dirs: Vec<PathBuf>,
+    /// The environment both services are deployed to. As for `audit`, it asserts and never
+    /// supplies: a file that sets no `ENVIRONMENT`, or another value, is a problem.
+    #[arg(long, value_parser = parse_environment)]
+    pub(crate) environment: Option<Environment>,
     /// Every warning of either file (unknown names, deprecated aliases, weak keys) fails: exit 1.
     #[arg(long)]
-    pub strict: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) strict: bool,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = text_or_json())]
+    pub(crate) format: Format,
 }
 
 /// `audit`.
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Kubernetes YAML or JSON, Compose files, env files, directories of them; `-` reads
     /// standard input.
     #[arg(required = true, value_name = "PATH|-")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
     /// The environment the fleet is deployed to. It asserts and never supplies: a service
     /// that sets no `ENVIRONMENT`, or another value, is a problem (a pod gets nothing from a
     /// flag).
     #[arg(long, value_parser = parse_environment)]
-    pub environment: Option<Environment>,
+    pub(crate) environment: Option<Environment>,
     /// Warnings, and values supplied at deploy time (objects not in the input), fail: exit 1.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Output format; `markdown` is made to be posted as a pull-request comment.
     #[arg(long, value_enum, default_value_t)]
-    pub format: AuditFormat,
-}
-
-/// Output format of `audit`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    /// For people at a terminal.
-    #[default]
-    Text,
-    /// For pipelines.
-    Json,
-    /// For a pull-request comment.
-    Markdown,
+    pub(crate) format: Format,
 }
 
 /// `keys`.
 #[derive(Debug, Args)]
-pub struct KeysArgs {
+pub(crate) struct KeysArgs {
     /// Where the configuration comes from.
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub(crate) source: SourceArgs,
     /// Print the public JWK Set (`/.well-known/jwks.json`) instead of the list.
     #[arg(long)]
-    pub jwks: bool,
-    /// Output format of the list.
-    #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub(crate) jwks: bool,
+    /// Output format of the list: text or json.
+    #[arg(long, default_value = "text", value_parser = text_or_json())]
+    pub(crate) format: Format,
 }
 
 /// `template`.
 #[derive(Debug, Args)]
-pub struct TemplateArgs {
+pub(crate) struct TemplateArgs {
     /// The environment whose requirements the template follows (default development).
     #[arg(long, value_parser = parse_environment)]
-    pub environment: Option<Environment>,
+    pub(crate) environment: Option<Environment>,
 }
 
 fn parse_environment(text: &str) -> Result<Environment, String> {

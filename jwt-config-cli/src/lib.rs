@@ -38,10 +38,7 @@ use clap::Parser as _;
 use jwt_config::agreement::KeyView;
 use jwt_config::{Config, HasJwtConfig};
 
-pub use args::{
-    AuditArgs, AuditFormat, CheckArgs, Cli, Command, DiffArgs, Format, KeysArgs, SourceArgs,
-    TemplateArgs,
-};
+use args::{Cli, Command, KeysArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;
@@ -61,7 +58,8 @@ pub fn run<T: Config>(
     run_inner::<T>(args, stdout, stderr, colour, None)
 }
 
-/// What a schema holding the JWT settings adds: the `keys` subcommand, and key sets in `diff`.
+/// What a schema holding the JWT settings adds: the `keys` subcommand, and key agreement in
+/// `diff` and `audit`.
 struct KeySupport<T> {
     command: KeysCommand,
     keys_of: fn(&T) -> KeyView,

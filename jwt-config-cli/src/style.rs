@@ -2,12 +2,12 @@
 
 /// ANSI styling, or none.
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
+pub(crate) struct Style {
     enabled: bool,
 }
 
 impl Style {
-    pub fn new(enabled: bool) -> Self {
+    pub(crate) fn new(enabled: bool) -> Self {
         Style { enabled }
     }
 
@@ -19,19 +19,19 @@ impl Style {
         }
     }
 
-    pub fn good(self, text: &str) -> String {
+    pub(crate) fn good(self, text: &str) -> String {
         self.paint("1;32", text)
     }
 
-    pub fn bad(self, text: &str) -> String {
+    pub(crate) fn bad(self, text: &str) -> String {
         self.paint("1;31", text)
     }
 
-    pub fn warn(self, text: &str) -> String {
+    pub(crate) fn warn(self, text: &str) -> String {
         self.paint("1;33", text)
     }
 
-    pub fn name(self, text: &str) -> String {
+    pub(crate) fn name(self, text: &str) -> String {
         self.paint("1", text)
     }
 }

@@ -741,3 +741,59 @@ fn a_key_files_contents_are_never_echoed_and_another_directory_needs_allowing() 
     );
     assert!(!out.contains(LABEL), "{out}");
 }
+
+#[test]
+fn json_kinds_and_key_roles_are_identifiers() {
+    let lines: Vec<String> = production("auth", &["JWT_ACCESS_EXPIRY_MINUTES=15"])
+        .into_iter()
+        .filter(|l| !l.starts_with("SERVICE_ID="))
+        .collect();
+    let file = file_of("auth.env", &lines);
+    let (code, out, _) = run(jwt_config()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--no-process-env",
+            "--env-file",
+        ])
+        .arg(&file));
+    assert_eq!(code, 1, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["problems"][0]["kind"], "missing", "{out}");
+    assert_eq!(json["warnings"][0]["kind"], "deprecated_alias", "{out}");
+    let file = file_of("auth.env", &production("auth", &[]));
+    let (_, out, _) = run(jwt_config()
+        .args(["keys", "--format", "json", "--no-process-env", "--env-file"])
+        .arg(&file));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json[0]["signs"], true, "{out}");
+    assert_eq!(json[0]["verifies"], true, "{out}");
+    assert!(json[0].get("role").is_none(), "{out}");
+}
+
+#[test]
+fn diff_asserts_the_environment_as_audit_does_and_markdown_is_audits_alone() {
+    let a = file_of("a.env", &production("auth", &[]));
+    let unset: Vec<String> = production("backend", &[])
+        .into_iter()
+        .filter(|l| !l.starts_with("ENVIRONMENT="))
+        .collect();
+    let b = file_of("b.env", &unset);
+    let (code, out, _) = run(jwt_config()
+        .args(["diff", "--environment", "staging"])
+        .arg(&a)
+        .arg(&b));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("but --environment says staging"), "{out}");
+    assert!(
+        out.contains("ENVIRONMENT: is not set; --environment staging asserts it"),
+        "{out}"
+    );
+    let (code, _, err) = run(jwt_config()
+        .args(["diff", "--format", "markdown"])
+        .arg(&a)
+        .arg(&b));
+    assert_eq!(code, 2);
+    assert!(err.contains("[possible values: text, json]"), "{err}");
+}

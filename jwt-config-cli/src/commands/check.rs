@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use jwt_config::{
     Config, ConfigError, Environment, Layered, Loaded, MapSource, ProcessEnv, Source as _,
-    schema_fingerprint_of,
+    schema_fingerprint_of, vars,
 };
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ const REDACTED: &str = "[redacted]";
 
 /// `check`: the files layered (later ones win, the process environment over them unless
 /// `--no-process-env`), under `--environment`.
-pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
+pub(crate) fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> Outcome {
     let layers = match layers(&args.source) {
         Ok(layers) => layers,
         Err(error) => return report_unreadable(&error, args.format, out),
@@ -31,7 +31,8 @@ pub fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Write) -> 
     let report = CheckReport::new::<T>(&result);
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
-        Format::Text => write_check_text(&report, style, out)?,
+        // Markdown is refused when the command line is parsed (`text_or_json`).
+        Format::Text | Format::Markdown => write_check_text(&report, style, out)?,
     }
     let strict_failure = args.strict && !report.warnings.is_empty();
     Ok(if report.valid && !strict_failure {
@@ -52,7 +53,7 @@ pub(crate) fn layers(source: &SourceArgs) -> Result<Layered, super::UsageError> 
         // something does.
         layers = layers.over(
             MapSource::new()
-                .with("ENVIRONMENT", environment.as_str())
+                .with(vars::ENVIRONMENT, environment.as_str())
                 .named(FLAG_LAYER),
         );
     }
@@ -83,10 +84,10 @@ pub(crate) fn load<T: Config>(
     let Some(expected) = environment else {
         return result;
     };
-    let location = layers.location("ENVIRONMENT");
+    let location = layers.location(vars::ENVIRONMENT);
     let from_flag = location.as_ref().is_some_and(|l| l.source == FLAG_LAYER);
     let text = layers
-        .get("ENVIRONMENT")
+        .get(vars::ENVIRONMENT)
         .filter(|_| !from_flag)
         .map(|value| value.to_string_lossy().into_owned());
     let (extra_problem, extra_warning) =

@@ -1,14 +1,16 @@
-//! `diff`: two env files, each alone, compared by effective value.
+//! `diff`: two env files, each alone, compared by effective value: the audit of two inputs.
+//! The comparison (setting groups, per-service settings, key agreement and its texts) is the
+//! audit's analysis; `diff` renders it as two columns, with each side's origin.
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use jwt_config::agreement::{self, KeyGap, KeyView};
-use jwt_config::{Config, ConfigError, Loaded, Problem, ProblemKind, Resolved, vars};
+use jwt_config::agreement::{self, KeyView};
+use jwt_config::{Config, Problem, ProblemKind, Resolved, vars};
 use serde::Serialize;
 
+use super::audit::{self, AuditReport, Audited, Status};
 use super::report::{
-    Compared, OriginJson, ProblemJson, WarningJson, clean, compared, origin_text, problem_text,
+    OriginJson, ProblemJson, Purpose, WarningJson, clean, origin_text, problem_text,
     report_unreadable, to_json, warning_text,
 };
 use super::{Outcome, env_file};
@@ -16,32 +18,34 @@ use crate::args::{DiffArgs, Format};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
-/// `diff`: both files alone, compared by effective value.
-pub fn diff<T: Config>(
+/// `diff`: both files alone, compared by the audit's analysis.
+pub(crate) fn diff<T: Config>(
     args: &DiffArgs,
     keys_of: Option<fn(&T) -> KeyView>,
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
-    let mut sides = Vec::new();
+    let mut sides: Vec<Audited<T>> = Vec::new();
     for path in [&args.a, &args.b] {
         match env_file(path, true, &args.allow_file_dirs) {
-            Ok(file) => sides.push(T::load_with_report(&file)),
+            Ok(file) => sides.push(audit::env_file(
+                path.display().to_string(),
+                &file,
+                args.environment,
+            )),
             Err(error) => return report_unreadable(&error, args.format, out),
         }
     }
-    let b = sides.pop().expect("two sides");
-    let a = sides.pop().expect("two sides");
-    let mut report = DiffReport::new(args, &a, &b);
-    if let (Some(keys_of), Ok(a), Ok(b)) = (keys_of, &a, &b) {
-        report.compare_keys(&keys_of(&a.value), &keys_of(&b.value));
-    }
+    let analysis = AuditReport::new(&sides, Vec::new(), keys_of, args.strict);
+    let [a, b] = [&sides[0], &sides[1]];
+    let report = DiffReport::new(a, b, &analysis, keys_of);
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
-        Format::Text => write_diff_text(&report, style, out)?,
+        // Markdown is refused when the command line is parsed (`text_or_json`).
+        Format::Text | Format::Markdown => write_diff_text(&report, style, out)?,
     }
-    let strict_failure = args.strict && report.files.iter().any(|f| !f.warnings.is_empty());
-    Ok(if report.agree && !strict_failure {
+    // The analysis's verdict (with --strict, a warning of either file fails), and the pair's.
+    Ok(if analysis.passed && report.agree {
         EXIT_OK
     } else {
         EXIT_PROBLEMS
@@ -51,12 +55,12 @@ pub fn diff<T: Config>(
 /// What `diff` reports, for people (text) and programs (JSON) alike.
 #[derive(Serialize)]
 struct DiffReport {
-    /// Both files load and every shared setting agrees.
+    /// Both files load and every shared setting and key agrees.
     agree: bool,
     files: [DiffFile; 2],
     /// Shared settings whose effective values differ.
     differences: Vec<DiffEntry>,
-    /// Settings of one service (shown, not counted).
+    /// Settings of one service that differ (shown, not counted).
     per_service: Vec<DiffEntry>,
     /// Secrets too short to compare without revealing them (set on both sides).
     not_compared: Vec<String>,
@@ -78,16 +82,9 @@ struct KeyDirection {
     /// The signer's key; `None` where the gap concerns no one key.
     key_id: Option<String>,
     accepted: bool,
-    /// Why not, naming the variables and the fixes.
+    /// Why not, naming the variables and the fixes (the audit's text of the gap).
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Purpose {
-    Tokens,
-    ServiceCalls,
 }
 
 #[derive(Serialize)]
@@ -102,9 +99,6 @@ struct DiffFile {
 struct DiffEntry {
     variable: String,
     secret: bool,
-    /// Compared by key agreement where the schema holds the JWT settings, not by value.
-    #[serde(skip)]
-    key_material: bool,
     a: DiffSide,
     b: DiffSide,
 }
@@ -115,34 +109,6 @@ struct DiffSide {
     /// `None` for a secret or an unset variable.
     value: Option<String>,
     origin: OriginJson,
-}
-
-impl KeyDirection {
-    fn accepted(signer: &str, verifier: &str, purpose: Purpose, key_id: &str) -> Self {
-        KeyDirection {
-            signer: signer.to_owned(),
-            verifier: verifier.to_owned(),
-            purpose,
-            key_id: Some(key_id.to_owned()),
-            accepted: true,
-            problem: None,
-        }
-    }
-
-    fn gap(signer: &str, verifier: &str, gap: &KeyGap) -> Self {
-        KeyDirection {
-            signer: signer.to_owned(),
-            verifier: verifier.to_owned(),
-            purpose: if gap.is_service_call() {
-                Purpose::ServiceCalls
-            } else {
-                Purpose::Tokens
-            },
-            key_id: gap.key_id().map(str::to_owned),
-            accepted: false,
-            problem: Some(gap.explain(&clean(signer), &clean(verifier))),
-        }
-    }
 }
 
 impl DiffSide {
@@ -159,63 +125,95 @@ impl DiffSide {
 }
 
 impl DiffFile {
-    fn new<T>(path: &Path, loaded: &Result<Loaded<T>, ConfigError>) -> Self {
-        let (problems, warnings) = match loaded {
-            Ok(loaded) => (
-                Vec::new(),
-                loaded.warnings.iter().map(WarningJson::from).collect(),
-            ),
-            Err(error) => (
-                error.problems().iter().map(ProblemJson::from).collect(),
-                error.warnings().iter().map(WarningJson::from).collect(),
-            ),
-        };
+    fn of<T>(side: &Audited<T>) -> Self {
         DiffFile {
-            path: path.display().to_string(),
-            valid: loaded.is_ok(),
-            problems,
-            warnings,
+            path: side.name.clone(),
+            valid: side.status == Status::Valid,
+            problems: side.problems.iter().map(ProblemJson::from).collect(),
+            warnings: side.warnings.iter().map(WarningJson::from).collect(),
         }
     }
 }
 
+impl DiffEntry {
+    /// `variable` on both sides; `None` unless both loaded.
+    fn of<T>(variable: &str, secret: bool, a: &Audited<T>, b: &Audited<T>) -> Option<Self> {
+        Some(DiffEntry {
+            variable: variable.to_owned(),
+            secret,
+            a: DiffSide::of(resolved(a, variable)?),
+            b: DiffSide::of(resolved(b, variable)?),
+        })
+    }
+}
+
+/// `variable` as `side` resolved it, where it loaded.
+fn resolved<'a, T>(side: &'a Audited<T>, variable: &str) -> Option<&'a Resolved> {
+    let loaded = side.loaded.as_ref()?;
+    loaded.variables.iter().find(|v| v.variable() == variable)
+}
+
 impl DiffReport {
     fn new<T>(
-        args: &DiffArgs,
-        a: &Result<Loaded<T>, ConfigError>,
-        b: &Result<Loaded<T>, ConfigError>,
+        a: &Audited<T>,
+        b: &Audited<T>,
+        analysis: &AuditReport,
+        keys_of: Option<fn(&T) -> KeyView>,
     ) -> Self {
         let mut report = DiffReport {
             agree: false,
-            files: [DiffFile::new(&args.a, a), DiffFile::new(&args.b, b)],
-            differences: Vec::new(),
-            per_service: Vec::new(),
-            not_compared: Vec::new(),
+            files: [DiffFile::of(a), DiffFile::of(b)],
+            differences: analysis
+                .differences
+                .iter()
+                .filter_map(|d| DiffEntry::of(&d.variable, d.secret, a, b))
+                .collect(),
+            per_service: analysis
+                .per_service
+                .iter()
+                .filter(|p| p.differs)
+                .filter_map(|p| DiffEntry::of(&p.variable, p.secret, a, b))
+                .collect(),
+            not_compared: analysis.not_compared.clone(),
             problems: Vec::new(),
             keys: Vec::new(),
             unshared_verification_keys: Vec::new(),
         };
-        if let (Ok(a), Ok(b)) = (a, b) {
-            report.compare(a, b);
-            report.agree = report.differences.is_empty() && report.problems.is_empty();
+        let loaded = a.loaded.as_ref().zip(b.loaded.as_ref());
+        if let (Some(keys_of), Some((loaded_a, loaded_b))) = (keys_of, loaded) {
+            let views = [keys_of(&loaded_a.value), keys_of(&loaded_b.value)];
+            report.keys_of_pair(&views, analysis);
         }
+        report.agree = loaded.is_some()
+            && report.differences.is_empty()
+            && report.problems.is_empty()
+            && report.keys.iter().all(|k| k.accepted);
         report
     }
 
-    /// Two services agree on keys when each verifies what the other signs, and each receiver
-    /// verifies the calls of a caller it allows (the facade's one rule, `agreement`).
-    fn compare_keys(&mut self, a: &KeyView, b: &KeyView) {
-        let [name_a, name_b] = [0, 1].map(|i| self.files[i].path.clone());
-        for (signer, verifier, signer_keys, verifier_keys) in
-            [(&name_a, &name_b, a, b), (&name_b, &name_a, b, a)]
-        {
-            let gaps = agreement::key_gaps(signer_keys, verifier_keys);
-            let refused = |id: &str, service_call: bool| {
-                gaps.iter()
-                    .any(|g| g.is_service_call() == service_call && g.key_id() == Some(id))
-            };
-            for key in signer_keys.token_keys.iter().filter(|k| k.signs) {
-                if !refused(&key.id, false) {
+    /// The analysis's key gaps between the two, and, for each signing key without one, that
+    /// the other side accepts it; a key of one side only; two files for one service.
+    fn keys_of_pair(&mut self, views: &[KeyView; 2], analysis: &AuditReport) {
+        let names = [0, 1].map(|i| self.files[i].path.clone());
+        let refused = |signer: &str, verifier: &str, key_id: &str, service_calls: bool| {
+            analysis.key_gaps.iter().any(|g| {
+                g.signer == signer
+                    && g.service_calls == service_calls
+                    && g.key_id.as_deref() == Some(key_id)
+                    && g.services.iter().any(|s| s == verifier)
+            })
+        };
+        // One file given twice is one service: one direction, no gap counted twice.
+        let same_file = names[0] == names[1];
+        let directions: &[(usize, usize)] = if same_file {
+            &[(0, 1)]
+        } else {
+            &[(0, 1), (1, 0)]
+        };
+        for &(i, j) in directions {
+            let (signer, verifier) = (&names[i], &names[j]);
+            for key in views[i].token_keys.iter().filter(|k| k.signs) {
+                if !refused(signer, verifier, &key.id, false) {
                     self.keys.push(KeyDirection::accepted(
                         signer,
                         verifier,
@@ -224,69 +222,78 @@ impl DiffReport {
                     ));
                 }
             }
-            let calls_checked = !verifier_keys.service_call_keys.is_empty()
-                && verifier_keys.allows(&signer_keys.service_id);
-            for key in signer_keys.service_call_keys.iter().filter(|k| k.signs) {
-                if calls_checked && !refused(&key.id, true) {
-                    let purpose = Purpose::ServiceCalls;
-                    self.keys
-                        .push(KeyDirection::accepted(signer, verifier, purpose, &key.id));
+            // Whether the receiver checks the caller's calls at all, by the one rule: a
+            // caller that signed nothing would be refused.
+            let unsigned = KeyView::new(views[i].service_id.clone(), Vec::new(), Vec::new(), None);
+            let checked = agreement::service_call_gap(&unsigned, &views[j]).is_some();
+            for key in views[i].service_call_keys.iter().filter(|k| k.signs) {
+                if checked && !refused(signer, verifier, &key.id, true) {
+                    self.keys.push(KeyDirection::accepted(
+                        signer,
+                        verifier,
+                        Purpose::ServiceCalls,
+                        &key.id,
+                    ));
                 }
             }
-            for gap in &gaps {
-                self.keys.push(KeyDirection::gap(signer, verifier, gap));
-            }
+            self.gaps(analysis, |gap_signer, gap_verifier| {
+                gap_signer == signer && gap_verifier == verifier
+            });
         }
-        if let Some(gap) = agreement::common_token_key_gap(a, b) {
-            self.keys.push(KeyDirection::gap(&name_a, &name_b, &gap));
+        if !same_file {
+            // A gap of a side with itself (a key it signs with and does not verify).
+            self.gaps(analysis, |gap_signer, gap_verifier| {
+                gap_signer == gap_verifier
+            });
         }
-        for (own, other) in [(a, b), (b, a)] {
+        for (own, other) in [(&views[0], &views[1]), (&views[1], &views[0])] {
             for key in own.token_keys.iter().filter(|k| !k.signs) {
                 if !other.token_keys.iter().any(|o| o.same_key(key)) {
                     self.unshared_verification_keys.push(key.id.clone());
                 }
             }
         }
-        // Key material is compared by agreement, not by value: an issuer that signs with a
-        // new key its verifiers already know is no difference.
-        self.differences.retain(|d| !d.key_material);
-        if a.service_id == b.service_id {
+        if views[0].service_id == views[1].service_id {
             self.problems.push(ProblemJson::from(&Problem::new(
                 vars::SERVICE_ID,
                 ProblemKind::Conflict,
                 "is the same in both files: two services never share an id (a copied env file?)",
             )));
         }
-        self.agree = self.differences.is_empty()
-            && self.problems.is_empty()
-            && self.keys.iter().all(|k| k.accepted);
     }
+}
 
-    fn compare<T>(&mut self, a: &Loaded<T>, b: &Loaded<T>) {
-        for left in &a.variables {
-            let Some(right) = b.variables.iter().find(|v| v.variable() == left.variable()) else {
-                continue;
-            };
-            let (l, r) = (compared(left), compared(right));
-            if l == Compared::Weak && r == Compared::Weak {
-                self.not_compared.push(left.variable().to_owned());
-                continue;
+impl DiffReport {
+    /// The analysis's key gaps from one signer to one verifier that `between` selects.
+    fn gaps(&mut self, analysis: &AuditReport, between: impl Fn(&str, &str) -> bool) {
+        for gap in &analysis.key_gaps {
+            for verifier in gap.services.iter().filter(|v| between(&gap.signer, v)) {
+                self.keys.push(KeyDirection {
+                    signer: gap.signer.clone(),
+                    verifier: verifier.clone(),
+                    purpose: if gap.service_calls {
+                        Purpose::ServiceCalls
+                    } else {
+                        Purpose::Tokens
+                    },
+                    key_id: gap.key_id.clone(),
+                    accepted: false,
+                    problem: Some(gap.message.clone()),
+                });
             }
-            if l == r {
-                continue;
-            }
-            let entry = DiffEntry {
-                variable: left.variable().to_owned(),
-                secret: left.secret(),
-                key_material: left.key_material(),
-                a: DiffSide::of(left),
-                b: DiffSide::of(right),
-            };
-            if left.per_service() {
-                self.per_service.push(entry);
-            } else {
-                self.differences.push(entry);
-            }
+        }
+    }
+}
+
+impl KeyDirection {
+    fn accepted(signer: &str, verifier: &str, purpose: Purpose, key_id: &str) -> Self {
+        KeyDirection {
+            signer: signer.to_owned(),
+            verifier: verifier.to_owned(),
+            purpose,
+            key_id: Some(key_id.to_owned()),
+            accepted: true,
+            problem: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::Outcome;
 use crate::EXIT_OK;
 
 /// `docs`: the Markdown reference.
-pub fn docs<T: Config>(out: &mut dyn Write) -> Outcome {
+pub(crate) fn docs<T: Config>(out: &mut dyn Write) -> Outcome {
     writeln!(out, "# {}\n", T::SCHEMA.name())?;
     if !T::SCHEMA.doc().is_empty() {
         writeln!(out, "{}\n", T::SCHEMA.doc())?;

@@ -1,9 +1,9 @@
 //! What `--environment E` means, for every command: it asserts the environment the service
 //! runs in, and never stands in for a value the deployed service will not have. `check`
-//! supplies it to the files it loads and warns that the service must set it; `audit` supplies
-//! nothing (a pod gets nothing from a flag).
+//! supplies it to the files it loads and warns that the service must set it; `audit` and
+//! `diff` supply nothing (a pod gets nothing from a flag).
 
-use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind};
+use jwt_config::{Environment, Problem, ProblemKind, Warning, WarningKind, vars};
 
 /// How the `ENVIRONMENT` an input sets compares with `--environment`.
 pub(crate) enum Asserted {
@@ -28,7 +28,7 @@ pub(crate) fn assert_environment(
         Ok(found) if found != expected => {
             let place = place.map_or_else(String::new, |l| format!(" in {l}"));
             Asserted::Conflict(Problem::new(
-                "ENVIRONMENT",
+                vars::ENVIRONMENT,
                 ProblemKind::Conflict,
                 format!("is {found}{place}, but --environment says {expected}; make them agree"),
             ))
@@ -38,14 +38,31 @@ pub(crate) fn assert_environment(
     }
 }
 
-/// `audit`: an instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
-pub(crate) fn not_set_problem(expected: Environment) -> Problem {
+/// `audit` and `diff`: the problem of a deployed service's `ENVIRONMENT` (`text`, set at
+/// `place`) against `expected`, if any. An instance that sets none starts without one,
+/// whatever the flag says, unless an object not in the input may set it (`unknown`).
+pub(crate) fn assert_deployed(
+    text: Option<&str>,
+    place: Option<String>,
+    expected: Environment,
+    unknown: bool,
+) -> Option<Problem> {
+    match assert_environment(text, place, expected) {
+        Asserted::Agrees => None,
+        Asserted::Conflict(problem) => Some(problem),
+        Asserted::NotSet => (!unknown).then(|| not_set_problem(expected)),
+    }
+}
+
+/// An instance that sets no `ENVIRONMENT` starts without one, whatever the flag says.
+fn not_set_problem(expected: Environment) -> Problem {
     Problem::new(
-        "ENVIRONMENT",
+        vars::ENVIRONMENT,
         ProblemKind::Missing,
         format!(
             "is not set; --environment {expected} asserts it but supplies nothing to the deployed \
-             service: set ENVIRONMENT={expected} in its environment (manifest, ConfigMap or env file)"
+             service: set {name}={expected} in its environment (manifest, ConfigMap or env file)",
+            name = vars::ENVIRONMENT
         ),
     )
 }
@@ -53,11 +70,12 @@ pub(crate) fn not_set_problem(expected: Environment) -> Problem {
 /// `check`: the flag supplied the value for this check only.
 pub(crate) fn supplied_warning(expected: Environment) -> Warning {
     Warning::new(
-        "ENVIRONMENT",
+        vars::ENVIRONMENT,
         WarningKind::Notice,
         format!(
             "is set by no input; --environment supplies {expected} for this check only: the \
-             deployed service must set ENVIRONMENT={expected} itself (a failure under --strict)"
+             deployed service must set {name}={expected} itself (a failure under --strict)",
+            name = vars::ENVIRONMENT
         ),
     )
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Outcome;
 use super::check::{layers, load};
-use super::report::{clean, problem_text, report_unreadable, to_json};
+use super::report::{Purpose, clean, problem_text, report_unreadable, to_json};
 use crate::args::{Format, KeysArgs};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
@@ -19,39 +19,39 @@ struct KeyJson {
     id: String,
     purpose: Purpose,
     kind: &'static str,
-    role: &'static str,
+    /// This service signs with it.
+    signs: bool,
+    /// This service accepts what is signed with it; neither signs nor verifies is a key held
+    /// and refused (a shared secret where callers have keys of their own).
+    verifies: bool,
     variable: &'static str,
-}
-
-/// What a key is for.
-#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Purpose {
-    /// Access and refresh tokens.
-    Tokens,
-    /// Service-to-service calls.
-    ServiceCalls,
 }
 
 impl KeyJson {
     fn new(key: KeyInfo, purpose: Purpose) -> Self {
         KeyJson {
-            role: match (key.signs, key.verifies) {
-                (true, true) => "signs and verifies",
-                (true, false) => "signs",
-                (false, true) => "verifies",
-                (false, false) => "refused (a shared secret where callers have keys of their own)",
-            },
+            signs: key.signs,
+            verifies: key.verifies,
             id: key.id,
             purpose,
             kind: key.kind,
             variable: key.variable,
         }
     }
+
+    /// The role in words, for the text output.
+    fn role(&self) -> &'static str {
+        match (self.signs, self.verifies) {
+            (true, true) => "signs and verifies",
+            (true, false) => "signs",
+            (false, true) => "verifies",
+            (false, false) => "refused (a shared secret where callers have keys of their own)",
+        }
+    }
 }
 
 /// `keys`: loads like `check`, then lists the keys (or prints the public JWK Set).
-pub fn keys<T: Config + HasJwtConfig>(
+pub(crate) fn keys<T: Config + HasJwtConfig>(
     args: &KeysArgs,
     style: Style,
     out: &mut dyn Write,
@@ -97,7 +97,8 @@ pub fn keys<T: Config + HasJwtConfig>(
     let keys: Vec<KeyJson> = tokens.chain(calls).collect();
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&keys))?,
-        Format::Text => {
+        // Markdown is refused when the command line is parsed (`text_or_json`).
+        Format::Text | Format::Markdown => {
             for key in &keys {
                 let purpose = match key.purpose {
                     Purpose::Tokens => "",
@@ -108,7 +109,7 @@ pub fn keys<T: Config + HasJwtConfig>(
                     "{}  {}{purpose}, {} ({})",
                     style.name(&clean(&key.id)),
                     key.kind,
-                    key.role,
+                    key.role(),
                     key.variable
                 )?;
             }

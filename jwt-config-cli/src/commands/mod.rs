@@ -1,6 +1,8 @@
-//! The subcommands, one file each. Each loads through the library's own loader, so a check
-//! sees exactly what a service would; output for people and for programs comes from one typed
-//! report (`report.rs`).
+//! The subcommands, one file each (`audit` a directory: loading, analysis, rendering). Each
+//! loads through the library's own loader, so a check sees exactly what a service would;
+//! output for people and for programs comes from one typed report (`report.rs`). `diff` is the
+//! audit of two inputs: one comparison, one set of texts; `--environment` means one thing
+//! (`environment.rs`).
 
 mod audit;
 mod check;
@@ -17,18 +19,18 @@ use std::path::{Path, PathBuf};
 
 use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
 
-pub use audit::audit;
-pub use check::check;
-pub use diff::diff;
-pub use docs::docs;
-pub use keys::keys;
-pub use schema::schema;
-pub use template::template;
+pub(crate) use audit::audit;
+pub(crate) use check::check;
+pub(crate) use diff::diff;
+pub(crate) use docs::docs;
+pub(crate) use keys::keys;
+pub(crate) use schema::schema;
+pub(crate) use template::template;
 
 /// A failure that is neither a problem of the configuration nor a difference: exit 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{text}")]
-pub struct UsageError {
+pub(crate) struct UsageError {
     text: String,
     /// The problems of an input that could not be read (an env file), for JSON output.
     problems: Vec<Problem>,

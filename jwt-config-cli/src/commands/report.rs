@@ -77,6 +77,9 @@ impl From<&Resolved> for VariableJson {
 /// Where a value came from, as data: its kind, the variable that supplied it, the file.
 #[derive(Serialize)]
 pub(crate) struct OriginJson {
+    /// The origin itself, which the text output renders with its own Display.
+    #[serde(skip)]
+    pub(crate) origin: Origin,
     /// `canonical`, `alias`, `file` (a `_FILE` variable), `default` or `unset`.
     pub(crate) kind: &'static str,
     /// The variable that supplied it (the alias, the `_FILE` variable).
@@ -102,6 +105,7 @@ impl From<&Resolved> for OriginJson {
             _ => ("unset", None, None),
         };
         OriginJson {
+            origin: variable.origin().clone(),
             kind,
             variable: supplier,
             path,
@@ -114,7 +118,8 @@ impl From<&Resolved> for OriginJson {
 #[derive(Serialize)]
 pub(crate) struct ProblemJson {
     pub(crate) variable: String,
-    pub(crate) kind: String,
+    /// The kind's stable snake_case name (`ProblemKind::as_str`).
+    pub(crate) kind: &'static str,
     pub(crate) message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) source: Option<String>,
@@ -126,7 +131,7 @@ impl From<&Problem> for ProblemJson {
     fn from(problem: &Problem) -> Self {
         ProblemJson {
             variable: problem.variable().to_owned(),
-            kind: format!("{:?}", problem.kind()),
+            kind: problem.kind().as_str(),
             message: problem.message().to_owned(),
             source: problem.location().as_ref().map(|l| l.source.clone()),
             line: problem.location().as_ref().and_then(|l| l.line),
@@ -137,7 +142,8 @@ impl From<&Problem> for ProblemJson {
 #[derive(Serialize)]
 pub(crate) struct WarningJson {
     pub(crate) variable: String,
-    pub(crate) kind: String,
+    /// The kind's stable snake_case name (`WarningKind::as_str`).
+    pub(crate) kind: &'static str,
     pub(crate) message: String,
 }
 
@@ -145,7 +151,7 @@ impl From<&Warning> for WarningJson {
     fn from(warning: &Warning) -> Self {
         WarningJson {
             variable: warning.variable().to_owned(),
-            kind: format!("{:?}", warning.kind()),
+            kind: warning.kind().as_str(),
             message: warning.message().to_owned(),
         }
     }
@@ -168,19 +174,21 @@ pub(crate) fn warning_text(warning: &WarningJson) -> String {
     format!("{}: {}", clean(&warning.variable), clean(&warning.message))
 }
 
-/// An origin as `check` and `diff` print it: `set`, `from legacy alias X`, `default`, ...
+/// An origin as `check` and `diff` print it: `Origin`'s own Display (`set`, `from legacy
+/// alias X`, `default`, ...), cleaned. The file and line are in the JSON output; the text
+/// stays one short line a variable.
 pub(crate) fn origin_text(origin: &OriginJson) -> String {
-    // The file and line are in the JSON output; the text stays one short line a variable.
-    let variable = origin.variable.as_deref().map(clean).unwrap_or_default();
-    match origin.kind {
-        "canonical" => "set".to_owned(),
-        "alias" => format!("from legacy alias {variable}"),
-        "file" => format!(
-            "from {variable} ({})",
-            clean(origin.path.as_deref().unwrap_or_default())
-        ),
-        kind => kind.to_owned(),
-    }
+    clean(&origin.origin.to_string()).into_owned()
+}
+
+/// What a key is for, in `keys` and `diff`.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Purpose {
+    /// Access and refresh tokens.
+    Tokens,
+    /// Service-to-service calls.
+    ServiceCalls,
 }
 
 /// What is compared of one side: a value, a secret's digest, or nothing.

@@ -62,7 +62,7 @@ impl From<&Variable> for VariableSchema {
 }
 
 /// `schema`: the schema as JSON.
-pub fn schema<T: Config>(out: &mut dyn Write) -> Outcome {
+pub(crate) fn schema<T: Config>(out: &mut dyn Write) -> Outcome {
     let report = SchemaReport {
         name: T::SCHEMA.name(),
         doc: T::SCHEMA.doc(),

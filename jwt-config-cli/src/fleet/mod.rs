@@ -11,7 +11,7 @@ mod source;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use jwt_config::{EnvFile, Problem, Source as _, Substitution};
+use jwt_config::{EnvFile, Problem, Source as _, Substitution, vars};
 
 pub(crate) use source::FleetSource;
 
@@ -314,7 +314,7 @@ fn env_file_instance(path: &Path) -> Result<Instance, UsageError> {
     let file = EnvFile::load(path, Substitution::Refused)?;
     let shown = shown(path);
     let name = file
-        .get("SERVICE_ID")
+        .get(vars::SERVICE_ID)
         .and_then(|id| id.into_string().ok())
         .filter(|id| !id.trim().is_empty())
         .unwrap_or_else(|| {

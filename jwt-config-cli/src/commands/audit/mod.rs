@@ -1,0 +1,75 @@
+//! `audit`: every service instance of a fleet's manifests, Compose files and env files, each
+//! loaded with the schema's full rules, then all compared: which shared settings the services
+//! disagree on, whether every verifier verifies every signer's key, and what to fix first.
+//!
+//! In three steps: loading (`load`: instances to `Audited`), analysis (`analysis`: the
+//! `AuditReport` of setting groups, key gaps and the conclusion), rendering (`text`,
+//! `markdown`, and JSON serialized from the report itself).
+
+mod analysis;
+mod load;
+mod markdown;
+mod text;
+
+use std::io::Write;
+
+use jwt_config::Config;
+use jwt_config::agreement::KeyView;
+
+use super::Outcome;
+use super::report::{clean, report_unreadable, to_json};
+use crate::args::{AuditArgs, Format};
+use crate::fleet;
+use crate::style::Style;
+use crate::{EXIT_OK, EXIT_PROBLEMS};
+pub(crate) use analysis::AuditReport;
+pub(crate) use load::{Audited, Status, env_file};
+
+/// How many services a line of text names before "(+N more)".
+const NAMED_IN_TEXT: usize = 5;
+
+/// `audit`: every instance of the inputs, loaded and compared.
+pub(crate) fn audit<T: Config>(
+    args: &AuditArgs,
+    keys_of: Option<fn(&T) -> KeyView>,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
+    let fleet = match fleet::read_inputs(&args.inputs) {
+        Ok(fleet) => fleet,
+        Err(error) => return report_unreadable(&error, args.format, out),
+    };
+    let schema_names = load::schema_names::<T>();
+    let audited: Vec<Audited<T>> = fleet
+        .instances
+        .into_iter()
+        .map(|instance| load::audit_one::<T>(instance, args.environment, &schema_names))
+        .collect();
+    let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
+    report.repeated_directories = fleet.repeated_directories;
+    match args.format {
+        Format::Json => writeln!(out, "{}", to_json(&report))?,
+        Format::Text => text::write_text(&report, style, out)?,
+        Format::Markdown => markdown::write_markdown(&report, out)?,
+    }
+    Ok(if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+/// Up to [`NAMED_IN_TEXT`] names, then how many more.
+pub(crate) fn named(services: &[String]) -> String {
+    let shown: Vec<String> = services
+        .iter()
+        .take(NAMED_IN_TEXT)
+        .map(|s| clean(s).into_owned())
+        .collect();
+    let more = services.len().saturating_sub(NAMED_IN_TEXT);
+    if more > 0 {
+        format!("{} (+{more} more)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
