@@ -797,3 +797,30 @@ fn diff_asserts_the_environment_as_audit_does_and_markdown_is_audits_alone() {
     assert_eq!(code, 2);
     assert!(err.contains("[possible values: text, json]"), "{err}");
 }
+
+#[test]
+fn keys_that_cannot_be_compared_are_never_said_to_agree() {
+    // Development allows secrets under 32 bytes; they get no fingerprint.
+    let development = |name: &str, secret: &str| {
+        file_of(
+            &format!("{name}.env"),
+            &[
+                "ENVIRONMENT=development".to_owned(),
+                format!("SERVICE_ID={name}"),
+                format!("JWT_SECRET_KEY={secret}"),
+                "JWT_KEY_ID=dev".to_owned(),
+            ],
+        )
+    };
+    let a = development("auth", "short-dev-key-1");
+    let b = development("backend", "short-dev-key-2");
+    for command in ["diff", "audit"] {
+        let (code, out, _) = run(jwt_config().arg(command).arg(&a).arg(&b));
+        assert_eq!(code, 1, "{command}: {out}");
+        assert!(out.contains("shorter than 32 bytes"), "{command}: {out}");
+        assert!(
+            !out.contains("every shared setting agrees") && !out.contains("ok every service"),
+            "{command}: {out}"
+        );
+    }
+}

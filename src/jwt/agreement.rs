@@ -47,13 +47,15 @@ impl KeyView {
     }
 
     /// Whether two services hold the same keys in the same roles and allow the same callers,
-    /// whatever their ids: what they agree with, they agree with alike.
+    /// whatever their ids: what they agree with, they agree with alike. A key without a
+    /// fingerprint is never known to be the same as another.
     pub fn same_keys(&self, other: &KeyView) -> bool {
         let same = |a: &[KeyInfo], b: &[KeyInfo]| {
             a.len() == b.len()
                 && a.iter().zip(b).all(|(x, y)| {
-                    (x.signs, x.verifies, &x.id, &x.fingerprint)
-                        == (y.signs, y.verifies, &y.id, &y.fingerprint)
+                    x.fingerprint.is_some()
+                        && (x.signs, x.verifies, &x.id, &x.fingerprint)
+                            == (y.signs, y.verifies, &y.id, &y.fingerprint)
                 })
         };
         same(&self.token_keys, &other.token_keys)
@@ -100,11 +102,32 @@ pub enum KeyGap {
     },
     /// The receiver authenticates calls and allows the caller's, but the caller signs none.
     NoServiceToken,
+    /// Both hold a key of this id, but one of them has no fingerprint (a secret shorter than
+    /// 32 bytes, which would confirm guesses): whether it is the same key cannot be told
+    /// without showing it, so it is not taken for agreement.
+    Unconfirmed {
+        /// The signer's key.
+        key: KeyInfo,
+        /// Of service calls rather than tokens.
+        service_call: bool,
+    },
 }
 
 /// Whether `keys` accept tokens signed with `key`.
+/// Proved only by the same id and the same fingerprint: a key without one (a secret shorter
+/// than 32 bytes) is never taken for agreement.
 fn accepts(keys: &[KeyInfo], key: &KeyInfo) -> bool {
-    keys.iter().any(|k| k.verifies && k.same_key(key))
+    keys.iter().any(|k| {
+        k.verifies && k.id == key.id && k.fingerprint.is_some() && k.fingerprint == key.fingerprint
+    })
+}
+
+/// Whether `keys` hold a key of `key`'s id that cannot be compared with it: one of the two has
+/// no fingerprint.
+fn unconfirmed(keys: &[KeyInfo], key: &KeyInfo) -> bool {
+    keys.iter().any(|k| {
+        k.verifies && k.id == key.id && (k.fingerprint.is_none() || key.fingerprint.is_none())
+    })
 }
 
 /// A key of `keys` with the same material as `key` under another id.
@@ -130,9 +153,17 @@ pub fn token_gaps(signer: &KeyView, verifier: &KeyView) -> Vec<KeyGap> {
         .token_keys
         .iter()
         .filter(|key| key.signs && !accepts(&verifier.token_keys, key))
-        .map(|key| KeyGap::TokenKey {
-            key: key.clone(),
-            held_as: held_as(&verifier.token_keys, key),
+        .map(|key| {
+            if unconfirmed(&verifier.token_keys, key) {
+                return KeyGap::Unconfirmed {
+                    key: key.clone(),
+                    service_call: false,
+                };
+            }
+            KeyGap::TokenKey {
+                key: key.clone(),
+                held_as: held_as(&verifier.token_keys, key),
+            }
         })
         .collect()
 }
@@ -148,6 +179,12 @@ pub fn service_call_gap(caller: &KeyView, receiver: &KeyView) -> Option<KeyGap> 
     };
     if accepts(&receiver.service_call_keys, key) {
         return None;
+    }
+    if unconfirmed(&receiver.service_call_keys, key) {
+        return Some(KeyGap::Unconfirmed {
+            key: key.clone(),
+            service_call: true,
+        });
     }
     let refused = receiver
         .service_call_keys
@@ -251,6 +288,10 @@ impl KeyGap {
                     key.id, key.variable
                 )
             }
+            KeyGap::Unconfirmed { key, .. } => format!(
+                "{verifier} and {signer} both hold a key named {} ({}), but one of them is shorter than 32 bytes and has no fingerprint: whether they are the same key cannot be told without showing it; use keys of at least 32 bytes (as staging and production require)",
+                key.id, key.variable
+            ),
             KeyGap::NoServiceToken => format!(
                 "{verifier} authenticates service calls and allows {signer}'s, but {signer} signs none (no SERVICE_SECRET or SERVICE_PRIVATE_KEY): set one on {signer}"
             ),
@@ -260,14 +301,24 @@ impl KeyGap {
     /// The id of the key concerned, where one is.
     pub fn key_id(&self) -> Option<&str> {
         match self {
-            KeyGap::TokenKey { key, .. } | KeyGap::ServiceKey { key, .. } => Some(&key.id),
+            KeyGap::TokenKey { key, .. }
+            | KeyGap::ServiceKey { key, .. }
+            | KeyGap::Unconfirmed { key, .. } => Some(&key.id),
             _ => None,
         }
     }
 
     /// Whether the gap concerns service calls rather than access and refresh tokens.
     pub fn is_service_call(&self) -> bool {
-        matches!(self, KeyGap::ServiceKey { .. } | KeyGap::NoServiceToken)
+        matches!(
+            self,
+            KeyGap::ServiceKey { .. }
+                | KeyGap::NoServiceToken
+                | KeyGap::Unconfirmed {
+                    service_call: true,
+                    ..
+                }
+        )
     }
 }
 

@@ -187,6 +187,7 @@ impl DiffReport {
         report.agree = loaded.is_some()
             && report.differences.is_empty()
             && report.problems.is_empty()
+            && report.not_compared.is_empty()
             && report.keys.iter().all(|k| k.accepted);
         report
     }
@@ -399,6 +400,16 @@ fn write_diff_text(report: &DiffReport, style: Style, out: &mut dyn Write) -> io
     let keys_disagree = report.keys.iter().any(|k| !k.accepted);
     match report.differences.len() {
         0 if keys_disagree => writeln!(out, "the files disagree on keys"),
+        0 if !report.not_compared.is_empty() => writeln!(
+            out,
+            "not every shared setting could be compared (not compared: {}); use secrets of at least 32 bytes",
+            report
+                .not_compared
+                .iter()
+                .map(|n| clean(n).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         0 if report.problems.is_empty() => {
             writeln!(out, "{} every shared setting agrees", style.good("same"))
         }

@@ -86,6 +86,11 @@ pub(crate) enum FixFirst {
     UnreadWorkloads {
         kinds: Vec<String>,
     },
+    /// Secrets shorter than 32 bytes have no digest: whether the services agree on them
+    /// cannot be told.
+    NotCompared {
+        variables: Vec<String>,
+    },
     Warnings {
         services: Vec<String>,
     },
@@ -318,6 +323,17 @@ impl AuditReport {
             }
         }
         self.differences.retain(|d| !d.key_material);
+        // Key material is compared by agreement, where a key without a fingerprint is a gap
+        // of its own (`unconfirmed`): not a setting left uncompared.
+        let key_material: Vec<&str> = valid
+            .iter()
+            .filter_map(|a| a.loaded.as_ref())
+            .flat_map(|loaded| &loaded.variables)
+            .filter(|v| v.key_material())
+            .map(|v| v.variable())
+            .collect();
+        self.not_compared
+            .retain(|name| !key_material.contains(&name.as_str()));
     }
 
     /// Each token key class `index` signs with, against every other class.
@@ -340,11 +356,17 @@ impl AuditReport {
                 continue;
             };
             for (signer, _) in signers {
+                // A service verifies what it signs itself: never its own verifier here.
+                let others: Vec<String> =
+                    rejecting.iter().filter(|s| s != signer).cloned().collect();
+                if others.is_empty() {
+                    continue;
+                }
                 self.key_gaps.push(KeyGap {
                     signer: (*signer).to_owned(),
                     key_id: Some(key.id.clone()),
-                    message: gap.explain(&clean(signer), &named(&rejecting)),
-                    services: rejecting.clone(),
+                    message: gap.explain(&clean(signer), &named(&others)),
+                    services: others,
                     service_calls: false,
                 });
             }
@@ -495,6 +517,10 @@ impl AuditReport {
             })
         } else if !unread.is_empty() {
             Some(FixFirst::UnreadWorkloads { kinds: unread })
+        } else if !self.not_compared.is_empty() {
+            Some(FixFirst::NotCompared {
+                variables: self.not_compared.clone(),
+            })
         } else if strict && !deploy_time.is_empty() {
             Some(FixFirst::NotChecked {
                 services: deploy_time.clone(),

@@ -125,6 +125,10 @@ pub(crate) fn fix_first_text(fix: &FixFirst) -> String {
             "{}: not checked, their load depends on values known only at run time (fieldRef, resourceFieldRef); set those variables from values in the input to check them",
             named(services)
         ),
+        FixFirst::NotCompared { variables } => format!(
+            "{}: secrets shorter than 32 bytes get no digest, so whether the services agree on them cannot be told without showing them; use secrets of at least 32 bytes (as staging and production require)",
+            named(variables)
+        ),
         FixFirst::Warnings { services } => format!("warnings in {}", named(services)),
     }
 }
