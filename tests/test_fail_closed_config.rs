@@ -422,17 +422,28 @@ fn a_family_is_a_leading_word_that_two_variables_share() {
 fn key_material_pasted_into_a_public_key_is_never_quoted() {
     let private = key("ec256_sec1_private");
     let pair = format!("{}\n{}", private.trim(), key("ec256_public").trim());
-    // As an env file carries it (escaped line breaks) and as a mounted file would.
-    for text in [pair.clone(), pair.replace('\n', "\\n"), private.clone()] {
+    let body: String = private
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    // As an env file carries it (escaped line breaks), as a mounted file would, the body
+    // alone without its PEM lines, and a private JWK.
+    let jwk = format!(
+        r#"{{"kty":"EC","crv":"P-256","d":"{}","x":"a","y":"b"}}"#,
+        &body[..43]
+    );
+    for text in [
+        pair.clone(),
+        pair.replace('\n', "\\n"),
+        private.clone(),
+        body.clone(),
+        jwk,
+    ] {
         let source = hs256("production", "auth")
             .with("JWT_ALGORITHM", "ES256")
             .with("JWT_PUBLIC_KEY", &text);
         let result = JwtConfig::load_with_report(&source);
         let shown = rendered(&result);
-        let body: String = private
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
         for window in body.as_bytes().windows(12) {
             let part = std::str::from_utf8(window).unwrap();
             assert!(!shown.contains(part), "{part} shown in {shown}");

@@ -449,6 +449,11 @@ fn invalid_message(var: &VarSchema, found: &Found, parser_message: String) -> St
     };
     match &found.file_path {
         _ if var.secret => format!("the value (a secret, not shown) is invalid; {expected}"),
+        // Key material is never quoted: a private key's body pasted without its PEM lines,
+        // or a private JWK, where a public key belongs would show its secret.
+        None if var.key_material => {
+            format!("the value (key material, not shown) is invalid: {expected}")
+        }
         Some(path) => format!("the contents of {path} (not shown) are invalid: {expected}"),
         None => format!("{} is invalid: {expected}", quote(&found.text)),
     }

@@ -218,7 +218,7 @@ impl Resolver<'_> {
         let describe = |found: &Found| {
             let variable = self.supplier(found, var);
             // Neither a secret nor a file's contents are quoted.
-            if var.secret || found.file_path.is_some() {
+            if var.secret || var.key_material || found.file_path.is_some() {
                 variable
             } else {
                 format!("{variable}={}", crate::context::quote(&found.text))
