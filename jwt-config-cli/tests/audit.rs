@@ -652,3 +652,66 @@ fn a_service_whose_load_depends_on_a_runtime_value_is_not_checked_and_says_why()
         "{out}"
     );
 }
+
+/// `audit` of a directory, with a bound on time: a FIFO must not hang it.
+fn audit_dir(dir: &Path) -> (Option<i32>, String, String) {
+    let mut command = Command::cargo_bin("jwt-config").unwrap();
+    let output = command
+        .env_clear()
+        .arg("audit")
+        .arg(dir)
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn audit_reads_no_file_outside_its_inputs_and_never_waits_on_a_fifo() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("outside.env"), "JWT_ISSUER=LEAKED\n").unwrap();
+    // A link in the tree to a file outside it: refused, naming it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(example("fleet/auth.yaml"), dir.path().join("auth.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("outside.env"),
+        dir.path().join("svc.env"),
+    )
+    .unwrap();
+    let (code, out, err) = audit_dir(dir.path());
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(err.contains("leads out of the inputs"), "{err}");
+    assert!(!out.contains("LEAKED"), "{out}");
+    // A FIFO named like an input: refused at once, never read.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("x.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (code, _, err) = audit_dir(dir.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    // A Compose env_file outside the inputs: not read, and the service does not pass.
+    let dir = tempfile::tempdir().unwrap();
+    let outside_file = outside.path().join("outside.env");
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        format!(
+            "services:\n  auth:\n    env_file: {}\n    environment:\n      ENVIRONMENT: development\n      SERVICE_ID: auth\n      JWT_SECRET_KEY: compose-test-jwt-secret-0123456789abcdef\n",
+            outside_file.display()
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = audit_dir(dir.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("lies outside the inputs"), "{out}");
+    assert!(!out.contains("LEAKED"), "{out}");
+}

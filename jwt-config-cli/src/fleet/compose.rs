@@ -22,6 +22,7 @@ pub(crate) fn is_compose(document: &Value) -> bool {
 pub(crate) fn instances(
     input: &str,
     base: &Path,
+    roots: &[std::path::PathBuf],
     document: &Value,
 ) -> Result<Vec<Instance>, UsageError> {
     let Some(Value::Object(services)) = document.get("services") else {
@@ -40,6 +41,17 @@ pub(crate) fn instances(
                         format!("{path} does not exist: Compose refuses to start {service}"),
                     ));
                 }
+                continue;
+            }
+            // An input names the files audit reads only inside the inputs it was given.
+            if !super::is_inside(&full, roots) {
+                instance.problems.push(Problem::new(
+                    "env_file",
+                    ProblemKind::File,
+                    format!(
+                        "{path} lies outside the inputs: not read (audit reads no file an input names outside the inputs it is given); give its directory as an input too"
+                    ),
+                ));
                 continue;
             }
             let file = EnvFile::load(&full, Substitution::Refused)?;

@@ -98,9 +98,24 @@ pub(crate) struct Fleet {
 /// one pool: a Deployment in one file finds its ConfigMap in another.
 pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
     let mut walk = Walk::default();
+    // A link or an `env_file` may lead only into a directory given (or holding a file given):
+    // an input never makes audit read the checking machine's other files.
+    walk.roots = paths
+        .iter()
+        .filter(|p| *p != Path::new("-"))
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|real| {
+            if real.is_dir() {
+                real
+            } else {
+                real.parent().map(Path::to_path_buf).unwrap_or(real)
+            }
+        })
+        .collect();
     for path in paths {
         walk.collect(path)?;
     }
+    let roots = walk.roots.clone();
     let Walk {
         files, repeated, ..
     } = walk;
@@ -116,7 +131,7 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
                 for document in documents {
                     if compose::is_compose(&document) {
                         let base = name.parent().unwrap_or(Path::new("."));
-                        instances.extend(compose::instances(&shown, base, &document)?);
+                        instances.extend(compose::instances(&shown, base, &roots, &document)?);
                     } else {
                         pool.add(&shown, document)?;
                     }
@@ -155,6 +170,8 @@ fn input_error(text: String) -> UsageError {
 /// always ends.
 #[derive(Default)]
 struct Walk {
+    /// The real directories of the inputs: what links may lead into.
+    roots: Vec<PathBuf>,
     files: Vec<(PathBuf, InputKind)>,
     visited: std::collections::HashSet<PathBuf>,
     repeated: Vec<String>,
@@ -201,6 +218,10 @@ impl Walk {
             .collect();
         entries.sort();
         for entry in entries {
+            if !(is_yaml(&entry) || is_env_file(&entry) || entry.is_dir()) {
+                continue;
+            }
+            check_inside(&entry, &self.roots)?;
             if entry.is_dir() {
                 self.directory(&entry)?;
             } else if is_yaml(&entry) {
@@ -211,6 +232,36 @@ impl Walk {
         }
         Ok(())
     }
+}
+
+/// An entry of a directory input read by audit: it must be a regular file or a directory
+/// (a FIFO or a device would hang or never end), and a link must lead inside an input.
+fn check_inside(entry: &Path, roots: &[PathBuf]) -> Result<(), UsageError> {
+    let refused = |why: String| {
+        input_error(format!(
+            "{}: {why}; audit reads only files under the inputs it is given: give that file or its directory as an input, or remove it",
+            shown(entry)
+        ))
+    };
+    let real = std::fs::canonicalize(entry)
+        .map_err(|e| refused(format!("cannot be resolved ({})", e.kind())))?;
+    if !roots.iter().any(|root| real.starts_with(root)) {
+        return Err(refused(format!(
+            "leads out of the inputs (to {})",
+            real.display()
+        )));
+    }
+    let metadata =
+        std::fs::metadata(&real).map_err(|e| refused(format!("cannot be read ({})", e.kind())))?;
+    if !metadata.is_dir() && !metadata.is_file() {
+        return Err(refused("is not a regular file".to_owned()));
+    }
+    Ok(())
+}
+
+/// Whether `path` lies inside one of `roots` once links and `..` are resolved.
+pub(crate) fn is_inside(path: &Path, roots: &[PathBuf]) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|real| roots.iter().any(|root| real.starts_with(root)))
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -229,21 +280,34 @@ fn is_env_file(path: &Path) -> bool {
 const MAX_INPUT_SIZE: u64 = 256 * 1024 * 1024;
 
 fn read_text(path: &Path) -> Result<String, UsageError> {
-    let mut text = String::new();
     let failed = |e: std::io::Error| input_error(format!("{}: cannot be read ({e})", shown(path)));
-    if path == Path::new("-") {
-        std::io::stdin()
-            .take(MAX_INPUT_SIZE)
-            .read_to_string(&mut text)
-            .map_err(failed)?;
+    let text = if path == Path::new("-") {
+        read_bounded(std::io::stdin(), MAX_INPUT_SIZE).map_err(failed)?
     } else {
-        std::fs::File::open(path)
-            .map_err(failed)?
-            .take(MAX_INPUT_SIZE)
-            .read_to_string(&mut text)
-            .map_err(failed)?;
-    }
-    Ok(text)
+        let metadata = std::fs::metadata(path).map_err(failed)?;
+        if !metadata.is_file() {
+            return Err(input_error(format!(
+                "{}: is not a regular file (a FIFO or a device would never end); give a file",
+                shown(path)
+            )));
+        }
+        read_bounded(std::fs::File::open(path).map_err(failed)?, MAX_INPUT_SIZE).map_err(failed)?
+    };
+    // What is beyond the bound is never silently left out: the verdict would be of a part.
+    text.ok_or_else(|| {
+        input_error(format!(
+            "{}: is larger than {} MiB; split it into several inputs",
+            shown(path),
+            MAX_INPUT_SIZE / (1024 * 1024)
+        ))
+    })
+}
+
+/// At most `limit` bytes of text; `None` when there is more.
+fn read_bounded(reader: impl std::io::Read, limit: u64) -> std::io::Result<Option<String>> {
+    let mut text = String::new();
+    reader.take(limit + 1).read_to_string(&mut text)?;
+    Ok((text.len() as u64 <= limit).then_some(text))
 }
 
 /// Nodes a YAML stream may hold per byte of its text, aliases expanded: without aliases a node
@@ -384,6 +448,15 @@ mod tests {
             message.contains("bombs.yaml") && message.contains("aliases expand"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn an_input_over_the_bound_is_refused_never_cut() {
+        assert_eq!(
+            read_bounded(&b"0123456789"[..], 10).unwrap().as_deref(),
+            Some("0123456789")
+        );
+        assert_eq!(read_bounded(&b"0123456789a"[..], 10).unwrap(), None);
     }
 
     #[test]
