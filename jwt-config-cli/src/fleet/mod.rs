@@ -97,10 +97,9 @@ pub(crate) struct Fleet {
 /// Every instance of the inputs (`-` is standard input). Kubernetes objects of all inputs are
 /// one pool: a Deployment in one file finds its ConfigMap in another.
 pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
-    let mut walk = Walk::default();
     // A link or an `env_file` may lead only into a directory given (or holding a file given):
     // an input never makes audit read the checking machine's other files.
-    walk.roots = paths
+    let roots: Vec<PathBuf> = paths
         .iter()
         .filter(|p| *p != Path::new("-"))
         .filter_map(|p| std::fs::canonicalize(p).ok())
@@ -112,10 +111,13 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
             }
         })
         .collect();
+    let mut walk = Walk {
+        roots: roots.clone(),
+        ..Walk::default()
+    };
     for path in paths {
         walk.collect(path)?;
     }
-    let roots = walk.roots.clone();
     let Walk {
         files, repeated, ..
     } = walk;
