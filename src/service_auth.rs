@@ -374,6 +374,11 @@ pub enum FirstUse {
     Full,
 }
 
+/// The seconds a replay guard remembers a token id beyond the last second it verifies: the
+/// guard reads its clock after the verification read its own (and replicas sharing a store
+/// read theirs), and a token must never look forgotten while it is still accepted.
+pub const REPLAY_MARGIN_SECONDS: u64 = 60;
+
 /// One use of a verified service token, as a [`ReplayGuard`] records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -411,19 +416,28 @@ impl<'a> TokenUse<'a> {
         self.verifiable_until
     }
 
+    /// Until when (seconds since the epoch) a guard remembers the id:
+    /// [`TokenUse::verifiable_until`] plus [`REPLAY_MARGIN_SECONDS`], so that the clock the
+    /// guard reads (later than the verification's, or another replica's) never judges a
+    /// token forgotten that the verification still accepted.
+    pub fn remember_until(&self) -> u64 {
+        self.verifiable_until.saturating_add(REPLAY_MARGIN_SECONDS)
+    }
+
     /// How long from `now` (seconds since the epoch) the id must be remembered: the time to
-    /// live of a record in a shared store, at least one second.
+    /// live of a record in a shared store ([`TokenUse::remember_until`]), at least one second.
     pub fn remember_for(&self, now: u64) -> std::time::Duration {
-        std::time::Duration::from_secs(self.verifiable_until.saturating_sub(now).max(1))
+        std::time::Duration::from_secs(self.remember_until().saturating_sub(now).max(1))
     }
 }
 
 /// Records service token ids so that each is used once. Implement it over a shared store for
 /// a service of several instances; [`MemoryReplayGuard`] serves a single instance.
 ///
-/// An implementation must remember each id until [`TokenUse::verifiable_until`] (a store's
-/// time to live: [`TokenUse::remember_for`]), since the token verifies until then; when it
-/// cannot (full, unreachable), it answers [`FirstUse::Full`] and the call is refused.
+/// An implementation must remember each id until [`TokenUse::remember_until`] (the last
+/// second the token verifies, plus a margin for clocks; a store's time to live:
+/// [`TokenUse::remember_for`]); when it cannot (full, unreachable), it answers
+/// [`FirstUse::Full`] and the call is refused.
 pub trait ReplayGuard: Send + Sync {
     /// Records the use of a token: [`FirstUse::Yes`] the first time.
     fn first_use(&self, token: &TokenUse<'_>) -> FirstUse;
@@ -465,7 +479,7 @@ impl ReplayGuard for MemoryReplayGuard {
         if seen.len() >= self.capacity {
             return FirstUse::Full;
         }
-        seen.insert(key, token.verifiable_until);
+        seen.insert(key, token.remember_until());
         FirstUse::Yes
     }
 }
@@ -577,6 +591,17 @@ mod tests {
             }
         }
         all
+    }
+
+    #[test]
+    fn a_token_verified_in_its_last_second_is_a_replay_after_the_clock_ticks() {
+        // The verification accepted it at its last second; the guard reads a later clock.
+        let now = jsonwebtoken::get_current_timestamp();
+        let guard = MemoryReplayGuard::new(4);
+        let token = TokenUse::new("auth", "last-second", now - 1);
+        assert_eq!(guard.first_use(&token), FirstUse::Yes);
+        assert_eq!(guard.first_use(&token), FirstUse::Replayed);
+        assert!(token.remember_for(now) >= std::time::Duration::from_secs(59));
     }
 
     #[test]

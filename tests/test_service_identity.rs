@@ -256,10 +256,11 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
         small.first_use(&TokenUse::new("auth", "b", now + 60)),
         FirstUse::Full
     );
-    // Expired ids are forgotten.
+    // Ids past their last verifiable second and the clocks' margin are forgotten.
     let expired = MemoryReplayGuard::new(1);
+    let past = now.saturating_sub(10 + jwt_config::service_auth::REPLAY_MARGIN_SECONDS);
     assert_eq!(
-        expired.first_use(&TokenUse::new("auth", "a", now.saturating_sub(10))),
+        expired.first_use(&TokenUse::new("auth", "a", past)),
         FirstUse::Yes
     );
     assert_eq!(
