@@ -138,9 +138,10 @@ pub(crate) fn route_of<'a>(extensions: &'a Extensions, uri: &'a Uri) -> Cow<'a, 
     }
 }
 
-/// A service call the [`RequireAuth`](crate::RequireAuth) layer verified (and recorded in
-/// the replay guard): the extractors take its caller rather than verify, and record, the
-/// token a second time. Private, so nothing but the layer can put it in a request; and it
+/// A service call the [`RequireAuth`](crate::RequireAuth) layer or an extractor verified
+/// (and recorded in the replay guard): the other extractors and layers of the request take its
+/// caller rather than verify, and record, the token a second time. Private, so nothing but
+/// this crate can put it in a request; and it
 /// names the `JwtAuth` that verified it, so an extractor whose state holds another one
 /// verifies by its own settings.
 #[derive(Clone)]
@@ -176,7 +177,10 @@ impl<C> VerifiedUser<C> {
 }
 
 /// The caller the layer verified with `auth`, if it did.
-fn verified_caller<'a>(extensions: &'a Extensions, auth: &JwtAuth) -> Option<&'a Caller> {
+pub(crate) fn verified_caller<'a>(
+    extensions: &'a Extensions,
+    auth: &JwtAuth,
+) -> Option<&'a Caller> {
     extensions
         .get::<VerifiedByLayer>()
         .filter(|verified| verified.by.is(auth))
@@ -370,7 +374,12 @@ where
             return Ok(ServiceCaller(name.clone()));
         }
         let route = route_of(&parts.extensions, &parts.uri);
-        match auth.caller(&parts.headers, &route, false)? {
+        let caller = auth.caller(&parts.headers, &route, false)?;
+        // A second extractor or layer on this request takes it from here (a replay guard
+        // records a token once).
+        let record = VerifiedByLayer::new(&auth, caller.clone());
+        parts.extensions.insert(record);
+        match caller {
             Caller::Service(name) => Ok(ServiceCaller(name)),
             // Refused above: `allow_unauthenticated` is false.
             Caller::Unauthenticated => Err(Refusal::missing(SERVICE_SCHEME, "unauthenticated")),
@@ -391,7 +400,15 @@ where
             return Ok(AnyCaller(caller.clone()));
         }
         let route = route_of(&parts.extensions, &parts.uri);
-        auth.caller(&parts.headers, &route, true).map(AnyCaller)
+        let caller = auth.caller(&parts.headers, &route, true)?;
+        // Only an authenticated caller is recorded: `ServiceCaller` never takes an
+        // unauthenticated call from here.
+        if let Caller::Service(_) = caller {
+            parts
+                .extensions
+                .insert(VerifiedByLayer::new(&auth, caller.clone()));
+        }
+        Ok(AnyCaller(caller))
     }
 }
 

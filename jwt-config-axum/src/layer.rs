@@ -19,7 +19,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::JwtAuth;
-use crate::extract::{VerifiedByLayer, VerifiedUser, route_of};
+use crate::extract::{VerifiedByLayer, VerifiedUser, route_of, verified_caller};
 
 /// What the layer requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -267,6 +267,13 @@ where
                 extensions.insert(claims);
             }
             Requirement::Service => {
+                // Under another layer of the same settings (stacked), the call was verified
+                // and recorded already.
+                if let Some(jwt_config::service_auth::Caller::Service(_)) =
+                    verified_caller(request.extensions(), auth)
+                {
+                    return Ok(());
+                }
                 let caller = auth.caller(request.headers(), &route, false)?;
                 let extensions = request.extensions_mut();
                 extensions.insert(VerifiedByLayer::new(auth, caller.clone()));

@@ -331,3 +331,36 @@ async fn a_layer_and_an_extractor_on_one_route_decode_a_user_token_once() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(DECODED.load(Ordering::SeqCst) - before, 2);
 }
+
+#[tokio::test]
+async fn two_extractors_or_two_layers_on_one_request_record_a_token_once() {
+    use axum::routing::get;
+    use jwt_config::service_auth::MemoryReplayGuard;
+    use jwt_config_axum::{AnyCaller, RequireAuthLayer, ServiceCaller};
+    async fn both(ServiceCaller(caller): ServiceCaller, AnyCaller(any): AnyCaller) -> String {
+        format!("{caller} {any:?}")
+    }
+    async fn one(ServiceCaller(caller): ServiceCaller) -> String {
+        caller
+    }
+    let caller = auth(&[("SERVICE_ID", "auth")]);
+    let backend = auth(&[]).replay_guard(MemoryReplayGuard::new(16));
+    // Two extractors, no layer; and a route layer under a router layer.
+    let inner = axum::Router::new()
+        .route("/stacked", get(one))
+        .route_layer(RequireAuthLayer::service(backend.clone()));
+    let stacked = axum::Router::new()
+        .merge(inner)
+        .layer(RequireAuthLayer::service(backend.clone()));
+    let mut router = axum::Router::new()
+        .route("/both", get(both))
+        .merge(stacked)
+        .with_state(backend.clone());
+    for path in ["/both", "/stacked"] {
+        let headers = caller.service_headers("backend").unwrap();
+        let token = headers["x-service-token"].to_str().unwrap();
+        let answer = get_with(&mut router, path, &[("x-service-token", token)]).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+    }
+    assert!(backend.refusals().is_empty(), "{:?}", backend.refusals());
+}
