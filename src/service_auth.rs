@@ -133,6 +133,10 @@ struct ServiceClaims {
     /// drift, as `jwt-config diff` does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     cfgk: Option<Vec<String>>,
+    /// Whether the caller accepts calls from this token's audience: then the receiver also
+    /// checks that the caller verifies its calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cfga: Option<bool>,
 }
 
 /// A verified service call: who called, and the fingerprint of the shared settings its
@@ -147,19 +151,24 @@ pub struct VerifiedCall {
     /// The caller's per-setting digests (`SettingsFingerprint::settings`), cut to 1,024
     /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
     pub settings: Option<String>,
-    /// The caller's token keys as its token advertised them (at most 16).
-    keys: Option<Vec<crate::KeyInfo>>,
+    /// The caller's token and service-call keys as its token advertised them (at most 16).
+    keys: Option<(Vec<crate::KeyInfo>, Vec<crate::KeyInfo>)>,
+    /// Whether the caller accepts calls from this service.
+    allows_receiver: bool,
 }
 
 impl VerifiedCall {
     /// What the receiver keeps of a verified token, the claims the caller sized cut short.
     fn new(caller: Caller, claims: Option<ServiceClaims>) -> Self {
-        let (cfg, cfgd, cfgk) = claims.map(|c| (c.cfg, c.cfgd, c.cfgk)).unwrap_or_default();
+        let (cfg, cfgd, cfgk, cfga) = claims
+            .map(|c| (c.cfg, c.cfgd, c.cfgk, c.cfga))
+            .unwrap_or_default();
         VerifiedCall {
             caller,
             fingerprint: cfg.map(|f| f.chars().take(64).collect()),
             settings: cfgd.map(|d| d.chars().take(1024).collect()),
             keys: cfgk.map(|keys| crate::agreement::read_advertised(&keys)),
+            allows_receiver: cfga == Some(true),
         }
     }
 
@@ -168,10 +177,11 @@ impl VerifiedCall {
     /// or `None` where the caller's token does not say its keys. The call itself verified, so
     /// the keys of service calls agree in its direction.
     pub fn key_gaps(&self, receiver: &JwtConfig) -> Option<Vec<crate::agreement::KeyGap>> {
-        let caller = self.keys.as_deref()?;
-        Some(crate::agreement::token_gaps_with_caller(
-            &receiver.keys(),
+        let caller = self.keys.as_ref()?;
+        Some(crate::agreement::gaps_with_caller(
+            &receiver.key_view(),
             caller,
+            self.allows_receiver,
         ))
     }
 }
@@ -235,6 +245,10 @@ impl JwtConfig {
             cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
             cfgd: fingerprint.map(SettingsFingerprint::settings),
             cfgk: fingerprint.map(|_| self.advertised_keys().to_vec()),
+            cfga: fingerprint.map(|_| {
+                self.service_allowed_callers()
+                    .is_none_or(|allowed| allowed.iter().any(|a| a == target_service))
+            }),
         };
         let signer = keys.signer.as_ref().ok_or(TokenError::Signing)?;
         let token = jsonwebtoken::encode(&signer.header, &claims, &signer.encoding)

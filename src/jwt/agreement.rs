@@ -331,50 +331,79 @@ const ADVERTISED_HEX: usize = 8;
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
 const MAX_ADVERTISED: usize = 16;
 
-/// Token keys as a service token carries them (claim `cfgk`): `s` (signs) or `v` (verifies
-/// only), a short fingerprint (`-` where the key has none), and the id, separated by `:`.
+/// At most this many characters of a key's id are advertised, and compared.
+const ADVERTISED_ID_CHARS: usize = 64;
+
+/// A key's role as a service token advertises it: tokens `s` (signs and verifies) or `v`
+/// (verifies); service calls `S` (signs and verifies), `X` (signs, refused as a receiver) or
+/// `V` (verifies).
+fn role(key: &KeyInfo, service_call: bool) -> &'static str {
+    match (service_call, key.signs, key.verifies) {
+        (false, true, _) => "s",
+        (false, false, _) => "v",
+        (true, true, true) => "S",
+        (true, true, false) => "X",
+        (true, false, _) => "V",
+    }
+}
+
+/// Keys as a service token carries them (claim `cfgk`): the role (see [`role`]), a short
+/// fingerprint (`-` where the key has none), and the id, separated by `:`.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
-pub(crate) fn advertised(keys: &[KeyInfo]) -> Vec<String> {
-    keys.iter()
-        .filter(|k| k.signs || k.verifies)
+pub(crate) fn advertised(token_keys: &[KeyInfo], service_call_keys: &[KeyInfo]) -> Vec<String> {
+    let tokens = token_keys.iter().map(|k| (k, false));
+    let calls = service_call_keys.iter().map(|k| (k, true));
+    tokens
+        .chain(calls)
+        .filter(|(k, _)| k.signs || k.verifies)
         .take(MAX_ADVERTISED)
-        .map(|k| {
-            let role = if k.signs { "s" } else { "v" };
+        .map(|(k, service_call)| {
             let fingerprint = k
                 .fingerprint
                 .as_deref()
                 .map_or("-", |f| f.get(..ADVERTISED_HEX).unwrap_or(f));
-            format!("{role}:{fingerprint}:{}", k.id)
+            let id: String = k.id.chars().take(ADVERTISED_ID_CHARS).collect();
+            format!("{}:{fingerprint}:{id}", role(k, service_call))
         })
         .collect()
 }
 
-/// A caller's advertised token keys, read back: at most 16, ids cut to 64 characters; what
-/// does not parse is left out.
+/// A caller's advertised keys, read back: its token keys and its service-call keys, at most
+/// 16 in all, ids cut to 64 characters; what does not parse is left out.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
-pub(crate) fn read_advertised(entries: &[String]) -> Vec<KeyInfo> {
-    entries
-        .iter()
-        .take(MAX_ADVERTISED)
-        .filter_map(|entry| {
-            let (role, rest) = entry.split_once(':')?;
-            let (fingerprint, id) = rest.split_once(':')?;
-            let signs = match role {
-                "s" => true,
-                "v" => false,
-                _ => return None,
-            };
-            Some(KeyInfo {
-                id: id.chars().take(64).collect(),
-                kind: "a key a caller advertised",
-                signs,
-                verifies: true,
-                variable: "",
-                fingerprint: (fingerprint != "-")
-                    .then(|| fingerprint.chars().take(ADVERTISED_HEX).collect()),
-            })
-        })
-        .collect()
+pub(crate) fn read_advertised(entries: &[String]) -> (Vec<KeyInfo>, Vec<KeyInfo>) {
+    let mut keys = (Vec::new(), Vec::new());
+    for entry in entries.iter().take(MAX_ADVERTISED) {
+        let Some((role, rest)) = entry.split_once(':') else {
+            continue;
+        };
+        let Some((fingerprint, id)) = rest.split_once(':') else {
+            continue;
+        };
+        let (service_call, signs, verifies) = match role {
+            "s" => (false, true, true),
+            "v" => (false, false, true),
+            "S" => (true, true, true),
+            "X" => (true, true, false),
+            "V" => (true, false, true),
+            _ => continue,
+        };
+        let key = KeyInfo {
+            id: id.chars().take(ADVERTISED_ID_CHARS).collect(),
+            kind: "a key a caller advertised",
+            signs,
+            verifies,
+            variable: "",
+            fingerprint: (fingerprint != "-")
+                .then(|| fingerprint.chars().take(ADVERTISED_HEX).collect()),
+        };
+        if service_call {
+            keys.1.push(key);
+        } else {
+            keys.0.push(key);
+        }
+    }
+    keys
 }
 
 /// This service's token keys with fingerprints cut as advertised, to compare with a caller's.
@@ -382,6 +411,7 @@ pub(crate) fn read_advertised(entries: &[String]) -> Vec<KeyInfo> {
 pub(crate) fn as_advertised(keys: &[KeyInfo]) -> Vec<KeyInfo> {
     keys.iter()
         .map(|k| KeyInfo {
+            id: k.id.chars().take(ADVERTISED_ID_CHARS).collect(),
             fingerprint: k
                 .fingerprint
                 .as_deref()
@@ -391,14 +421,28 @@ pub(crate) fn as_advertised(keys: &[KeyInfo]) -> Vec<KeyInfo> {
         .collect()
 }
 
-/// The token-key gaps between this receiver and a caller that advertised its keys, both
-/// ways, as `diff` would find them between their env files.
+/// The gaps between this receiver and a caller that advertised its keys, as `diff` would
+/// find them between their env files: token keys both ways, and, where the caller accepts
+/// calls from this service (`allows_receiver`), whether it verifies this service's calls.
+/// The caller's own call verified here, so that direction agrees.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
-pub(crate) fn token_gaps_with_caller(own: &[KeyInfo], caller: &[KeyInfo]) -> Vec<KeyGap> {
-    let view = |keys: Vec<KeyInfo>| KeyView::new("", keys, Vec::new(), None);
-    let (own, caller) = (view(as_advertised(own)), view(caller.to_vec()));
+pub(crate) fn gaps_with_caller(
+    own: &KeyView,
+    caller_keys: &(Vec<KeyInfo>, Vec<KeyInfo>),
+    allows_receiver: bool,
+) -> Vec<KeyGap> {
+    let own = KeyView::new(
+        own.service_id.clone(),
+        as_advertised(&own.token_keys),
+        as_advertised(&own.service_call_keys),
+        None,
+    );
+    let caller = KeyView::new("", caller_keys.0.clone(), caller_keys.1.clone(), None);
     let mut gaps = token_gaps(&caller, &own);
     gaps.extend(token_gaps(&own, &caller));
     gaps.extend(common_token_key_gap(&own, &caller));
+    if allows_receiver {
+        gaps.extend(service_call_gap(&own, &caller));
+    }
     gaps
 }

@@ -633,7 +633,7 @@ impl JwtConfig {
     pub(crate) fn advertised_keys(&self) -> &[String] {
         self.keys
             .advertised
-            .get_or_init(|| agreement::advertised(&self.keys()))
+            .get_or_init(|| agreement::advertised(&self.keys(), &self.service_call_keys()))
     }
 
     /// The service keys, `None` when service authentication is off (development only).
