@@ -619,6 +619,9 @@ fn two_verifiers_with_no_key_in_common_differ() {
     let (code, out, _) = run(jwt_config().arg("audit").arg(&billing).arg(&backend));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("no key in common"), "{out}");
+    // "Fix first" says the gap itself, not a key to add that has no id.
+    let fix = out.lines().find(|l| l.starts_with("fix first:")).unwrap();
+    assert!(fix.contains("no key in common"), "{fix}");
     // The same public key on both: they agree.
     let same = verifier("orders", "rsa2048_public");
     let (code, out, _) = run(jwt_config().arg("diff").arg(&billing).arg(&same));

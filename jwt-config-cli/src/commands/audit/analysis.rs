@@ -67,6 +67,11 @@ pub(crate) enum FixFirst {
         gaps: usize,
         /// It only fails to verify (the others verify what it signs).
         only_verifying: bool,
+        /// The first of its gaps in words, with the variables and the fix: said instead of
+        /// the summary where the summary's fix would be wrong (service calls, no one key).
+        first_gap: String,
+        #[serde(skip)]
+        summary_fits: bool,
     },
     Difference {
         variable: String,
@@ -162,6 +167,10 @@ pub(crate) struct KeyGap {
     pub(crate) service_calls: bool,
     /// The gap in words: the variables on each side and the fixes.
     pub(crate) message: String,
+    /// A token key the verifiers lack (not an unconfirmed key, nor one of service calls):
+    /// the fix-first summary's "add it to JWT_VERIFICATION_KEYS" fits it.
+    #[serde(skip)]
+    pub(crate) token_key: bool,
 }
 
 impl AuditReport {
@@ -317,6 +326,7 @@ impl AuditReport {
                             .map(|(name, _)| (*name).to_owned())
                             .collect(),
                         service_calls: false,
+                        token_key: false,
                         message: gap.explain(&clean(first), &clean(second)),
                     });
                 }
@@ -368,6 +378,7 @@ impl AuditReport {
                     message: gap.explain(&clean(signer), &named(&others)),
                     services: others,
                     service_calls: false,
+                    token_key: matches!(gap, agreement::KeyGap::TokenKey { .. }),
                 });
             }
         }
@@ -407,6 +418,7 @@ impl AuditReport {
                 message: gap.explain(&clean(signer), &named(&services)),
                 services,
                 service_calls: true,
+                token_key: false,
             });
         }
     }
@@ -478,9 +490,16 @@ impl AuditReport {
                 .collect();
             let mut key_ids: Vec<String> =
                 involved.iter().filter_map(|g| g.key_id.clone()).collect();
+            key_ids.sort();
             key_ids.dedup();
+            let summary_fits = !key_ids.is_empty() && involved.iter().all(|g| g.token_key);
             Some(FixFirst::Keys {
                 only_verifying: involved.iter().all(|g| g.signer != service),
+                first_gap: involved
+                    .first()
+                    .map(|g| g.message.clone())
+                    .unwrap_or_default(),
+                summary_fits,
                 service,
                 key_ids,
                 gaps: involved.len(),

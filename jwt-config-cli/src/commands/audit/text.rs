@@ -64,10 +64,16 @@ pub(crate) fn fix_first_text(fix: &FixFirst) -> String {
             if services.len() == 1 { "does" } else { "do" }
         ),
         FixFirst::Keys {
+            first_gap,
+            summary_fits: false,
+            ..
+        } => clean(first_gap).into_owned(),
+        FixFirst::Keys {
             service,
             key_ids,
             gaps,
             only_verifying,
+            ..
         } => {
             let ids = key_ids
                 .iter()
