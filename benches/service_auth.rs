@@ -6,8 +6,9 @@ mod support;
 
 use std::hint::black_box;
 
+use jwt_config::SERVICE_TOKEN_TYPE;
 use jwt_config::jsonwebtoken::{self, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, VerifyOptions};
+use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, VerifyOptions};
 use jwt_config::{Config, JwtConfig, MapSource};
 use support::{measure, report};
 

@@ -26,8 +26,6 @@ use crate::{JwtConfig, SettingsFingerprint, TokenError};
 /// The header that carries a service token, identical in every service.
 pub const SERVICE_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-service-token");
 
-pub use crate::jwt::SERVICE_TOKEN_TYPE;
-
 /// Who made an incoming call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Caller {

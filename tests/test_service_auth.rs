@@ -5,10 +5,8 @@ mod common;
 
 use common::*;
 use jwt_config::jsonwebtoken::{self, Algorithm, EncodingKey, Header};
-use jwt_config::service_auth::{
-    Caller, SERVICE_TOKEN_HEADER, SERVICE_TOKEN_TYPE, ServiceAuthError, VerifyOptions,
-};
-use jwt_config::{Config, JwtConfig, MapSource, TokenError, WarningKind};
+use jwt_config::service_auth::{Caller, SERVICE_TOKEN_HEADER, ServiceAuthError, VerifyOptions};
+use jwt_config::{Config, JwtConfig, MapSource, SERVICE_TOKEN_TYPE, TokenError, WarningKind};
 
 const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 

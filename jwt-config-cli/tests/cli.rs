@@ -773,6 +773,7 @@ fn json_kinds_and_key_roles_are_identifiers() {
     assert_eq!(json[0]["signs"], true, "{out}");
     assert_eq!(json[0]["verifies"], true, "{out}");
     assert!(json[0].get("role").is_none(), "{out}");
+    assert_eq!(json[0]["kind"], "hmac", "{out}");
 }
 
 #[test]

@@ -391,6 +391,7 @@ pub(crate) fn read_advertised(entries: &[String]) -> (Vec<KeyInfo>, Vec<KeyInfo>
         let key = KeyInfo {
             id: id.chars().take(ADVERTISED_ID_CHARS).collect(),
             kind: "a key a caller advertised",
+            key_type: "unknown",
             signs,
             verifies,
             variable: "",

@@ -137,6 +137,7 @@ impl KeyRing {
             KeyInfo {
                 id: id.clone(),
                 kind: algorithm.key_kind(),
+                key_type: algorithm.key_type(),
                 signs: self.signer.is_some(),
                 verifies: verifying.is_some_and(|key| key.accepted),
                 variable: self.own_variable,
@@ -156,6 +157,7 @@ impl KeyRing {
                 KeyInfo {
                     id: id.clone(),
                     kind: algorithm.key_kind(),
+                    key_type: algorithm.key_type(),
                     signs: false,
                     verifies: key.accepted,
                     variable: key.variable,

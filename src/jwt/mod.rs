@@ -563,6 +563,9 @@ pub struct KeyInfo {
     pub id: String,
     /// What kind of key, in words: "a shared secret", "an RSA key", ...
     pub kind: &'static str,
+    /// The same as an identifier, for programs: `hmac`, `rsa`, `ec_p256`, `ec_p384`,
+    /// `ed25519` (`unknown` for a key a caller only advertised).
+    pub key_type: &'static str,
     /// Whether this service signs with it.
     pub signs: bool,
     /// Whether this service accepts tokens signed with it (a shared service secret is

@@ -66,6 +66,18 @@ impl SigningAlgorithm {
             .map_or("?", |(name, _)| name)
     }
 
+    /// The key family as an identifier, for programs: `hmac`, `rsa`, `ec_p256`, `ec_p384`,
+    /// `ed25519`.
+    pub(crate) fn key_type(self) -> &'static str {
+        match self.0.family() {
+            AlgorithmFamily::Hmac => "hmac",
+            AlgorithmFamily::Rsa => "rsa",
+            AlgorithmFamily::Ec if self.0 == Algorithm::ES384 => "ec_p384",
+            AlgorithmFamily::Ec => "ec_p256",
+            AlgorithmFamily::Ed => "ed25519",
+        }
+    }
+
     /// The key family in words, for messages: "an RSA key".
     pub(crate) fn key_kind(self) -> &'static str {
         match self.0.family() {

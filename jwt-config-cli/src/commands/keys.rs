@@ -18,7 +18,11 @@ use crate::{EXIT_OK, EXIT_PROBLEMS};
 struct KeyJson {
     id: String,
     purpose: Purpose,
+    /// An identifier: `hmac`, `rsa`, `ec_p256`, `ec_p384`, `ed25519`.
     kind: &'static str,
+    /// The kind in words, for the text output.
+    #[serde(skip)]
+    kind_text: &'static str,
     /// This service signs with it.
     signs: bool,
     /// This service accepts what is signed with it; neither signs nor verifies is a key held
@@ -34,7 +38,8 @@ impl KeyJson {
             verifies: key.verifies,
             id: key.id,
             purpose,
-            kind: key.kind,
+            kind: key.key_type,
+            kind_text: key.kind,
             variable: key.variable,
         }
     }
@@ -108,7 +113,7 @@ pub(crate) fn keys<T: Config + HasJwtConfig>(
                     out,
                     "{}  {}{purpose}, {} ({})",
                     style.name(&clean(&key.id)),
-                    key.kind,
+                    key.kind_text,
                     key.role(),
                     key.variable
                 )?;
