@@ -97,4 +97,88 @@ pub fn schema_fingerprint_of<T: Config>() -> String {
 #[doc(hidden)]
 pub mod __private {
     pub use jwt_config_core::__private::*;
+
+    #[cfg(feature = "jwt")]
+    /// One of each variant, for the tests that hold every kind to its name (here and in
+    /// `jwt-config-axum`); the exhaustive matches make a new variant a compile error here.
+    pub fn every_token_error() -> Vec<crate::TokenError> {
+        let all = vec![
+            crate::TokenError::VerifyOnly,
+            crate::TokenError::Signing,
+            crate::TokenError::Expired,
+            crate::TokenError::NotYetValid,
+            crate::TokenError::BadSignature,
+            crate::TokenError::WrongType {
+                expected: "an access",
+                found: None,
+            },
+            crate::TokenError::WrongAudience { expected: vec![] },
+            crate::TokenError::WrongIssuer {
+                expected: String::new(),
+            },
+            crate::TokenError::MissingClaim(String::new()),
+            crate::TokenError::UnknownKeyId {
+                kid: String::new(),
+                held_in: "",
+            },
+            crate::TokenError::NoKeyId { held_in: "" },
+            crate::TokenError::LifetimeTooLong {
+                expected: "an access",
+                lifetime: 0,
+                max: 0,
+                variable: "",
+            },
+            crate::TokenError::WrongAlgorithm,
+            crate::TokenError::Malformed,
+        ];
+        for error in &all {
+            match error {
+                crate::TokenError::VerifyOnly
+                | crate::TokenError::Signing
+                | crate::TokenError::Expired
+                | crate::TokenError::NotYetValid
+                | crate::TokenError::BadSignature
+                | crate::TokenError::WrongType { .. }
+                | crate::TokenError::WrongAudience { .. }
+                | crate::TokenError::WrongIssuer { .. }
+                | crate::TokenError::MissingClaim(_)
+                | crate::TokenError::UnknownKeyId { .. }
+                | crate::TokenError::NoKeyId { .. }
+                | crate::TokenError::LifetimeTooLong { .. }
+                | crate::TokenError::WrongAlgorithm
+                | crate::TokenError::Malformed => {}
+            }
+        }
+        all
+    }
+
+    /// One of each variant of [`crate::service_auth::ServiceAuthError`](crate::service_auth::crate::service_auth::ServiceAuthError), likewise.
+    #[cfg(feature = "service-auth")]
+    pub fn every_service_auth_error() -> Vec<crate::service_auth::ServiceAuthError> {
+        let all = vec![
+            crate::service_auth::ServiceAuthError::MissingHeader,
+            crate::service_auth::ServiceAuthError::Token(crate::TokenError::Malformed),
+            crate::service_auth::ServiceAuthError::WrongIssuer {
+                key_service: String::new(),
+            },
+            crate::service_auth::ServiceAuthError::SharedSecretRefused,
+            crate::service_auth::ServiceAuthError::MissingTokenId,
+            crate::service_auth::ServiceAuthError::Replayed,
+            crate::service_auth::ServiceAuthError::ReplayGuardFull,
+            crate::service_auth::ServiceAuthError::CallerNotAllowed(String::new()),
+        ];
+        for error in &all {
+            match error {
+                crate::service_auth::ServiceAuthError::MissingHeader
+                | crate::service_auth::ServiceAuthError::Token(_)
+                | crate::service_auth::ServiceAuthError::WrongIssuer { .. }
+                | crate::service_auth::ServiceAuthError::SharedSecretRefused
+                | crate::service_auth::ServiceAuthError::MissingTokenId
+                | crate::service_auth::ServiceAuthError::Replayed
+                | crate::service_auth::ServiceAuthError::ReplayGuardFull
+                | crate::service_auth::ServiceAuthError::CallerNotAllowed(_) => {}
+            }
+        }
+        all
+    }
 }

@@ -525,86 +525,6 @@ mod tests {
         );
     }
 
-    /// One of each variant; the exhaustive matches make a new variant a compile error here.
-    fn every_token_error() -> Vec<TokenError> {
-        let all = vec![
-            TokenError::VerifyOnly,
-            TokenError::Signing,
-            TokenError::Expired,
-            TokenError::NotYetValid,
-            TokenError::BadSignature,
-            TokenError::WrongType {
-                expected: "an access",
-                found: None,
-            },
-            TokenError::WrongAudience { expected: vec![] },
-            TokenError::WrongIssuer {
-                expected: String::new(),
-            },
-            TokenError::MissingClaim(String::new()),
-            TokenError::UnknownKeyId {
-                kid: String::new(),
-                held_in: "",
-            },
-            TokenError::NoKeyId { held_in: "" },
-            TokenError::LifetimeTooLong {
-                expected: "an access",
-                lifetime: 0,
-                max: 0,
-                variable: "",
-            },
-            TokenError::WrongAlgorithm,
-            TokenError::Malformed,
-        ];
-        for error in &all {
-            match error {
-                TokenError::VerifyOnly
-                | TokenError::Signing
-                | TokenError::Expired
-                | TokenError::NotYetValid
-                | TokenError::BadSignature
-                | TokenError::WrongType { .. }
-                | TokenError::WrongAudience { .. }
-                | TokenError::WrongIssuer { .. }
-                | TokenError::MissingClaim(_)
-                | TokenError::UnknownKeyId { .. }
-                | TokenError::NoKeyId { .. }
-                | TokenError::LifetimeTooLong { .. }
-                | TokenError::WrongAlgorithm
-                | TokenError::Malformed => {}
-            }
-        }
-        all
-    }
-
-    fn every_service_auth_error() -> Vec<ServiceAuthError> {
-        let all = vec![
-            ServiceAuthError::MissingHeader,
-            ServiceAuthError::Token(TokenError::Malformed),
-            ServiceAuthError::WrongIssuer {
-                key_service: String::new(),
-            },
-            ServiceAuthError::SharedSecretRefused,
-            ServiceAuthError::MissingTokenId,
-            ServiceAuthError::Replayed,
-            ServiceAuthError::ReplayGuardFull,
-            ServiceAuthError::CallerNotAllowed(String::new()),
-        ];
-        for error in &all {
-            match error {
-                ServiceAuthError::MissingHeader
-                | ServiceAuthError::Token(_)
-                | ServiceAuthError::WrongIssuer { .. }
-                | ServiceAuthError::SharedSecretRefused
-                | ServiceAuthError::MissingTokenId
-                | ServiceAuthError::Replayed
-                | ServiceAuthError::ReplayGuardFull
-                | ServiceAuthError::CallerNotAllowed(_) => {}
-            }
-        }
-        all
-    }
-
     #[test]
     fn a_token_verified_in_its_last_second_is_a_replay_after_the_clock_ticks() {
         // The verification accepted it at its last second; the guard reads a later clock.
@@ -624,8 +544,8 @@ mod tests {
         for kind in crate::WarningKind::ALL {
             assert_documented(kind.as_str(), "warning");
         }
-        let tokens = every_token_error();
-        let calls = every_service_auth_error();
+        let tokens = crate::__private::every_token_error();
+        let calls = crate::__private::every_service_auth_error();
         let mut names: Vec<&str> = tokens.iter().map(TokenError::as_str).collect();
         names.sort_unstable();
         names.dedup();

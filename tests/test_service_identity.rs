@@ -17,6 +17,20 @@ fn own_key(environment: &str, id: &str, key_file: &str) -> MapSource {
     source
 }
 
+/// A call verified with a replay guard: the token is used once.
+fn once(
+    receiver: &JwtConfig,
+    headers: &http::HeaderMap,
+    guard: &dyn jwt_config::service_auth::ReplayGuard,
+) -> Result<Caller, ServiceAuthError> {
+    let options = VerifyOptions {
+        replay_guard: Some(guard),
+    };
+    receiver
+        .verify_service_call_with(headers, &options)
+        .map(|call| call.caller)
+}
+
 fn set_of(configs: &[&JwtConfig]) -> String {
     let keys: Vec<_> = configs.iter().map(|c| c.service_jwk().unwrap()).collect();
     serde_json::to_string(&jsonwebtoken::jwk::JwkSet { keys }).unwrap()
@@ -187,40 +201,16 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
     let guard = MemoryReplayGuard::new(8);
     let headers = auth.service_headers("backend").unwrap();
     assert_eq!(
-        backend
-            .verify_service_call_with(
-                &headers,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller),
+        once(&backend, &headers, &guard),
         Ok(Caller::Service("auth".into()))
     );
     assert_eq!(
-        backend
-            .verify_service_call_with(
-                &headers,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller),
+        once(&backend, &headers, &guard),
         Err(ServiceAuthError::Replayed)
     );
     // A fresh token of the same caller passes.
     let again = auth.service_headers("backend").unwrap();
-    assert!(
-        backend
-            .verify_service_call_with(
-                &again,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller)
-            .is_ok()
-    );
+    assert!(once(&backend, &again, &guard).is_ok());
     // A token without an id is refused where replays are refused.
     let mut header = Header::new(Algorithm::HS256);
     header.typ = Some("service+jwt".into());
@@ -236,14 +226,7 @@ fn a_receiver_that_refuses_replays_accepts_each_token_once() {
             .unwrap(),
     );
     assert_eq!(
-        backend
-            .verify_service_call_with(
-                &untagged,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller),
+        once(&backend, &untagged, &guard),
         Err(ServiceAuthError::MissingTokenId)
     );
     // Full of live ids, the guard refuses rather than forget one.
@@ -366,25 +349,11 @@ fn a_token_is_refused_as_a_replay_for_as_long_as_the_leeway_lets_it_verify() {
     // Expired 10 s ago, inside the 60 s leeway: it verifies, once.
     let headers = shared_secret_token(-70, 60, "in-the-leeway");
     assert_eq!(
-        backend
-            .verify_service_call_with(
-                &headers,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller),
+        once(&backend, &headers, &guard),
         Ok(Caller::Service("auth".into()))
     );
     assert_eq!(
-        backend
-            .verify_service_call_with(
-                &headers,
-                &VerifyOptions {
-                    replay_guard: Some(&guard)
-                }
-            )
-            .map(|call| call.caller),
+        once(&backend, &headers, &guard),
         Err(ServiceAuthError::Replayed)
     );
 }

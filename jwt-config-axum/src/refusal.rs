@@ -444,61 +444,25 @@ mod tests {
 
     #[test]
     fn every_kind_of_the_facade_met_at_request_time_has_a_reason_of_the_same_name() {
-        let tokens = [
-            TokenError::Expired,
-            TokenError::NotYetValid,
-            TokenError::BadSignature,
-            TokenError::WrongType {
-                expected: "an access",
-                found: None,
-            },
-            TokenError::WrongAudience { expected: vec![] },
-            TokenError::WrongIssuer {
-                expected: String::new(),
-            },
-            TokenError::MissingClaim(String::new()),
-            TokenError::UnknownKeyId {
-                kid: String::new(),
-                held_in: "",
-            },
-            TokenError::NoKeyId { held_in: "" },
-            TokenError::LifetimeTooLong {
-                expected: "an access",
-                lifetime: 0,
-                max: 0,
-                variable: "",
-            },
-            TokenError::WrongAlgorithm,
-            TokenError::Malformed,
-        ];
-        for error in tokens {
+        // The facade's one list of its variants; signing errors are never met on a request.
+        let signing = ["verify_only", "signing"];
+        for error in jwt_config::__private::every_token_error() {
             let kind = error.kind();
-            assert_eq!(Refusal::token("Bearer", error).reason().as_str(), kind);
+            if !signing.contains(&kind) {
+                assert_eq!(Refusal::token("Bearer", error).reason().as_str(), kind);
+            }
         }
-        let calls = [
-            ServiceAuthError::Token(TokenError::Malformed),
-            ServiceAuthError::Token(TokenError::UnknownKeyId {
-                kid: String::new(),
-                held_in: "",
-            }),
-            ServiceAuthError::WrongIssuer {
-                key_service: String::new(),
-            },
-            ServiceAuthError::SharedSecretRefused,
-            ServiceAuthError::MissingTokenId,
-            ServiceAuthError::Replayed,
-            ServiceAuthError::ReplayGuardFull,
-            ServiceAuthError::CallerNotAllowed(String::new()),
-        ];
-        for error in calls {
+        for error in jwt_config::__private::every_service_auth_error() {
             let kind = error.kind();
             let refusal = Refusal::service("ServiceToken", error);
+            if kind == "missing_header" {
+                // The one renamed on purpose: a missing header is a missing token, as for users.
+                assert_eq!(refusal.reason(), RefusalReason::MissingToken);
+                continue;
+            }
             assert_eq!(refusal.reason().as_str(), kind);
             assert!(refusal.source().is_some());
         }
-        // The one renamed on purpose: a missing header is a missing token, as for users.
-        let missing = Refusal::service("ServiceToken", ServiceAuthError::MissingHeader);
-        assert_eq!(missing.reason(), RefusalReason::MissingToken);
     }
 
     #[test]
