@@ -90,51 +90,35 @@ impl fmt::Display for Location {
     }
 }
 
-impl<S: Source + ?Sized> Source for &S {
-    fn get(&self, name: &str) -> Option<OsString> {
-        (**self).get(name)
-    }
-    fn names(&self) -> Option<Vec<String>> {
-        (**self).names()
-    }
-    fn location(&self, name: &str) -> Option<Location> {
-        (**self).location(name)
-    }
-    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
-        (**self).read_file(path, limit)
-    }
-    fn read_file_for(
-        &self,
-        variable: &str,
-        path: &Path,
-        limit: u64,
-    ) -> Result<Zeroizing<Vec<u8>>, String> {
-        (**self).read_file_for(variable, path, limit)
-    }
+/// A reference or a box is the source it points to: every method forwarded, none forgotten.
+macro_rules! forward_source {
+    ($($pointer:ty),*) => {$(
+        impl<S: Source + ?Sized> Source for $pointer {
+            fn get(&self, name: &str) -> Option<OsString> {
+                (**self).get(name)
+            }
+            fn names(&self) -> Option<Vec<String>> {
+                (**self).names()
+            }
+            fn location(&self, name: &str) -> Option<Location> {
+                (**self).location(name)
+            }
+            fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
+                (**self).read_file(path, limit)
+            }
+            fn read_file_for(
+                &self,
+                variable: &str,
+                path: &Path,
+                limit: u64,
+            ) -> Result<Zeroizing<Vec<u8>>, String> {
+                (**self).read_file_for(variable, path, limit)
+            }
+        }
+    )*};
 }
 
-impl<S: Source + ?Sized> Source for Box<S> {
-    fn get(&self, name: &str) -> Option<OsString> {
-        (**self).get(name)
-    }
-    fn names(&self) -> Option<Vec<String>> {
-        (**self).names()
-    }
-    fn location(&self, name: &str) -> Option<Location> {
-        (**self).location(name)
-    }
-    fn read_file(&self, path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, String> {
-        (**self).read_file(path, limit)
-    }
-    fn read_file_for(
-        &self,
-        variable: &str,
-        path: &Path,
-        limit: u64,
-    ) -> Result<Zeroizing<Vec<u8>>, String> {
-        (**self).read_file_for(variable, path, limit)
-    }
-}
+forward_source!(&S, Box<S>);
 
 /// The process environment, read with [`std::env::var_os`] and never written.
 #[derive(Clone, Copy, Debug, Default)]
