@@ -152,7 +152,7 @@ pub mod __private {
         all
     }
 
-    /// One of each variant of [`crate::service_auth::ServiceAuthError`](crate::service_auth::crate::service_auth::ServiceAuthError), likewise.
+    /// One of each variant of [`ServiceAuthError`](crate::service_auth::ServiceAuthError), likewise.
     #[cfg(feature = "service-auth")]
     pub fn every_service_auth_error() -> Vec<crate::service_auth::ServiceAuthError> {
         let all = vec![
