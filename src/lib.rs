@@ -32,6 +32,18 @@
 //! assert!(error.to_string().contains("STRIPE_API_KEY: is missing"));
 //! # Ok::<(), jwt_config::ConfigError>(())
 //! ```
+//!
+//! ## Crypto backend
+//!
+//! With the `jwt` feature, exactly one of two features chooses the backend that signs and
+//! verifies tokens (jsonwebtoken's); neither or both is a compile error:
+//!
+//! - `rust-crypto` (default): pure Rust. It signs RS\*/PS\* tokens with the `rsa` crate, open to
+//!   [RUSTSEC-2023-0071](https://rustsec.org/advisories/RUSTSEC-2023-0071) (timing of
+//!   private-key operations), so a service that holds an RSA `JWT_PRIVATE_KEY` gets a startup
+//!   warning in staging and production. Verifying is not affected.
+//! - `aws-lc`: aws-lc-rs, constant-time; builds C code (a C compiler is enough). Choose it with
+//!   `default-features = false, features = ["jwt", "service-auth", "aws-lc"]`.
 #![doc = include_str!("../docs/attributes.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -43,6 +55,17 @@ pub use jwt_config_core::{
     UnknownEnvironment, VarSchema, Variable, Warning, WarningKind, escape_controls,
 };
 pub use jwt_config_macros::Config;
+
+#[cfg(all(feature = "jwt", not(any(feature = "rust-crypto", feature = "aws-lc"))))]
+compile_error!(
+    "jwt-config: the `jwt` feature needs a crypto backend: enable exactly one of the features \
+     `rust-crypto` (the default) and `aws-lc`"
+);
+#[cfg(all(feature = "rust-crypto", feature = "aws-lc"))]
+compile_error!(
+    "jwt-config: the features `rust-crypto` and `aws-lc` are both enabled; enable exactly one \
+     crypto backend (with `default-features = false` to choose `aws-lc`)"
+);
 
 #[cfg(feature = "jwt")]
 mod jwt;

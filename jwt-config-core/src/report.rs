@@ -167,15 +167,19 @@ pub enum WarningKind {
     UnknownVariable,
     /// Anything a check wants the operator to know.
     Notice,
+    /// A published security advisory of a dependency of this build applies to this
+    /// configuration (RUSTSEC-2023-0071 for RSA signing on the `rust-crypto` backend).
+    Advisory,
 }
 
 impl WarningKind {
     /// Every kind, in declaration order.
-    pub const ALL: [WarningKind; 4] = [
+    pub const ALL: [WarningKind; 5] = [
         WarningKind::DeprecatedAlias,
         WarningKind::Weak,
         WarningKind::UnknownVariable,
         WarningKind::Notice,
+        WarningKind::Advisory,
     ];
 
     /// The kind's stable name, in snake_case: what JSON output, logs and metrics carry.
@@ -185,6 +189,7 @@ impl WarningKind {
             WarningKind::Weak => "weak",
             WarningKind::UnknownVariable => "unknown_variable",
             WarningKind::Notice => "notice",
+            WarningKind::Advisory => "advisory",
         }
     }
 }
@@ -441,7 +446,8 @@ mod tests {
             WarningKind::DeprecatedAlias
             | WarningKind::Weak
             | WarningKind::UnknownVariable
-            | WarningKind::Notice => WarningKind::ALL.contains(&kind),
+            | WarningKind::Notice
+            | WarningKind::Advisory => WarningKind::ALL.contains(&kind),
         };
         assert!(ProblemKind::ALL.iter().all(|k| problem_listed(*k)));
         assert!(WarningKind::ALL.iter().all(|k| warning_listed(*k)));

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header,
 use jwt_config_core::{Context, ProblemKind, Secret};
 
 use super::key_set::{key_fingerprint, read_jwk_set, unusable_jwk};
-use super::keys::{MIN_RSA_BITS, rsa_bits};
+use super::keys::{MIN_RSA_BITS, rsa_bits, verifies_with};
 use super::tokens::bounded;
 use super::values::SigningAlgorithm;
 use super::{KeyInfo, TokenError};
@@ -261,11 +261,7 @@ fn checked_jwk(
     }
     let key =
         DecodingKey::from_jwk(jwk).map_err(|_| named(unusable_jwk(jwk, &algorithm.to_string())))?;
-    // The backend must accept the key for the algorithm: a probe verification is `Ok(false)`
-    // for a usable key and an error for a key of another family or curve.
-    let usable =
-        jsonwebtoken::crypto::verify("AAAA", b"jwt-config probe", &key, algorithm.algorithm());
-    if key.family() != algorithm.algorithm().family() || usable.is_err() {
+    if !verifies_with(algorithm, &key) {
         return Err(named(format!(
             "is not {}, as {algorithm} needs",
             algorithm.key_kind()

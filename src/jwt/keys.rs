@@ -42,6 +42,8 @@ pub(crate) fn build_keys(
         }
         return None;
     };
+    let holds_private_key = partial.private_key.is_some_and(Option::is_some);
+    rsa_signing_advisory(algorithm, holds_private_key, context);
     let set_text = partial.verification_keys?.as_ref();
     let (encoding, decoding) = own_keys(partial, algorithm, set_text.is_some(), context)?;
     let hmac_bytes = partial.secret_key?.as_ref().filter(|_| algorithm.is_hmac());
@@ -162,6 +164,33 @@ pub(crate) fn crypto_provider_problem(provider_available: bool) -> Option<&'stat
         "cannot be used: this build's jsonwebtoken has no usable crypto provider (enable exactly \
          one of its `rust_crypto` and `aws_lc_rs` features, or install a provider before loading)",
     )
+}
+
+/// The advisory that applies to RSA signing on the `rust-crypto` backend.
+pub(crate) const RSA_TIMING_ADVISORY: &str = "RUSTSEC-2023-0071";
+
+/// A service that signs RS*/PS* tokens (it holds `JWT_PRIVATE_KEY`) on the `rust-crypto`
+/// backend uses the `rsa` crate's private-key operations, whose timing can leak the key
+/// (RUSTSEC-2023-0071, no fixed version): a warning in staging and production, where a network
+/// attacker can time them. Verifying uses only the public key and is not affected.
+fn rsa_signing_advisory(
+    algorithm: SigningAlgorithm,
+    holds_private_key: bool,
+    context: &mut Context<'_>,
+) {
+    let rsa = algorithm.algorithm().family() == AlgorithmFamily::Rsa;
+    if !(cfg!(feature = "rust-crypto") && rsa && holds_private_key) {
+        return;
+    }
+    if !context.environment().is_deployed() {
+        return;
+    }
+    let message = format!(
+        "signs {algorithm} tokens with the `rsa` crate of jwt-config's `rust-crypto` backend, whose \
+         private-key operations leak timing ({RSA_TIMING_ADVISORY}, Marvin attack; no fixed version): \
+         build jwt-config with the `aws-lc` feature (constant-time) instead, or sign with ES256 or EdDSA"
+    );
+    context.warn(vars::PRIVATE_KEY, WarningKind::Advisory, message);
 }
 
 fn hmac_keys(
@@ -288,10 +317,35 @@ fn decoding_key(
     Some(key)
 }
 
-/// Whether the backend accepts the key for the algorithm: a probe verification returns
-/// `Ok(false)` for a usable key and an error for a key of the wrong kind or curve.
-fn verifies_with(algorithm: SigningAlgorithm, key: &DecodingKey) -> bool {
-    jsonwebtoken::crypto::verify("AAAA", b"jwt-config probe", key, algorithm.algorithm()).is_ok()
+/// Whether the key is one the algorithm verifies with, on either backend: of its family and
+/// curve, as jsonwebtoken reads the key (its JWK form), and accepted by a probe verification
+/// (`Ok(false)` for a usable key, an error for one the backend refuses). `aws-lc` checks an
+/// EC key only when a signature verifies, so the probe alone passes a P-384 key for ES256.
+pub(crate) fn verifies_with(algorithm: SigningAlgorithm, key: &DecodingKey) -> bool {
+    use jsonwebtoken::Algorithm;
+    use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+    let algorithm = algorithm.algorithm();
+    if key.family() != algorithm.family() {
+        return false;
+    }
+    let curve = match algorithm {
+        Algorithm::ES256 => EllipticCurve::P256,
+        Algorithm::ES384 => EllipticCurve::P384,
+        Algorithm::EdDSA => EllipticCurve::Ed25519,
+        // RSA and HMAC keys have no curve; an RSA key's size is checked on its own.
+        _ => return probe_verifies(algorithm, key),
+    };
+    let fits = match Jwk::from_decoding_key(key, None).map(|jwk| jwk.algorithm) {
+        Ok(AlgorithmParameters::EllipticCurve(ec)) => ec.curve == curve,
+        Ok(AlgorithmParameters::OctetKeyPair(okp)) => okp.curve == curve,
+        _ => false,
+    };
+    fits && probe_verifies(algorithm, key)
+}
+
+/// A probe verification: `Ok(false)` for a usable key, an error for one the backend refuses.
+fn probe_verifies(algorithm: jsonwebtoken::Algorithm, key: &DecodingKey) -> bool {
+    jsonwebtoken::crypto::verify("AAAA", b"jwt-config probe", key, algorithm).is_ok()
 }
 
 fn encoding_key(
@@ -332,21 +386,32 @@ fn encoding_key(
     }
 }
 
-/// The modulus size of the RSA key jsonwebtoken built: its PKCS#1 DER, or its components.
+/// The modulus size of the RSA key jsonwebtoken built, read from its public modulus `n` (the
+/// JWK that jsonwebtoken derives from the key): no private-key arithmetic, no `rsa` crate.
+/// `None` (refused by the callers) where the modulus cannot be read.
 pub(crate) fn rsa_bits(key: &DecodingKey) -> Option<usize> {
-    use rsa::pkcs1::DecodeRsaPublicKey as _;
-    use rsa::traits::PublicKeyParts as _;
-    match key.kind() {
-        DecodingKeyKind::SecretOrDer(der) => rsa::PublicKey::from_pkcs1_der(der)
-            .ok()
-            .map(|key| key.size() * 8),
-        DecodingKeyKind::RsaModulusExponent { n, .. } => {
-            let leading_zeros = n.iter().take_while(|b| **b == 0).count();
-            let significant = &n[leading_zeros..];
-            let first = *significant.first()?;
-            Some(significant.len() * 8 - first.leading_zeros() as usize)
+    use base64::Engine as _;
+    let modulus = match key.kind() {
+        DecodingKeyKind::RsaModulusExponent { n, .. } => n.clone(),
+        DecodingKeyKind::SecretOrDer(_) => {
+            let jwk = jsonwebtoken::jwk::Jwk::from_decoding_key(key, None).ok()?;
+            let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = jwk.algorithm else {
+                return None;
+            };
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(rsa.n)
+                .ok()?
         }
-    }
+    };
+    modulus_bits(&modulus)
+}
+
+/// The bits of a big-endian unsigned integer, leading zero bytes ignored; `None` for zero.
+fn modulus_bits(n: &[u8]) -> Option<usize> {
+    let leading_zeros = n.iter().take_while(|b| **b == 0).count();
+    let significant = &n[leading_zeros..];
+    let first = *significant.first()?;
+    Some(significant.len() * 8 - first.leading_zeros() as usize)
 }
 
 /// The startup self-test of the signing key against its verification key; a failure is a
@@ -387,5 +452,13 @@ mod tests {
                 .contains("no usable crypto provider")
         );
         assert_eq!(crypto_provider_problem(true), None);
+    }
+
+    #[test]
+    fn a_modulus_counts_its_bits_from_the_first_nonzero_byte() {
+        assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), Some(16));
+        assert_eq!(modulus_bits(&[0x01, 0xff]), Some(9));
+        assert_eq!(modulus_bits(&[0x00, 0x00]), None);
+        assert_eq!(modulus_bits(&[]), None);
     }
 }
