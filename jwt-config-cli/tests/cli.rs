@@ -828,3 +828,49 @@ fn keys_that_cannot_be_compared_are_never_said_to_agree() {
         );
     }
 }
+
+/// The facade's RSA fixture as one env-file line, its newlines escaped.
+fn rsa_line(variable: &str, name: &str) -> String {
+    let path = format!("{}/../tests/keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read_to_string(path).unwrap();
+    format!("{variable}=\"{}\"", pem.trim_end().replace('\n', "\\n"))
+}
+
+#[test]
+fn an_rsa_signer_fails_strict_on_rust_crypto_only_and_a_verifier_never() {
+    let signer = file_of(
+        "auth.env",
+        &production(
+            "auth",
+            &[
+                "JWT_ALGORITHM=RS256",
+                &rsa_line("JWT_PRIVATE_KEY", "rsa2048_private"),
+                &rsa_line("JWT_PUBLIC_KEY", "rsa2048_public"),
+            ],
+        ),
+    );
+    let check = ["check", "--strict", "--no-process-env", "--env-file"];
+    let (code, out, _) = run(jwt_config().args(check).arg(&signer));
+    if cfg!(feature = "rust-crypto") {
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("RUSTSEC-2023-0071") && out.contains("`aws-lc`"),
+            "{out}"
+        );
+    } else {
+        assert_eq!(code, 0, "{out}");
+        assert!(!out.contains("RUSTSEC"), "{out}");
+    }
+    let verifier = file_of(
+        "backend.env",
+        &production(
+            "backend",
+            &[
+                "JWT_ALGORITHM=RS256",
+                &rsa_line("JWT_PUBLIC_KEY", "rsa2048_public"),
+            ],
+        ),
+    );
+    let (code, out, _) = run(jwt_config().args(check).arg(&verifier));
+    assert_eq!(code, 0, "{out}");
+}
