@@ -20,7 +20,7 @@ Give a local copy of the RustSec advisory database as the first argument or in A
 On a machine with network access:
 
     git clone --depth 1 https://github.com/rustsec/advisory-db.git advisory-db
-    # or: cargo audit fetch (writes ~/.cargo/advisory-db), then copy that directory
+    # or run `cargo audit` once there: it clones the database into ~/.cargo/advisory-db
 
 copy the directory here (scp, rsync, an artifact) and run:
 
