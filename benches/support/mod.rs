@@ -32,6 +32,7 @@ pub(crate) fn measure(
 }
 
 /// One line of the table: time per operation and the ratio to the baseline.
+#[allow(dead_code, reason = "the backends bench prints a table of its own")]
 pub(crate) fn report(name: &str, time: Duration, baseline: Duration) {
     let ratio = time.as_secs_f64() / baseline.as_secs_f64();
     println!(
