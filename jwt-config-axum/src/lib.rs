@@ -3,6 +3,10 @@
 //! refusals as RFC 6750 answers that never show a token or a secret, every refusal logged and
 //! counted, drift between services seen at the first call, and a health handler.
 //!
+//! Features `rust-crypto` (default) and `aws-lc` choose jwt-config's crypto backend and are
+//! passed on to it: exactly one (`default-features = false, features = ["aws-lc"]` for
+//! aws-lc), as in jwt-config's crate docs.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //!

@@ -1,5 +1,11 @@
 //! The `jwt-config` command as a library, generic over any schema, so a service can give its
-//! own binary the same subcommands for its own `Config`:
+//! own binary the same subcommands for its own `Config`.
+//!
+//! Features `rust-crypto` (default) and `aws-lc` choose jwt-config's crypto backend and are
+//! passed on to it: exactly one (`default-features = false, features = ["aws-lc"]` for
+//! aws-lc), as in jwt-config's crate docs.
+//!
+//! An example:
 //!
 //! ```no_run
 //! use std::io::Write;
