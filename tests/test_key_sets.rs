@@ -277,3 +277,28 @@ fn a_bad_verification_key_is_reported_beside_a_missing_issuer() {
         "{error}"
     );
 }
+
+#[test]
+fn a_key_of_another_curve_in_a_key_set_is_refused_on_either_backend() {
+    // aws-lc checks an EC key only when a signature verifies: the curve is checked first.
+    let es384 = load_jwt(
+        &hs256("production", "auth")
+            .with("JWT_ALGORITHM", "ES384")
+            .with("JWT_PUBLIC_KEY", key("ec384_public"))
+            .with("JWT_PRIVATE_KEY", key("ec384_private")),
+    );
+    // Without `alg`, so that only the key's curve can tell.
+    let mut published = serde_json::to_value(es384.jwks()).unwrap();
+    published["keys"][0].as_object_mut().unwrap().remove("alg");
+    let published = published.to_string();
+    let error = JwtConfig::from_source(
+        &hs256("production", "backend")
+            .with("JWT_ALGORITHM", "ES256")
+            .with("JWT_VERIFICATION_KEYS", published),
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("is not an EC P-256 key"),
+        "{error}"
+    );
+}
