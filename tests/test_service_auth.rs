@@ -10,6 +10,19 @@ use jwt_config::{Config, JwtConfig, MapSource, SERVICE_TOKEN_TYPE, TokenError, W
 
 const ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 
+/// A service token from auth to backend minted by hand with the shared secret.
+fn shared_secret_token(typ: &str, iat: u64, exp: u64) -> http::HeaderMap {
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some(typ.to_owned());
+    let claims =
+        serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": iat, "exp": exp});
+    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    headers
+}
+
 fn load(source: &MapSource) -> JwtConfig {
     JwtConfig::from_source(source).unwrap()
 }
@@ -66,14 +79,8 @@ fn a_token_meant_for_another_service_is_refused() {
 #[test]
 fn an_expired_service_token_is_refused() {
     let backend = load(&hs256("production", "backend"));
-    let mut header = Header::new(Algorithm::HS256);
-    header.typ = Some(SERVICE_TOKEN_TYPE.to_owned());
     let past = jsonwebtoken::get_current_timestamp() - 3600;
-    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": past - 60, "exp": past});
-    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
-    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-    let mut headers = http::HeaderMap::new();
-    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    let headers = shared_secret_token(SERVICE_TOKEN_TYPE, past - 60, past);
     assert_eq!(
         backend.verify_service_call(&headers),
         Err(ServiceAuthError::Token(TokenError::Expired))
@@ -217,14 +224,8 @@ fn a_service_token_carries_the_callers_settings_fingerprint_when_given_one() {
 #[test]
 fn a_service_token_typ_is_compared_without_case_and_with_the_media_type_prefix() {
     let backend = load(&hs256("production", "backend"));
-    let mut header = Header::new(Algorithm::HS256);
-    header.typ = Some("application/Service+JWT".to_owned());
     let now = jsonwebtoken::get_current_timestamp();
-    let claims = serde_json::json!({"iss": "auth", "sub": "auth", "aud": "backend", "iat": now, "exp": now + 60});
-    let key = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
-    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-    let mut headers = http::HeaderMap::new();
-    headers.insert(SERVICE_TOKEN_HEADER, token.parse().unwrap());
+    let headers = shared_secret_token("application/Service+JWT", now, now + 60);
     assert_eq!(
         backend.verify_service_call(&headers),
         Ok(Caller::Service("auth".into()))
