@@ -172,14 +172,16 @@ impl<'a> Context<'a> {
 
     /// Loads one variable: its names resolved, the environment's rules, the default,
     /// parsing and `check`.
+    /// Generic by the value's type only: every field of a type shares one copy.
     pub(crate) fn load_value<T>(
         &mut self,
         var: &'static VarSchema,
-        parse: impl Fn(&mut String) -> Result<T, String>,
-        render: impl Fn(&T) -> String,
+        parse: &dyn Fn(&mut String) -> Result<T, String>,
+        render: &dyn Fn(&T) -> String,
         default: Option<fn() -> T>,
-        check: impl Fn(&T) -> Result<(), String>,
+        check: Option<fn(&T) -> Result<(), String>>,
     ) -> Slot<T> {
+        let check = |value: &T| check.map_or(Ok(()), |check| check(value));
         // The common case, measured hot: no `_FILE` (so no secret: a secret always accepts
         // `_FILE`), no prefix, no report, and no alias set (a legacy name in use is warned
         // about, and two names set are compared). It reads and parses in place; unset goes to
@@ -227,7 +229,7 @@ impl<'a> Context<'a> {
             return Slot::Failed;
         }
         if self.record {
-            self.record_value(var, &value, found.as_ref(), &render);
+            self.record_value(var, &value, found.as_ref(), render);
         }
         Slot::Value(value)
     }
@@ -275,7 +277,7 @@ impl<'a> Context<'a> {
         var: &VarSchema,
         value: &T,
         found: Option<&Found>,
-        render: &impl Fn(&T) -> String,
+        render: &dyn Fn(&T) -> String,
     ) {
         let rendered = render(value);
         if !var.secret && rendered != REDACTED {

@@ -60,16 +60,66 @@ pub mod __private {
     };
     pub use crate::{Config, Context, Entry, Environment, Presence, Schema, Secret, VarSchema};
 
-    /// Loads one variable into `context`: what generated code calls for each field.
-    pub fn load_value<T>(
+    /// A field's own check (`range`, `min_len`): a plain function, so that loading a field
+    /// is generic by its value type and never by the field.
+    pub type CheckFn<T> = fn(&T) -> Result<(), String>;
+
+    /// A field's check, as generated code writes it (a closure that captures nothing).
+    pub const fn value_check<T>(check: CheckFn<T>) -> Option<CheckFn<T>> {
+        Some(check)
+    }
+
+    /// Loads a field of a leaf type (`u16`, `String`, a `secret` string, a user's type).
+    pub fn load_leaf<T>(
         context: &mut Context<'_>,
         var: &'static VarSchema,
-        parse: impl Fn(&mut String) -> Result<T, String>,
-        render: impl Fn(&T) -> String,
+        parse: OwnedParseFn<T>,
+        render: RenderFn<T>,
         default: Option<fn() -> T>,
-        check: impl Fn(&T) -> Result<(), String>,
+        check: Option<CheckFn<T>>,
     ) -> Slot<T> {
-        context.load_value(var, parse, render, default, check)
+        context.load_value(var, &parse, &render, default, check)
+    }
+
+    /// Loads a `Secret<T>` field; `digest` gives the text its digest is made of.
+    pub fn load_secret<T: zeroize::Zeroize>(
+        context: &mut Context<'_>,
+        var: &'static VarSchema,
+        parse: OwnedParseFn<T>,
+        digest: RenderFn<T>,
+        default: Option<fn() -> Secret<T>>,
+        check: Option<CheckFn<Secret<T>>>,
+    ) -> Slot<Secret<T>> {
+        let parse = |text: &mut String| parse(text).map(Secret::new);
+        let render = |secret: &Secret<T>| digest(secret.expose());
+        context.load_value(var, &parse, &render, default, check)
+    }
+
+    /// Loads a comma-separated `Vec<T>` field from its item's parser and renderer.
+    pub fn load_list<T>(
+        context: &mut Context<'_>,
+        var: &'static VarSchema,
+        item: ParseFn<T>,
+        render: RenderFn<T>,
+        default: Option<fn() -> Vec<T>>,
+        check: Option<CheckFn<Vec<T>>>,
+    ) -> Slot<Vec<T>> {
+        let parse = |text: &mut String| parse_list(text, item);
+        let render = |items: &Vec<T>| render_list(items, render);
+        context.load_value(var, &parse, &render, default, check)
+    }
+
+    /// Loads a field with a user's `parse_with` function, its error's Display in the problem.
+    pub fn load_custom<T, E: core::fmt::Display>(
+        context: &mut Context<'_>,
+        var: &'static VarSchema,
+        parse: fn(&str) -> Result<T, E>,
+        render: RenderFn<T>,
+        default: Option<fn() -> T>,
+        check: Option<CheckFn<T>>,
+    ) -> Slot<T> {
+        let parse = |text: &mut String| parse(text).map_err(|error| error.to_string());
+        context.load_value(var, &parse, &render, default, check)
     }
 
     /// Runs `load` with `prefix` added to every name it reads: a flattened struct, or a
@@ -80,46 +130,6 @@ pub mod __private {
         load: impl FnOnce(&mut Context<'a>) -> T,
     ) -> T {
         context.nested(prefix, load)
-    }
-
-    /// A list parser from an item parser.
-    pub fn list<T>(
-        item: crate::value::ParseFn<T>,
-    ) -> impl Fn(&mut String) -> Result<Vec<T>, String> {
-        move |text| parse_list(text, item)
-    }
-
-    /// A leaf parser as the loader calls it.
-    pub fn leaf<T>(
-        item: crate::value::OwnedParseFn<T>,
-    ) -> impl Fn(&mut String) -> Result<T, String> {
-        item
-    }
-
-    /// A list renderer from an item renderer.
-    pub fn list_renderer<T>(item: crate::value::RenderFn<T>) -> impl Fn(&Vec<T>) -> String {
-        move |items| render_list(items, item)
-    }
-
-    /// A secret's digest text from its leaf's.
-    pub fn secret_digester<T: zeroize::Zeroize>(
-        item: crate::value::RenderFn<T>,
-    ) -> impl Fn(&Secret<T>) -> String {
-        move |secret| item(secret.expose())
-    }
-
-    /// A secret parser from a leaf parser.
-    pub fn secret<T: zeroize::Zeroize>(
-        item: crate::value::OwnedParseFn<T>,
-    ) -> impl Fn(&mut String) -> Result<Secret<T>, String> {
-        move |text| item(text).map(Secret::new)
-    }
-
-    /// A parser from a user's `parse_with` function, its error's Display in the problem.
-    pub fn custom<T, E: core::fmt::Display>(
-        parse: impl Fn(&str) -> Result<T, E>,
-    ) -> impl Fn(&mut String) -> Result<T, String> {
-        move |text| parse(text).map_err(|error| error.to_string())
     }
 
     /// Runs a check on every item of a list.

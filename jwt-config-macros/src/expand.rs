@@ -110,10 +110,11 @@ fn var_schema(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let name = field.variable_name();
     let aliases = field.attrs.aliases.iter().map(|a| a.value());
     let ty = type_text(field.ty);
-    let render_default = field.attrs.default.as_ref().map(|_| {
-        let (function, renderer) = (default_fn_ident(index), renderer_tokens(krate, field));
-        quote!(|| (#renderer)(&#function()))
-    });
+    let render_default = field
+        .attrs
+        .default
+        .as_ref()
+        .map(|_| default_renderer(krate, field, &default_fn_ident(index)));
     let default_item = default_fn_item(index, field);
     let presence = match (&field.attrs.default, field.shape.optional) {
         (Some(_), _) => quote!(Defaulted),
@@ -286,19 +287,15 @@ fn load_fn(cont: &Container, krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// One variable field: parser, renderer, default and checks handed to `Context::load_value`.
+/// One variable field: a call of the loader of its shape (leaf, `Secret<T>`, list, or a
+/// `parse_with` function) with plain functions for parsing, rendering, the default and the
+/// checks, so the loader is instantiated once a value type, never once a field.
 fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStream {
     let slot = slot(index);
     let konst = var_const(index);
     let value_ty = field.shape.value;
     let ty = field.ty;
-    let parser = parser_tokens(krate, field);
-    // A secret's value is never rendered: its renderer gives the text its digest is made of.
-    let renderer = if field.is_secret() {
-        digester_tokens(krate, field)
-    } else {
-        renderer_tokens(krate, field)
-    };
+    let (loader, parser, renderer) = loader_tokens(krate, field);
     let default = match &field.attrs.default {
         Some(_) => {
             let function = default_fn_ident(index);
@@ -313,70 +310,65 @@ fn load_variable(krate: &TokenStream, index: usize, field: &Field) -> TokenStrea
         quote!(into_required)
     };
     quote! {
-        let #slot: ::core::option::Option<#ty> = #krate::__private::load_value::<#value_ty>(
+        let #slot: ::core::option::Option<#ty> = #krate::__private::#loader(
             __ctx, &#konst, #parser, #renderer, #default, #check,
         )
         .#into();
     }
 }
 
-/// The parser handed to `load_value`: a `parse_with` function, or the leaf type's parser
-/// chosen by autoref and wrapped for `Secret<T>` and `Vec<T>`.
-fn parser_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
-    let parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "parser");
-    let owned_parser_of = |leaf: &syn::Type| leaf_call(krate, leaf, "owned_parser");
+/// The loader of a field's shape, its parser and its renderer: the leaf type's, chosen by
+/// autoref. A secret's renderer gives the text its digest is made of, never shown.
+fn loader_tokens(krate: &TokenStream, field: &Field) -> (Ident, TokenStream, TokenStream) {
+    let leaf = |name: &str, leaf: &syn::Type| leaf_call(krate, leaf, name);
+    let render = if field.is_secret() {
+        "digester"
+    } else {
+        "renderer"
+    };
+    let loader = |name: &str| Ident::new(name, Span::call_site());
     match (&field.attrs.parse_with, &field.shape.kind) {
         // Typed under the path's span: a function of the wrong signature is one error, there.
         (Some(path), _) => {
             let value_ty = field.shape.value;
-            quote_spanned! {path.span()=> {
+            let parser = quote_spanned! {path.span()=> {
                 let __parse: fn(&str) -> ::core::result::Result<#value_ty, _> = #path;
-                #krate::__private::custom(__parse)
-            }}
+                __parse
+            }};
+            (loader("load_custom"), parser, leaf(render, value_ty))
         }
-        (None, Kind::Leaf(l)) => {
-            let p = owned_parser_of(l);
-            quote!(#krate::__private::leaf(#p))
-        }
-        (None, Kind::Secret(l)) => {
-            let p = owned_parser_of(l);
-            quote!(#krate::__private::secret(#p))
-        }
-        (None, Kind::List(l)) => {
-            let p = parser_of(l);
-            quote!(#krate::__private::list(#p))
-        }
+        (None, Kind::Leaf(l)) => (
+            loader("load_leaf"),
+            leaf("owned_parser", l),
+            leaf(render, l),
+        ),
+        (None, Kind::Secret(l)) => (
+            loader("load_secret"),
+            leaf("owned_parser", l),
+            leaf("digester", l),
+        ),
+        (None, Kind::List(l)) => (loader("load_list"), leaf("parser", l), leaf(render, l)),
     }
 }
 
-/// The renderer of effective values: redacted for secrets.
-fn renderer_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
+/// How `check` shows a default: the leaf's renderer on it (items joined for a list); a
+/// secret's default is never shown.
+fn default_renderer(krate: &TokenStream, field: &Field, default: &Ident) -> TokenStream {
     let value_ty = field.shape.value;
     let renderer_of = |leaf: &syn::Type| leaf_call(krate, leaf, "renderer");
     match (&field.attrs.parse_with, &field.shape.kind) {
-        _ if field.is_secret() => quote!(#krate::__private::redacted::<#value_ty>),
-        (Some(_), _) => renderer_of(value_ty),
+        _ if field.is_secret() => quote!(|| #krate::__private::redacted::<#value_ty>(&#default())),
+        (Some(_), _) => {
+            let r = renderer_of(value_ty);
+            quote!(|| (#r)(&#default()))
+        }
         (None, Kind::List(l)) => {
             let r = renderer_of(l);
-            quote!(#krate::__private::list_renderer(#r))
+            quote!(|| #krate::__private::render_list(&#default(), #r))
         }
-        (None, Kind::Leaf(l) | Kind::Secret(l)) => renderer_of(l),
-    }
-}
-
-/// The text a secret's digest is computed from, never shown: the leaf's `digester`.
-fn digester_tokens(krate: &TokenStream, field: &Field) -> TokenStream {
-    let digester_of = |leaf: &syn::Type| leaf_call(krate, leaf, "digester");
-    match (&field.attrs.parse_with, &field.shape.kind) {
-        (Some(_), _) => digester_of(field.shape.value),
-        (None, Kind::List(l)) => {
-            let d = digester_of(l);
-            quote!(#krate::__private::list_renderer(#d))
-        }
-        (None, Kind::Leaf(l)) => digester_of(l),
-        (None, Kind::Secret(l)) => {
-            let d = digester_of(l);
-            quote!(#krate::__private::secret_digester(#d))
+        (None, Kind::Leaf(l) | Kind::Secret(l)) => {
+            let r = renderer_of(l);
+            quote!(|| (#r)(&#default()))
         }
     }
 }
@@ -417,7 +409,8 @@ fn default_fn_item(index: usize, field: &Field) -> Option<TokenStream> {
     })
 }
 
-/// The closure that checks a parsed value: `range` and `min_len`.
+/// The check of a parsed value (`range`, `min_len`): a closure that captures nothing, so a
+/// plain function; `None` without either.
 fn value_check(krate: &TokenStream, field: &Field) -> TokenStream {
     let value_ty = field.shape.value;
     let mut checks = Vec::new();
@@ -446,11 +439,16 @@ fn value_check(krate: &TokenStream, field: &Field) -> TokenStream {
             quote_spanned!(value_ty.span()=> #krate::__private::check_min_len(__value, #min_len)?;),
         );
     }
+    if checks.is_empty() {
+        return quote!(::core::option::Option::None);
+    }
     quote! {
-        |__value: &#value_ty| -> ::core::result::Result<(), ::std::string::String> {
-            #(#checks)*
-            ::core::result::Result::Ok(())
-        }
+        #krate::__private::value_check(
+            |__value: &#value_ty| -> ::core::result::Result<(), ::std::string::String> {
+                #(#checks)*
+                ::core::result::Result::Ok(())
+            },
+        )
     }
 }
 
