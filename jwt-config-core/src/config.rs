@@ -34,6 +34,13 @@ pub trait Config: Sized {
     #[doc(hidden)]
     const HAS_ENVIRONMENT_RULES: bool = Self::SCHEMA.has_environment_rules();
 
+    /// Every name the schema reads, tabled once a process, so that a load walks its source
+    /// once; `None` for a hand-written impl, whose loads ask the source name by name.
+    #[doc(hidden)]
+    fn name_table() -> Option<&'static crate::names::NameTable> {
+        None
+    }
+
     /// Loads the fields from `context`. Returns `None` when something failed; every
     /// failure has been recorded in `context` as a problem.
     fn load(context: &mut Context<'_>) -> Option<Self>;
@@ -78,6 +85,9 @@ pub trait Config: Sized {
 
 /// One load into `context`: the environment's rules, the fields, the unknown names.
 fn run<T: Config>(context: &mut Context<'_>) -> Option<T> {
+    if let Some(table) = T::name_table() {
+        context.walk_source(table);
+    }
     // A schema without rules by environment reads `ENVIRONMENT` only if a `validate` or
     // `computed` function asks (a report reads it in any case).
     if T::HAS_ENVIRONMENT_RULES {
@@ -93,20 +103,29 @@ fn run<T: Config>(context: &mut Context<'_>) -> Option<T> {
         context.problem(ENVIRONMENT_VARIABLE, ProblemKind::Missing, message);
     }
     let value = T::load(context);
-    // Listing the source's names costs a scan of it: only for a schema with name families.
-    let families = if T::HAS_NAME_FAMILIES {
-        crate::unknown::families(&T::SCHEMA)
-    } else {
-        Vec::new()
-    };
-    if !families.is_empty()
-        && let Some(names) = context.source().names()
-    {
-        for (name, message) in crate::unknown::unknown_names(&T::SCHEMA, &families, &names) {
+    if T::HAS_NAME_FAMILIES {
+        for (name, message) in unknown_names::<T>(context) {
             context.warn(&name, WarningKind::UnknownVariable, message);
         }
     }
     value
+}
+
+/// The names of the schema's families that it does not read, with their messages: found by
+/// the load's walk of its source, else by listing the source's names (a scan of it).
+fn unknown_names<T: Config>(context: &mut Context<'_>) -> Vec<(String, String)> {
+    let (families, names) = match (T::name_table(), context.walked_unknown_names()) {
+        (Some(_), Some(names)) if names.is_empty() => return Vec::new(),
+        (Some(table), Some(names)) => (table.families().to_vec(), names),
+        _ => {
+            let families = crate::unknown::families(&T::SCHEMA);
+            match context.source().names() {
+                Some(names) if !families.is_empty() => (families, names),
+                _ => return Vec::new(),
+            }
+        }
+    };
+    crate::unknown::unknown_names(&T::SCHEMA, &families, &names)
 }
 
 /// The value when nothing went wrong, else every problem.

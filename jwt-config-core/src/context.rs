@@ -4,8 +4,10 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::ffi::OsString;
 
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
+use crate::names::{NameTable, Snapshot};
 use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::resolve::{Findings, Found, Resolution, Resolver, text_of};
 use crate::schema::{Presence, VarSchema};
@@ -27,6 +29,8 @@ pub struct Context<'a> {
     resolved: Vec<Resolved>,
     /// Whether effective values are rendered for the report (not needed by `from_source`).
     record: bool,
+    /// What one walk of the source found, for a schema with a name table.
+    snapshot: Option<Snapshot>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -90,6 +94,29 @@ impl<'a> Context<'a> {
             findings: Findings::default(),
             resolved: Vec::new(),
             record: true,
+            snapshot: None,
+        }
+    }
+
+    /// Walks the source once for every name of `table`, when the source can list its
+    /// variables: the load then reads the values found, and the walk's unknown names.
+    pub(crate) fn walk_source(&mut self, table: &'static NameTable) {
+        self.snapshot = Snapshot::take(self.source, table);
+    }
+
+    /// The names of the schema's families that the walk found and the schema does not read;
+    /// `None` without a walk.
+    pub(crate) fn walked_unknown_names(&mut self) -> Option<Vec<String>> {
+        self.snapshot
+            .as_mut()
+            .map(|snapshot| std::mem::take(&mut snapshot.unknown))
+    }
+
+    /// `ENVIRONMENT` as set in the source.
+    fn environment_text(&self) -> Option<OsString> {
+        match &self.snapshot {
+            Some(snapshot) => snapshot.environment(),
+            None => self.source.get(ENVIRONMENT_VARIABLE),
         }
     }
 
@@ -107,7 +134,7 @@ impl<'a> Context<'a> {
 
     /// Whether `ENVIRONMENT` is set in the source (valid or not).
     pub(crate) fn environment_is_set(&self) -> bool {
-        self.source.get(ENVIRONMENT_VARIABLE).is_some()
+        self.environment_text().is_some()
     }
 
     /// The source of this load.
@@ -125,13 +152,14 @@ impl<'a> Context<'a> {
         Resolver {
             source: self.source,
             prefix: &self.prefix,
+            values: None,
         }
     }
 
     /// The environment of this load.
     pub fn environment(&self) -> Environment {
         self.environment
-            .get_or_init(|| read_environment(self.source))
+            .get_or_init(|| read_environment(self.environment_text()))
             .0
     }
 
@@ -182,33 +210,37 @@ impl<'a> Context<'a> {
         check: Option<fn(&T) -> Result<(), String>>,
     ) -> Slot<T> {
         let check = |value: &T| check.map_or(Ok(()), |check| check(value));
-        // The common case, measured hot: no `_FILE` (so no secret: a secret always accepts
-        // `_FILE`), no prefix, no report, and no alias set (a legacy name in use is warned
-        // about, and two names set are compared). It reads and parses in place; unset goes to
-        // the default, and anything unusual (an alias set, blank, not UTF-8, a parse or range
-        // failure) goes the general way below, which resolves the names again and reports it.
-        if !var.file && self.prefix.is_empty() && !self.record {
-            let raw = self.source.get(var.name);
-            if var
-                .aliases
-                .iter()
-                .all(|alias| self.source.get(alias).is_none())
-            {
-                let Some(raw) = raw else {
-                    return self.absent(var, default);
-                };
-                if let Ok(mut text) = raw.into_string()
-                    && !is_blank(&text)
-                    && let Ok(value) = parse(&mut text)
-                    && check(&value).is_ok()
-                {
-                    return Slot::Value(value);
-                }
+        let mut values = self
+            .snapshot
+            .as_mut()
+            .and_then(|snapshot| snapshot.var(var, &self.prefix));
+        // The common case, measured hot: only the canonical name is set, or nothing, and no
+        // report. It is parsed in place; anything unusual (blank, not UTF-8, a parse or range
+        // failure) is put back and goes the general way below, which reports it.
+        if !self.record
+            && let Some(values) = &mut values
+            && values.only_canonical()
+        {
+            match values.take(var, 0, false) {
+                None => return self.absent(var, default),
+                Some(raw) => match raw.into_string() {
+                    Ok(mut text) => {
+                        if !crate::resolve::is_blank(&text)
+                            && let Ok(value) = parse(&mut text)
+                            && check(&value).is_ok()
+                        {
+                            return Slot::Value(value);
+                        }
+                        values.put_back(OsString::from(text));
+                    }
+                    Err(raw) => values.put_back(raw),
+                },
             }
         }
-        let resolver = Resolver {
+        let mut resolver = Resolver {
             source: self.source,
             prefix: &self.prefix,
+            values,
         };
         let (value, found) = match resolver.resolve(var, &mut self.findings) {
             Resolution::Failed => return Slot::Failed,
@@ -369,23 +401,11 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Whether `text` is empty or only whitespace; decided by the first byte in the usual case.
-#[inline]
-fn is_blank(text: &str) -> bool {
-    match text.as_bytes().first() {
-        None => true,
-        Some(byte) if byte.is_ascii() && !byte.is_ascii_whitespace() => false,
-        Some(_) => text.chars().all(char::is_whitespace),
-    }
-}
-
-/// `ENVIRONMENT` from `source`: development when unset. An invalid value is a problem, and
+/// `ENVIRONMENT` from its text: development when unset. An invalid value is a problem, and
 /// the load fails with it whatever the rest reads.
-fn read_environment(source: &dyn Source) -> (Environment, Findings) {
+fn read_environment(raw: Option<OsString>) -> (Environment, Findings) {
     let mut found = Findings::default();
-    let text = source
-        .get(ENVIRONMENT_VARIABLE)
-        .and_then(|raw| text_of(ENVIRONMENT_VARIABLE, raw, false, &mut found));
+    let text = raw.and_then(|raw| text_of(ENVIRONMENT_VARIABLE, raw, false, &mut found));
     let environment = match text.map(|text| Environment::parse_value(&text).map_err(|m| (text, m)))
     {
         None => Environment::Development,

@@ -12,14 +12,17 @@
 //! assert_eq!(environment, Environment::Production);
 //! ```
 
-#![forbid(unsafe_code)]
+// `unsafe` in one module only, `environ.rs`, which reads the process environment in one pass.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod config;
 mod context;
+mod environ;
 mod environment;
 mod files;
 mod fingerprint;
+mod names;
 mod report;
 mod resolve;
 mod schema;
@@ -33,6 +36,7 @@ pub use config::{Config, Loaded};
 pub use context::Context;
 pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment};
 pub use fingerprint::{Drift, SettingsFingerprint};
+pub use names::NameFilter;
 pub use report::{
     ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,
     escape_controls,
@@ -51,6 +55,7 @@ pub mod __private {
         SECRET_DIGEST_LABEL, assert_schema_fingerprint, effective_fingerprint, fingerprint_hex,
         secret_digest,
     };
+    pub use crate::names::{NameTable, NameTableCell};
     pub use crate::schema::assert_distinct_variables;
     pub use crate::schema::build::{Var, flatten, schema};
     pub use crate::source::MAX_ENV_FILE_SIZE;

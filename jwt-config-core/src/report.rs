@@ -149,6 +149,10 @@ pub const MAX_MESSAGE_CHARS: usize = 600;
 
 /// Cuts text to [`MAX_MESSAGE_CHARS`] characters, marking the cut.
 pub(crate) fn bounded(text: String) -> String {
+    // No more bytes than the bound: no more characters either (the usual case, counted free).
+    if text.len() <= MAX_MESSAGE_CHARS {
+        return text;
+    }
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::names::VarValues;
 use crate::report::{Origin, Problem, ProblemKind, Warning, WarningKind};
 use crate::schema::{VarSchema, prefixed};
 use crate::source::{Location, Source};
@@ -92,6 +93,9 @@ pub(crate) enum Resolution {
 pub(crate) struct Resolver<'a> {
     pub(crate) source: &'a dyn Source,
     pub(crate) prefix: &'a str,
+    /// The values of the variable's names from the load's walk of the source, when it made
+    /// one: then the source is not asked again.
+    pub(crate) values: Option<VarValues<'a>>,
 }
 
 impl Resolver<'_> {
@@ -133,7 +137,7 @@ impl Resolver<'_> {
 
     /// The text of `var` under its canonical name, its aliases and their `_FILE` variants.
     #[inline]
-    pub(crate) fn resolve(&self, var: &VarSchema, findings: &mut Findings) -> Resolution {
+    pub(crate) fn resolve(&mut self, var: &VarSchema, findings: &mut Findings) -> Resolution {
         let canonical = self.full_name(var.name);
         if var.aliases.is_empty() && !var.file {
             // The common case, one name: nothing to reconcile.
@@ -166,19 +170,21 @@ impl Resolver<'_> {
     /// One name and, where accepted, its `_FILE` variant; both set is a problem.
     #[inline]
     fn lookup_name(
-        &self,
+        &mut self,
         var: &VarSchema,
         canonical: &str,
         name: &str,
         index: usize,
         findings: &mut Findings,
     ) -> Result<Option<Found>, ()> {
-        let direct = self.source.get(name);
         let file_name = || format!("{name}_FILE");
-        let file = if var.file {
-            self.source.get(&file_name())
-        } else {
-            None
+        let (direct, file) = match &mut self.values {
+            Some(values) => (
+                values.take(var, index, false),
+                values.take(var, index, true),
+            ),
+            None if var.file => (self.source.get(name), self.source.get(&file_name())),
+            None => (self.source.get(name), None),
         };
         let (file_path, text) = match (direct, file) {
             (None, None) => return Ok(None),
@@ -242,8 +248,13 @@ impl Resolver<'_> {
             .chain(&others)
             .filter(|f| f.index > 0)
         {
+            // Built by hand, sized once: on every load of a service that still uses the alias.
+            const MIDDLE: &str = " is a deprecated alias; rename it to ";
             let alias = self.supplier(found, var);
-            let message = format!("{alias} is a deprecated alias; rename it to {canonical}");
+            let mut message = String::with_capacity(alias.len() + MIDDLE.len() + canonical.len());
+            message.push_str(&alias);
+            message.push_str(MIDDLE);
+            message.push_str(canonical);
             findings.warning(canonical.to_owned(), WarningKind::DeprecatedAlias, message);
         }
         Resolution::Found(first)
@@ -264,7 +275,7 @@ pub(crate) fn text_of(
         return None;
     };
     let text = RawText { text, wipe: secret };
-    if text.chars().all(char::is_whitespace) {
+    if is_blank(&text) {
         let what = if text.is_empty() { "empty" } else { "blank" };
         let hint = if secret {
             ""
@@ -276,6 +287,16 @@ pub(crate) fn text_of(
         return None;
     }
     Some(text)
+}
+
+/// Whether `text` is empty or only whitespace; decided by the first byte in the usual case.
+#[inline]
+pub(crate) fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(byte) if byte.is_ascii() && !byte.is_ascii_whitespace() => false,
+        Some(_) => text.chars().all(char::is_whitespace),
+    }
 }
 
 /// Reads the file a `NAME_FILE` variable points to; one trailing newline is stripped.
@@ -331,7 +352,11 @@ mod tests {
 
     fn resolve(source: &MapSource, prefix: &str) -> (Resolution, Findings) {
         let mut findings = Findings::default();
-        let resolver = Resolver { source, prefix };
+        let mut resolver = Resolver {
+            source,
+            prefix,
+            values: None,
+        };
         (resolver.resolve(&TIMEOUT, &mut findings), findings)
     }
 

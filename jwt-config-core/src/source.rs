@@ -1,11 +1,12 @@
 //! Where variables come from: the process environment, a map, an env file, or layers of them.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::files::read_regular_file;
+use crate::names::NameFilter;
 use crate::report::{ConfigError, Problem, ProblemKind};
 use crate::secret::REDACTED;
 
@@ -21,6 +22,21 @@ pub trait Source {
     /// (the default) for a source that cannot list its names.
     fn names(&self) -> Option<Vec<String>> {
         None
+    }
+
+    /// Calls `visit` with every variable the source sets, name and value, in one pass, and
+    /// returns `true`; `false` (the default) when it cannot list them. A name set twice is
+    /// visited first as [`Source::get`] finds it. Names that `filter` rules out may be
+    /// skipped (a hint for sources with many variables; visiting them is harmless). A derived
+    /// load walks its source once this way, for both the values it reads and the near-miss
+    /// names it warns about, instead of asking name by name.
+    fn for_each_variable(
+        &self,
+        filter: &NameFilter,
+        visit: &mut dyn FnMut(&OsStr, &OsStr),
+    ) -> bool {
+        let _ = (filter, visit);
+        false
     }
 
     /// Where `name` is set, for messages and reports: a file and line, the process
@@ -100,6 +116,13 @@ macro_rules! forward_source {
             fn names(&self) -> Option<Vec<String>> {
                 (**self).names()
             }
+            fn for_each_variable(
+                &self,
+                filter: &NameFilter,
+                visit: &mut dyn FnMut(&OsStr, &OsStr),
+            ) -> bool {
+                (**self).for_each_variable(filter, visit)
+            }
             fn location(&self, name: &str) -> Option<Location> {
                 (**self).location(name)
             }
@@ -134,6 +157,13 @@ impl Source for ProcessEnv {
                 .filter_map(|(name, _)| name.into_string().ok())
                 .collect(),
         )
+    }
+    fn for_each_variable(
+        &self,
+        filter: &NameFilter,
+        visit: &mut dyn FnMut(&OsStr, &OsStr),
+    ) -> bool {
+        crate::environ::for_each_variable(filter, visit)
     }
     fn location(&self, name: &str) -> Option<Location> {
         std::env::var_os(name).map(|_| Location::named("process environment"))
@@ -238,6 +268,16 @@ impl Source for MapSource {
     fn names(&self) -> Option<Vec<String>> {
         Some(self.values.keys().cloned().collect())
     }
+    fn for_each_variable(
+        &self,
+        _filter: &NameFilter,
+        visit: &mut dyn FnMut(&OsStr, &OsStr),
+    ) -> bool {
+        for (name, value) in &self.values {
+            visit(OsStr::new(name), value);
+        }
+        true
+    }
     fn location(&self, name: &str) -> Option<Location> {
         self.values.get(name)?;
         self.name.as_deref().map(Location::named)
@@ -298,6 +338,17 @@ impl Source for Layered {
         names.sort();
         names.dedup();
         Some(names)
+    }
+    fn for_each_variable(
+        &self,
+        filter: &NameFilter,
+        visit: &mut dyn FnMut(&OsStr, &OsStr),
+    ) -> bool {
+        // The winning layer first: a name's first visit is the value `get` gives.
+        self.layers
+            .iter()
+            .rev()
+            .all(|layer| layer.for_each_variable(filter, visit))
     }
     fn location(&self, name: &str) -> Option<Location> {
         self.winner(name)?.location(name)
@@ -468,6 +519,13 @@ impl Source for EnvFile {
     }
     fn names(&self) -> Option<Vec<String>> {
         Source::names(&self.values)
+    }
+    fn for_each_variable(
+        &self,
+        filter: &NameFilter,
+        visit: &mut dyn FnMut(&OsStr, &OsStr),
+    ) -> bool {
+        self.values.for_each_variable(filter, visit)
     }
     fn location(&self, name: &str) -> Option<Location> {
         self.values.get(name)?;

@@ -272,7 +272,7 @@ pub fn parse_list<T>(
     text: &str,
     item: impl Fn(&str) -> Result<T, String>,
 ) -> Result<Vec<T>, String> {
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(text.bytes().filter(|&b| b == b',').count() + 1);
     for (index, raw) in text.split(',').enumerate() {
         let raw = raw.trim();
         if raw.is_empty() {

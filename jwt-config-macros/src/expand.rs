@@ -92,6 +92,13 @@ fn expand(cont: &Container) -> TokenStream {
             impl #krate::__private::Config for #ident {
                 #schema
                 #load
+                fn name_table() -> ::core::option::Option<&'static #krate::__private::NameTable> {
+                    static __NAMES: #krate::__private::NameTableCell =
+                        #krate::__private::NameTableCell::new();
+                    ::core::option::Option::Some(
+                        __NAMES.get(&<Self as #krate::__private::Config>::SCHEMA),
+                    )
+                }
             }
         };
         #flatten_check
