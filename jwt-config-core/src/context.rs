@@ -4,12 +4,12 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
 use crate::names::{NameTable, Snapshot};
 use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
-use crate::resolve::{Findings, Found, Resolution, Resolver, text_of};
+use crate::resolve::{Findings, Found, Resolution, Resolver, borrowed_text_of};
 use crate::schema::{Presence, VarSchema};
 use crate::secret::REDACTED;
 use crate::source::Source;
@@ -113,10 +113,10 @@ impl<'a> Context<'a> {
     }
 
     /// `ENVIRONMENT` as set in the source.
-    fn environment_text(&self) -> Option<OsString> {
+    fn environment_text(&self) -> Option<Cow<'_, OsStr>> {
         match &self.snapshot {
-            Some(snapshot) => snapshot.environment(),
-            None => self.source.get(ENVIRONMENT_VARIABLE),
+            Some(snapshot) => snapshot.environment().map(Cow::Borrowed),
+            None => self.source.get(ENVIRONMENT_VARIABLE).map(Cow::Owned),
         }
     }
 
@@ -159,7 +159,7 @@ impl<'a> Context<'a> {
     /// The environment of this load.
     pub fn environment(&self) -> Environment {
         self.environment
-            .get_or_init(|| read_environment(self.environment_text()))
+            .get_or_init(|| read_environment(self.environment_text().as_deref()))
             .0
     }
 
@@ -403,9 +403,9 @@ impl<'a> Context<'a> {
 
 /// `ENVIRONMENT` from its text: development when unset. An invalid value is a problem, and
 /// the load fails with it whatever the rest reads.
-fn read_environment(raw: Option<OsString>) -> (Environment, Findings) {
+fn read_environment(raw: Option<&OsStr>) -> (Environment, Findings) {
     let mut found = Findings::default();
-    let text = raw.and_then(|raw| text_of(ENVIRONMENT_VARIABLE, raw, false, &mut found));
+    let text = raw.and_then(|raw| borrowed_text_of(ENVIRONMENT_VARIABLE, raw, &mut found));
     let environment = match text.map(|text| Environment::parse_value(&text).map_err(|m| (text, m)))
     {
         None => Environment::Development,

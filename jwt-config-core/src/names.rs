@@ -6,6 +6,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::environment::{ENVIRONMENT_VARIABLE, never_prefixed};
 use crate::schema::{Entry, Schema, VarSchema, prefixed};
@@ -89,6 +90,10 @@ struct VarNames {
     /// Every prefix in force over it, concatenated.
     prefix: String,
     ids: Box<[u32]>,
+    /// The address of the `VarSchema` a load last asked for it with: recognised by one
+    /// comparison next time (a constant's address is not guaranteed to be the same
+    /// everywhere, so a different one is compared by name, and remembered).
+    seen: AtomicUsize,
 }
 
 /// The id of `ENVIRONMENT` in every table.
@@ -153,6 +158,7 @@ impl NameTable {
             name: var.name,
             prefix: prefix.to_owned(),
             ids,
+            seen: AtomicUsize::new(0),
         });
     }
 
@@ -269,7 +275,8 @@ impl Snapshot {
     /// Walks `source` once; `None` when it cannot list its variables (then the load asks it
     /// name by name).
     pub(crate) fn take(source: &dyn crate::Source, table: &'static NameTable) -> Option<Snapshot> {
-        let mut values: Vec<Option<OsString>> = vec![None; table.names.len()];
+        let mut values: Vec<Option<OsString>> = Vec::with_capacity(table.names.len());
+        values.resize_with(table.names.len(), || None);
         let mut unknown = Vec::new();
         let filter = &table.filter;
         let listed = source.for_each_variable(filter, &mut |name: &OsStr, value: &OsStr| {
@@ -309,18 +316,24 @@ impl Snapshot {
     /// The values of `var`'s names under `prefix`: each variable's values are handed out
     /// once, in the order a derived load asks for them. `None` for a variable the table does
     /// not hold, or holds no more (the load then asks the source itself).
+    #[inline(always)]
     pub(crate) fn var(&mut self, var: &VarSchema, prefix: &str) -> Option<VarValues<'_>> {
         let vars = &self.table.vars;
-        // The variable at the cursor, as a derived load asks, is recognised by its name's
-        // address; else by its name and prefix.
-        let expected = vars.get(self.cursor).is_some_and(|next| {
-            std::ptr::eq(next.name, var.name) && next.prefix.len() == prefix.len()
-        });
-        let position = if expected && (prefix.is_empty() || vars[self.cursor].prefix == prefix) {
-            self.cursor
-        } else {
-            (self.cursor..vars.len())
-                .find(|&i| vars[i].name == var.name && vars[i].prefix == prefix)?
+        let address = std::ptr::from_ref(var) as usize;
+        let same_prefix = |names: &VarNames| {
+            names.prefix.len() == prefix.len() && (prefix.is_empty() || names.prefix == prefix)
+        };
+        // The variable at the cursor, as a derived load asks, is recognised by its address.
+        let position = match vars.get(self.cursor) {
+            Some(next) if next.seen.load(Ordering::Relaxed) == address && same_prefix(next) => {
+                self.cursor
+            }
+            _ => {
+                let position = (self.cursor..vars.len())
+                    .find(|&i| vars[i].name == var.name && same_prefix(&vars[i]))?;
+                vars[position].seen.store(address, Ordering::Relaxed);
+                position
+            }
         };
         self.cursor = position + 1;
         Some(VarValues {
@@ -330,8 +343,8 @@ impl Snapshot {
     }
 
     /// The value of `ENVIRONMENT`.
-    pub(crate) fn environment(&self) -> Option<OsString> {
-        self.values[ENVIRONMENT_ID as usize].clone()
+    pub(crate) fn environment(&self) -> Option<&OsStr> {
+        self.values[ENVIRONMENT_ID as usize].as_deref()
     }
 }
 
@@ -346,6 +359,7 @@ pub(crate) struct VarValues<'s> {
 impl VarValues<'_> {
     /// The value of name `index` (0 canonical, `i` alias `i - 1`), or of its `_FILE` variant,
     /// taken.
+    #[inline]
     pub(crate) fn take(&mut self, var: &VarSchema, index: usize, file: bool) -> Option<OsString> {
         let at = if file {
             1 + var.aliases.len() + index
@@ -365,6 +379,7 @@ impl VarValues<'_> {
     }
 
     /// Puts the canonical name's value back, for the general way to read it again.
+    #[inline]
     pub(crate) fn put_back(&mut self, value: OsString) {
         self.values[self.ids[0] as usize] = Some(value);
     }

@@ -270,23 +270,48 @@ pub(crate) fn text_of(
     findings: &mut Findings,
 ) -> Option<RawText> {
     let Ok(text) = raw.into_string() else {
-        let message = "is not valid UTF-8".to_owned();
-        findings.problem(name.to_owned(), ProblemKind::NotUnicode, message, None);
+        not_unicode(name, findings);
         return None;
     };
     let text = RawText { text, wipe: secret };
     if is_blank(&text) {
-        let what = if text.is_empty() { "empty" } else { "blank" };
-        let hint = if secret {
-            ""
-        } else {
-            "; unset it or give it a value"
-        };
-        let message = format!("is set but {what}{hint}");
-        findings.problem(name.to_owned(), ProblemKind::Empty, message, None);
+        blank(name, &text, secret, findings);
         return None;
     }
     Some(text)
+}
+
+/// [`text_of`] for a value read in place (`ENVIRONMENT`), by the same rules.
+pub(crate) fn borrowed_text_of<'t>(
+    name: &str,
+    raw: &'t std::ffi::OsStr,
+    findings: &mut Findings,
+) -> Option<&'t str> {
+    let Some(text) = raw.to_str() else {
+        not_unicode(name, findings);
+        return None;
+    };
+    if is_blank(text) {
+        blank(name, text, false, findings);
+        return None;
+    }
+    Some(text)
+}
+
+fn not_unicode(name: &str, findings: &mut Findings) {
+    let message = "is not valid UTF-8".to_owned();
+    findings.problem(name.to_owned(), ProblemKind::NotUnicode, message, None);
+}
+
+fn blank(name: &str, text: &str, secret: bool, findings: &mut Findings) {
+    let what = if text.is_empty() { "empty" } else { "blank" };
+    let hint = if secret {
+        ""
+    } else {
+        "; unset it or give it a value"
+    };
+    let message = format!("is set but {what}{hint}");
+    findings.problem(name.to_owned(), ProblemKind::Empty, message, None);
 }
 
 /// Whether `text` is empty or only whitespace; decided by the first byte in the usual case.
