@@ -449,18 +449,18 @@ fn main() {
                 std::process::exit(2);
             }
         }
-        // `--repeat CASE N`, in the case's environment (`LOAD_BENCH_EXTRA=N` more variables
-        // for the JWT-like cases).
+        // `--repeat CASE N`, in the case's environment (`LOAD_BENCH_EXTRA=N` more variables).
         ["--repeat", case, count] => {
             let extra = std::env::var("LOAD_BENCH_EXTRA")
                 .ok()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
-            let environment = if case.contains("jwt-like") {
-                jwt_like_environment(extra)
+            let mut environment = if case.contains("jwt-like") {
+                jwt_like_environment(0)
             } else {
                 settings_environment()
             };
+            environment.extend(unrelated(extra));
             run_child(environment, &["--child", "repeat", case, count]);
         }
         _ => {
