@@ -50,9 +50,10 @@
 
 pub use jwt_config_core::{
     Config, ConfigError, ConfigValue, Context, Drift, ENVIRONMENT_VARIABLE, Entry, EnvFile,
-    Environment, Flatten, Layered, Length, Loaded, Location, MapSource, Origin, Presence, Problem,
-    ProblemKind, ProcessEnv, Resolved, Schema, Secret, SettingsFingerprint, Source, Substitution,
-    UnknownEnvironment, VarSchema, Variable, Warning, WarningKind, escape_controls,
+    Environment, Flatten, Layered, Length, Loaded, Location, MapSource, NameFilter, Origin,
+    Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema, Secret, SettingsFingerprint,
+    Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning, WarningKind,
+    escape_controls,
 };
 pub use jwt_config_macros::Config;
 
