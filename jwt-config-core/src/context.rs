@@ -13,7 +13,7 @@ use crate::resolve::{Findings, Found, Resolution, Resolver, borrowed_text_of};
 use crate::schema::{Presence, VarSchema};
 use crate::secret::REDACTED;
 use crate::source::Source;
-use crate::value::{ConfigValue, describe_range};
+use crate::value::{CheckFn, ConfigValue, describe_range};
 
 pub use crate::resolve::MAX_FILE_SIZE;
 
@@ -207,7 +207,7 @@ impl<'a> Context<'a> {
         parse: &dyn Fn(&mut String) -> Result<T, String>,
         render: &dyn Fn(&T) -> String,
         default: Option<fn() -> T>,
-        check: Option<fn(&T) -> Result<(), String>>,
+        check: Option<CheckFn<T>>,
     ) -> Slot<T> {
         let check = |value: &T| check.map_or(Ok(()), |check| check(value));
         let mut values = self
@@ -406,12 +406,11 @@ impl<'a> Context<'a> {
 fn read_environment(raw: Option<&OsStr>) -> (Environment, Findings) {
     let mut found = Findings::default();
     let text = raw.and_then(|raw| borrowed_text_of(ENVIRONMENT_VARIABLE, raw, &mut found));
-    let environment = match text.map(|text| Environment::parse_value(&text).map_err(|m| (text, m)))
-    {
+    let environment = match text.map(|text| Environment::parse_value(text).map_err(|m| (text, m))) {
         None => Environment::Development,
         Some(Ok(environment)) => environment,
         Some(Err((text, message))) => {
-            let message = format!("{} is invalid: {message}", quote(&text));
+            let message = format!("{} is invalid: {message}", quote(text));
             found.problem(
                 ENVIRONMENT_VARIABLE.to_owned(),
                 ProblemKind::Invalid,

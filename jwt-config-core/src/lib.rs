@@ -60,14 +60,10 @@ pub mod __private {
     pub use crate::schema::build::{Var, flatten, schema};
     pub use crate::source::MAX_ENV_FILE_SIZE;
     pub use crate::value::{
-        Leaf, OwnedParseFn, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr, ViaOpaque,
-        check_min_len, check_range, parse_list, render_list,
+        CheckFn, Leaf, OwnedParseFn, ParseFn, RenderFn, ViaConfigValue, ViaDisplay, ViaFromStr,
+        ViaOpaque, check_min_len, check_range, parse_list, render_list,
     };
     pub use crate::{Config, Context, Entry, Environment, Presence, Schema, Secret, VarSchema};
-
-    /// A field's own check (`range`, `min_len`): a plain function, so that loading a field
-    /// is generic by its value type and never by the field.
-    pub type CheckFn<T> = fn(&T) -> Result<(), String>;
 
     /// A field's check, as generated code writes it (a closure that captures nothing).
     pub const fn value_check<T>(check: CheckFn<T>) -> Option<CheckFn<T>> {

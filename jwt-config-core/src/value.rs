@@ -160,6 +160,9 @@ pub type ParseFn<T> = fn(&str) -> Result<T, String>;
 pub type OwnedParseFn<T> = fn(&mut String) -> Result<T, String>;
 /// A renderer of one leaf type.
 pub type RenderFn<T> = fn(&T) -> String;
+/// A field's own check (`range`, `min_len`): a plain function, so that loading a field is
+/// generic by its value type and never by the field.
+pub type CheckFn<T> = fn(&T) -> Result<(), String>;
 
 /// Chooses a leaf type's parser and renderer at the derive's call site, by autoref:
 /// [`ConfigValue`] first, then `FromStr` (parser) or `Display` (renderer), then an opaque
