@@ -229,6 +229,11 @@ impl<'a> Context<'a> {
                             && let Ok(value) = parse(&mut text)
                             && check(&value).is_ok()
                         {
+                            // What a parser left of a secret's text is wiped, as the general
+                            // way's `RawText` does.
+                            if var.secret && text.capacity() > 0 {
+                                zeroize::Zeroize::zeroize(&mut text);
+                            }
                             return Slot::Value(value);
                         }
                         values.put_back(OsString::from(text));

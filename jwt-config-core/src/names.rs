@@ -16,6 +16,8 @@ use crate::schema::{Entry, Schema, VarSchema, prefixed};
 pub struct NameTable {
     /// The names, `ENVIRONMENT` first; a name read by two variables is there twice.
     names: Vec<Box<[u8]>>,
+    /// Whether the name's value is a secret's: wiped when a load leaves it behind.
+    secret: Vec<bool>,
     /// The variables in the order a derived load reads them.
     vars: Vec<VarNames>,
     /// The prefixes of the schema's name families (`JWT_`, a struct's `APP_`).
@@ -106,6 +108,7 @@ impl NameTable {
     pub fn new(schema: &'static Schema) -> NameTable {
         let mut table = NameTable {
             names: vec![ENVIRONMENT_VARIABLE.as_bytes().into()],
+            secret: vec![false],
             vars: Vec::new(),
             families: crate::unknown::families(schema),
             slots: Vec::new(),
@@ -151,6 +154,7 @@ impl NameTable {
             .into_iter()
             .map(|name| {
                 self.names.push(name.into_bytes().into_boxed_slice());
+                self.secret.push(var.secret);
                 u32::try_from(self.names.len() - 1).expect("fewer than 4 billion names")
             })
             .collect();
@@ -305,12 +309,14 @@ impl Snapshot {
                 id = table.same_name[id as usize];
             }
         });
-        listed.then_some(Snapshot {
+        // Dropped, a snapshot wipes what it holds, secrets included.
+        let snapshot = Snapshot {
             table,
             values,
             cursor: 0,
             unknown,
-        })
+        };
+        listed.then_some(snapshot)
     }
 
     /// The values of `var`'s names under `prefix`: each variable's values are handed out
@@ -345,6 +351,23 @@ impl Snapshot {
     /// The value of `ENVIRONMENT`.
     pub(crate) fn environment(&self) -> Option<&OsStr> {
         self.values[ENVIRONMENT_ID as usize].as_deref()
+    }
+}
+
+impl Drop for Snapshot {
+    /// A secret's value that a load did not take (when it stops early) is wiped, as the
+    /// loader wipes a secret's text.
+    fn drop(&mut self) {
+        for (value, _) in self
+            .values
+            .iter_mut()
+            .zip(&self.table.secret)
+            .filter(|(_, s)| **s)
+        {
+            if let Some(value) = value.take() {
+                zeroize::Zeroize::zeroize(&mut value.into_encoded_bytes());
+            }
+        }
     }
 }
 
