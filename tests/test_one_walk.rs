@@ -9,7 +9,8 @@ use std::ffi::{OsStr, OsString};
 use std::process::Command;
 
 use jwt_config::{
-    Config, Layered, MapSource, NameFilter, ProblemKind, ProcessEnv, Secret, Source, WarningKind,
+    Config, Context, Layered, MapSource, NameFilter, ProblemKind, ProcessEnv, Schema, Secret,
+    Source, WarningKind,
 };
 
 #[derive(Config, Debug)]
@@ -218,4 +219,77 @@ fn a_source_that_cannot_list_its_names_loads_the_same_values_name_by_name() {
 fn a_name_listed_twice_takes_the_first_value_as_getenv_does() {
     let value = Walked::from_source(&Twice(settings())).unwrap();
     assert_eq!(value.jwt_issuer, "https://auth.example.com");
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Lengths {
+    #[config(min_len = 8)]
+    name: String,
+    #[config(min_len = 16)]
+    key: Secret<String>,
+}
+
+#[test]
+fn a_value_too_short_is_out_of_range_with_or_without_a_report() {
+    let source = MapSource::new().with("NAME", "short").with("KEY", "tiny");
+    let quick = Lengths::from_source(&source).unwrap_err();
+    let reported = Lengths::load_with_report(&source).unwrap_err();
+    for error in [&quick, &reported] {
+        let kinds: Vec<_> = error
+            .problems()
+            .iter()
+            .map(|p| (p.variable(), p.kind()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("NAME", ProblemKind::OutOfRange),
+                ("KEY", ProblemKind::OutOfRange)
+            ],
+            "{error}"
+        );
+        assert!(!error.to_string().contains("tiny"), "{error}");
+    }
+    assert_eq!(quick.to_string(), reported.to_string());
+}
+
+#[derive(Config, Debug)]
+struct Inner {
+    port: u16,
+}
+
+/// A hand-written struct whose schema does not show the derived one it loads.
+#[derive(Debug)]
+struct Manual;
+
+impl Config for Manual {
+    const SCHEMA: Schema = Schema::new("Manual", "Loads `Inner` by hand.");
+    fn load(context: &mut Context<'_>) -> Option<Self> {
+        Inner::load(context).map(|inner| {
+            assert_eq!(inner.port, 8080);
+            Manual
+        })
+    }
+}
+
+#[derive(Config, Debug)]
+#[allow(dead_code)]
+struct Outer {
+    #[config(flatten)]
+    manual: Manual,
+    #[config(alias = "OLD_PORT", file)]
+    port: u16,
+}
+
+#[test]
+fn a_variable_of_the_same_name_read_by_hand_gets_its_own_names_not_the_schemas() {
+    // `Inner`'s PORT has no alias and no `_FILE`: OLD_PORT is never taken for its PORT_FILE.
+    let source = MapSource::new()
+        .with("PORT", "8080")
+        .with("OLD_PORT", "8080");
+    let outer = Outer::load_with_report(&source).unwrap();
+    assert_eq!(outer.value.port, 8080);
+    let outer = Outer::from_source(&source).unwrap();
+    assert_eq!(outer.port, 8080);
 }

@@ -45,7 +45,9 @@ pub trait Config: Sized {
     /// failure has been recorded in `context` as a problem.
     fn load(context: &mut Context<'_>) -> Option<Self>;
 
-    /// Loads from the process environment; warnings go out as `tracing` warn events.
+    /// Loads from the process environment ([`ProcessEnv`], read in one walk: no other thread
+    /// may set or remove variables meanwhile, as `std::env::set_var` requires); warnings go out
+    /// as `tracing` warn events.
     fn from_env() -> Result<Self, ConfigError> {
         Self::from_source(&ProcessEnv)
     }

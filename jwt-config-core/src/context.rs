@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 use std::ffi::{OsStr, OsString};
 
 use crate::environment::{ENVIRONMENT_VARIABLE, Environment, describe_environments};
-use crate::names::{NameTable, Snapshot};
+use crate::names::{NameTable, Snapshot, VarValues};
 use crate::report::{Origin, Problem, ProblemKind, Resolved, Warning, WarningKind};
 use crate::resolve::{Findings, Found, Resolution, Resolver, borrowed_text_of};
 use crate::schema::{Presence, VarSchema};
@@ -214,40 +214,26 @@ impl<'a> Context<'a> {
             .snapshot
             .as_mut()
             .and_then(|snapshot| snapshot.var(var, &self.prefix));
-        // The common case, measured hot: only the canonical name is set, or nothing, and no
-        // report. It is parsed in place; anything unusual (blank, not UTF-8, a parse or range
-        // failure) is put back and goes the general way below, which reports it.
-        if !self.record
-            && let Some(values) = &mut values
-            && values.only_canonical()
-        {
-            match values.take(var, 0, false) {
-                None => return self.absent(var, default),
-                Some(raw) => match raw.into_string() {
-                    Ok(mut text) => {
-                        if !crate::resolve::is_blank(&text)
-                            && let Ok(value) = parse(&mut text)
-                            && check(&value).is_ok()
-                        {
-                            // What a parser left of a secret's text is wiped, as the general
-                            // way's `RawText` does.
-                            if var.secret && text.capacity() > 0 {
-                                zeroize::Zeroize::zeroize(&mut text);
-                            }
-                            return Slot::Value(value);
-                        }
-                        values.put_back(OsString::from(text));
-                    }
-                    Err(raw) => values.put_back(raw),
-                },
+        // The common case, measured hot: only the canonical name is set (or none), no report.
+        // Its text is taken without resolving names; anything unusual (an alias or `_FILE`
+        // set, blank, not UTF-8) is put back for the resolver, which reports it.
+        match &mut values {
+            Some(values) if !self.record && values.only_canonical() => {
+                match canonical_text(values, var) {
+                    Some(Some(text)) => return self.parse_canonical(var, text, parse, check),
+                    Some(None) => return self.absent(var, default),
+                    None => {}
+                }
             }
+            _ => {}
         }
-        let mut resolver = Resolver {
+        let resolution = Resolver {
             source: self.source,
             prefix: &self.prefix,
             values,
-        };
-        let (value, found) = match resolver.resolve(var, &mut self.findings) {
+        }
+        .resolve(var, &mut self.findings);
+        let (value, found) = match resolution {
             Resolution::Failed => return Slot::Failed,
             Resolution::Unset => match self.absent(var, default) {
                 Slot::Value(value) => (value, None),
@@ -269,6 +255,38 @@ impl<'a> Context<'a> {
             self.record_value(var, &value, found.as_ref(), render);
         }
         Slot::Value(value)
+    }
+
+    /// The canonical name's text, parsed and checked; problems reported as the general way
+    /// reports them. A value simply set builds nothing more.
+    #[inline(always)]
+    fn parse_canonical<T>(
+        &mut self,
+        var: &VarSchema,
+        mut text: String,
+        parse: &dyn Fn(&mut String) -> Result<T, String>,
+        check: impl Fn(&T) -> Result<(), String>,
+    ) -> Slot<T> {
+        match parse(&mut text) {
+            Ok(value) => match check(&value) {
+                Ok(()) => {
+                    // What a parser left of a secret's text is wiped, as `RawText` does.
+                    if var.secret && text.capacity() > 0 {
+                        zeroize::Zeroize::zeroize(&mut text);
+                    }
+                    return Slot::Value(value);
+                }
+                Err(message) => {
+                    let found = Found::canonical(text, var.secret);
+                    self.out_of_range(var, Some(&found), message);
+                }
+            },
+            Err(message) => {
+                let found = Found::canonical(text, var.secret);
+                self.invalid(var, &found, message);
+            }
+        }
+        Slot::Failed
     }
 
     /// A value that did not parse: the problem, on the variable that supplied it.
@@ -403,6 +421,25 @@ impl<'a> Context<'a> {
             self.findings.warnings,
             self.resolved,
         )
+    }
+}
+
+/// The text of `var`'s canonical name when no other of its names is set: `Some(None)` when
+/// it is unset too; `None` (the value put back) when the text is blank or not UTF-8, which the
+/// resolver reports.
+#[inline(always)]
+fn canonical_text(values: &mut VarValues<'_>, var: &VarSchema) -> Option<Option<String>> {
+    match values.take(var, 0, false).map(OsString::into_string) {
+        None => Some(None),
+        Some(Ok(text)) if !crate::resolve::is_blank(&text) => Some(Some(text)),
+        Some(Ok(text)) => {
+            values.put_back(OsString::from(text));
+            None
+        }
+        Some(Err(raw)) => {
+            values.put_back(raw);
+            None
+        }
     }
 }
 

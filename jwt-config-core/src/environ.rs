@@ -26,13 +26,14 @@ pub(crate) fn for_each_variable(
     use std::ffi::{CStr, c_char};
     use std::os::unix::ffi::OsStrExt;
 
+    // Mutable, as the C library changes it (`setenv` may replace the array): declared as the
+    // standard library and the `libc` crate declare it, and read once through a raw pointer.
     unsafe extern "C" {
-        static environ: *const *const c_char;
+        static mut environ: *const *const c_char;
     }
-    // SAFETY: reading the pointer is a plain load of a C global that the C library
-    // initialises before `main`; see the module's docs for why no other thread changes it
-    // during this walk.
-    let mut entry = unsafe { environ };
+    // SAFETY: a plain read of a C global that the C library initialises before `main`; see
+    // the module's docs for why no other thread changes it during this walk.
+    let mut entry = unsafe { (&raw const environ).read() };
     if entry.is_null() {
         return true;
     }

@@ -89,6 +89,10 @@ impl NameFilter {
 struct VarNames {
     /// The unprefixed canonical name, to match the variable a load asks for.
     name: &'static str,
+    /// Its aliases and whether it accepts `_FILE`: a variable of the same name that reads
+    /// other names (another struct's, loaded by hand) is not this one.
+    aliases: &'static [&'static str],
+    file: bool,
     /// Every prefix in force over it, concatenated.
     prefix: String,
     ids: Box<[u32]>,
@@ -160,6 +164,8 @@ impl NameTable {
             .collect();
         self.vars.push(VarNames {
             name: var.name,
+            aliases: var.aliases,
+            file: var.file,
             prefix: prefix.to_owned(),
             ids,
             seen: AtomicUsize::new(0),
@@ -266,7 +272,6 @@ fn hash(name: &[u8]) -> usize {
 
 /// What one pass over a source found for one load: the values of the schema's names, taken
 /// by the variable that reads them, and the names of its families it does not read.
-#[derive(Debug)]
 pub(crate) struct Snapshot {
     table: &'static NameTable,
     values: Vec<Option<OsString>>,
@@ -335,8 +340,13 @@ impl Snapshot {
                 self.cursor
             }
             _ => {
-                let position = (self.cursor..vars.len())
-                    .find(|&i| vars[i].name == var.name && same_prefix(&vars[i]))?;
+                let position = (self.cursor..vars.len()).find(|&i| {
+                    let names = &vars[i];
+                    names.name == var.name
+                        && names.aliases == var.aliases
+                        && names.file == var.file
+                        && same_prefix(names)
+                })?;
                 vars[position].seen.store(address, Ordering::Relaxed);
                 position
             }
@@ -351,6 +361,25 @@ impl Snapshot {
     /// The value of `ENVIRONMENT`.
     pub(crate) fn environment(&self) -> Option<&OsStr> {
         self.values[ENVIRONMENT_ID as usize].as_deref()
+    }
+}
+
+/// Counts only: the values may be secrets.
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("values", &self.values.iter().flatten().count())
+            .field("unknown", &self.unknown)
+            .finish()
+    }
+}
+
+/// Counts only: the values may be secrets.
+impl std::fmt::Debug for VarValues<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VarValues")
+            .field("names", &self.ids.len())
+            .finish()
     }
 }
 
@@ -373,7 +402,6 @@ impl Drop for Snapshot {
 
 /// The values of one variable's names, in the order of the table: canonical, aliases, then
 /// their `_FILE` variants.
-#[derive(Debug)]
 pub(crate) struct VarValues<'s> {
     values: &'s mut [Option<OsString>],
     ids: &'static [u32],
@@ -405,5 +433,45 @@ impl VarValues<'_> {
     #[inline]
     pub(crate) fn put_back(&mut self, value: OsString) {
         self.values[self.ids[0] as usize] = Some(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Presence;
+    use crate::schema::build::{Var, schema};
+
+    static KEY: Entry = Entry::Var(
+        Var::new("key", "APP_KEY", "String", "", Presence::Required)
+            .secret()
+            .build(),
+    );
+    static SCHEMA: Schema = schema("S", "", "", false, std::slice::from_ref(&KEY));
+
+    #[test]
+    fn a_snapshot_shows_counts_never_values() {
+        let table: &'static NameTable = Box::leak(Box::new(NameTable::new(&SCHEMA)));
+        let source = crate::MapSource::new().with("APP_KEY", "hunter2-hunter2-hunter2");
+        let mut snapshot = Snapshot::take(&source, table).unwrap();
+        let shown = format!("{snapshot:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let Entry::Var(var) = &KEY else {
+            unreachable!()
+        };
+        let values = snapshot.var(var, "").unwrap();
+        assert!(!format!("{values:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn names_of_one_schema_are_found_and_others_ruled_out() {
+        let table = NameTable::new(&SCHEMA);
+        for name in ["APP_KEY", "APP_KEY_FILE", "ENVIRONMENT"] {
+            assert!(table.id_of(name.as_bytes()).is_some(), "{name}");
+            assert!(table.filter.may_concern(name.as_bytes()), "{name}");
+        }
+        assert_eq!(table.id_of(b"APP_KEYS"), None);
+        assert!(!table.filter.may_concern(b"PATH"));
+        assert!(!table.filter.may_concern(b"A"));
     }
 }

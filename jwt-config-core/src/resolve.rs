@@ -62,7 +62,8 @@ impl std::ops::Deref for RawText {
 
 impl Drop for RawText {
     fn drop(&mut self) {
-        if self.wipe {
+        // A parser that took the text (`String`) left nothing to wipe.
+        if self.wipe && self.text.capacity() > 0 {
             zeroize::Zeroize::zeroize(&mut self.text);
         }
     }
@@ -77,6 +78,17 @@ pub(crate) struct Found {
     /// The path, when the value came from the `_FILE` variant.
     pub(crate) file_path: Option<String>,
     pub(crate) text: RawText,
+}
+
+impl Found {
+    /// Text read under the canonical name (a secret's wiped on drop).
+    pub(crate) fn canonical(text: String, secret: bool) -> Found {
+        Found {
+            index: 0,
+            file_path: None,
+            text: RawText { text, wipe: secret },
+        }
+    }
 }
 
 /// What resolving a variable's names gave.
@@ -181,7 +193,7 @@ impl Resolver<'_> {
         let (direct, file) = match &mut self.values {
             Some(values) => (
                 values.take(var, index, false),
-                values.take(var, index, true),
+                values.take(var, index, true).filter(|_| var.file),
             ),
             None if var.file => (self.source.get(name), self.source.get(&file_name())),
             None => (self.source.get(name), None),

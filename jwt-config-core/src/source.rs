@@ -25,11 +25,15 @@ pub trait Source {
     }
 
     /// Calls `visit` with every variable the source sets, name and value, in one pass, and
-    /// returns `true`; `false` (the default) when it cannot list them. A name set twice is
-    /// visited first as [`Source::get`] finds it. Names that `filter` rules out may be
-    /// skipped (a hint for sources with many variables; visiting them is harmless). A derived
-    /// load walks its source once this way, for both the values it reads and the near-miss
-    /// names it warns about, instead of asking name by name.
+    /// returns `true`; `false` (the default) when it cannot list them. A derived load walks
+    /// its source once this way, for both the values it reads and the near-miss names it warns
+    /// about, instead of asking name by name.
+    ///
+    /// It must agree with [`Source::get`]: the first value visited for a name is the one a
+    /// load uses, so it must be the one `get` returns (a name set twice is visited first as
+    /// `get` finds it). A source whose `get` maps names or values (case-insensitive, decrypted,
+    /// filtered) keeps the default, and is asked name by name. Names that `filter` rules out
+    /// may be skipped (a hint for sources with many variables; visiting them is harmless).
     fn for_each_variable(
         &self,
         filter: &NameFilter,
@@ -143,7 +147,11 @@ macro_rules! forward_source {
 
 forward_source!(&S, Box<S>);
 
-/// The process environment, read with [`std::env::var_os`] and never written.
+/// The process environment, never written. A derived load walks it once, reading the C
+/// library's `environ` array in place as `getenv` does (on Unix; elsewhere name by name with
+/// [`std::env::var_os`]): like any C code that reads the environment, that walk relies on
+/// [`std::env::set_var`]'s documented contract, so a program must not set or remove variables
+/// on one thread while another loads (tests use a [`MapSource`] instead).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ProcessEnv;
 
