@@ -293,3 +293,31 @@ fn a_variable_of_the_same_name_read_by_hand_gets_its_own_names_not_the_schemas()
     let outer = Outer::from_source(&source).unwrap();
     assert_eq!(outer.port, 8080);
 }
+
+/// No rule by environment: the walk does not keep `ENVIRONMENT`, and a check that asks for it
+/// reads it from the source.
+#[derive(Config, Debug)]
+#[config(validate = Self::check)]
+#[allow(dead_code)]
+struct AsksForEnvironment {
+    #[config(default = 1)]
+    workers: u16,
+}
+
+impl AsksForEnvironment {
+    fn check(_: &AsksForEnvironmentPartial<'_>, context: &mut Context<'_>) {
+        if context.environment() == jwt_config::Environment::Production {
+            context.problem("WORKERS", ProblemKind::Rule, "production asked");
+        }
+    }
+}
+
+#[test]
+fn a_check_that_asks_for_the_environment_reads_it_whatever_the_walk_kept() {
+    let source = MapSource::new().with("ENVIRONMENT", "production");
+    let error = AsksForEnvironment::from_source(&source).unwrap_err();
+    assert_eq!(error.problems()[0].message(), "production asked");
+    assert!(AsksForEnvironment::from_source(&MapSource::new()).is_ok());
+    let error = AsksForEnvironment::from_source(&source.with("ENVIRONMENT", "bogus")).unwrap_err();
+    assert_eq!(error.problems()[0].variable(), "ENVIRONMENT");
+}

@@ -114,8 +114,8 @@ impl<'a> Context<'a> {
 
     /// `ENVIRONMENT` as set in the source.
     fn environment_text(&self) -> Option<Cow<'_, OsStr>> {
-        match &self.snapshot {
-            Some(snapshot) => snapshot.environment().map(Cow::Borrowed),
+        match self.snapshot.as_ref().and_then(Snapshot::environment) {
+            Some(kept) => kept.map(Cow::Borrowed),
             None => self.source.get(ENVIRONMENT_VARIABLE).map(Cow::Owned),
         }
     }

@@ -18,6 +18,9 @@ pub struct NameTable {
     names: Vec<Box<[u8]>>,
     /// Whether the name's value is a secret's: wiped when a load leaves it behind.
     secret: Vec<bool>,
+    /// Whether the walk keeps `ENVIRONMENT` (a schema with a rule by environment reads it on
+    /// every load); otherwise a load that asks for it reads it from the source.
+    environment_kept: bool,
     /// The variables in the order a derived load reads them.
     vars: Vec<VarNames>,
     /// The prefixes of the schema's name families (`JWT_`, a struct's `APP_`).
@@ -110,8 +113,16 @@ impl NameTable {
     /// The table of `schema`: all its names with every prefix applied, by the one rule of
     /// `schema::prefixed`.
     pub fn new(schema: &'static Schema) -> NameTable {
+        let environment_kept = schema.has_environment_rules();
+        // Id 0 is `ENVIRONMENT`'s, or a name no variable has (names are never empty).
+        let environment: &[u8] = if environment_kept {
+            ENVIRONMENT_VARIABLE.as_bytes()
+        } else {
+            b""
+        };
         let mut table = NameTable {
-            names: vec![ENVIRONMENT_VARIABLE.as_bytes().into()],
+            names: vec![environment.into()],
+            environment_kept,
             secret: vec![false],
             vars: Vec::new(),
             families: crate::unknown::families(schema),
@@ -196,7 +207,7 @@ impl NameTable {
                 }
             }
         }
-        for name in &self.names {
+        for name in self.names.iter().filter(|name| !name.is_empty()) {
             self.filter.admit(name);
         }
         for family in &self.families {
@@ -358,9 +369,12 @@ impl Snapshot {
         })
     }
 
-    /// The value of `ENVIRONMENT`.
-    pub(crate) fn environment(&self) -> Option<&OsStr> {
-        self.values[ENVIRONMENT_ID as usize].as_deref()
+    /// The value of `ENVIRONMENT` when the walk kept it; `None` when it did not (then the
+    /// source is asked).
+    pub(crate) fn environment(&self) -> Option<Option<&OsStr>> {
+        self.table
+            .environment_kept
+            .then(|| self.values[ENVIRONMENT_ID as usize].as_deref())
     }
 }
 
@@ -466,7 +480,10 @@ mod tests {
     #[test]
     fn names_of_one_schema_are_found_and_others_ruled_out() {
         let table = NameTable::new(&SCHEMA);
-        for name in ["APP_KEY", "APP_KEY_FILE", "ENVIRONMENT"] {
+        // No rule by environment: `ENVIRONMENT` is not kept (a load that asks reads it).
+        assert_eq!(table.id_of(b"ENVIRONMENT"), None);
+        assert!(!table.environment_kept);
+        for name in ["APP_KEY", "APP_KEY_FILE"] {
             assert!(table.id_of(name.as_bytes()).is_some(), "{name}");
             assert!(table.filter.may_concern(name.as_bytes()), "{name}");
         }
