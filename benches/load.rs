@@ -310,6 +310,24 @@ fn repeat_case(case: &str, count: u32, map: &MapSource) -> bool {
 const ITERATIONS: u32 = 5_000;
 const SAMPLES: usize = 31;
 
+/// A hand-written loader, then `T::from_env` and `T::from_source(map)`, measured in turn.
+fn measure_loaders<T: Config, H>(
+    iterations: u32,
+    hand_written: impl Fn() -> H,
+    map: &MapSource,
+) -> [std::time::Duration; 3] {
+    let times = measure(
+        iterations,
+        SAMPLES,
+        &mut [
+            &mut || drop(black_box(hand_written())),
+            &mut || drop(black_box(T::from_env().unwrap())),
+            &mut || drop(black_box(T::from_source(black_box(map)).unwrap())),
+        ],
+    );
+    [times[0], times[1], times[2]]
+}
+
 /// The headline table: the JWT-like schema in this process's environment.
 fn jwt_like_table() {
     let size = std::env::vars_os().count();
@@ -324,24 +342,8 @@ fn jwt_like_table() {
         first.service_allowed_callers,
         by_hand.service_allowed_callers
     );
-    let times = measure(
-        ITERATIONS,
-        SAMPLES,
-        &mut [
-            &mut || {
-                black_box(hand_written_jwt_like().unwrap());
-            },
-            &mut || {
-                black_box(JwtLike::from_env().unwrap());
-            },
-            &mut || {
-                black_box(JwtLike::from_source(black_box(&map)).unwrap());
-            },
-        ],
-    );
-    let [baseline, from_env, from_map] = times[..] else {
-        unreachable!()
-    };
+    let [baseline, from_env, from_map] =
+        measure_loaders::<JwtLike, _>(ITERATIONS, || hand_written_jwt_like().unwrap(), &map);
     println!(
         "JWT-like schema (12 variables, name scan on), {size} variables in the environment, \
          {SAMPLES} samples of {ITERATIONS} loads, median"
@@ -404,24 +406,8 @@ fn settings_tables() {
         baseline,
     );
 
-    let times = measure(
-        ITERATIONS / 5,
-        SAMPLES,
-        &mut [
-            &mut || {
-                black_box(hand_written_jwt().unwrap());
-            },
-            &mut || {
-                black_box(JwtConfig::from_env().unwrap());
-            },
-            &mut || {
-                black_box(JwtConfig::from_source(black_box(&jwt_map)).unwrap());
-            },
-        ],
-    );
-    let [baseline, from_env, from_map] = times[..] else {
-        unreachable!()
-    };
+    let [baseline, from_env, from_map] =
+        measure_loaders::<JwtConfig, _>(ITERATIONS / 5, || hand_written_jwt().unwrap(), &jwt_map);
     println!("JwtConfig (HS256, production rules), median");
     report(
         "hand-written (std::env + keys, no checks)",
