@@ -149,10 +149,21 @@ pub struct VerifiedCall {
     /// The caller's per-setting digests (`SettingsFingerprint::settings`), cut to 1,024
     /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
     pub settings: Option<String>,
-    /// The caller's token and service-call keys as its token advertised them (at most 16).
-    keys: Option<(Vec<crate::KeyInfo>, Vec<crate::KeyInfo>)>,
+    /// The caller's token and service-call keys as its token advertised them (at most 16
+    /// entries), read when [`VerifiedCall::key_gaps`] asks: most calls never need them.
+    keys: Option<Vec<String>>,
     /// Whether the caller accepts calls from this service.
     allows_receiver: bool,
+}
+
+/// `text` cut to `max` characters, in place: most claims are shorter, and are kept as they are.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max
+        && let Some((end, _)) = text.char_indices().nth(max)
+    {
+        text.truncate(end);
+    }
+    text
 }
 
 impl VerifiedCall {
@@ -163,9 +174,12 @@ impl VerifiedCall {
             .unwrap_or_default();
         VerifiedCall {
             caller,
-            fingerprint: cfg.map(|f| f.chars().take(64).collect()),
-            settings: cfgd.map(|d| d.chars().take(1024).collect()),
-            keys: cfgk.map(|keys| crate::agreement::read_advertised(&keys)),
+            fingerprint: cfg.map(|f| cut(f, 64)),
+            settings: cfgd.map(|d| cut(d, 1024)),
+            keys: cfgk.map(|mut keys| {
+                keys.truncate(crate::agreement::MAX_ADVERTISED);
+                keys
+            }),
             allows_receiver: cfga == Some(true),
         }
     }
@@ -175,10 +189,10 @@ impl VerifiedCall {
     /// or `None` where the caller's token does not say its keys. The call itself verified, so
     /// the keys of service calls agree in its direction.
     pub fn key_gaps(&self, receiver: &JwtConfig) -> Option<Vec<crate::agreement::KeyGap>> {
-        let caller = self.keys.as_ref()?;
+        let caller = crate::agreement::read_advertised(self.keys.as_ref()?);
         Some(crate::agreement::gaps_with_caller(
             &receiver.key_view(),
-            caller,
+            &caller,
             self.allows_receiver,
         ))
     }

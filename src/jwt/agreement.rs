@@ -329,7 +329,7 @@ impl KeyGap {
 const ADVERTISED_HEX: usize = 8;
 /// At most this many keys are advertised, or read from a caller's token.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
-const MAX_ADVERTISED: usize = 16;
+pub(crate) const MAX_ADVERTISED: usize = 16;
 
 /// At most this many characters of a key's id are advertised, and compared.
 const ADVERTISED_ID_CHARS: usize = 64;
