@@ -310,12 +310,7 @@ impl JwtAuth {
             );
             return Err(self.refused(refusal, route, None));
         }
-        if let Err(message) = self.check_drift(
-            &call.caller,
-            call.fingerprint.as_deref(),
-            call.settings.as_deref(),
-            || call.key_gaps(self.config()),
-        ) {
+        if let Err(message) = self.check_drift(&call) {
             let name = match &call.caller {
                 Caller::Service(name) => Some(shown(name)),
                 _ => None,
