@@ -6,7 +6,12 @@
 //!
 //! Run: `cargo bench -p jwt-config-axum --bench extract`.
 //!
-//! `--repeat CASE N` sends N requests through one router (`plain`, `extractor`, `layer`) or
+//! Service calls too: the `ServiceCaller` extractor verifying a caller's token and comparing
+//! its settings, from a caller with the same settings and from a drifted one (counted and
+//! logged, not refused).
+//!
+//! `--repeat CASE N` sends N requests through one router (`plain`, `extractor`, `layer`,
+//! `service`, `service-drifted`) or
 //! calls `decode` N times (`decode`), and nothing else: for instruction counts that do not
 //! depend on the machine's load, `valgrind --tool=callgrind <bench binary> --repeat extractor
 //! 20000`.
@@ -18,7 +23,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use jwt_config::{AccessClaims, Config, JwtConfig, MapSource};
-use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer};
+use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller};
 use tower_service::Service;
 
 const ROUNDS: u32 = 20_000;
@@ -68,22 +73,51 @@ async fn main() {
     let layered: Router = Router::new()
         .route("/", get(open))
         .route_layer(RequireAuthLayer::user(auth.clone()));
-    let request = || {
-        Request::get("/")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .unwrap()
+    async fn service(ServiceCaller(caller): ServiceCaller) -> String {
+        caller
+    }
+    let called: Router = Router::new()
+        .route("/", get(service))
+        .with_state(auth.clone());
+    let caller_of = |source: MapSource| {
+        let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap());
+        let headers = caller.service_headers("backend").unwrap();
+        headers["x-service-token"].to_str().unwrap().to_owned()
     };
-    let mut routers = [plain, guarded, layered];
+    let same = caller_of(source.clone().with("SERVICE_ID", "auth"));
+    let drifted = caller_of(
+        source
+            .clone()
+            .with("SERVICE_ID", "auth")
+            .with("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "30"),
+    );
+    // The request each router is sent: a user's token, then the service calls.
+    let request = |router: usize| {
+        let request = Request::get("/");
+        let request = match router {
+            3 => request.header("x-service-token", same.as_str()),
+            4 => request.header("x-service-token", drifted.as_str()),
+            _ => request.header("authorization", format!("Bearer {token}")),
+        };
+        request.body(Body::empty()).unwrap()
+    };
+    let mut routers = [plain, guarded, layered, called.clone(), called];
     if let Some((case, count)) = repeat_one_case() {
-        let index = ["plain", "extractor", "layer", "decode"]
-            .iter()
-            .position(|name| *name == case)
-            .unwrap_or_else(|| panic!("no case {case}"));
+        let index = [
+            "plain",
+            "extractor",
+            "layer",
+            "service",
+            "service-drifted",
+            "decode",
+        ]
+        .iter()
+        .position(|name| *name == case)
+        .unwrap_or_else(|| panic!("no case {case}"));
         for _ in 0..count {
             match routers.get_mut(index) {
                 Some(router) => {
-                    let response = router.call(request()).await.unwrap();
+                    let response = router.call(request(index)).await.unwrap();
                     assert!(response.status().is_success());
                 }
                 None => {
@@ -94,12 +128,12 @@ async fn main() {
         }
         return;
     }
-    let mut times: [Vec<f64>; 4] = Default::default();
+    let mut times: [Vec<f64>; 6] = Default::default();
     for _ in 0..15 {
-        for (router, samples) in routers.iter_mut().zip(&mut times) {
+        for (index, (router, samples)) in routers.iter_mut().zip(&mut times).enumerate() {
             let start = Instant::now();
             for _ in 0..ROUNDS {
-                let response = router.call(request()).await.unwrap();
+                let response = router.call(request(index)).await.unwrap();
                 assert!(response.status().is_success());
             }
             samples.push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
@@ -109,9 +143,9 @@ async fn main() {
             let data = auth.config().decode::<AccessClaims>(&token).unwrap();
             std::hint::black_box(data);
         }
-        times[3].push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
+        times[5].push(start.elapsed().as_nanos() as f64 / f64::from(ROUNDS));
     }
-    let [plain, guarded, layered, decode] = times.map(median);
+    let [plain, guarded, layered, same, drifted, decode] = times.map(median);
     println!("request through the router, median of 15 x {ROUNDS}");
     for (label, ns) in [
         ("no authentication", plain),
@@ -125,6 +159,15 @@ async fn main() {
         (
             "layer overhead over decode (layer - plain - decode)",
             layered - plain - decode,
+        ),
+        (
+            "ServiceCaller extractor, caller with the same settings",
+            same,
+        ),
+        ("ServiceCaller extractor, drifted caller (counted)", drifted),
+        (
+            "drifted caller over same settings (drifted - same)",
+            drifted - same,
         ),
     ] {
         println!("{label:<62} {ns:>8.0} ns");
