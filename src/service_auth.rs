@@ -150,7 +150,8 @@ pub struct VerifiedCall {
     /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
     pub settings: Option<String>,
     /// The caller's token and service-call keys as its token advertised them (at most 16
-    /// entries), read when [`VerifiedCall::key_gaps`] asks: most calls never need them.
+    /// entries, each cut as it is read), read when [`VerifiedCall::key_gaps`] asks: most
+    /// calls never need them.
     keys: Option<Vec<String>>,
     /// Whether the caller accepts calls from this service.
     allows_receiver: bool,
@@ -176,9 +177,9 @@ impl VerifiedCall {
             caller,
             fingerprint: cfg.map(|f| cut(f, 64)),
             settings: cfgd.map(|d| cut(d, 1024)),
-            keys: cfgk.map(|mut keys| {
-                keys.truncate(crate::agreement::MAX_ADVERTISED);
-                keys
+            keys: cfgk.map(|keys| {
+                let keys = keys.into_iter().take(crate::agreement::MAX_ADVERTISED);
+                keys.map(crate::agreement::kept_advertised).collect()
             }),
             allows_receiver: cfga == Some(true),
         }

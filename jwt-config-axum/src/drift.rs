@@ -35,6 +35,20 @@ struct Remembered {
     compared: Option<VerifiedCall>,
 }
 
+/// The longest caller name whose calls are remembered for their verdict. The rest of a
+/// verified call is bounded by `VerifiedCall` (a fingerprint of 64 characters, digests of
+/// 1,024, 16 advertised keys of bounded length), so the 64 slots stay small whatever a caller
+/// sends; a caller with a longer name is compared at each call.
+const MAX_REMEMBERED_CALLER_BYTES: usize = 128;
+
+/// Whether a call is small enough to be remembered with its verdict.
+fn is_small(call: &VerifiedCall) -> bool {
+    match &call.caller {
+        Caller::Service(name) => name.len() <= MAX_REMEMBERED_CALLER_BYTES,
+        _ => false,
+    }
+}
+
 impl DriftLog {
     /// Records a drifted call; true the first time its caller and fingerprint are seen (and
     /// there is room to remember them), when it is worth a log line.
@@ -48,7 +62,7 @@ impl DriftLog {
         if drifts.len() >= MAX_DRIFTS_REMEMBERED {
             return false;
         }
-        let compared = compared.cloned();
+        let compared = compared.filter(|call| is_small(call)).cloned();
         drifts.insert(key, Remembered { seen, compared });
         true
     }
