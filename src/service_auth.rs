@@ -324,13 +324,12 @@ impl JwtConfig {
         token_id: Option<[u64; 2]>,
         fingerprint: Option<&SettingsFingerprint>,
     ) -> Vec<u8> {
+        use std::io::Write as _;
         let mut claims = Vec::with_capacity(512);
         claims.extend_from_slice(fixed);
         push_json(&mut claims, target_service);
-        claims.extend_from_slice(b",\"iat\":");
-        claims.extend_from_slice(iat.to_string().as_bytes());
-        claims.extend_from_slice(b",\"exp\":");
-        claims.extend_from_slice(exp.to_string().as_bytes());
+        // Writing into a `Vec` cannot fail.
+        write!(claims, ",\"iat\":{iat},\"exp\":{exp}").expect("writing to a Vec");
         if let Some([process, count]) = token_id {
             claims.extend_from_slice(b",\"jti\":\"");
             push_hex(&mut claims, process);
