@@ -1,6 +1,14 @@
 //! Service-to-service authentication per call, single thread: building the outgoing headers
 //! and verifying them, beside jsonwebtoken's own encode and decode of the same token (the
 //! floor this is built on). Run: `cargo bench --bench service_auth`.
+//!
+//! The fingerprinted token (what jwt-config-axum sends) is compared with jsonwebtoken encoding
+//! and decoding that very token, its claims `cfg`, `cfgd`, `cfgk` and `cfga` included; the
+//! receiver's side includes the drift comparison (`SettingsFingerprint::compare`).
+//!
+//! `--repeat CASE N` runs one case N times and nothing else, for instruction counts that do
+//! not depend on the machine's load: `valgrind --tool=callgrind <bench binary> --repeat
+//! headers-fp 20000` (cases: `encode-fp`, `headers-fp`, `decode-fp`, `verify-fp`).
 
 mod support;
 
@@ -9,7 +17,7 @@ use std::hint::black_box;
 use jwt_config::SERVICE_TOKEN_TYPE;
 use jwt_config::jsonwebtoken::{self, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwt_config::service_auth::{SERVICE_TOKEN_HEADER, VerifyOptions};
-use jwt_config::{Config, JwtConfig, MapSource};
+use jwt_config::{Config, Drift, JwtConfig, MapSource};
 use support::{measure, report};
 
 const SERVICE_SECRET: &str = "bench-service-secret-0123456789abcdef012345678";
@@ -49,6 +57,49 @@ fn config_source(service_id: &str) -> MapSource {
         .with("SERVICE_SECRET", SERVICE_SECRET)
 }
 
+/// The claims of a fingerprinted service token, as jsonwebtoken alone would sign them (the
+/// constant ones borrowed: the cheapest a hand-written caller could do).
+#[derive(serde::Serialize)]
+struct FingerprintClaimsRef<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    cfg: &'a str,
+    cfgd: &'a str,
+    cfgk: &'a [String],
+    cfga: bool,
+}
+
+/// The same claims as jsonwebtoken alone decodes them.
+#[derive(serde::Deserialize)]
+struct FingerprintClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    cfg: String,
+    cfgd: String,
+    cfgk: Vec<String>,
+    cfga: bool,
+}
+
+impl FingerprintClaims {
+    /// The claims of `token`, read without verifying (the bench made it).
+    fn of(token: &str) -> Self {
+        use base64::Engine as _;
+        let payload = token.split('.').nth(1).unwrap();
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        serde_json::from_slice(&json).unwrap()
+    }
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Claims {
     iss: String,
@@ -83,6 +134,24 @@ fn ed25519_pair() -> (JwtConfig, JwtConfig) {
     (caller, JwtConfig::from_source(&receiver_source).unwrap())
 }
 
+/// Runs `case` N times and nothing else when the arguments say `--repeat CASE N`: `None`
+/// otherwise, the exit code where they do.
+fn repeat_one_case(cases: &mut [(&str, &mut dyn FnMut())]) -> Option<i32> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let position = args.iter().position(|a| a == "--repeat")?;
+    let (name, count) = (
+        args.get(position + 1)?,
+        args.get(position + 2)?.parse::<u32>().ok()?,
+    );
+    let Some((_, run)) = cases.iter_mut().find(|(case, _)| case == name) else {
+        return Some(2);
+    };
+    for _ in 0..count {
+        run();
+    }
+    Some(0)
+}
+
 fn main() {
     const ITERATIONS: u32 = 2_000;
     const SAMPLES: usize = 31;
@@ -94,20 +163,28 @@ fn main() {
     let headers = auth.service_headers("backend").unwrap();
     assert!(backend.verify_service_call(&headers).is_ok());
     // With the caller's fingerprint and per-setting digests (what jwt-config-axum sends).
-    let settings = JwtConfig::load_with_report(&config_source("auth"))
-        .unwrap()
-        .settings_fingerprint_of::<JwtConfig>()
-        .unwrap();
+    let fingerprint_of = |id: &str| {
+        JwtConfig::load_with_report(&config_source(id))
+            .unwrap()
+            .settings_fingerprint_of::<JwtConfig>()
+            .unwrap()
+    };
+    let (settings, receiver_settings) = (fingerprint_of("auth"), fingerprint_of("backend"));
     let fingerprinted = auth
         .service_headers_with_fingerprint("backend", &settings)
         .unwrap();
-    assert!(
-        backend
-            .verify_service_call_with(&fingerprinted, &VerifyOptions::default())
-            .unwrap()
-            .settings
-            .is_some()
-    );
+    // The receiver's side: verify, then compare the caller's settings with its own.
+    let verify_and_compare = || {
+        let call = backend
+            .verify_service_call_with(black_box(&fingerprinted), &VerifyOptions::default())
+            .unwrap();
+        let drift = receiver_settings.compare(
+            call.fingerprint.as_deref().unwrap_or_default(),
+            call.settings.as_deref(),
+        );
+        (call, drift)
+    };
+    assert_eq!(verify_and_compare().1, Drift::Same);
 
     let encoding = EncodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
     let decoding = DecodingKey::from_secret(SERVICE_SECRET.as_bytes()).unwrap();
@@ -121,69 +198,117 @@ fn main() {
     validation.set_audience(&["backend"]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     let token = headers[SERVICE_TOKEN_HEADER].to_str().unwrap().to_owned();
+    let fingerprinted_token = fingerprinted[SERVICE_TOKEN_HEADER].to_str().unwrap();
+    let sent = FingerprintClaims::of(fingerprinted_token);
+    assert_eq!((sent.iss.as_str(), sent.sub.as_str()), ("auth", "auth"));
+    assert!(sent.iat <= sent.exp && sent.cfga && !sent.cfgk.is_empty());
 
-    let times = measure(
-        ITERATIONS,
-        SAMPLES,
-        &mut [
-            &mut || {
-                let now = jsonwebtoken::get_current_timestamp();
-                let claims = Claims {
-                    iss: "auth".into(),
-                    sub: "auth".into(),
-                    aud: "backend".into(),
-                    iat: now,
-                    exp: now + 60,
-                    jti: format!("{:032x}", u128::from(now)),
-                };
-                black_box(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
-            },
-            &mut || {
-                black_box(auth.service_headers(black_box("backend")).unwrap());
-            },
-            &mut || {
-                black_box(
-                    jsonwebtoken::decode::<Claims>(black_box(&token), &decoding, &validation)
-                        .unwrap(),
-                );
-            },
-            &mut || {
-                black_box(backend.verify_service_call(black_box(&headers)).unwrap());
-            },
-            &mut || {
-                black_box(one_key.verify_service_call(black_box(&headers)).unwrap());
-            },
-            &mut || {
-                black_box(five_keys.verify_service_call(black_box(&headers)).unwrap());
-            },
-            &mut || {
-                black_box(
-                    auth.service_headers_with_fingerprint(black_box("backend"), &settings)
-                        .unwrap(),
-                );
-            },
-            &mut || {
-                black_box(
-                    backend
-                        .verify_service_call_with(
-                            black_box(&fingerprinted),
-                            &VerifyOptions::default(),
-                        )
-                        .unwrap(),
-                );
-            },
-            &mut || {
-                black_box(ed_auth.service_headers(black_box("backend")).unwrap());
-            },
-            &mut || {
-                black_box(
-                    ed_backend
-                        .verify_service_call(black_box(&ed_headers))
-                        .unwrap(),
-                );
-            },
-        ],
-    );
+    let mut encode = || {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            iss: "auth".into(),
+            sub: "auth".into(),
+            aud: "backend".into(),
+            iat: now,
+            exp: now + 60,
+            jti: format!("{:032x}", u128::from(now)),
+        };
+        black_box(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
+    };
+    let mut outgoing = || {
+        black_box(auth.service_headers(black_box("backend")).unwrap());
+    };
+    let mut decode = || {
+        black_box(
+            jsonwebtoken::decode::<Claims>(black_box(&token), &decoding, &validation).unwrap(),
+        );
+    };
+    let mut incoming = || {
+        black_box(backend.verify_service_call(black_box(&headers)).unwrap());
+    };
+    let mut one = || {
+        black_box(one_key.verify_service_call(black_box(&headers)).unwrap());
+    };
+    let mut five = || {
+        black_box(five_keys.verify_service_call(black_box(&headers)).unwrap());
+    };
+    let mut encode_fp = || {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = FingerprintClaimsRef {
+            iss: &sent.iss,
+            sub: &sent.sub,
+            aud: black_box("backend"),
+            iat: now,
+            exp: now + 60,
+            jti: format!("{:032x}", u128::from(now)),
+            cfg: &sent.cfg,
+            cfgd: &sent.cfgd,
+            cfgk: &sent.cfgk,
+            cfga: sent.cfga,
+        };
+        black_box(jsonwebtoken::encode(&header, &claims, &encoding).unwrap());
+    };
+    let mut fp_outgoing = || {
+        black_box(
+            auth.service_headers_with_fingerprint(black_box("backend"), &settings)
+                .unwrap(),
+        );
+    };
+    let mut decode_fp = || {
+        let data = jsonwebtoken::decode::<FingerprintClaims>(
+            black_box(fingerprinted_token),
+            &decoding,
+            &validation,
+        )
+        .unwrap();
+        black_box((
+            data.claims.iat,
+            data.claims.sub,
+            data.claims.aud,
+            data.claims.jti,
+        ));
+        black_box((data.claims.cfg, data.claims.cfgd, data.claims.cfgk));
+    };
+    let mut fp_incoming = || {
+        black_box(
+            backend
+                .verify_service_call_with(black_box(&fingerprinted), &VerifyOptions::default())
+                .unwrap(),
+        );
+    };
+    let mut fp_compared = || {
+        black_box(verify_and_compare());
+    };
+    let mut ed_outgoing = || {
+        black_box(ed_auth.service_headers(black_box("backend")).unwrap());
+    };
+    let mut ed_incoming = || {
+        black_box(
+            ed_backend
+                .verify_service_call(black_box(&ed_headers))
+                .unwrap(),
+        );
+    };
+    let mut cases: [(&str, &mut dyn FnMut()); 13] = [
+        ("encode", &mut encode),
+        ("headers", &mut outgoing),
+        ("decode", &mut decode),
+        ("verify", &mut incoming),
+        ("verify-1-key", &mut one),
+        ("verify-5-keys", &mut five),
+        ("encode-fp", &mut encode_fp),
+        ("headers-fp", &mut fp_outgoing),
+        ("decode-fp", &mut decode_fp),
+        ("verify-fp-only", &mut fp_incoming),
+        ("verify-fp", &mut fp_compared),
+        ("headers-ed25519", &mut ed_outgoing),
+        ("verify-ed25519", &mut ed_incoming),
+    ];
+    if let Some(code) = repeat_one_case(&mut cases) {
+        std::process::exit(code);
+    }
+    let mut runs: Vec<&mut dyn FnMut()> = cases.into_iter().map(|(_, run)| run).collect();
+    let times = measure(ITERATIONS, SAMPLES, &mut runs);
     let [
         encode,
         outgoing,
@@ -191,8 +316,11 @@ fn main() {
         incoming,
         one,
         five,
+        encode_fp,
         fp_outgoing,
+        decode_fp,
         fp_incoming,
+        fp_compared,
         ed_outgoing,
         ed_incoming,
     ] = times[..]
@@ -207,14 +335,25 @@ fn main() {
     report("verify_service_call, 1 verification key", one, decode);
     report("verify_service_call, 5 verification keys", five, decode);
     report(
-        "service_headers_with_fingerprint (claims cfg, cfgd)",
-        fp_outgoing,
-        encode,
+        "jsonwebtoken::encode, fingerprint claims (floor)",
+        encode_fp,
+        encode_fp,
+    );
+    report("service_headers_with_fingerprint", fp_outgoing, encode_fp);
+    report(
+        "jsonwebtoken::decode, fingerprint claims (floor)",
+        decode_fp,
+        decode_fp,
     );
     report(
         "verify_service_call_with of that token",
         fp_incoming,
-        decode,
+        decode_fp,
+    );
+    report(
+        "verify_service_call_with + drift comparison",
+        fp_compared,
+        decode_fp,
     );
     report(
         "service_headers, own Ed25519 key (vs HS256)",

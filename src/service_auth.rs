@@ -149,10 +149,22 @@ pub struct VerifiedCall {
     /// The caller's per-setting digests (`SettingsFingerprint::settings`), cut to 1,024
     /// characters: give both to [`SettingsFingerprint::compare`](crate::SettingsFingerprint::compare).
     pub settings: Option<String>,
-    /// The caller's token and service-call keys as its token advertised them (at most 16).
-    keys: Option<(Vec<crate::KeyInfo>, Vec<crate::KeyInfo>)>,
+    /// The caller's token and service-call keys as its token advertised them (at most 16
+    /// entries, each cut as it is read), read when [`VerifiedCall::key_gaps`] asks: most
+    /// calls never need them.
+    keys: Option<Vec<String>>,
     /// Whether the caller accepts calls from this service.
     allows_receiver: bool,
+}
+
+/// `text` cut to `max` characters, in place: most claims are shorter, and are kept as they are.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max
+        && let Some((end, _)) = text.char_indices().nth(max)
+    {
+        text.truncate(end);
+    }
+    text
 }
 
 impl VerifiedCall {
@@ -163,9 +175,12 @@ impl VerifiedCall {
             .unwrap_or_default();
         VerifiedCall {
             caller,
-            fingerprint: cfg.map(|f| f.chars().take(64).collect()),
-            settings: cfgd.map(|d| d.chars().take(1024).collect()),
-            keys: cfgk.map(|keys| crate::agreement::read_advertised(&keys)),
+            fingerprint: cfg.map(|f| cut(f, 64)),
+            settings: cfgd.map(|d| cut(d, 1024)),
+            keys: cfgk.map(|keys| {
+                let keys = keys.into_iter().take(crate::agreement::MAX_ADVERTISED);
+                keys.map(crate::agreement::kept_advertised).collect()
+            }),
             allows_receiver: cfga == Some(true),
         }
     }
@@ -175,20 +190,20 @@ impl VerifiedCall {
     /// or `None` where the caller's token does not say its keys. The call itself verified, so
     /// the keys of service calls agree in its direction.
     pub fn key_gaps(&self, receiver: &JwtConfig) -> Option<Vec<crate::agreement::KeyGap>> {
-        let caller = self.keys.as_ref()?;
+        let caller = crate::agreement::read_advertised(self.keys.as_ref()?);
         Some(crate::agreement::gaps_with_caller(
             &receiver.key_view(),
-            caller,
+            &caller,
             self.allows_receiver,
         ))
     }
 }
 
-/// A token id: 64 random bits drawn once per process, then a counter, in hex: unique in the
-/// process, and across instances but by chance of 2^-64; no system call per token. `None`
-/// where the system has no randomness to give (the token is then sent without one, and a
-/// receiver that refuses replays refuses it).
-fn new_token_id() -> Option<String> {
+/// A token id: 64 random bits drawn once per process, then a counter, written in hex (32
+/// digits): unique in the process, and across instances but by chance of 2^-64; no system
+/// call per token. `None` where the system has no randomness to give (the token is then sent
+/// without one, and a receiver that refuses replays refuses it).
+fn new_token_id() -> Option<[u64; 2]> {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
     static PROCESS: OnceLock<Option<u64>> = OnceLock::new();
@@ -199,8 +214,50 @@ fn new_token_id() -> Option<String> {
             .ok()
             .map(|()| u64::from_le_bytes(bytes))
     }))?;
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    Some(format!("{process:016x}{count:016x}"))
+    Some([process, COUNTER.fetch_add(1, Ordering::Relaxed)])
+}
+
+/// Appends `value` as 16 lowercase hex digits.
+fn push_hex(out: &mut Vec<u8>, value: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.extend(
+        (0..16)
+            .rev()
+            .map(|nibble| DIGITS[(value >> (nibble * 4)) as usize & 0xf]),
+    );
+}
+
+/// Appends `value` as JSON, as serde_json serializes it in `ServiceClaims`.
+fn push_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Writing strings, booleans and lists of strings into a `Vec` cannot fail.
+    serde_json::to_writer(out, value).expect("JSON of strings");
+}
+
+/// The parts of a service token made once per config: the header in base64url and a dot,
+/// and the claims up to the value of `aud` (`{"iss":...,"sub":...,"aud":`).
+fn fixed_parts(signer: &crate::jwt::Signer, service_id: &str) -> (String, Vec<u8>) {
+    use base64::Engine as _;
+    let header = serde_json::to_vec(&signer.header).expect("JSON of a header");
+    let mut head = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header);
+    head.push('.');
+    let mut claims = b"{\"iss\":".to_vec();
+    push_json(&mut claims, service_id);
+    claims.extend_from_slice(b",\"sub\":");
+    push_json(&mut claims, service_id);
+    claims.extend_from_slice(b",\"aud\":");
+    (head, claims)
+}
+
+/// The fingerprint claims of a token, made once per fingerprint: `,"cfg":...,"cfgd":...,
+/// "cfgk":[...]` (`cfga` depends on the target).
+fn fingerprint_part(fingerprint: &SettingsFingerprint, advertised: &[String]) -> Vec<u8> {
+    let mut part = b",\"cfg\":".to_vec();
+    push_json(&mut part, fingerprint.fingerprint());
+    part.extend_from_slice(b",\"cfgd\":");
+    push_json(&mut part, &fingerprint.settings());
+    part.extend_from_slice(b",\"cfgk\":");
+    push_json(&mut part, advertised);
+    part
 }
 
 impl JwtConfig {
@@ -228,32 +285,76 @@ impl JwtConfig {
         target_service: &str,
         fingerprint: Option<&SettingsFingerprint>,
     ) -> Result<HeaderMap, ServiceAuthError> {
+        use base64::Engine as _;
         let mut headers = HeaderMap::new();
         let Some(keys) = self.service_keys() else {
             return Ok(headers);
         };
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = ServiceClaims {
-            iss: self.service_id().to_owned(),
-            sub: self.service_id().to_owned(),
-            aud: target_service.to_owned(),
-            iat: now,
-            exp: now + self.lifetime(TokenType::Service).as_secs(),
-            jti: new_token_id(),
-            cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
-            cfgd: fingerprint.map(SettingsFingerprint::settings),
-            cfgk: fingerprint.map(|_| self.advertised_keys().to_vec()),
-            cfga: fingerprint.map(|_| {
-                self.service_allowed_callers()
-                    .is_none_or(|allowed| allowed.iter().any(|a| a == target_service))
-            }),
-        };
         let signer = keys.signer.as_ref().ok_or(TokenError::Signing)?;
-        let token = jsonwebtoken::encode(&signer.header, &claims, &signer.encoding)
-            .map_err(|_| TokenError::Signing)?;
+        let (head, fixed) = keys
+            .outgoing
+            .fixed
+            .get_or_init(|| fixed_parts(signer, self.service_id()));
+        let now = jsonwebtoken::get_current_timestamp();
+        let times = (now, now + self.lifetime(TokenType::Service).as_secs());
+        let claims =
+            self.service_claims_json(fixed, target_service, times, new_token_id(), fingerprint);
+        let mut token = String::with_capacity(head.len() + claims.len() * 4 / 3 + 90);
+        token.push_str(head);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        let signature =
+            jsonwebtoken::crypto::sign(token.as_bytes(), &signer.encoding, signer.header.alg)
+                .map_err(|_| TokenError::Signing)?;
+        token.push('.');
+        token.push_str(&signature);
         let value = HeaderValue::try_from(token).map_err(|_| TokenError::Signing)?;
         headers.insert(SERVICE_TOKEN_HEADER, value);
         Ok(headers)
+    }
+
+    /// The JSON of a service token's claims, from parts made once (`fixed`: up to `aud`; the
+    /// fingerprint claims) and the parts of this call (`times`: `iat` and `exp`): byte for
+    /// byte what serde_json makes of [`ServiceClaims`] (a test compares the two), so
+    /// receivers parse what they always did.
+    fn service_claims_json(
+        &self,
+        fixed: &[u8],
+        target_service: &str,
+        (iat, exp): (u64, u64),
+        token_id: Option<[u64; 2]>,
+        fingerprint: Option<&SettingsFingerprint>,
+    ) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut claims = Vec::with_capacity(512);
+        claims.extend_from_slice(fixed);
+        push_json(&mut claims, target_service);
+        // Writing into a `Vec` cannot fail.
+        write!(claims, ",\"iat\":{iat},\"exp\":{exp}").expect("writing to a Vec");
+        if let Some([process, count]) = token_id {
+            claims.extend_from_slice(b",\"jti\":\"");
+            push_hex(&mut claims, process);
+            push_hex(&mut claims, count);
+            claims.push(b'"');
+        }
+        if let Some((fingerprint, keys)) = fingerprint.zip(self.service_keys()) {
+            let cached = &keys.outgoing.fingerprinted;
+            let (first, part) = cached.get_or_init(|| {
+                let part = fingerprint_part(fingerprint, self.advertised_keys());
+                (fingerprint.clone(), part)
+            });
+            if first == fingerprint {
+                claims.extend_from_slice(part);
+            } else {
+                claims.extend(fingerprint_part(fingerprint, self.advertised_keys()));
+            }
+            let allows_target = self
+                .service_allowed_callers()
+                .is_none_or(|allowed| allowed.iter().any(|a| a == target_service));
+            claims.extend_from_slice(b",\"cfga\":");
+            push_json(&mut claims, &allows_target);
+        }
+        claims.push(b'}');
+        claims
     }
 
     /// Checks the headers of an incoming call and returns who made it:
@@ -523,6 +624,116 @@ mod tests {
             table.iter().any(|(n, o)| n == name && o.contains(of)),
             "`{name}` ({of}) is not in the README's table of stable kinds"
         );
+    }
+
+    fn loaded(service_id: &str, extra: &[(&str, &str)]) -> crate::Loaded<JwtConfig> {
+        use crate::Config as _;
+        let source: crate::MapSource = [
+            ("ENVIRONMENT", "staging"),
+            (
+                "JWT_SECRET_KEY",
+                "unit-test-jwt-secret-0123456789abcdefghij",
+            ),
+            ("JWT_ISSUER", "auth"),
+            ("JWT_AUDIENCE", "api"),
+            (
+                "SERVICE_SECRET",
+                "unit-test-service-secret-0123456789abcdef",
+            ),
+            ("SERVICE_ID", service_id),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+        JwtConfig::load_with_report(&source).unwrap()
+    }
+
+    #[test]
+    fn spliced_claims_are_what_serde_json_makes_of_the_claims() {
+        let loaded = loaded("auth", &[("SERVICE_ALLOWED_CALLERS", "backend")]);
+        let (config, fingerprint) = (&loaded.value, loaded.settings_fingerprint_of::<JwtConfig>());
+        let keys = config.service_keys().unwrap();
+        let signer = keys.signer.as_ref().unwrap();
+        let (_, fixed) = fixed_parts(signer, config.service_id());
+        let id = [0x0123_4567_89ab_cdef, 42];
+        for target in ["backend", "billing", "a \"quoted\"\\ target\u{1}\u{e9}"] {
+            for fingerprint in [None, fingerprint.as_ref()] {
+                for token_id in [None, Some(id)] {
+                    let spliced = config.service_claims_json(
+                        &fixed,
+                        target,
+                        (100, 160),
+                        token_id,
+                        fingerprint,
+                    );
+                    let claims = ServiceClaims {
+                        iss: "auth".to_owned(),
+                        sub: "auth".to_owned(),
+                        aud: target.to_owned(),
+                        iat: 100,
+                        exp: 160,
+                        jti: token_id.map(|_| "0123456789abcdef000000000000002a".to_owned()),
+                        cfg: fingerprint.map(|f| f.fingerprint().to_owned()),
+                        cfgd: fingerprint.map(SettingsFingerprint::settings),
+                        cfgk: fingerprint.map(|_| config.advertised_keys().to_vec()),
+                        cfga: fingerprint.map(|_| target == "backend"),
+                    };
+                    let expected = serde_json::to_vec(&claims).unwrap();
+                    assert_eq!(
+                        String::from_utf8(spliced).unwrap(),
+                        String::from_utf8(expected).unwrap()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_service_token_is_what_jsonwebtoken_encodes_of_its_claims() {
+        let loaded = loaded("auth", &[]);
+        let config = &loaded.value;
+        let fingerprint = loaded.settings_fingerprint_of::<JwtConfig>().unwrap();
+        let headers = config
+            .service_headers_with_fingerprint("backend", &fingerprint)
+            .unwrap();
+        let token = headers[SERVICE_TOKEN_HEADER].to_str().unwrap();
+        let signer = config.service_keys().unwrap().signer.as_ref().unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: ServiceClaims = {
+            use base64::Engine as _;
+            let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap();
+            serde_json::from_slice(&json).unwrap()
+        };
+        let encoded = jsonwebtoken::encode(&signer.header, &claims, &signer.encoding).unwrap();
+        assert_eq!(token, encoded);
+    }
+
+    #[test]
+    fn another_fingerprint_is_signed_with_its_own_claims_not_the_first_ones() {
+        let caller = loaded("auth", &[]);
+        let config = &caller.value;
+        let first = caller.settings_fingerprint_of::<JwtConfig>().unwrap();
+        let other = loaded_fingerprint(&[("JWT_LEEWAY_SECONDS", "5")]);
+        assert_ne!(first.fingerprint(), other.fingerprint());
+        let receiver = loaded("backend", &[]).value;
+        for fingerprint in [&first, &other, &first] {
+            let headers = config
+                .service_headers_with_fingerprint("backend", fingerprint)
+                .unwrap();
+            let call = receiver
+                .verify_service_call_with(&headers, &VerifyOptions::default())
+                .unwrap();
+            assert_eq!(call.fingerprint.as_deref(), Some(fingerprint.fingerprint()));
+            assert_eq!(call.settings, Some(fingerprint.settings()));
+        }
+    }
+
+    fn loaded_fingerprint(extra: &[(&str, &str)]) -> SettingsFingerprint {
+        loaded("auth", extra)
+            .settings_fingerprint_of::<JwtConfig>()
+            .unwrap()
     }
 
     #[test]

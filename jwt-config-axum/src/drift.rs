@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jwt_config::Drift;
 use jwt_config::agreement::KeyGap;
-use jwt_config::service_auth::{Caller, shown};
+use jwt_config::service_auth::{Caller, VerifiedCall, shown};
 use serde::Serialize;
 
 use crate::JwtAuth;
@@ -21,25 +21,62 @@ const MAX_DRIFTS_REMEMBERED: usize = 64;
 #[derive(Default)]
 pub(crate) struct DriftLog {
     events: AtomicU64,
-    /// Each caller and fingerprint seen to differ, with what differs and how many calls.
-    seen: Mutex<BTreeMap<(String, String), DriftSeen>>,
+    /// Each caller and fingerprint seen to differ (their shown forms), with what differs, how
+    /// many calls, and the call that was compared.
+    seen: Mutex<BTreeMap<(String, String), Remembered>>,
+}
+
+/// A drifted caller as remembered.
+struct Remembered {
+    seen: DriftSeen,
+    /// The verified call whose claims were compared (caller, fingerprint, digests, advertised
+    /// keys): this service's settings are immutable, so a later call with the very same claims
+    /// gets the same verdict, and any other is compared afresh.
+    compared: Option<VerifiedCall>,
+}
+
+/// The longest caller name whose calls are remembered for their verdict. The rest of a
+/// verified call is bounded by `VerifiedCall` (a fingerprint of 64 characters, digests of
+/// 1,024, 16 advertised keys of bounded length), so the 64 slots stay small whatever a caller
+/// sends; a caller with a longer name is compared at each call.
+const MAX_REMEMBERED_CALLER_BYTES: usize = 128;
+
+/// Whether a call is small enough to be remembered with its verdict.
+fn is_small(call: &VerifiedCall) -> bool {
+    match &call.caller {
+        Caller::Service(name) => name.len() <= MAX_REMEMBERED_CALLER_BYTES,
+        _ => false,
+    }
 }
 
 impl DriftLog {
     /// Records a drifted call; true the first time its caller and fingerprint are seen (and
     /// there is room to remember them), when it is worth a log line.
-    fn remember(&self, seen: DriftSeen) -> bool {
+    fn remember(&self, seen: DriftSeen, compared: Option<&VerifiedCall>) -> bool {
         let mut drifts = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let key = (seen.caller.clone(), seen.fingerprint.clone());
         if let Some(known) = drifts.get_mut(&key) {
-            known.calls += 1;
+            known.seen.calls += 1;
             return false;
         }
         if drifts.len() >= MAX_DRIFTS_REMEMBERED {
             return false;
         }
-        drifts.insert(key, seen);
+        let compared = compared.filter(|call| is_small(call)).cloned();
+        drifts.insert(key, Remembered { seen, compared });
         true
+    }
+
+    /// What differs for a call whose very claims were compared before under `key`, the call
+    /// recorded as a fresh comparison records it (not logged again); `None`: compare it.
+    fn known(&self, key: &(String, String), call: &VerifiedCall) -> Option<String> {
+        let mut drifts = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let known = drifts.get_mut(key)?;
+        if known.compared.as_ref() != Some(call) {
+            return None;
+        }
+        known.seen.calls += 1;
+        Some(known.seen.what())
     }
 }
 
@@ -181,29 +218,40 @@ impl JwtAuth {
             .seen
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        drifts.values().cloned().collect()
+        drifts.values().map(|known| known.seen.clone()).collect()
     }
 
-    /// Compares a caller's fingerprint with this service's: on a difference, logs once per
-    /// caller and fingerprint (naming the settings that differ), counts, and in strict mode
-    /// refuses.
+    /// Compares a verified call's fingerprint with this service's: on a difference, logs once
+    /// per caller and fingerprint (naming the settings that differ), counts, and in strict
+    /// mode refuses. A drifted call whose claims are those of a call compared before gets that
+    /// call's verdict without comparing again.
+    pub(crate) fn check_drift(&self, call: &VerifiedCall) -> Result<(), String> {
+        self.compare_drift(
+            &call.caller,
+            call.fingerprint.as_deref(),
+            call.settings.as_deref(),
+            || call.key_gaps(self.config()),
+            Some(call),
+        )
+    }
+
+    /// [`JwtAuth::check_drift`] of a caller's claims; `call`, where given, is remembered with
+    /// a drift, and a call equal to it takes its verdict.
     ///
     /// Key material is compared by agreement, as `jwt-config diff` compares it: where the
     /// caller's token says its keys and each side verifies what the other signs (`key_gaps`
     /// empty: a rotation in progress), differing key settings are no drift.
-    pub(crate) fn check_drift(
+    fn compare_drift(
         &self,
         caller: &Caller,
         fingerprint: Option<&str>,
         settings: Option<&str>,
         key_gaps: impl FnOnce() -> Option<Vec<KeyGap>>,
+        call: Option<&VerifiedCall>,
     ) -> Result<(), String> {
         let Caller::Service(name) = caller else {
             return Ok(());
         };
-        // The caller chose its name and its claims: only their escaped, bounded forms are
-        // logged, remembered or answered.
-        let name = &shown(name);
         let strict = self.inner.options.strict_drift;
         // Strict mode compares every call: one that cannot be compared is refused.
         let (ours, theirs) = match (self.inner.fingerprint.as_ref(), fingerprint) {
@@ -215,15 +263,35 @@ impl JwtAuth {
                 );
             }
             (Some(_), None) => {
+                // The caller chose its name: only its escaped, bounded form is answered.
+                let name = shown(name);
                 return Err(format!(
                     "the caller {name} sent no fingerprint of its shared JWT settings; it must build its headers with JwtAuth::service_headers (or JwtConfig::service_headers_with_fingerprint)"
                 ));
             }
         };
+        // The same settings (what `compare` answers first), the call of nearly every service.
+        if theirs == ours.fingerprint() {
+            return Ok(());
+        }
+        // The caller chose its name and its claims: only their escaped, bounded forms are
+        // logged, remembered or answered.
+        let key = (shown(name), shown(theirs));
+        if let Some(what) = call.and_then(|call| self.inner.drift.known(&key, call)) {
+            self.inner.drift.events.fetch_add(1, Ordering::Relaxed);
+            return if strict {
+                Err(drift_refusal(&what))
+            } else {
+                Ok(())
+            };
+        }
         let (settings, unnamed) = match ours.compare(theirs, settings) {
             Drift::Same => return Ok(()),
             Drift::Settings(mut names) => {
-                if key_gaps().is_some_and(|gaps| gaps.is_empty()) {
+                // Only differing key material can be a rotation in progress.
+                if names.iter().any(|name| ours.is_key_material(name))
+                    && key_gaps().is_some_and(|gaps| gaps.is_empty())
+                {
                     names.retain(|name| !ours.is_key_material(name));
                     if names.is_empty() {
                         return Ok(());
@@ -237,7 +305,7 @@ impl JwtAuth {
             ),
             _ => (Vec::new(), Some("its token does not name the settings")),
         };
-        let theirs = &shown(theirs);
+        let (name, theirs) = key;
         let seen = DriftSeen {
             caller: name.clone(),
             fingerprint: theirs.clone(),
@@ -247,7 +315,7 @@ impl JwtAuth {
         };
         let what = seen.what();
         self.inner.drift.events.fetch_add(1, Ordering::Relaxed);
-        if self.inner.drift.remember(seen) {
+        if self.inner.drift.remember(seen, call) {
             tracing::warn!(
                 caller = %name,
                 differing = %what,
@@ -257,12 +325,17 @@ impl JwtAuth {
             );
         }
         if strict {
-            return Err(format!(
-                "the caller's shared JWT settings differ from this service's in {what}; run `jwt-config diff` on the two env files"
-            ));
+            return Err(drift_refusal(&what));
         }
         Ok(())
     }
+}
+
+/// Strict mode's answer to a drifted call.
+fn drift_refusal(what: &str) -> String {
+    format!(
+        "the caller's shared JWT settings differ from this service's in {what}; run `jwt-config diff` on the two env files"
+    )
 }
 
 #[cfg(test)]
@@ -270,6 +343,50 @@ mod tests {
     use jwt_config::{Config, JwtConfig, MapSource};
 
     use super::*;
+
+    fn auth_of(service_id: &str, jwt_secret: &str) -> JwtAuth {
+        let source = MapSource::new()
+            .with("ENVIRONMENT", "development")
+            .with("SERVICE_ID", service_id)
+            .with("JWT_SECRET_KEY", jwt_secret)
+            .with(
+                "SERVICE_SECRET",
+                "unit-test-service-secret-0123456789abcdef",
+            );
+        JwtAuth::from_loaded(&JwtConfig::load_with_report(&source).unwrap())
+    }
+
+    #[test]
+    fn a_call_with_the_claims_of_a_drifted_call_takes_its_verdict_without_comparing() {
+        let backend = auth_of("backend", "unit-test-jwt-secret-0123456789abcdefghij");
+        // Another token key: key material, compared by agreement (the key gaps).
+        let caller = auth_of("auth", "unit-test-other-jwt-secret-0123456789abcd");
+        let compared = std::cell::Cell::new(0);
+        for calls in 1..=3 {
+            let headers = caller.service_headers("backend").unwrap();
+            let options = jwt_config::service_auth::VerifyOptions::default();
+            let call = backend
+                .config()
+                .verify_service_call_with(&headers, &options)
+                .unwrap();
+            let key_gaps = || {
+                compared.set(compared.get() + 1);
+                call.key_gaps(backend.config())
+            };
+            let verdict = backend.compare_drift(
+                &call.caller,
+                call.fingerprint.as_deref(),
+                call.settings.as_deref(),
+                key_gaps,
+                Some(&call),
+            );
+            assert_eq!(verdict, Ok(()));
+            assert_eq!(backend.drift_events(), calls);
+            assert_eq!(backend.drifts()[0].calls, calls);
+            assert_eq!(backend.drifts()[0].settings, ["JWT_SECRET_KEY"]);
+        }
+        assert_eq!(compared.get(), 1, "compared once, then remembered");
+    }
 
     #[test]
     fn drifted_callers_are_remembered_up_to_a_bound_and_all_counted() {
@@ -286,13 +403,13 @@ mod tests {
         for i in 0..calls {
             let theirs = format!("jwtcfg2-{i:032x}");
             assert_eq!(
-                auth.check_drift(&caller, Some(&theirs), None, || None),
+                auth.compare_drift(&caller, Some(&theirs), None, || None, None),
                 Ok(())
             );
         }
         let theirs = format!("jwtcfg2-{:032x}", 0);
         assert_eq!(
-            auth.check_drift(&caller, Some(&theirs), None, || None),
+            auth.compare_drift(&caller, Some(&theirs), None, || None, None),
             Ok(())
         );
         assert_eq!(auth.drift_events(), calls as u64 + 1);

@@ -329,7 +329,7 @@ impl KeyGap {
 const ADVERTISED_HEX: usize = 8;
 /// At most this many keys are advertised, or read from a caller's token.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
-const MAX_ADVERTISED: usize = 16;
+pub(crate) const MAX_ADVERTISED: usize = 16;
 
 /// At most this many characters of a key's id are advertised, and compared.
 const ADVERTISED_ID_CHARS: usize = 64;
@@ -407,6 +407,31 @@ pub(crate) fn read_advertised(entries: &[String]) -> (Vec<KeyInfo>, Vec<KeyInfo>
     keys
 }
 
+/// An advertised entry as a receiver keeps it until [`read_advertised`] reads it: unchanged
+/// when it is no longer than an entry of this crate (every honest caller's), else its fields
+/// cut as `read_advertised` cuts them (an entry that cannot parse kept empty), so that it
+/// reads the same and a caller cannot make a receiver keep more.
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
+pub(crate) fn kept_advertised(entry: String) -> String {
+    // A role, a fingerprint and an id, two colons; an id's character is at most 4 bytes.
+    const LONGEST: usize = 1 + 1 + ADVERTISED_HEX + 1 + 4 * ADVERTISED_ID_CHARS;
+    if entry.len() <= LONGEST {
+        return entry;
+    }
+    let Some((role, rest)) = entry.split_once(':') else {
+        return String::new();
+    };
+    let Some((fingerprint, id)) = rest.split_once(':') else {
+        return String::new();
+    };
+    if role.len() != 1 {
+        return String::new();
+    }
+    let fingerprint: String = fingerprint.chars().take(ADVERTISED_HEX).collect();
+    let id: String = id.chars().take(ADVERTISED_ID_CHARS).collect();
+    format!("{role}:{fingerprint}:{id}")
+}
+
 /// This service's token keys with fingerprints cut as advertised, to compare with a caller's.
 #[cfg_attr(not(feature = "service-auth"), allow(dead_code))] // read by service tokens
 pub(crate) fn as_advertised(keys: &[KeyInfo]) -> Vec<KeyInfo> {
@@ -446,4 +471,35 @@ pub(crate) fn gaps_with_caller(
         gaps.extend(service_call_gap(&own, &caller));
     }
     gaps
+}
+
+#[cfg(all(test, feature = "service-auth"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_advertised_entry_reads_as_the_entry_it_was_made_of() {
+        let long = "x".repeat(300);
+        let wide = "\u{e9}".repeat(100);
+        let entries = [
+            "s:0123abcd:k1".to_owned(),
+            "S:-:backend-key".to_owned(),
+            format!("v:0123abcd:{long}"),
+            format!("V:{long}:k2"),
+            format!("X:-:{wide}{long}"),
+            format!("s:-{long}:k3"),
+            format!("{long}:0123abcd:k4"),
+            format!("s{long}"),
+            format!("q:{long}:k5"),
+        ];
+        for entry in entries {
+            let kept = kept_advertised(entry.clone());
+            assert!(kept.len() <= 1 + 1 + ADVERTISED_HEX + 1 + 4 * ADVERTISED_ID_CHARS);
+            assert_eq!(
+                read_advertised(std::slice::from_ref(&kept)),
+                read_advertised(std::slice::from_ref(&entry)),
+                "{entry}"
+            );
+        }
+    }
 }

@@ -66,6 +66,22 @@ pub(crate) struct KeyRing {
     /// call: constant for the process (the token ring's only).
     #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
     pub(crate) advertised: std::sync::OnceLock<Vec<String>>,
+    /// What every outgoing service token shares, serialized at the first call (the service
+    /// ring's only).
+    #[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
+    pub(crate) outgoing: OutgoingParts,
+}
+
+/// The parts of this service's outgoing service tokens that do not change from call to call:
+/// the config is immutable, so once made they are never stale.
+#[derive(Clone, Default)]
+#[cfg_attr(not(feature = "service-auth"), allow(dead_code))]
+pub(crate) struct OutgoingParts {
+    /// The header in base64url and a dot, and the claims' JSON up to the value of `aud`.
+    pub(crate) fixed: std::sync::OnceLock<(String, Vec<u8>)>,
+    /// The JSON of the fingerprint claims (`cfg`, `cfgd`, `cfgk`) of the first fingerprint
+    /// signed with, and that fingerprint: a process signs with one.
+    pub(crate) fingerprinted: std::sync::OnceLock<(crate::SettingsFingerprint, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for KeyRing {

@@ -10,7 +10,8 @@ use jsonwebtoken::{
 use jwt_config_core::{Context, ProblemKind, Secret, WarningKind};
 
 use super::key_ring::{
-    Accepts, KeyPolicy, KeyRing, RingKey, SelfTestFailure, Signer, load_jwk_set, self_test,
+    Accepts, KeyPolicy, KeyRing, OutgoingParts, RingKey, SelfTestFailure, Signer, load_jwk_set,
+    self_test,
 };
 use super::key_set;
 use super::values::{HmacKey, Pem, SigningAlgorithm};
@@ -131,6 +132,7 @@ fn token_ring(
         issuer: partial.issuer.cloned(),
         held_in: TOKEN_KEYS,
         advertised: std::sync::OnceLock::new(),
+        outgoing: OutgoingParts::default(),
     };
     if let (Some(decoding), Some(id)) = (decoding, key_id) {
         ring.own_public = key_set::own_public_jwk(algorithm, &decoding, &id);

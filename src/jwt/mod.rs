@@ -18,6 +18,8 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq as _;
 
 use key_ring::KeyRing;
+#[cfg(feature = "service-auth")]
+pub(crate) use key_ring::Signer;
 pub use keys::MIN_RSA_BITS;
 #[cfg(feature = "service-auth")]
 pub(crate) use tokens::bounded;

@@ -18,7 +18,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use jwt_config_core::{Context, ProblemKind, Secret};
 
 use super::key_ring::{
-    Accepts, KeyPolicy, KeyRing, RingKey, Signer, load_jwk_set, self_test, service_of,
+    Accepts, KeyPolicy, KeyRing, OutgoingParts, RingKey, Signer, load_jwk_set, self_test,
+    service_of,
 };
 use super::key_set::hmac_key_id;
 use super::tokens::SERVICE_TOKEN_TYPE;
@@ -73,6 +74,7 @@ pub(crate) fn build_service_keys(
         issuer: None,
         held_in: SERVICE_KEYS,
         advertised: std::sync::OnceLock::new(),
+        outgoing: OutgoingParts::default(),
     };
     let policy = KeyPolicy {
         variable: vars::SERVICE_VERIFICATION_KEYS,
