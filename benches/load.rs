@@ -18,7 +18,7 @@ mod support;
 
 use jwt_config::jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use jwt_config::{Config, JwtConfig, MapSource, Secret};
-use support::{measure, report};
+use support::{measure, measure_samples, median, median_ratio, report, report_ratio};
 
 /// A service's JWT settings as most services declare them: two name families, a legacy
 /// alias, a secret required by environment, lists and ranges.
@@ -310,13 +310,15 @@ fn repeat_case(case: &str, count: u32, map: &MapSource) -> bool {
 const ITERATIONS: u32 = 5_000;
 const SAMPLES: usize = 31;
 
-/// A hand-written loader, then `T::from_env` and `T::from_source(map)`, measured in turn.
-fn measure_loaders<T: Config, H>(
+/// A hand-written loader, then `T::from_env` and `T::from_source(map)`, measured in turn,
+/// reported as the median time of each and the median of its per-sample ratio to the first.
+fn report_loaders<T: Config, H>(
     iterations: u32,
     hand_written: impl Fn() -> H,
     map: &MapSource,
-) -> [std::time::Duration; 3] {
-    let times = measure(
+    names: [&str; 3],
+) {
+    let samples = measure_samples(
         iterations,
         SAMPLES,
         &mut [
@@ -325,7 +327,9 @@ fn measure_loaders<T: Config, H>(
             &mut || drop(black_box(T::from_source(black_box(map)).unwrap())),
         ],
     );
-    [times[0], times[1], times[2]]
+    for (name, case) in names.iter().zip(&samples) {
+        report_ratio(name, median(case), median_ratio(case, &samples[0]));
+    }
 }
 
 /// The headline table: the JWT-like schema in this process's environment.
@@ -342,23 +346,20 @@ fn jwt_like_table() {
         first.service_allowed_callers,
         by_hand.service_allowed_callers
     );
-    let [baseline, from_env, from_map] =
-        measure_loaders::<JwtLike, _>(ITERATIONS, || hand_written_jwt_like().unwrap(), &map);
     println!(
         "JWT-like schema (12 variables, name scan on), {size} variables in the environment, \
-         {SAMPLES} samples of {ITERATIONS} loads, median"
+         {SAMPLES} samples of {ITERATIONS} loads, median (ratio: median of per-sample ratios)"
     );
-    report(
-        "hand-written (std::env::var + str::parse)",
-        baseline,
-        baseline,
+    report_loaders::<JwtLike, _>(
+        ITERATIONS,
+        || hand_written_jwt_like().unwrap(),
+        &map,
+        [
+            "hand-written (std::env::var + str::parse)",
+            &format!("derived, from_env ({size} variables)"),
+            "derived, from_source (MapSource)",
+        ],
     );
-    report(
-        &format!("derived, from_env ({size} variables)"),
-        from_env,
-        baseline,
-    );
-    report("derived, from_source (MapSource)", from_map, baseline);
 }
 
 fn settings_tables() {
@@ -406,20 +407,17 @@ fn settings_tables() {
         baseline,
     );
 
-    let [baseline, from_env, from_map] =
-        measure_loaders::<JwtConfig, _>(ITERATIONS / 5, || hand_written_jwt().unwrap(), &jwt_map);
     println!("JwtConfig (HS256, production rules), median");
-    report(
-        "hand-written (std::env + keys, no checks)",
-        baseline,
-        baseline,
+    report_loaders::<JwtConfig, _>(
+        ITERATIONS / 5,
+        || hand_written_jwt().unwrap(),
+        &jwt_map,
+        [
+            "hand-written (std::env + keys, no checks)",
+            "JwtConfig::from_env (+ checks, self-test)",
+            "JwtConfig::from_source (MapSource)",
+        ],
     );
-    report(
-        "JwtConfig::from_env (+ checks, self-test)",
-        from_env,
-        baseline,
-    );
-    report("JwtConfig::from_source (MapSource)", from_map, baseline);
 }
 
 fn main() {

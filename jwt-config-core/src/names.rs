@@ -16,8 +16,8 @@ use crate::schema::{Entry, Schema, VarSchema, prefixed};
 pub struct NameTable {
     /// The names, `ENVIRONMENT` first; a name read by two variables is there twice.
     names: Vec<Box<[u8]>>,
-    /// Whether the name's value is a secret's: wiped when a load leaves it behind.
-    secret: Vec<bool>,
+    /// The ids of secrets' names: their values are wiped when a load leaves them behind.
+    secret_ids: Vec<u32>,
     /// Whether the walk keeps `ENVIRONMENT` (a schema with a rule by environment reads it on
     /// every load); otherwise a load that asks for it reads it from the source.
     environment_kept: bool,
@@ -123,7 +123,7 @@ impl NameTable {
         let mut table = NameTable {
             names: vec![environment.into()],
             environment_kept,
-            secret: vec![false],
+            secret_ids: Vec::new(),
             vars: Vec::new(),
             families: crate::unknown::families(schema),
             slots: Vec::new(),
@@ -169,8 +169,11 @@ impl NameTable {
             .into_iter()
             .map(|name| {
                 self.names.push(name.into_bytes().into_boxed_slice());
-                self.secret.push(var.secret);
-                u32::try_from(self.names.len() - 1).expect("fewer than 4 billion names")
+                let id = u32::try_from(self.names.len() - 1).expect("fewer than 4 billion names");
+                if var.secret {
+                    self.secret_ids.push(id);
+                }
+                id
             })
             .collect();
         self.vars.push(VarNames {
@@ -401,13 +404,8 @@ impl Drop for Snapshot {
     /// A secret's value that a load did not take (when it stops early) is wiped, as the
     /// loader wipes a secret's text.
     fn drop(&mut self) {
-        for (value, _) in self
-            .values
-            .iter_mut()
-            .zip(&self.table.secret)
-            .filter(|(_, s)| **s)
-        {
-            if let Some(value) = value.take() {
+        for &id in &self.table.secret_ids {
+            if let Some(value) = self.values[id as usize].take() {
                 zeroize::Zeroize::zeroize(&mut value.into_encoded_bytes());
             }
         }
