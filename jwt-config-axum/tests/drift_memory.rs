@@ -101,33 +101,12 @@ async fn a_caller_whose_settings_change_between_calls_is_compared_afresh() {
 
 #[tokio::test]
 async fn one_fingerprint_with_other_keys_gets_the_verdict_of_its_own_keys() {
-    use base64::Engine as _;
-    const SECRET_A: &str = "caller-a-service-secret-0123456789abcdef";
-    const SECRET_B: &str = "receiver-b-service-secret-0123456789abcd";
-    let oct = |kid: &str, secret: &str| {
-        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
-        format!(r#"{{"keys":[{{"kid":"{kid}","kty":"oct","k":"{k}"}}]}}"#)
-    };
-    let (knows_a, knows_b) = (oct("a1", SECRET_A), oct("b1", SECRET_B));
-    let backend = auth(&[
-        ("SERVICE_SECRET", SECRET_B),
-        ("SERVICE_KEY_ID", "b1"),
-        ("SERVICE_VERIFICATION_KEYS", &knows_a),
-    ])
-    .strict_drift();
+    let common::OwnSecrets {
+        backend,
+        one_way,
+        both_ways,
+    } = common::own_secrets();
     let mut router = service_routes(backend.clone());
-    // The same shared settings (one fingerprint): SERVICE_VERIFICATION_KEYS is per service.
-    let one_way = auth(&[
-        ("SERVICE_ID", "auth"),
-        ("SERVICE_SECRET", SECRET_A),
-        ("SERVICE_KEY_ID", "a1"),
-    ]);
-    let both_ways = auth(&[
-        ("SERVICE_ID", "auth"),
-        ("SERVICE_SECRET", SECRET_A),
-        ("SERVICE_KEY_ID", "a1"),
-        ("SERVICE_VERIFICATION_KEYS", &knows_b),
-    ]);
     assert_eq!(one_way.fingerprint(), both_ways.fingerprint());
     let steps = [
         (&one_way, StatusCode::FORBIDDEN),

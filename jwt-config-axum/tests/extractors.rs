@@ -367,31 +367,17 @@ async fn two_extractors_or_two_layers_on_one_request_record_a_token_once() {
 
 #[tokio::test]
 async fn a_receiver_sees_drift_when_its_caller_cannot_verify_its_own_calls_as_diff_does() {
-    use base64::Engine as _;
-    const SECRET_A: &str = "caller-a-service-secret-0123456789abcdef";
-    const SECRET_B: &str = "receiver-b-service-secret-0123456789abcd";
-    let oct = |kid: &str, secret: &str| {
-        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
-        format!(r#"{{"keys":[{{"kid":"{kid}","kty":"oct","k":"{k}"}}]}}"#)
-    };
-    let (knows_a, knows_b) = (oct("a1", SECRET_A), oct("b1", SECRET_B));
-    let backend = auth(&[
-        ("SERVICE_SECRET", SECRET_B),
-        ("SERVICE_KEY_ID", "b1"),
-        ("SERVICE_VERIFICATION_KEYS", &knows_a),
-    ])
-    .strict_drift();
+    let common::OwnSecrets {
+        backend,
+        one_way,
+        both_ways,
+    } = common::own_secrets();
     let mut router = service_routes(backend.clone());
     let call = |caller: &JwtAuth| {
         let headers = caller.service_headers("backend").unwrap();
         headers["x-service-token"].to_str().unwrap().to_owned()
     };
     // The caller accepts backend's calls but cannot verify them: drift, as diff says.
-    let one_way = auth(&[
-        ("SERVICE_ID", "auth"),
-        ("SERVICE_SECRET", SECRET_A),
-        ("SERVICE_KEY_ID", "a1"),
-    ]);
     let answer = get_with(
         &mut router,
         "/strict",
@@ -401,12 +387,6 @@ async fn a_receiver_sees_drift_when_its_caller_cannot_verify_its_own_calls_as_di
     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
     assert!(answer.body.contains("SERVICE_SECRET"), "{}", answer.body);
     // Each verifies the other's calls (a rotation of the shared secret): no drift.
-    let both_ways = auth(&[
-        ("SERVICE_ID", "auth"),
-        ("SERVICE_SECRET", SECRET_A),
-        ("SERVICE_KEY_ID", "a1"),
-        ("SERVICE_VERIFICATION_KEYS", &knows_b),
-    ]);
     let answer = get_with(
         &mut router,
         "/strict",
@@ -417,7 +397,7 @@ async fn a_receiver_sees_drift_when_its_caller_cannot_verify_its_own_calls_as_di
     // A caller that does not accept backend's calls need not verify them.
     let closed = auth(&[
         ("SERVICE_ID", "auth"),
-        ("SERVICE_SECRET", SECRET_A),
+        ("SERVICE_SECRET", common::SECRET_A),
         ("SERVICE_KEY_ID", "a1"),
         ("SERVICE_ALLOWED_CALLERS", "billing"),
     ]);

@@ -109,3 +109,44 @@ pub(crate) fn service_routes(auth: JwtAuth) -> Router {
         .route("/any", get(any))
         .with_state(auth)
 }
+
+/// The shared secret of `auth` (key id a1) in [`OwnSecrets`].
+pub(crate) const SECRET_A: &str = "caller-a-service-secret-0123456789abcdef";
+
+/// Two services on shared secrets of their own (key ids a1 and b1): `backend` (b1, strict
+/// drift) verifies a1; `one_way` is auth, which cannot verify backend's calls, `both_ways`
+/// auth knowing b1. One fingerprint for both callers: `SERVICE_VERIFICATION_KEYS` is per service.
+pub(crate) struct OwnSecrets {
+    pub(crate) backend: JwtAuth,
+    pub(crate) one_way: JwtAuth,
+    pub(crate) both_ways: JwtAuth,
+}
+
+pub(crate) fn own_secrets() -> OwnSecrets {
+    use base64::Engine as _;
+    const SECRET_B: &str = "receiver-b-service-secret-0123456789abcd";
+    let oct = |kid: &str, secret: &str| {
+        let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        format!(r#"{{"keys":[{{"kid":"{kid}","kty":"oct","k":"{k}"}}]}}"#)
+    };
+    let (knows_a, knows_b) = (oct("a1", SECRET_A), oct("b1", SECRET_B));
+    let caller = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("SERVICE_ID", "auth"),
+            ("SERVICE_SECRET", SECRET_A),
+            ("SERVICE_KEY_ID", "a1"),
+        ];
+        pairs.extend_from_slice(extra);
+        auth(&pairs)
+    };
+    OwnSecrets {
+        backend: auth(&[
+            ("SERVICE_SECRET", SECRET_B),
+            ("SERVICE_KEY_ID", "b1"),
+            ("SERVICE_VERIFICATION_KEYS", &knows_a),
+        ])
+        .strict_drift(),
+        one_way: caller(&[]),
+        both_ways: caller(&[("SERVICE_VERIFICATION_KEYS", &knows_b)]),
+    }
+}
