@@ -70,7 +70,7 @@ impl FromStr for Environment {
             ("production", Environment::Production),
             ("prod", Environment::Production),
         ];
-        let value = value.trim();
+        let value = crate::value::trim_value(value);
         NAMES
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(value))

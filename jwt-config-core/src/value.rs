@@ -52,7 +52,7 @@ macro_rules! integer_values {
     ($signed:literal: $($ty:ty),*) => {$(
         impl ConfigValue for $ty {
             fn parse_value(text: &str) -> Result<Self, String> {
-                let text = text.trim();
+                let text = trim_value(text);
                 text.parse::<$ty>()
                     .map_err(|_| classify_integer(text, $signed, &<$ty>::MIN, &<$ty>::MAX))
             }
@@ -69,7 +69,7 @@ macro_rules! float_values {
     ($($ty:ty),*) => {$(
         impl ConfigValue for $ty {
             fn parse_value(text: &str) -> Result<Self, String> {
-                text.trim().parse::<$ty>().map_err(|_| "expected a number such as 0.5".to_owned())
+                trim_value(text).parse::<$ty>().map_err(|_| "expected a number such as 0.5".to_owned())
             }
             fn render_value(&self) -> String {
                 self.to_string()
@@ -81,7 +81,7 @@ float_values!(f32, f64);
 
 impl ConfigValue for bool {
     fn parse_value(text: &str) -> Result<Self, String> {
-        let text = text.trim();
+        let text = trim_value(text);
         let is = |words: [&str; 4]| words.iter().any(|word| word.eq_ignore_ascii_case(text));
         if is(["true", "1", "yes", "on"]) {
             Ok(true)
@@ -138,7 +138,7 @@ const REFUSED_DURATION_UNITS: [&str; 9] = [
 impl ConfigValue for Duration {
     fn parse_value(text: &str) -> Result<Self, String> {
         const EXPECTED: &str = "expected a duration such as 90s, 15m, 2h or 1h 30m";
-        let text = text.trim();
+        let text = trim_value(text);
         let refused = text
             .split(|c: char| !c.is_alphabetic())
             .find(|unit| REFUSED_DURATION_UNITS.contains(unit));
@@ -270,6 +270,21 @@ impl<T> ViaOpaque<T> for Leaf<T> {
     }
 }
 
+/// `text` without the whitespace around it, as `str::trim` removes it; decided from the
+/// ASCII ends in the usual case (a small, hot path), by `str::trim` when an end may be Unicode
+/// whitespace.
+#[inline]
+pub(crate) fn trim_value(text: &str) -> &str {
+    let trimmed = text.trim_ascii();
+    let unusual = |byte: &u8| *byte >= 0x80 || *byte == 0x0B;
+    let bytes = trimmed.as_bytes();
+    if bytes.first().is_some_and(unusual) || bytes.last().is_some_and(unusual) {
+        trimmed.trim()
+    } else {
+        trimmed
+    }
+}
+
 /// Splits a comma-separated list: items trimmed, an empty item is an error.
 pub fn parse_list<T>(
     text: &str,
@@ -277,7 +292,7 @@ pub fn parse_list<T>(
 ) -> Result<Vec<T>, String> {
     let mut items = Vec::with_capacity(text.bytes().filter(|&b| b == b',').count() + 1);
     for (index, raw) in text.split(',').enumerate() {
-        let raw = raw.trim();
+        let raw = trim_value(raw);
         if raw.is_empty() {
             return Err(format!(
                 "item {} of the comma-separated list is empty",
@@ -456,5 +471,29 @@ mod tests {
                 .contains("1..=10")
         );
         assert!(check_range(&10, None, Some(10), false).is_err());
+    }
+}
+
+#[cfg(test)]
+mod trim_tests {
+    use super::trim_value;
+
+    #[test]
+    fn values_are_trimmed_as_str_trim_trims_them() {
+        for text in [
+            " 15 ",
+            "\t15\r\n",
+            "\u{b}15\u{b}",
+            "\u{a0}15\u{2003}",
+            "1 5",
+            "",
+            "  ",
+            "\u{85}",
+            "é",
+            " é ",
+            "x\u{a0}",
+        ] {
+            assert_eq!(trim_value(text), text.trim(), "{text:?}");
+        }
     }
 }
