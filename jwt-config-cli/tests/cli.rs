@@ -874,3 +874,69 @@ fn an_rsa_signer_fails_strict_on_rust_crypto_only_and_a_verifier_never() {
     let (code, out, _) = run(jwt_config().args(check).arg(&verifier));
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn audit_draws_who_may_call_whom_and_where_a_callers_key_is_missing() {
+    // auth signs its calls with its own key; backend allows auth but lacks its public key;
+    // billing allows every service (SERVICE_ALLOWED_CALLERS unset) and shares the secret.
+    let own: Vec<String> = production(
+        "auth",
+        &[&format!(
+            "SERVICE_PRIVATE_KEY=\"{}\"",
+            pem_line("ed25519_private")
+        )],
+    )
+    .into_iter()
+    .filter(|l| !l.starts_with("SERVICE_SECRET="))
+    .collect();
+    let auth = file_of("auth.env", &own);
+    let backend = file_of(
+        "backend.env",
+        &production("backend", &["SERVICE_ALLOWED_CALLERS=auth"]),
+    );
+    let billing = file_of("billing.env", &production("billing", &[]));
+    let inputs = [&auth, &backend, &billing];
+    let (code, out, _) = run(jwt_config()
+        .arg("audit")
+        .args(inputs)
+        .args(["--format", "json"]));
+    assert_eq!(code, 1, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let calls = report["calls"].as_array().unwrap();
+    let to = |receiver: &str| {
+        calls
+            .iter()
+            .find(|c| c["receiver"] == receiver)
+            .unwrap_or_else(|| panic!("{receiver}: {out}"))
+    };
+    let backend_calls = to("backend");
+    assert_eq!(backend_calls["every_service"], false, "{out}");
+    assert_eq!(
+        backend_calls["callers"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
+    assert_eq!(backend_calls["callers"][0]["key_missing"], true, "{out}");
+    assert_eq!(to("billing")["every_service"], true, "{out}");
+    let (_, markdown, _) = run(jwt_config()
+        .arg("audit")
+        .args(inputs)
+        .args(["--format", "markdown"]));
+    assert!(markdown.contains("```mermaid\nflowchart LR"), "{markdown}");
+    assert!(
+        markdown
+            .lines()
+            .any(|l| l.ends_with(r#"s1["auth"] -. key missing .-> s0["backend"]"#)),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("SERVICE_ALLOWED_CALLERS` unset"),
+        "{markdown}"
+    );
+    let (_, text, _) = run(jwt_config().arg("audit").args(inputs));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("calls") && l.contains("backend <-"))
+        .unwrap();
+    assert!(line.contains("cannot verify"), "{line}");
+}

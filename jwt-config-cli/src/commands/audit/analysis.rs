@@ -28,6 +28,9 @@ pub(crate) struct AuditReport {
     pub(crate) not_compared: Vec<String>,
     /// Signing keys some service cannot verify.
     pub(crate) key_gaps: Vec<KeyGap>,
+    /// Who may call whom: each valid service that accepts service calls, with the services of
+    /// the fleet it allows.
+    pub(crate) calls: Vec<Calls>,
     /// Objects of kinds `audit` does not read.
     pub(crate) skipped_kinds: Vec<SkippedKind>,
     /// Directories reached again through a link: each real directory is read once.
@@ -155,6 +158,23 @@ pub(crate) struct ServiceValue {
     pub(crate) set: bool,
 }
 
+/// The services of the fleet allowed to call one receiver.
+#[derive(Serialize)]
+pub(crate) struct Calls {
+    pub(crate) receiver: String,
+    /// Its `SERVICE_ALLOWED_CALLERS` is unset: every service may call it.
+    pub(crate) every_service: bool,
+    pub(crate) callers: Vec<Caller>,
+}
+
+/// A service allowed to call a receiver.
+#[derive(Serialize)]
+pub(crate) struct Caller {
+    pub(crate) service: String,
+    /// The receiver cannot verify its calls (a key gap of service calls says why).
+    pub(crate) key_missing: bool,
+}
+
 #[derive(Serialize)]
 pub(crate) struct KeyGap {
     pub(crate) signer: String,
@@ -204,6 +224,7 @@ impl AuditReport {
             per_service: Vec::new(),
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
+            calls: Vec::new(),
             skipped_kinds,
             repeated_directories: Vec::new(),
         };
@@ -211,6 +232,7 @@ impl AuditReport {
         report.compare_settings(&valid);
         if let Some(keys_of) = keys_of {
             report.compare_keys(&valid, keys_of);
+            report.draw_calls(&valid, keys_of);
         }
         report.conclude(audited, strict);
         report
@@ -282,6 +304,43 @@ impl AuditReport {
                     tie,
                 });
             }
+        }
+    }
+
+    /// Who may call whom, from each receiver's allow-list (every service where it has none),
+    /// each edge marked where the receiver cannot verify the caller (a key gap of service
+    /// calls, found by [`AuditReport::compare_keys`]).
+    fn draw_calls<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> KeyView) {
+        let views: Vec<(&str, KeyView)> = valid
+            .iter()
+            .filter_map(|a| Some((a.name.as_str(), keys_of(&a.loaded.as_ref()?.value))))
+            .collect();
+        for (receiver, view) in &views {
+            if view.service_call_keys.is_empty() {
+                continue;
+            }
+            let allows = |caller: &KeyView| {
+                view.allowed_callers
+                    .as_ref()
+                    .is_none_or(|allowed| allowed.contains(&caller.service_id))
+            };
+            let callers = views
+                .iter()
+                .filter(|(caller, caller_view)| caller != receiver && allows(caller_view))
+                .map(|(caller, _)| Caller {
+                    service: (*caller).to_owned(),
+                    key_missing: self.key_gaps.iter().any(|gap| {
+                        gap.service_calls
+                            && gap.signer == *caller
+                            && gap.services.iter().any(|s| s == receiver)
+                    }),
+                })
+                .collect();
+            self.calls.push(Calls {
+                receiver: (*receiver).to_owned(),
+                every_service: view.allowed_callers.is_none(),
+                callers,
+            });
         }
     }
 

@@ -83,6 +83,7 @@ pub(crate) fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::R
     for gap in &report.key_gaps {
         writeln!(out, "- keys: {}", md(&gap.message))?;
     }
+    write_call_graph(report, out)?;
     if !report.per_service.is_empty() {
         writeln!(
             out,
@@ -107,6 +108,62 @@ pub(crate) fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::R
         writeln!(out, "\n</details>")?;
     }
     Ok(())
+}
+
+/// Who may call whom, as a Mermaid flowchart (GitHub and GitLab draw it in a comment): a
+/// dotted edge where the receiver cannot verify the caller's key.
+fn write_call_graph(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    if report.calls.iter().all(|c| c.callers.is_empty()) {
+        return Ok(());
+    }
+    let mut nodes: Vec<&str> = Vec::new();
+    writeln!(out, "\n**Service calls** (who may call whom):\n")?;
+    writeln!(out, "```mermaid\nflowchart LR")?;
+    for calls in &report.calls {
+        for caller in &calls.callers {
+            let from = node(&mut nodes, &caller.service);
+            let to = node(&mut nodes, &calls.receiver);
+            let edge = if caller.key_missing {
+                "-. key missing .->"
+            } else {
+                "-->"
+            };
+            writeln!(out, "  {from} {edge} {to}")?;
+        }
+    }
+    writeln!(out, "```")?;
+    let open: Vec<String> = report
+        .calls
+        .iter()
+        .filter(|c| c.every_service)
+        .map(|c| c.receiver.clone())
+        .collect();
+    if !open.is_empty() {
+        writeln!(
+            out,
+            "\nAccept calls from every service (`SERVICE_ALLOWED_CALLERS` unset): {}",
+            md_names(&open)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// A service's node, numbered: its name is a label, never Mermaid syntax.
+fn node<'r>(nodes: &mut Vec<&'r str>, name: &'r str) -> String {
+    let index = nodes.iter().position(|n| *n == name).unwrap_or_else(|| {
+        nodes.push(name);
+        nodes.len() - 1
+    });
+    format!("s{index}[\"{}\"]", mermaid_label(name))
+}
+
+/// A node's label in Mermaid: control characters escaped, quotes and markup as entities.
+fn mermaid_label(name: &str) -> String {
+    clean(name)
+        .replace('&', "#amp;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }
 
 /// Text inside a Markdown table cell: control characters escaped, pipes and markup

@@ -214,6 +214,23 @@ pub(crate) fn write_text(
             clean(&gap.message)
         )?;
     }
+    for calls in report.calls.iter().filter(|c| !c.callers.is_empty()) {
+        let callers: Vec<String> = calls.callers.iter().map(|c| c.service.clone()).collect();
+        let missing: Vec<String> = calls
+            .callers
+            .iter()
+            .filter(|c| c.key_missing)
+            .map(|c| c.service.clone())
+            .collect();
+        let mut line = format!("{} <- {}", clean(&calls.receiver), named(&callers));
+        if calls.every_service {
+            line.push_str(" (SERVICE_ALLOWED_CALLERS unset: every service)");
+        }
+        if !missing.is_empty() {
+            line.push_str(&format!("; cannot verify {}", named(&missing)));
+        }
+        writeln!(out, "calls    {line}")?;
+    }
     for entry in report
         .per_service
         .iter()
