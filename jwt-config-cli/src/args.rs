@@ -34,7 +34,8 @@ pub(crate) enum Command {
     /// Print the schema as JSON.
     Schema,
     /// List the key ids, kinds and roles (signs / verifies) of a configuration, never key
-    /// material; `--jwks` prints the public JWK Set to publish.
+    /// material; `--jwks` prints the public JWK Set to publish. `keys new` makes a key,
+    /// `keys bundle` collects a fleet's service keys into one JWK Set.
     Keys(KeysArgs),
 }
 

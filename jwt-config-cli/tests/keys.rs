@@ -313,3 +313,70 @@ fn bundle_of_a_fleet_on_the_shared_secret_is_empty_and_a_service_that_does_not_l
         Value::Array(Vec::new())
     );
 }
+
+/// A Deployment of `billing` on its own key, from the Secret `billing-key`.
+const BILLING_DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: billing
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: billing
+          image: shop/billing:1.0.0
+          envFrom:
+            - configMapRef:
+                name: jwt-shared
+          env:
+            - name: SERVICE_ID
+              value: billing
+            - name: JWT_SECRET_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: jwt-secrets
+                  key: JWT_SECRET_KEY
+            - name: SERVICE_PRIVATE_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: billing-key
+                  key: SERVICE_PRIVATE_KEY
+";
+
+#[test]
+fn bundle_reads_kubernetes_manifests_as_audit_does_and_fails_where_a_key_is_not_in_the_input() {
+    let billing = new_key(&["--service", "billing", "--algorithm", "ES256"]);
+    let pem = billing["secret"].as_str().unwrap().trim_end();
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/k8s/fleet");
+    for name in ["shared.yaml", "orders.yaml"] {
+        std::fs::copy(example.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("billing.yaml"), BILLING_DEPLOYMENT).unwrap();
+    let indented: String = pem.lines().map(|line| format!("    {line}\n")).collect();
+    let secret = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing-key\n  namespace: shop\n\
+         stringData:\n  SERVICE_PRIVATE_KEY: |\n{indented}"
+    );
+    let secret_path = dir.path().join("billing-key.yaml");
+    std::fs::write(&secret_path, secret).unwrap();
+    let fleet = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["keys", "bundle", fleet]);
+    assert_eq!(code, 0, "{out}{err}");
+    let set: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(set["keys"], Value::Array(vec![billing["jwk"].clone()]));
+    assert!(
+        err.contains("not included: shop/deployment/orders"),
+        "{err}"
+    );
+    // Without the Secret, billing's key is unknown: not included, and the bundle fails.
+    std::fs::remove_file(&secret_path).unwrap();
+    let (code, out, err) = run(&["keys", "bundle", fleet]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("not included: shop/deployment/billing") && err.contains("not in the input"),
+        "{err}"
+    );
+}

@@ -23,8 +23,8 @@ struct Bundle {
     /// Instances on the shared `SERVICE_SECRET` (no key of their own), or with service
     /// authentication off.
     shared_secret: Vec<String>,
-    /// Instances that do not load, with their status in words.
-    not_loaded: Vec<(String, &'static str)>,
+    /// Instances that do not load, and why in words.
+    not_loaded: Vec<(String, String)>,
     /// Ids that two instances hold different keys under.
     conflicts: Vec<String>,
 }
@@ -71,10 +71,10 @@ impl Bundle {
                 clean(name)
             )?;
         }
-        for (name, status) in &self.not_loaded {
+        for (name, why) in &self.not_loaded {
             writeln!(
                 err,
-                "  not included: {} ({status}: run `jwt-config audit` on the same inputs)",
+                "  not included: {} ({why}; run `jwt-config audit` on the same inputs)",
                 clean(name)
             )?;
         }
@@ -107,7 +107,10 @@ pub(crate) fn bundle<T: Config + HasJwtConfig>(
                 Some(jwk) => bundle.add(audited.name, jwk),
                 None => bundle.shared_secret.push(audited.name),
             },
-            (None, status) => bundle.not_loaded.push((audited.name, status_words(status))),
+            (None, _) => {
+                let why = why_not_loaded(&audited.unchecked);
+                bundle.not_loaded.push((audited.name, why));
+            }
         }
     }
     let set = bundle.set();
@@ -127,10 +130,17 @@ pub(crate) fn bundle<T: Config + HasJwtConfig>(
     })
 }
 
-fn status_words(status: Status) -> &'static str {
-    match status {
-        Status::Incomplete => "values that are not in the input",
-        _ => "does not load",
+/// Why an instance has no key in the set: what the inputs cannot tell (an object not in them),
+/// or that it does not load.
+fn why_not_loaded(unchecked: &[fleet::Unchecked]) -> String {
+    let reasons: Vec<String> = unchecked
+        .iter()
+        .map(|u| clean(&u.reason).into_owned())
+        .collect();
+    if reasons.is_empty() {
+        "does not load".to_owned()
+    } else {
+        format!("not checked: {}", reasons.join("; "))
     }
 }
 

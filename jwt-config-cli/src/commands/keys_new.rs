@@ -73,7 +73,7 @@ pub(crate) fn keys_new(args: &KeysNewArgs, out: &mut dyn Write, _err: &mut dyn W
         key.written_to = Some(path.display().to_string());
     }
     match args.format {
-        Format::Json => writeln!(out, "{}", to_json(&key))?,
+        Format::Json => writeln!(out, "{}", Zeroizing::new(to_json(&key)).as_str())?,
         Format::Text | Format::Markdown => write_text(&key, out)?,
     }
     Ok(EXIT_OK)
