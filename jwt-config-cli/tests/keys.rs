@@ -209,6 +209,8 @@ fn keys_new_refuses_mixed_and_short_requests() {
         &["keys", "new", "--oct"],
         &["keys", "new", "--oct", "--kid", "k", "--bytes", "16"],
         &["keys", "new", "--service", "a", "--algorithm", "RS256"],
+        &["keys", "new", "--service", ""],
+        &["keys", "new", "--oct", "--kid", " k2"],
     ] {
         let (code, out, _) = run(args);
         assert_eq!(code, 2, "{args:?}");

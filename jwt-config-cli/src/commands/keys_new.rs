@@ -57,6 +57,15 @@ fn exposed<S: serde::Serializer>(
 
 /// `keys new`: makes the key, writes the secret to `--out` if asked, prints the rest.
 pub(crate) fn keys_new(args: &KeysNewArgs, out: &mut dyn Write, _err: &mut dyn Write) -> Outcome {
+    if let Some(id) = args.service.as_ref().or(args.kid.as_ref())
+        && (id.trim() != id || id.is_empty() || id.chars().any(char::is_control))
+    {
+        let message = format!(
+            "the key id {:?} is empty, or has spaces around it or control characters: a `kid` must match SERVICE_ID or SERVICE_KEY_ID exactly",
+            clean(id)
+        );
+        return Err(UsageError::new(message));
+    }
     let mut key = match (&args.service, &args.kid) {
         (_, Some(kid)) if args.oct => new_oct_key(kid, usize::from(args.bytes))?,
         (Some(service), _) => new_service_key(service, args.algorithm)?,
