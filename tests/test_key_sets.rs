@@ -264,6 +264,67 @@ fn hand_written_key_sets_get_a_hint_for_the_usual_mistakes() {
     }
 }
 
+/// An env file of a receiver whose last line is `line`.
+fn receiver_env_file(line: &str) -> TempFile {
+    TempFile::new(
+        "receiver.env",
+        format!(
+            "ENVIRONMENT=production\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUER=auth\nJWT_AUDIENCE=api\n\
+             SERVICE_ID=backend\nSERVICE_SECRET={SERVICE_SECRET}\n{line}\n"
+        ),
+    )
+}
+
+/// The whole text of a failed load: Display and Debug.
+fn failure(env: Result<jwt_config::EnvFile, jwt_config::ConfigError>) -> String {
+    let error = match env {
+        Ok(env) => JwtConfig::from_source(&env).unwrap_err(),
+        Err(error) => error,
+    };
+    format!("{error} {error:?}")
+}
+
+#[test]
+fn an_unquoted_service_key_set_in_an_env_file_is_told_to_use_single_quotes() {
+    let k = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(NEW_SECRET);
+    // Without spaces, dotenvy takes the double quotes away; with them, it ends the value at
+    // the first space (and a `#` after a space starts a comment), so the line does not parse.
+    for json in [
+        format!(r#"{{"keys":[{{"kid":"s2","kty":"oct","k":"{k}"}}]}}"#),
+        format!(r#"{{"keys": [{{"kid": "s2", "kty": "oct", "k": "{k}"}}]}}"#),
+        format!(r#"{{"keys": #[{{"kid":"s2","kty":"oct","k":"{k}"}}]}}"#),
+    ] {
+        let file = receiver_env_file(&format!("SERVICE_VERIFICATION_KEYS={json}"));
+        let text = failure(jwt_config::EnvFile::isolated(file.path()));
+        assert!(text.contains("SERVICE_VERIFICATION_KEYS"), "{text}");
+        assert!(text.contains("single quotes"), "{text}");
+        assert!(!text.contains(&k[..12]), "{text}");
+        // Quoted as the message says, it loads.
+        let file = receiver_env_file(&format!("SERVICE_VERIFICATION_KEYS='{json}'"));
+        if !json.contains('#') {
+            let env = jwt_config::EnvFile::isolated(file.path()).unwrap();
+            JwtConfig::from_source(&env).unwrap_or_else(|error| panic!("{error}"));
+        }
+    }
+}
+
+#[test]
+fn a_padded_or_standard_base64_k_in_a_service_key_set_is_told_the_base64url_form() {
+    let padded = base64::engine::general_purpose::URL_SAFE.encode(NEW_SECRET);
+    assert!(padded.ends_with('='), "{padded}");
+    let standard = base64::engine::general_purpose::STANDARD.encode(format!("{NEW_SECRET}>>?"));
+    for k in [&padded, &standard] {
+        let line = format!(
+            r#"SERVICE_VERIFICATION_KEYS='{{"keys":[{{"kid":"s2","kty":"oct","k":"{k}"}}]}}'"#
+        );
+        let file = receiver_env_file(&line);
+        let text = failure(jwt_config::EnvFile::isolated(file.path()));
+        assert!(text.contains("SERVICE_VERIFICATION_KEYS"), "{text}");
+        assert!(text.contains("base64url without padding"), "{text}");
+        assert!(!text.contains(&k[..12]), "{text}");
+    }
+}
+
 #[test]
 fn a_bad_verification_key_is_reported_beside_a_missing_issuer() {
     let mut source = hs256("production", "backend").with(

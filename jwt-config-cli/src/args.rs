@@ -34,7 +34,8 @@ pub(crate) enum Command {
     /// Print the schema as JSON.
     Schema,
     /// List the key ids, kinds and roles (signs / verifies) of a configuration, never key
-    /// material; `--jwks` prints the public JWK Set to publish.
+    /// material; `--jwks` prints the public JWK Set to publish. `keys new` makes a key,
+    /// `keys bundle` collects a fleet's service keys into one JWK Set.
     Keys(KeysArgs),
 }
 
@@ -146,7 +147,11 @@ pub(crate) struct AuditArgs {
 
 /// `keys`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct KeysArgs {
+    /// Make a new key, or collect a fleet's public keys; without one, list a configuration's.
+    #[command(subcommand)]
+    pub(crate) action: Option<KeysAction>,
     /// Where the configuration comes from.
     #[command(flatten)]
     pub(crate) source: SourceArgs,
@@ -156,6 +161,88 @@ pub(crate) struct KeysArgs {
     /// Output format of the list: text or json.
     #[arg(long, default_value = "text", value_parser = text_or_json())]
     pub(crate) format: Format,
+}
+
+/// What `keys` does besides listing a configuration's keys.
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysAction {
+    /// A new key from the operating system's random source: a service's own private key (PEM)
+    /// and its public JWK, or with `--oct` an HMAC key for a rotation of `JWT_SECRET_KEY` or
+    /// `SERVICE_SECRET`. Written to standard output, or the secret part to `--out`.
+    New(KeysNewArgs),
+    /// The JWK Set of every service's own public key in a fleet's inputs (as `audit` reads
+    /// them): one ConfigMap that every receiver reads as `SERVICE_VERIFICATION_KEYS`.
+    Bundle(KeysBundleArgs),
+}
+
+/// The algorithm of a new service key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ServiceKeyAlgorithm {
+    /// Ed25519.
+    #[default]
+    #[value(name = "EdDSA")]
+    EdDsa,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+}
+
+/// `keys new`.
+#[derive(Debug, Args)]
+pub(crate) struct KeysNewArgs {
+    /// The service (`SERVICE_ID`) the key is for: its `kid`.
+    #[arg(long, value_name = "NAME", required_unless_present = "oct")]
+    pub(crate) service: Option<String>,
+    /// The algorithm of a service key.
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        default_value_t,
+        conflicts_with = "oct"
+    )]
+    pub(crate) algorithm: ServiceKeyAlgorithm,
+    /// An HMAC key (`oct`) instead, for a rotation of `JWT_SECRET_KEY` or `SERVICE_SECRET`.
+    #[arg(long, requires = "kid", conflicts_with = "service")]
+    pub(crate) oct: bool,
+    /// With `--oct`: the key's id (`JWT_KEY_ID` or `SERVICE_KEY_ID` of its signer).
+    #[arg(long, value_name = "ID", requires = "oct")]
+    pub(crate) kid: Option<String>,
+    /// With `--oct`: the key's length in bytes (32 for HS256, 64 for HS512).
+    #[arg(long, default_value_t = 32, requires = "oct", value_parser = clap::value_parser!(u16).range(32..=256))]
+    pub(crate) bytes: u16,
+    /// Write the secret part (the PEM, or the key's value) to this new file, created with mode
+    /// 0600; an existing file is never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = text_or_json())]
+    pub(crate) format: Format,
+}
+
+/// How `keys bundle` prints the JWK Set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BundleFormat {
+    /// The JWK Set's JSON.
+    #[default]
+    Json,
+    /// A Kubernetes ConfigMap (`--name`) holding it as `SERVICE_VERIFICATION_KEYS`.
+    Configmap,
+}
+
+/// `keys bundle`.
+#[derive(Debug, Args)]
+pub(crate) struct KeysBundleArgs {
+    /// Kubernetes YAML or JSON, Compose files, env files, directories of them; `-` reads
+    /// standard input.
+    #[arg(required = true, value_name = "PATH|-")]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) format: BundleFormat,
+    /// The ConfigMap's name, with `--format configmap`.
+    #[arg(long, value_name = "NAME", required_if_eq("format", "configmap"))]
+    pub(crate) name: Option<String>,
 }
 
 /// `template`.

@@ -44,7 +44,7 @@ use clap::Parser as _;
 use jwt_config::agreement::KeyView;
 use jwt_config::{Config, HasJwtConfig};
 
-use args::{Cli, Command, KeysArgs};
+use args::{Cli, Command, KeysAction, KeysArgs};
 
 /// Exit code: valid, no difference.
 pub const EXIT_OK: u8 = 0;
@@ -87,7 +87,7 @@ pub fn run_with_keys<T: Config + HasJwtConfig>(
 }
 
 /// The `keys` subcommand of a schema, where it has one.
-type KeysCommand = fn(&KeysArgs, style::Style, &mut dyn Write) -> commands::Outcome;
+type KeysCommand = fn(&KeysArgs, style::Style, &mut dyn Write, &mut dyn Write) -> commands::Outcome;
 
 fn run_inner<T: Config>(
     args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
@@ -117,9 +117,11 @@ fn run_inner<T: Config>(
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),
         Command::Schema => commands::schema::<T>(stdout),
-        Command::Keys(args) => match keys {
-            Some(keys) => (keys.command)(&args, style, stdout),
-            None => {
+        Command::Keys(args) => match (&args.action, keys) {
+            // A new key needs no schema.
+            (Some(KeysAction::New(new)), _) => commands::keys_new(new, stdout, stderr),
+            (_, Some(keys)) => (keys.command)(&args, style, stdout, stderr),
+            (_, None) => {
                 let _ = writeln!(
                     stderr,
                     "jwt-config: this schema holds no JwtConfig: `keys` needs `run_with_keys`"

@@ -468,8 +468,10 @@ impl EnvFile {
         let fail = |message: String| file_problem(&shown, message);
         let text = std::str::from_utf8(bytes).map_err(|_| fail("is not valid UTF-8".to_owned()))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let invalid_line =
-            |line: usize| fail(format!("line {line}: not a valid `NAME=value` line"));
+        let invalid_line = |line: usize| {
+            let hint = unquoted_json_hint(text, line);
+            fail(format!("line {line}: not a valid `NAME=value` line{hint}"))
+        };
         let items = match substitution {
             Substitution::Refused => {
                 let marked = MarkedText::new(text);
@@ -717,6 +719,33 @@ fn starts_item(line: &str, name: &str) -> bool {
     };
     line.strip_prefix(name)
         .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+/// The fix of a line whose value is unquoted JSON (a JWK Set), which dotenvy ends at a space
+/// and strips of its double quotes: single quotes. Names the variable, never the value; empty
+/// for any other line.
+fn unquoted_json_hint(text: &str, line: usize) -> String {
+    let physical = line
+        .checked_sub(1)
+        .and_then(|index| text.lines().nth(index));
+    let Some(physical) = physical.map(str::trim_start) else {
+        return String::new();
+    };
+    let assignment = physical.strip_prefix("export ").unwrap_or(physical);
+    let Some((name, value)) = assignment.split_once('=') else {
+        return String::new();
+    };
+    let name = name.trim();
+    let plain_name = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plain_name && value.trim_start().starts_with(['{', '[']) {
+        format!(
+            "; {name} holds JSON, which an env file keeps whole only in single quotes: \
+             {name}='{{\"keys\":[...]}}' (the value is not shown)"
+        )
+    } else {
+        String::new()
+    }
 }
 
 fn file_problem(path: &str, message: String) -> ConfigError {

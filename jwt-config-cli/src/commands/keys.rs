@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Outcome;
 use super::check::{layers, load};
 use super::report::{Purpose, clean, problem_text, report_unreadable, to_json};
-use crate::args::{Format, KeysArgs};
+use crate::args::{Format, KeysAction, KeysArgs};
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 
@@ -60,7 +60,15 @@ pub(crate) fn keys<T: Config + HasJwtConfig>(
     args: &KeysArgs,
     style: Style,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Outcome {
+    match &args.action {
+        Some(KeysAction::Bundle(bundle)) => {
+            return super::keys_bundle::bundle::<T>(bundle, out, err);
+        }
+        Some(KeysAction::New(new)) => return super::keys_new(new, out, err),
+        None => {}
+    }
     let layers = match layers(&args.source) {
         Ok(layers) => layers,
         Err(error) => return report_unreadable(&error, args.format, out),

@@ -10,6 +10,8 @@ mod diff;
 mod docs;
 mod environment;
 mod keys;
+mod keys_bundle;
+mod keys_new;
 mod report;
 mod schema;
 mod template;
@@ -24,6 +26,7 @@ pub(crate) use check::check;
 pub(crate) use diff::diff;
 pub(crate) use docs::docs;
 pub(crate) use keys::keys;
+pub(crate) use keys_new::keys_new;
 pub(crate) use schema::schema;
 pub(crate) use template::template;
 

@@ -23,7 +23,7 @@ use crate::fleet;
 use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 pub(crate) use analysis::AuditReport;
-pub(crate) use load::{Audited, Status, env_file};
+pub(crate) use load::{Audited, Status, audit_one, env_file, schema_names};
 
 /// How many services a line of text names before "(+N more)".
 const NAMED_IN_TEXT: usize = 5;
