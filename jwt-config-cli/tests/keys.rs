@@ -381,4 +381,17 @@ fn bundle_reads_kubernetes_manifests_as_audit_does_and_fails_where_a_key_is_not_
         err.contains("not included: shop/deployment/billing") && err.contains("not in the input"),
         "{err}"
     );
+    // audit says the same: billing is not checked (its key's Secret is not in the input),
+    // not invalid for the SERVICE_SECRET that the key would have made unneeded.
+    let (code, out, err) = run(&["audit", fleet, "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let billing = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "shop/deployment/billing")
+        .unwrap();
+    assert_eq!(billing["status"], "incomplete", "{billing}");
+    assert_eq!(billing["problems"], Value::Array(Vec::new()), "{billing}");
 }

@@ -64,11 +64,29 @@ impl Instance {
     pub(crate) fn explains(&self, problem: &Problem) -> bool {
         let variable = problem.variable();
         self.unchecked.iter().any(|u| match &u.variable {
-            Some(name) => variable == name || variable.strip_suffix("_FILE") == Some(name.as_str()),
+            // The variable itself, or a missing one whose rule names it ("required ... unless
+            // SERVICE_PRIVATE_KEY is set"): the object not in the input may supply it.
+            Some(name) => {
+                variable == name
+                    || variable.strip_suffix("_FILE") == Some(name.as_str())
+                    || (problem.kind() == jwt_config::ProblemKind::Missing
+                        && names_variable(problem.message(), name))
+            }
             // An object whose keys are unknown may supply any missing variable.
             None => problem.kind() == jwt_config::ProblemKind::Missing,
         })
     }
+}
+
+/// Whether `message` names `variable` as a whole word (not `SERVICE_PRIVATE_KEY_FILE` for
+/// `SERVICE_PRIVATE_KEY`).
+fn names_variable(message: &str, variable: &str) -> bool {
+    let part_of_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    message.match_indices(variable).any(|(at, _)| {
+        let before = message[..at].chars().next_back();
+        let after = message[at + variable.len()..].chars().next();
+        !before.is_some_and(part_of_name) && !after.is_some_and(part_of_name)
+    })
 }
 
 /// The kinds of workload whose containers are services; the words of the report.
