@@ -14,6 +14,7 @@ use jwt_config::{Config as _, JwtConfig, MapSource};
 /// every write, so that what it acknowledged survives a kill), the process while it runs.
 pub struct RedisServer {
     port: u16,
+    synced: bool,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -22,10 +23,17 @@ impl RedisServer {
     /// Starts a server on a free loopback port; fails the test, saying what to install, where
     /// `redis-server` is missing.
     pub fn start() -> Self {
+        RedisServer::start_with(true)
+    }
+
+    /// Starts a server that keeps nothing on disk (`synced` false) or syncs an append-only
+    /// file at every write (`synced` true: what it acknowledged survives a restart).
+    pub fn start_with(synced: bool) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut server = RedisServer {
             port,
+            synced,
             dir,
             child: None,
         };
@@ -49,7 +57,7 @@ impl RedisServer {
     /// Starts the server again on its port, with its data, and waits until it answers PING.
     pub fn restart(&mut self) {
         self.stop();
-        self.child = Some(spawn(self.port, self.dir.path()));
+        self.child = Some(spawn(self.port, self.dir.path(), self.synced));
         wait_for_ping(self.port);
     }
 
@@ -88,12 +96,16 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-fn spawn(port: u16, dir: &Path) -> Child {
+fn spawn(port: u16, dir: &Path, synced: bool) -> Child {
     let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".to_owned());
     let port = port.to_string();
     let started = Command::new(&binary)
         .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", "yes", "--appendfsync", "always"])
+        .args(if synced {
+            ["--appendonly", "yes", "--appendfsync", "always"]
+        } else {
+            ["--appendonly", "no", "--appendfsync", "no"]
+        })
         .arg("--dir")
         .arg(dir)
         .stdout(Stdio::null())
