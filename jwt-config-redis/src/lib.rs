@@ -76,8 +76,12 @@ impl RedisReplayGuard {
     }
 
     /// A guard over the Redis at `url` (`redis://host:port/db`), connecting lazily and
-    /// reconnecting by itself, each attempt and each answer bounded by `timeout`. Call it
-    /// inside a Tokio runtime. An error only for a URL that is not one.
+    /// reconnecting by itself, each attempt and each answer bounded by `timeout`. An error
+    /// only for a URL that is not one: an unreachable Redis is found at the first call.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime (the connection manager spawns its task there).
     pub fn connect(
         url: &str,
         receiving_service: &str,

@@ -170,3 +170,22 @@ async fn receivers_of_two_services_keep_their_records_apart() {
     assert_eq!(backend.first_use_async(&token).await, FirstUse::Replayed);
     assert_eq!(billing.first_use_async(&token).await, FirstUse::Replayed);
 }
+
+#[tokio::test]
+async fn a_url_that_is_not_one_is_an_error_and_an_absent_redis_a_refusal() {
+    assert!(RedisReplayGuard::connect("not a url", "backend", Duration::from_millis(50)).is_err());
+    // Nothing listens on port 1: the first call finds it, and refuses.
+    let guard =
+        RedisReplayGuard::connect("redis://127.0.0.1:1", "backend", Duration::from_millis(200))
+            .unwrap();
+    let receiver = Receiver {
+        config: service("backend"),
+        guard,
+    };
+    let headers = service("auth").service_headers("backend").unwrap();
+    assert_eq!(
+        receiver.verify(&headers).await,
+        Err(ServiceAuthError::ReplayGuardUnavailable)
+    );
+    assert_eq!(receiver.guard.unavailable(), 1);
+}
