@@ -3,8 +3,8 @@
 # toolchain. jwt-config-redis tests its replay guard against a real Redis that each test starts
 # on a free loopback port, so `redis-server` (Debian's package) is installed where missing.
 #
-#   scripts/test.sh                     # every crate's tests
-#   scripts/test.sh -p jwt-config-redis # any `cargo test` arguments pass through
+#   scripts/test.sh                      # cargo test --workspace
+#   scripts/test.sh -p jwt-config-redis  # with arguments: cargo test ARGUMENTS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +23,7 @@ if ! command -v redis-server >/dev/null 2>&1 && [ -z "${REDIS_SERVER:-}" ]; then
     "${sudo[@]}" apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
-exec cargo test --workspace "$@"
+if [ "$#" -eq 0 ]; then
+    set -- --workspace
+fi
+exec cargo test "$@"
