@@ -189,6 +189,7 @@ pub mod __private {
             crate::service_auth::ServiceAuthError::MissingTokenId,
             crate::service_auth::ServiceAuthError::Replayed,
             crate::service_auth::ServiceAuthError::ReplayGuardFull,
+            crate::service_auth::ServiceAuthError::ReplayGuardUnavailable,
             crate::service_auth::ServiceAuthError::CallerNotAllowed(String::new()),
         ];
         for error in &all {
@@ -200,6 +201,7 @@ pub mod __private {
                 | crate::service_auth::ServiceAuthError::MissingTokenId
                 | crate::service_auth::ServiceAuthError::Replayed
                 | crate::service_auth::ServiceAuthError::ReplayGuardFull
+                | crate::service_auth::ServiceAuthError::ReplayGuardUnavailable
                 | crate::service_auth::ServiceAuthError::CallerNotAllowed(_) => {}
             }
         }

@@ -76,6 +76,10 @@ pub enum ServiceAuthError {
     /// replay.
     #[error("the service token cannot be recorded: the replay guard is full")]
     ReplayGuardFull,
+    /// The replay guard's store did not answer (unreachable, an error, or slower than its
+    /// timeout): refused rather than accept a token that may be a replay.
+    #[error("the service token cannot be recorded: the replay guard's store is unavailable")]
+    ReplayGuardUnavailable,
     /// The caller is authenticated but not in `SERVICE_ALLOWED_CALLERS` (its id cut to 40
     /// characters and escaped).
     #[error("service \"{0}\" is not in SERVICE_ALLOWED_CALLERS")]
@@ -91,7 +95,7 @@ impl ServiceAuthError {
 
     /// The stable name of the error: `missing_header`, `wrong_issuer`,
     /// `shared_secret_refused`, `missing_token_id`, `replayed`, `replay_guard_full`,
-    /// `caller_not_allowed`, and for [`ServiceAuthError::Token`] the name of the
+    /// `replay_guard_unavailable`, `caller_not_allowed`, and for [`ServiceAuthError::Token`] the name of the
     /// [`TokenError`] ([`TokenError::as_str`]: `bad_signature`, `expired`, `unknown_key_id`,
     /// ...). A name never changes once released; one concept has one name in both types.
     pub fn as_str(&self) -> &'static str {
@@ -103,6 +107,7 @@ impl ServiceAuthError {
             ServiceAuthError::MissingTokenId => "missing_token_id",
             ServiceAuthError::Replayed => "replayed",
             ServiceAuthError::ReplayGuardFull => "replay_guard_full",
+            ServiceAuthError::ReplayGuardUnavailable => "replay_guard_unavailable",
             ServiceAuthError::CallerNotAllowed(_) => "caller_not_allowed",
         }
     }
@@ -393,19 +398,59 @@ impl JwtConfig {
     ) -> Result<(Caller, Option<ServiceClaims>), ServiceAuthError> {
         let (caller, claims) = self.verified_call(headers)?;
         if let (Some(guard), Some(claims)) = (options.replay_guard, &claims) {
-            let jti = claims
-                .jti
-                .as_deref()
-                .ok_or(ServiceAuthError::MissingTokenId)?;
-            // The token verifies until `exp` plus the leeway: the guard remembers it as long.
-            let verifiable_until = claims.exp.saturating_add(self.leeway().as_secs());
-            match guard.first_use(&TokenUse::new(&claims.iss, jti, verifiable_until)) {
-                FirstUse::Yes => {}
-                FirstUse::Replayed => return Err(ServiceAuthError::Replayed),
-                FirstUse::Full => return Err(ServiceAuthError::ReplayGuardFull),
-            }
+            recorded(guard.first_use(&self.token_use(claims)?))?;
         }
         Ok((caller, claims))
+    }
+
+    /// [`JwtConfig::verify_service_call_with`] for async code: the same verification, then
+    /// the token recorded by an [`AsyncReplayGuard`] (a store over the network, such as
+    /// `jwt-config-redis`), awaited rather than blocking a runtime's thread. A guard whose
+    /// store does not answer refuses ([`ServiceAuthError::ReplayGuardUnavailable`]).
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use jwt_config::service_auth::{AsyncVerifyOptions, MemoryReplayGuard, ServiceAuthError};
+    /// # let shared = [("ENVIRONMENT", "staging"), ("JWT_SECRET_KEY", "jwt-secret-key-of-at-least-32-bytes!!"),
+    /// #     ("JWT_ISSUER", "auth"), ("JWT_AUDIENCE", "api"), ("SERVICE_SECRET", "service-secret-of-at-least-32-bytes!")];
+    /// # let auth: MapSource = shared.into_iter().chain([("SERVICE_ID", "auth")]).collect();
+    /// # let backend: MapSource = shared.into_iter().chain([("SERVICE_ID", "backend")]).collect();
+    /// # let (auth, backend) = (JwtConfig::from_source(&auth)?, JwtConfig::from_source(&backend)?);
+    /// let guard = MemoryReplayGuard::new(1024);
+    /// let options = AsyncVerifyOptions { replay_guard: Some(&guard) };
+    /// let headers = auth.service_headers("backend")?;
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     match future.as_mut().poll(&mut context) {
+    /// #         std::task::Poll::Ready(output) => output, std::task::Poll::Pending => unreachable!() } }
+    /// // In a service: `.await` on its runtime; a memory guard answers at once.
+    /// assert!(block_on(backend.verify_service_call_async(&headers, &options)).is_ok());
+    /// let replay = block_on(backend.verify_service_call_async(&headers, &options));
+    /// assert_eq!(replay.unwrap_err(), ServiceAuthError::Replayed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn verify_service_call_async(
+        &self,
+        headers: &HeaderMap,
+        options: &AsyncVerifyOptions<'_>,
+    ) -> Result<VerifiedCall, ServiceAuthError> {
+        let (caller, claims) = self.verified_call(headers)?;
+        if let (Some(guard), Some(claims)) = (options.replay_guard, &claims) {
+            recorded(guard.first_use_async(&self.token_use(claims)?).await)?;
+        }
+        Ok(VerifiedCall::new(caller, claims))
+    }
+
+    /// The use a replay guard records of a verified token: refused without a `jti`.
+    fn token_use<'c>(&self, claims: &'c ServiceClaims) -> Result<TokenUse<'c>, ServiceAuthError> {
+        let jti = claims
+            .jti
+            .as_deref()
+            .ok_or(ServiceAuthError::MissingTokenId)?;
+        // The token verifies until `exp` plus the leeway: the guard remembers it as long.
+        let verifiable_until = claims.exp.saturating_add(self.leeway().as_secs());
+        Ok(TokenUse::new(&claims.iss, jti, verifiable_until))
     }
 
     /// The caller and, where a token was verified, its claims.
@@ -468,6 +513,33 @@ impl std::fmt::Debug for VerifyOptions<'_> {
     }
 }
 
+/// A guard's answer as the verdict of the call: only a first use passes.
+fn recorded(first_use: FirstUse) -> Result<(), ServiceAuthError> {
+    match first_use {
+        FirstUse::Yes => Ok(()),
+        FirstUse::Replayed => Err(ServiceAuthError::Replayed),
+        FirstUse::Full => Err(ServiceAuthError::ReplayGuardFull),
+        FirstUse::Unavailable => Err(ServiceAuthError::ReplayGuardUnavailable),
+    }
+}
+
+/// Options of [`JwtConfig::verify_service_call_async`]; the default verifies the call and
+/// nothing more.
+#[derive(Clone, Copy, Default)]
+pub struct AsyncVerifyOptions<'a> {
+    /// Use each token once: its `jti` is recorded here (any [`ReplayGuard`] is one too), and a
+    /// token without one, seen before, or that the guard cannot record is refused.
+    pub replay_guard: Option<&'a dyn AsyncReplayGuard>,
+}
+
+impl std::fmt::Debug for AsyncVerifyOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncVerifyOptions")
+            .field("replay_guard", &self.replay_guard.map(|_| "..."))
+            .finish()
+    }
+}
+
 /// A value a caller chose (its `iss`, a claim, a path), as a message or a log event may show
 /// it: control characters and quotes escaped, at most 40 characters, then `...`. A holder of
 /// a service key can put anything in its token; shown this way it cannot forge a log line.
@@ -483,8 +555,11 @@ pub enum FirstUse {
     Yes,
     /// Seen before, and still verifiable: a replay.
     Replayed,
-    /// The guard cannot record it (full of ids still verifiable, or its store unreachable).
+    /// The guard cannot record it: full of ids still verifiable.
     Full,
+    /// The guard's store did not answer (unreachable, an error, or past a timeout): whether
+    /// the id was seen is unknown, so the call is refused.
+    Unavailable,
 }
 
 /// The seconds a replay guard remembers a token id beyond the last second it verifies: the
@@ -554,6 +629,39 @@ impl<'a> TokenUse<'a> {
 pub trait ReplayGuard: Send + Sync {
     /// Records the use of a token: [`FirstUse::Yes`] the first time.
     fn first_use(&self, token: &TokenUse<'_>) -> FirstUse;
+}
+
+/// The future of [`AsyncReplayGuard::first_use_async`].
+pub type FirstUseFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = FirstUse> + Send + 'a>>;
+
+/// A [`ReplayGuard`] for async code, whose store is awaited (over the network: Redis in
+/// `jwt-config-redis`) rather than blocking a runtime's thread; every [`ReplayGuard`] is one.
+/// The same contract: remember each id until [`TokenUse::remember_until`], and when the store
+/// does not answer in time, [`FirstUse::Unavailable`], never [`FirstUse::Yes`].
+///
+/// ```
+/// use jwt_config::service_auth::{AsyncReplayGuard, FirstUse, FirstUseFuture, TokenUse};
+///
+/// /// A guard whose store is always down: it refuses every call.
+/// struct Down;
+/// impl AsyncReplayGuard for Down {
+///     fn first_use_async<'a>(&'a self, _token: &'a TokenUse<'_>) -> FirstUseFuture<'a> {
+///         Box::pin(async { FirstUse::Unavailable })
+///     }
+/// }
+/// ```
+pub trait AsyncReplayGuard: Send + Sync {
+    /// Records the use of a token: [`FirstUse::Yes`] the first time. (Named apart from
+    /// [`ReplayGuard::first_use`], so that a call on a guard that is both is never ambiguous.)
+    fn first_use_async<'a>(&'a self, token: &'a TokenUse<'_>) -> FirstUseFuture<'a>;
+}
+
+impl<G: ReplayGuard + ?Sized> AsyncReplayGuard for G {
+    fn first_use_async<'a>(&'a self, token: &'a TokenUse<'_>) -> FirstUseFuture<'a> {
+        let first_use = self.first_use(token);
+        Box::pin(std::future::ready(first_use))
+    }
 }
 
 /// A [`ReplayGuard`] in memory, for one instance, bounded in size. Ids no longer verifiable

@@ -459,3 +459,51 @@ fn a_service_verification_key_of_a_curve_service_calls_do_not_use_is_a_startup_p
     .unwrap_err();
     assert!(error.to_string().contains("key 1"), "{error}");
 }
+
+/// Polls a future that never waits (the guards of these tests answer at once).
+fn ready<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("the guard of this test answers at once"),
+    }
+}
+
+#[test]
+fn an_async_guard_whose_store_is_down_refuses_and_a_sync_guard_works_through_it() {
+    use jwt_config::service_auth::{
+        AsyncReplayGuard, AsyncVerifyOptions, FirstUse, FirstUseFuture, MemoryReplayGuard, TokenUse,
+    };
+    struct Down;
+    impl AsyncReplayGuard for Down {
+        fn first_use_async<'a>(&'a self, _token: &'a TokenUse<'_>) -> FirstUseFuture<'a> {
+            Box::pin(async { FirstUse::Unavailable })
+        }
+    }
+    let backend = load_jwt(&hs256("production", "backend"));
+    let headers = shared_secret_token(0, 60, "down-then-memory");
+    let down = AsyncVerifyOptions {
+        replay_guard: Some(&Down),
+    };
+    let refused = ready(backend.verify_service_call_async(&headers, &down));
+    assert_eq!(refused, Err(ServiceAuthError::ReplayGuardUnavailable));
+    assert_eq!(
+        ServiceAuthError::ReplayGuardUnavailable.as_str(),
+        "replay_guard_unavailable"
+    );
+    // Refused, not recorded: the same token is accepted once where a guard answers.
+    let memory = MemoryReplayGuard::new(8);
+    let options = AsyncVerifyOptions {
+        replay_guard: Some(&memory),
+    };
+    let first = ready(backend.verify_service_call_async(&headers, &options));
+    assert_eq!(first.unwrap().caller, Caller::Service("auth".into()));
+    let again = ready(backend.verify_service_call_async(&headers, &options));
+    assert_eq!(again, Err(ServiceAuthError::Replayed));
+    // The sync path and the async one share the guard's record.
+    assert_eq!(
+        once(&backend, &headers, &memory),
+        Err(ServiceAuthError::Replayed)
+    );
+}

@@ -7,9 +7,12 @@ use axum::extract::{FromRef, FromRequestParts, MatchedPath, OptionalFromRequestP
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, Uri, header};
 use jwt_config::AccessClaims;
-use jwt_config::service_auth::{Caller, ServiceAuthError, VerifyOptions, shown};
+use jwt_config::service_auth::{
+    AsyncVerifyOptions, Caller, ServiceAuthError, VerifiedCall, VerifyOptions, shown,
+};
 use serde::de::DeserializeOwned;
 
+use crate::state::Guard;
 use crate::{JwtAuth, Refusal};
 
 /// The scheme of the calling service's token in `WWW-Authenticate`.
@@ -282,16 +285,65 @@ impl JwtAuth {
     }
 
     /// The calling service; `Caller::Unauthenticated` only where `allow_unauthenticated`.
-    pub(crate) fn caller(
+    /// A replay guard to await is awaited.
+    pub(crate) async fn caller(
         &self,
         headers: &HeaderMap,
         route: &str,
         allow_unauthenticated: bool,
     ) -> Result<Caller, Refusal> {
-        let options = VerifyOptions {
-            replay_guard: self.guard(),
+        let verified = match self.guard() {
+            Some(Guard::Awaited(guard)) => {
+                let options = AsyncVerifyOptions {
+                    replay_guard: Some(&**guard),
+                };
+                let call = self.config().verify_service_call_async(headers, &options);
+                call.await
+            }
+            _ => self.verified_in_place(headers),
         };
-        let verified = self.config().verify_service_call_with(headers, &options);
+        self.judged(verified, route, allow_unauthenticated)
+    }
+
+    /// [`JwtAuth::caller`] where nothing can be awaited (the layer's `call`).
+    pub(crate) fn caller_in_place(
+        &self,
+        headers: &HeaderMap,
+        route: &str,
+        allow_unauthenticated: bool,
+    ) -> Result<Caller, Refusal> {
+        self.judged(
+            self.verified_in_place(headers),
+            route,
+            allow_unauthenticated,
+        )
+    }
+
+    /// The call verified, and recorded by a guard that answers at once. A guard to await
+    /// cannot be: the call is refused as its store being unavailable, never accepted
+    /// unrecorded.
+    fn verified_in_place(&self, headers: &HeaderMap) -> Result<VerifiedCall, ServiceAuthError> {
+        let replay_guard = match self.guard() {
+            None => None,
+            Some(Guard::Immediate(guard)) => Some(&**guard),
+            Some(Guard::Awaited(_)) => {
+                tracing::error!(
+                    "RequireAuthLayer::service cannot await an async replay guard: the call is refused; verify service calls with the ServiceCaller or AnyCaller extractor"
+                );
+                return Err(ServiceAuthError::ReplayGuardUnavailable);
+            }
+        };
+        let options = VerifyOptions { replay_guard };
+        self.config().verify_service_call_with(headers, &options)
+    }
+
+    /// The verdict on a verified (or refused) call: refusals logged and counted.
+    fn judged(
+        &self,
+        verified: Result<VerifiedCall, ServiceAuthError>,
+        route: &str,
+        allow_unauthenticated: bool,
+    ) -> Result<Caller, Refusal> {
         let call = match verified {
             Ok(call) => call,
             Err(error) => {
@@ -373,7 +425,7 @@ where
             return Ok(ServiceCaller(name.clone()));
         }
         let route = route_of(&parts.extensions, &parts.uri);
-        let caller = auth.caller(&parts.headers, &route, false)?;
+        let caller = auth.caller(&parts.headers, &route, false).await?;
         // A second extractor or layer on this request takes it from here (a replay guard
         // records a token once).
         let record = VerifiedByLayer::new(&auth, caller.clone());
@@ -399,7 +451,7 @@ where
             return Ok(AnyCaller(caller.clone()));
         }
         let route = route_of(&parts.extensions, &parts.uri);
-        let caller = auth.caller(&parts.headers, &route, true)?;
+        let caller = auth.caller(&parts.headers, &route, true).await?;
         // Only an authenticated caller is recorded: `ServiceCaller` never takes an
         // unauthenticated call from here.
         if let Caller::Service(_) = caller {

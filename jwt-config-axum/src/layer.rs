@@ -274,7 +274,7 @@ where
                 {
                     return Ok(());
                 }
-                let caller = auth.caller(request.headers(), &route, false)?;
+                let caller = auth.caller_in_place(request.headers(), &route, false)?;
                 let extensions = request.extensions_mut();
                 extensions.insert(VerifiedByLayer::new(auth, caller.clone()));
                 extensions.insert(caller);

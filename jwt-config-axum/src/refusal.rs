@@ -1,4 +1,4 @@
-//! A refused request as the client sees it: 401 or 403 (503 where a replay guard is full),
+//! A refused request as the client sees it: 401 or 403 (503 where a replay guard cannot record the token),
 //! `WWW-Authenticate` as RFC 6750 describes it, a small JSON body; never the token, never a
 //! secret. The same [`RefusalReason`] names the refusal in the body, the `tracing` event and
 //! the counter.
@@ -85,6 +85,9 @@ pub enum RefusalReason {
     /// The replay guard is full of live tokens: refused for now, for the caller to retry
     /// (503).
     ReplayGuardFull,
+    /// The replay guard's store (Redis) did not answer in time or failed: refused for now,
+    /// never accepted unrecorded, for the caller to retry (503).
+    ReplayGuardUnavailable,
     /// The calling service is not in `SERVICE_ALLOWED_CALLERS` (403).
     CallerNotAllowed,
     /// The caller's shared JWT settings differ from this service's, or cannot be compared, in
@@ -97,7 +100,7 @@ pub enum RefusalReason {
 
 impl RefusalReason {
     /// Every reason, in declaration order.
-    const ALL: [RefusalReason; 21] = [
+    const ALL: [RefusalReason; 22] = [
         RefusalReason::MissingToken,
         RefusalReason::MalformedHeader,
         RefusalReason::Expired,
@@ -116,6 +119,7 @@ impl RefusalReason {
         RefusalReason::MissingTokenId,
         RefusalReason::Replayed,
         RefusalReason::ReplayGuardFull,
+        RefusalReason::ReplayGuardUnavailable,
         RefusalReason::CallerNotAllowed,
         RefusalReason::SettingsDrift,
         RefusalReason::InvalidToken,
@@ -163,6 +167,7 @@ impl RefusalReason {
             RefusalReason::MissingTokenId => "missing_token_id",
             RefusalReason::Replayed => "replayed",
             RefusalReason::ReplayGuardFull => "replay_guard_full",
+            RefusalReason::ReplayGuardUnavailable => "replay_guard_unavailable",
             RefusalReason::CallerNotAllowed => "caller_not_allowed",
             RefusalReason::SettingsDrift => "settings_drift",
             RefusalReason::InvalidToken => "invalid_token",
@@ -279,7 +284,7 @@ impl Refusal {
     }
 
     /// A service call that did not verify: 403 for a caller that is not allowed, 503 when
-    /// the replay guard cannot record the token, 401 otherwise (a bare challenge for a
+    /// the replay guard cannot record the token (full, or its store unavailable), 401 otherwise (a bare challenge for a
     /// missing header).
     pub(crate) fn service(scheme: &'static str, error: ServiceAuthError) -> Self {
         let (status, reason, invalid_token) = match &error {
@@ -291,9 +296,9 @@ impl Refusal {
                 RefusalReason::CallerNotAllowed,
                 false,
             ),
-            ServiceAuthError::ReplayGuardFull => (
+            ServiceAuthError::ReplayGuardFull | ServiceAuthError::ReplayGuardUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                RefusalReason::ReplayGuardFull,
+                RefusalReason::of_kind(error.kind()),
                 false,
             ),
             other => (
@@ -330,7 +335,7 @@ impl Refusal {
         }
     }
 
-    /// The HTTP status: 401, 403, or 503 where a replay guard is full; what the response
+    /// The HTTP status: 401, 403, or 503 where a replay guard cannot record; what the response
     /// answers with ([`Refusal`] shows an example).
     pub fn status(&self) -> StatusCode {
         self.status

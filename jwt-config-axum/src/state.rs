@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
-use jwt_config::service_auth::{ReplayGuard, ServiceAuthError};
+use jwt_config::service_auth::{AsyncReplayGuard, ReplayGuard, ServiceAuthError};
 use jwt_config::{Config, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 
 use crate::drift::DriftLog;
@@ -57,7 +57,16 @@ pub(crate) struct Inner {
 #[derive(Clone, Default)]
 pub(crate) struct Options {
     pub(crate) strict_drift: bool,
-    replay_guard: Option<Arc<dyn ReplayGuard>>,
+    replay_guard: Option<Guard>,
+}
+
+/// The replay guard, as it was given: one that answers at once, or one to await.
+#[derive(Clone)]
+pub(crate) enum Guard {
+    /// A [`ReplayGuard`] (in memory): the layer and the extractors call it in place.
+    Immediate(Arc<dyn ReplayGuard>),
+    /// An [`AsyncReplayGuard`] (a store over the network): the extractors await it.
+    Awaited(Arc<dyn AsyncReplayGuard>),
 }
 
 impl Inner {
@@ -225,7 +234,56 @@ impl JwtAuth {
     /// # }
     /// ```
     pub fn replay_guard(self, guard: impl ReplayGuard + 'static) -> Self {
-        let guard: Arc<dyn ReplayGuard> = Arc::new(guard);
+        let guard = Guard::Immediate(Arc::new(guard));
+        self.with_options(|options| options.replay_guard = Some(guard))
+    }
+
+    /// [`JwtAuth::replay_guard`] with a guard to await, shared by every replica of the
+    /// service (`jwt_config_redis::RedisReplayGuard`): the [`ServiceCaller`] and
+    /// [`AnyCaller`] extractors await it and never block a runtime thread. A guard whose store
+    /// does not answer in time refuses the call (503 `replay_guard_unavailable`, logged and
+    /// counted like every refusal), never accepts it unrecorded.
+    ///
+    /// [`RequireAuthLayer::service`](crate::RequireAuthLayer::service) does not await a
+    /// guard: behind it, with such a guard, every service call is refused (503
+    /// `replay_guard_unavailable`, with an error event saying why). Use the extractors.
+    ///
+    /// [`ServiceCaller`]: crate::ServiceCaller
+    /// [`AnyCaller`]: crate::AnyCaller
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::get};
+    /// use jwt_config::service_auth::{AsyncReplayGuard, FirstUse, FirstUseFuture, TokenUse};
+    /// use jwt_config_axum::{JwtAuth, ServiceCaller};
+    /// use tower::ServiceExt as _;
+    ///
+    /// /// A guard whose store is down.
+    /// struct Down;
+    /// impl AsyncReplayGuard for Down {
+    ///     fn first_use_async<'a>(&'a self, _: &'a TokenUse<'_>) -> FirstUseFuture<'a> {
+    ///         Box::pin(async { FirstUse::Unavailable })
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let source = MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", "backend")
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd");
+    /// let loaded = JwtConfig::load_with_report(&source).unwrap();
+    /// let auth = JwtAuth::from_loaded(&loaded).async_replay_guard(Down);
+    /// let app = Router::new()
+    ///     .route("/sync", get(|ServiceCaller(caller): ServiceCaller| async move { caller }))
+    ///     .with_state(auth.clone());
+    /// let mut request = Request::get("/sync").body(Body::empty()).unwrap();
+    /// request.headers_mut().extend(auth.service_headers("backend").unwrap());
+    /// let response = app.oneshot(request).await.unwrap();
+    /// assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    /// assert_eq!(auth.refusals()["replay_guard_unavailable"], 1);
+    /// # }
+    /// ```
+    pub fn async_replay_guard(self, guard: impl AsyncReplayGuard + 'static) -> Self {
+        let guard = Guard::Awaited(Arc::new(guard));
         self.with_options(|options| options.replay_guard = Some(guard))
     }
 
@@ -239,8 +297,8 @@ impl JwtAuth {
     }
 
     /// The replay guard, when calls are accepted once.
-    pub(crate) fn guard(&self) -> Option<&dyn ReplayGuard> {
-        self.inner.options.replay_guard.as_deref()
+    pub(crate) fn guard(&self) -> Option<&Guard> {
+        self.inner.options.replay_guard.as_ref()
     }
 
     /// True for clones of one `JwtAuth`: what one verified, the other accepts.

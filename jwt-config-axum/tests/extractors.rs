@@ -196,6 +196,68 @@ async fn with_a_replay_guard_each_service_token_is_accepted_once() {
     }
 }
 
+/// An async replay guard whose store answers as told: down (unavailable) or up (in memory).
+struct Switchable {
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    memory: jwt_config::service_auth::MemoryReplayGuard,
+}
+
+impl jwt_config::service_auth::AsyncReplayGuard for Switchable {
+    fn first_use_async<'a>(
+        &'a self,
+        token: &'a jwt_config::service_auth::TokenUse<'_>,
+    ) -> jwt_config::service_auth::FirstUseFuture<'a> {
+        use jwt_config::service_auth::{FirstUse, ReplayGuard as _};
+        Box::pin(async move {
+            // Awaited, as a store over the network would be.
+            tokio::task::yield_now().await;
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                FirstUse::Unavailable
+            } else {
+                self.memory.first_use(token)
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_async_guard_that_is_unavailable_refuses_with_503_and_counts_it() {
+    use jwt_config_axum::RequireAuthLayer;
+    let down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let guard = Switchable {
+        down: down.clone(),
+        memory: jwt_config::service_auth::MemoryReplayGuard::new(16),
+    };
+    let caller = auth(&[("SERVICE_ID", "auth")]);
+    let backend = auth(&[]).async_replay_guard(guard);
+    let mut router = service_routes(backend.clone());
+    let headers = caller.service_headers("backend").unwrap();
+    let token = headers["x-service-token"].to_str().unwrap().to_owned();
+    for path in ["/strict", "/any"] {
+        let answer = get_with(&mut router, path, &[("x-service-token", &token)]).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.json()["error"], "replay_guard_unavailable");
+    }
+    assert_eq!(backend.refusals()["replay_guard_unavailable"], 2);
+    // The store is back: the token refused while it was down is accepted once.
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &token)]).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "auth")
+    );
+    let answer = get_with(&mut router, "/strict", &[("x-service-token", &token)]).await;
+    assert_eq!(answer.json()["error"], "replayed");
+    // The layer cannot await it: it refuses, never accepts unrecorded.
+    let mut layered =
+        service_routes(backend.clone()).route_layer(RequireAuthLayer::service(backend.clone()));
+    let fresh = caller.service_headers("backend").unwrap();
+    let fresh = fresh["x-service-token"].to_str().unwrap();
+    let answer = get_with(&mut layered, "/strict", &[("x-service-token", fresh)]).await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.json()["error"], "replay_guard_unavailable");
+}
+
 #[tokio::test]
 async fn an_unknown_path_beside_layered_routes_stays_404() {
     let mut router = user_routes(auth(&[]));
