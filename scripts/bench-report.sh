@@ -8,7 +8,7 @@
 #   BENCH_QUICK=1 scripts/bench-report.sh   # without the crypto backends and wrk
 #
 # Needs valgrind (instruction counts), crates.io (the compile-scale peers), and for the full
-# run wrk (Debian: apt-get install valgrind wrk).
+# run wrk and redis-server (Debian: apt-get install valgrind wrk redis-server).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -65,6 +65,10 @@ log "jwt-config-axum (cargo bench -p jwt-config-axum --bench extract)"
 cargo bench -q -p jwt-config-axum --bench extract >"$OUT/extract.txt" 2>/dev/null
 log "audit (cargo bench -p jwt-config-cli --bench audit)"
 cargo bench -q -p jwt-config-cli --bench audit >"$OUT/audit.txt" 2>/dev/null
+if command -v redis-server >/dev/null; then
+  log "Redis replay guard (cargo bench -p jwt-config-redis --bench guard)"
+  cargo bench -q -p jwt-config-redis --bench guard >"$OUT/guard.txt" 2>/dev/null
+fi
 if [ -z "${BENCH_QUICK:-}" ]; then
   log "crypto backends (scripts/bench-backends.sh 1)"
   scripts/bench-backends.sh 1 >"$OUT/backends.txt" 2>/dev/null
@@ -118,6 +122,7 @@ for section in "load:Loader time (\`cargo bench --bench load\`)" \
   "service:Service tokens (\`cargo bench --bench service_auth\`)" \
   "extract:jwt-config-axum in process (\`cargo bench -p jwt-config-axum --bench extract\`)" \
   "audit:Fleet audit (\`cargo bench -p jwt-config-cli --bench audit\`)" \
+  "guard:Redis replay guard on loopback, µs (\`cargo bench -p jwt-config-redis --bench guard\`)" \
   "backends:Crypto backends, µs a call (\`scripts/bench-backends.sh 1\`)" \
   "wrk:Whole requests (\`scripts/wrk-axum.sh 5\`)"; do
   file="$OUT/${section%%:*}.txt"
