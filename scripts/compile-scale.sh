@@ -3,7 +3,8 @@
 # bools, numbers) through our derive and two peers (confique, envconfig), each in its own
 # crate that also calls every loader (so the loaders are compiled, not only declared). Each
 # crate is built once to warm its dependencies, then its lib.rs is touched and the rebuild
-# timed, in release and with `cargo check`.
+# timed, in release and with `cargo check`: ROUNDS rounds (3 by default), the flavours in
+# turn within each, the median of each.
 #
 #   scripts/compile-scale.sh [N]        # N = 50 by default: 1,000 fields
 #
@@ -97,15 +98,24 @@ for flavour in ours confique envconfig; do generate "$flavour"; done
 
 cd "$WORK"
 seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1; end=$(date +%s.%N); echo "$end - $start" | bc; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ROUNDS="${ROUNDS:-3}"
+for flavour in ours confique envconfig; do
+  cargo build --release -q -p "scale-$flavour"
+  cargo check -q -p "scale-$flavour"
+done
+# The flavours alternate within each round, so that the machine's moments fall on all alike;
+# each figure is the median of the rounds.
+for round in $(seq "$ROUNDS"); do
+  for flavour in ours confique envconfig; do
+    touch "$flavour/src/lib.rs"
+    seconds cargo build --release -p "scale-$flavour" >>"$WORK/$flavour.release"
+    touch "$flavour/src/lib.rs"
+    seconds cargo check -p "scale-$flavour" >>"$WORK/$flavour.check"
+  done
+done
 echo "| derive ($N structs x 20 fields) | release build after a touch (s) | cargo check after a touch (s) |"
 echo "| --- | ---: | ---: |"
 for flavour in ours confique envconfig; do
-  package="scale-$flavour"
-  cargo build --release -q -p "$package"
-  cargo check -q -p "$package"
-  touch "$flavour/src/lib.rs"
-  release=$(seconds cargo build --release -p "$package")
-  touch "$flavour/src/lib.rs"
-  check=$(seconds cargo check -p "$package")
-  printf '| %s | %.2f | %.2f |\n' "$flavour" "$release" "$check"
+  printf '| %s | %.2f | %.2f |\n' "$flavour" "$(median <"$WORK/$flavour.release")" "$(median <"$WORK/$flavour.check")"
 done
