@@ -46,6 +46,21 @@ fn production(service_id: &str, extra: &[&str]) -> Vec<String> {
     lines
 }
 
+/// auth in production, signing its calls with its own Ed25519 key (no shared secret).
+fn auth_on_its_own_key() -> EnvFile {
+    let own: Vec<String> = production(
+        "auth",
+        &[&format!(
+            "SERVICE_PRIVATE_KEY=\"{}\"",
+            pem_line("ed25519_private")
+        )],
+    )
+    .into_iter()
+    .filter(|l| !l.starts_with("SERVICE_SECRET="))
+    .collect();
+    file_of("auth.env", &own)
+}
+
 fn file_of(name: &str, lines: &[String]) -> EnvFile {
     env_file(name, &lines.iter().map(String::as_str).collect::<Vec<_>>())
 }
@@ -640,17 +655,7 @@ fn service_call_keys_are_compared_each_receiver_verifying_the_callers_it_allows(
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SERVICE_KEY_ID"), "{out}");
     // auth signs its calls with its own key; backend allows auth but lacks its public key.
-    let own: Vec<String> = production(
-        "auth",
-        &[&format!(
-            "SERVICE_PRIVATE_KEY=\"{}\"",
-            pem_line("ed25519_private")
-        )],
-    )
-    .into_iter()
-    .filter(|l| !l.starts_with("SERVICE_SECRET="))
-    .collect();
-    let auth = file_of("auth.env", &own);
+    let auth = auth_on_its_own_key();
     let backend = file_of(
         "backend.env",
         &production("backend", &["SERVICE_ALLOWED_CALLERS=auth"]),
@@ -879,17 +884,7 @@ fn an_rsa_signer_fails_strict_on_rust_crypto_only_and_a_verifier_never() {
 fn audit_draws_who_may_call_whom_and_where_a_callers_key_is_missing() {
     // auth signs its calls with its own key; backend allows auth but lacks its public key;
     // billing allows every service (SERVICE_ALLOWED_CALLERS unset) and shares the secret.
-    let own: Vec<String> = production(
-        "auth",
-        &[&format!(
-            "SERVICE_PRIVATE_KEY=\"{}\"",
-            pem_line("ed25519_private")
-        )],
-    )
-    .into_iter()
-    .filter(|l| !l.starts_with("SERVICE_SECRET="))
-    .collect();
-    let auth = file_of("auth.env", &own);
+    let auth = auth_on_its_own_key();
     let backend = file_of(
         "backend.env",
         &production("backend", &["SERVICE_ALLOWED_CALLERS=auth"]),
