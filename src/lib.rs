@@ -78,10 +78,10 @@ pub mod service_auth;
 pub use jsonwebtoken;
 #[cfg(feature = "jwt")]
 pub use jwt::{
-    ACCESS_TOKEN_TYPE, AccessClaims, Audience, BASE64_PREFIX, HasJwtConfig, HmacKey, JwtConfig,
-    JwtConfigPartial, KeyInfo, MIN_RSA_BITS, MIN_SERVICE_SECRET_BYTES, NoExtraClaims, Pem,
-    REFRESH_TOKEN_TYPE, RefreshClaims, SERVICE_TOKEN_TYPE, SigningAlgorithm, TokenError, TokenType,
-    agreement, vars,
+    ACCESS_TOKEN_TYPE, AccessClaims, AllowedCallers, Audience, BASE64_PREFIX, HasJwtConfig,
+    HmacKey, JwtConfig, JwtConfigPartial, KeyInfo, MIN_RSA_BITS, MIN_SERVICE_SECRET_BYTES,
+    NoExtraClaims, Pem, REFRESH_TOKEN_TYPE, RefreshClaims, SERVICE_TOKEN_TYPE, SigningAlgorithm,
+    TokenError, TokenType, agreement, vars,
 };
 
 /// Pins the schema a service was reviewed against: a changed schema (a name, alias, type,

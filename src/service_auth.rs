@@ -8,8 +8,11 @@
 //!
 //! let shared = [("ENVIRONMENT", "staging"), ("JWT_SECRET_KEY", "jwt-secret-key-of-at-least-32-bytes!!"),
 //!     ("JWT_ISSUER", "auth"), ("JWT_AUDIENCE", "api"), ("SERVICE_SECRET", "service-secret-of-at-least-32-bytes!")];
-//! let auth: MapSource = shared.into_iter().chain([("SERVICE_ID", "auth")]).collect();
-//! let backend: MapSource = shared.into_iter().chain([("SERVICE_ID", "backend")]).collect();
+//! // Deployed, each service says who may call it: `auth` takes no calls, `backend` takes auth's.
+//! let auth: MapSource =
+//!     shared.into_iter().chain([("SERVICE_ID", "auth"), ("SERVICE_ALLOWED_CALLERS", "none")]).collect();
+//! let backend: MapSource =
+//!     shared.into_iter().chain([("SERVICE_ID", "backend"), ("SERVICE_ALLOWED_CALLERS", "auth")]).collect();
 //! let (auth, backend) = (JwtConfig::from_source(&auth)?, JwtConfig::from_source(&backend)?);
 //!
 //! let headers = auth.service_headers("backend")?;
@@ -413,8 +416,8 @@ impl JwtConfig {
     /// use jwt_config::service_auth::{AsyncVerifyOptions, MemoryReplayGuard, ServiceAuthError};
     /// # let shared = [("ENVIRONMENT", "staging"), ("JWT_SECRET_KEY", "jwt-secret-key-of-at-least-32-bytes!!"),
     /// #     ("JWT_ISSUER", "auth"), ("JWT_AUDIENCE", "api"), ("SERVICE_SECRET", "service-secret-of-at-least-32-bytes!")];
-    /// # let auth: MapSource = shared.into_iter().chain([("SERVICE_ID", "auth")]).collect();
-    /// # let backend: MapSource = shared.into_iter().chain([("SERVICE_ID", "backend")]).collect();
+    /// # let auth: MapSource = shared.into_iter().chain([("SERVICE_ID", "auth"), ("SERVICE_ALLOWED_CALLERS", "none")]).collect();
+    /// # let backend: MapSource = shared.into_iter().chain([("SERVICE_ID", "backend"), ("SERVICE_ALLOWED_CALLERS", "auth")]).collect();
     /// # let (auth, backend) = (JwtConfig::from_source(&auth)?, JwtConfig::from_source(&backend)?);
     /// let guard = MemoryReplayGuard::new(1024);
     /// let options = AsyncVerifyOptions { replay_guard: Some(&guard) };
@@ -748,6 +751,7 @@ mod tests {
                 "SERVICE_SECRET",
                 "unit-test-service-secret-0123456789abcdef",
             ),
+            ("SERVICE_ALLOWED_CALLERS", "*"),
             ("SERVICE_ID", service_id),
         ]
         .into_iter()

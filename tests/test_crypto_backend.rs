@@ -20,6 +20,7 @@ fn asymmetric(
         ("JWT_AUDIENCE", "backend"),
         ("SERVICE_ID", "auth"),
         ("SERVICE_SECRET", "a-service-secret-of-at-least-32-bytes!!"),
+        ("SERVICE_ALLOWED_CALLERS", "*"),
     ]);
     if let Some(private) = private {
         source.insert("JWT_PRIVATE_KEY", key(private));

@@ -270,7 +270,7 @@ fn receiver_env_file(line: &str) -> TempFile {
         "receiver.env",
         format!(
             "ENVIRONMENT=production\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUER=auth\nJWT_AUDIENCE=api\n\
-             SERVICE_ID=backend\nSERVICE_SECRET={SERVICE_SECRET}\n{line}\n"
+             SERVICE_ID=backend\nSERVICE_SECRET={SERVICE_SECRET}\nSERVICE_ALLOWED_CALLERS=*\n{line}\n"
         ),
     )
 }

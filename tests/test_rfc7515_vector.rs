@@ -15,7 +15,8 @@ fn verify_with(k: &str) -> Result<serde_json::Value, ErrorKind> {
         .with("JWT_ISSUER", "joe")
         .with("JWT_AUDIENCE", "unused")
         .with("SERVICE_ID", "rfc")
-        .with("SERVICE_SECRET", "a-service-secret-of-at-least-32-bytes!");
+        .with("SERVICE_SECRET", "a-service-secret-of-at-least-32-bytes!")
+        .with("SERVICE_ALLOWED_CALLERS", "*");
     let config = JwtConfig::from_source(&source).unwrap();
     let mut validation = config.validation();
     // The token expired in 2011 and has no `aud`.

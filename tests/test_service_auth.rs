@@ -130,6 +130,99 @@ fn a_caller_missing_from_the_allow_list_is_refused() {
     );
 }
 
+/// The HS256 setup without `SERVICE_ALLOWED_CALLERS`.
+fn without_allow_list(environment: &str, service_id: &str) -> MapSource {
+    let mut source = hs256(environment, service_id);
+    source.remove("SERVICE_ALLOWED_CALLERS");
+    source
+}
+
+#[test]
+fn a_deployed_receiver_without_an_allow_list_does_not_start_and_is_told_the_choices() {
+    for environment in ["staging", "production"] {
+        let error =
+            JwtConfig::from_source(&without_allow_list(environment, "backend")).unwrap_err();
+        assert!(error.mentions("SERVICE_ALLOWED_CALLERS"), "{error}");
+        let text = error.to_string();
+        for choice in ["`*`", "`none`", "comma-separated"] {
+            assert!(text.contains(choice), "{text}");
+        }
+        assert!(!text.contains(SERVICE_SECRET), "{text}");
+    }
+    // A receiver of callers' own keys (no shared secret) says it too.
+    let mut keys_only = without_allow_list("production", "backend")
+        .with("SERVICE_PRIVATE_KEY", key("ed25519_private"))
+        .with("SERVICE_VERIFICATION_KEYS", r#"{"keys":[]}"#);
+    keys_only.remove("SERVICE_SECRET");
+    let error = JwtConfig::from_source(&keys_only).unwrap_err();
+    assert!(error.mentions("SERVICE_ALLOWED_CALLERS"), "{error}");
+    // A service that only calls, with its own key and no verification keys, verifies no
+    // call: nothing to allow.
+    let mut caller_only = without_allow_list("production", "auth")
+        .with("SERVICE_PRIVATE_KEY", key("ed25519_private"));
+    caller_only.remove("SERVICE_SECRET");
+    JwtConfig::from_source(&caller_only).unwrap_or_else(|error| panic!("{error}"));
+}
+
+#[test]
+fn in_development_an_unset_allow_list_allows_every_caller_with_a_warning() {
+    for environment in ["development", "test"] {
+        let loaded = JwtConfig::load_with_report(&without_allow_list(environment, "backend"))
+            .unwrap_or_else(|error| panic!("{error}"));
+        let warning = loaded
+            .warnings
+            .iter()
+            .find(|w| w.variable() == "SERVICE_ALLOWED_CALLERS")
+            .expect("a warning naming SERVICE_ALLOWED_CALLERS");
+        assert!(
+            warning.message().contains("`none`"),
+            "{}",
+            warning.message()
+        );
+        let auth = load(&hs256(environment, "auth"));
+        let headers = auth.service_headers("backend").unwrap();
+        assert_eq!(
+            loaded.value.verify_service_call(&headers),
+            Ok(Caller::Service("auth".into()))
+        );
+    }
+    // Without service authentication there is nothing to allow, and nothing to warn of.
+    let mut off = without_allow_list("development", "backend");
+    off.remove("SERVICE_SECRET");
+    let loaded = JwtConfig::load_with_report(&off).unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| w.variable() != "SERVICE_ALLOWED_CALLERS")
+    );
+}
+
+#[test]
+fn star_allows_every_authenticated_service_and_none_refuses_every_call() {
+    let auth = load(&hs256("production", "auth"));
+    let headers = || auth.service_headers("backend").unwrap();
+    let any = load(&hs256("production", "backend").with("SERVICE_ALLOWED_CALLERS", "*"));
+    assert_eq!(
+        any.verify_service_call(&headers()),
+        Ok(Caller::Service("auth".into()))
+    );
+    assert_eq!(any.allowed_callers(), &jwt_config::AllowedCallers::Any);
+    let nobody = load(&hs256("production", "backend").with("SERVICE_ALLOWED_CALLERS", "none"));
+    assert_eq!(
+        nobody.verify_service_call(&headers()),
+        Err(ServiceAuthError::CallerNotAllowed("auth".into()))
+    );
+    assert_eq!(nobody.service_allowed_callers(), Some(&[][..]));
+    // `*` and `none` stand alone: mixed with ids they are a problem naming the variable.
+    for mixed in ["auth,*", "none,auth"] {
+        let source = hs256("production", "backend").with("SERVICE_ALLOWED_CALLERS", mixed);
+        let error = JwtConfig::from_source(&source).unwrap_err();
+        assert!(error.mentions("SERVICE_ALLOWED_CALLERS"), "{error}");
+        assert!(error.to_string().contains("stands alone"), "{error}");
+    }
+}
+
 #[test]
 fn a_missing_or_malformed_header_says_so() {
     let backend = load(&hs256("staging", "backend"));

@@ -232,7 +232,7 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
 
 impl JwtAuth {
     /// Logs and counts a refusal; the token is never part of it.
-    fn refused(&self, refusal: Refusal, route: &str, caller: Option<&str>) -> Refusal {
+    pub(crate) fn refused(&self, refusal: Refusal, route: &str, caller: Option<&str>) -> Refusal {
         let reason = refusal.reason().as_str();
         self.count_refusal(reason);
         tracing::info!(

@@ -48,6 +48,14 @@ pub struct Health {
     pub key_ids: Vec<String>,
     /// The ids of the keys of service calls: the one it signs with, then its callers'.
     pub service_key_ids: Vec<String>,
+    /// `SERVICE_ALLOWED_CALLERS` as in effect: the callers' ids, `*` (any authenticated
+    /// service, also where it is unset in development and test) or `none`.
+    pub allowed_callers: String,
+    /// Routes with callers of their own ([`RequireAuthLayer::service_only`]): route, then
+    /// the services that may call it.
+    ///
+    /// [`RequireAuthLayer::service_only`]: crate::RequireAuthLayer::service_only
+    pub route_callers: BTreeMap<String, Vec<String>>,
     /// Refusals by reason.
     pub refusals: BTreeMap<String, u64>,
     /// Service calls whose shared settings differed.
@@ -72,6 +80,8 @@ impl JwtAuth {
                 .into_iter()
                 .map(|k| k.id)
                 .collect(),
+            allowed_callers: config.allowed_callers().to_string(),
+            route_callers: self.route_callers(),
             refusals: self.refusals(),
             drift_events: self.drift_events(),
             drifts: self.drifts(),

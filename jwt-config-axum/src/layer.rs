@@ -2,24 +2,28 @@
 //! user's access token or a service call before the inner service runs, and puts the claims
 //! (of the caller's type, [`AccessClaims`] by default) or the
 //! [`Caller`](jwt_config::service_auth::Caller) in the request's
-//! extensions. Generic over the request and response bodies; no box per request.
+//! extensions. Generic over the request and response bodies; no box per request, but for a
+//! service call whose replay guard is awaited (a store over the network).
 
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Bytes;
 use axum::http::{Request, Response};
 use jwt_config::AccessClaims;
+use jwt_config::service_auth::Caller;
 use pin_project_lite::pin_project;
 use serde::de::DeserializeOwned;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::JwtAuth;
 use crate::extract::{VerifiedByLayer, VerifiedUser, route_of, verified_caller};
+use crate::state::Guard;
+use crate::{JwtAuth, Refusal};
 
 /// What the layer requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +73,16 @@ enum Requirement {
 pub struct RequireAuthLayer<C = AccessClaims> {
     auth: JwtAuth,
     requirement: Requirement,
+    /// A route's own callers, narrower than `SERVICE_ALLOWED_CALLERS`.
+    route_callers: Option<Arc<RouteCallers>>,
     claims: PhantomData<fn() -> C>,
+}
+
+/// The callers one route accepts, as [`RequireAuthLayer::service_only`] names them.
+#[derive(Debug)]
+pub(crate) struct RouteCallers {
+    pub(crate) route: String,
+    pub(crate) callers: Vec<String>,
 }
 
 impl RequireAuthLayer {
@@ -131,6 +144,7 @@ impl RequireAuthLayer {
         RequireAuthLayer {
             auth,
             requirement: Requirement::User,
+            route_callers: None,
             claims: PhantomData,
         }
     }
@@ -166,7 +180,64 @@ impl RequireAuthLayer {
         RequireAuthLayer {
             auth,
             requirement: Requirement::Service,
+            route_callers: None,
             claims: PhantomData,
+        }
+    }
+
+    /// [`RequireAuthLayer::service`] for a route that only some callers may use, fewer than
+    /// `SERVICE_ALLOWED_CALLERS` allows (a caller must be in both): any other authenticated
+    /// service is refused with 403 `caller_not_allowed`, naming the route and its callers. The
+    /// health document lists the route under `route_callers` with `route` as its name (the
+    /// route's pattern, as given to `Router::route`). An empty list refuses every caller.
+    ///
+    /// ```
+    /// # use jwt_config::{Config, JwtConfig, MapSource};
+    /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
+    /// use jwt_config_axum::{JwtAuth, RequireAuthLayer};
+    /// use tower::ServiceExt as _;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let settings = |id: &str| MapSource::new().with("ENVIRONMENT", "development").with("SERVICE_ID", id)
+    /// #     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh")
+    /// #     .with("SERVICE_SECRET", "doc-example-service-secret-0123456789abcd")
+    /// #     .with("SERVICE_ALLOWED_CALLERS", "auth,billing");
+    /// let backend = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings("backend")).unwrap());
+    /// let app = Router::new()
+    ///     .route("/internal/sync", post(|| async { "synced" }))
+    ///     .route_layer(RequireAuthLayer::service_only(backend.clone(), "/internal/sync", ["auth"]));
+    /// for (caller, expected) in [("auth", StatusCode::OK), ("billing", StatusCode::FORBIDDEN)] {
+    ///     let caller = JwtAuth::from_loaded(&JwtConfig::load_with_report(&settings(caller)).unwrap());
+    ///     let mut request = Request::post("/internal/sync").body(Body::empty()).unwrap();
+    ///     request.headers_mut().extend(caller.service_headers("backend").unwrap());
+    ///     assert_eq!(app.clone().oneshot(request).await.unwrap().status(), expected);
+    /// }
+    /// assert_eq!(backend.health().route_callers["/internal/sync"], ["auth"]);
+    /// # }
+    /// ```
+    pub fn service_only<I>(auth: JwtAuth, route: &str, callers: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        let callers: Vec<String> = callers.into_iter().map(Into::into).collect();
+        for caller in &callers {
+            if !auth.config().allowed_callers().allows(caller) {
+                tracing::warn!(
+                    route,
+                    caller = caller.as_str(),
+                    "the route allows a caller that SERVICE_ALLOWED_CALLERS does not: its calls are refused"
+                );
+            }
+        }
+        let route_callers = Arc::new(RouteCallers {
+            route: route.to_owned(),
+            callers,
+        });
+        auth.register_route(&route_callers);
+        RequireAuthLayer {
+            route_callers: Some(route_callers),
+            ..RequireAuthLayer::service(auth)
         }
     }
 }
@@ -176,6 +247,7 @@ impl<C> Clone for RequireAuthLayer<C> {
         RequireAuthLayer {
             auth: self.auth.clone(),
             requirement: self.requirement,
+            route_callers: self.route_callers.clone(),
             claims: PhantomData,
         }
     }
@@ -189,6 +261,9 @@ impl<C> fmt::Debug for RequireAuthLayer<C> {
             Requirement::User => debug.field("user", &std::any::type_name::<C>()),
             Requirement::Service => debug.field("service", &true),
         };
+        if let Some(only) = &self.route_callers {
+            debug.field("route_callers", &only.callers);
+        }
         debug.finish()
     }
 }
@@ -268,13 +343,14 @@ where
             }
             Requirement::Service => {
                 // Under another layer of the same settings (stacked), the call was verified
-                // and recorded already.
-                if let Some(jwt_config::service_auth::Caller::Service(_)) =
-                    verified_caller(request.extensions(), auth)
+                // and recorded already; this layer's route list still applies.
+                if let Some(caller) = verified_caller(request.extensions(), auth)
+                    && let Caller::Service(_) = caller
                 {
-                    return Ok(());
+                    return self.layer.route_allows(caller, &route);
                 }
                 let caller = auth.caller_in_place(request.headers(), &route, false)?;
+                self.layer.route_allows(&caller, &route)?;
                 let extensions = request.extensions_mut();
                 extensions.insert(VerifiedByLayer::new(auth, caller.clone()));
                 extensions.insert(caller);
@@ -282,23 +358,87 @@ where
         }
         Ok(())
     }
+
+    /// Whether the call must await the replay guard (a store over the network): then it is
+    /// verified in the response future, never by blocking in `call`.
+    fn awaits_guard<B>(&self, request: &Request<B>) -> bool {
+        let auth = &self.layer.auth;
+        self.layer.requirement == Requirement::Service
+            && matches!(auth.guard(), Some(Guard::Awaited(_)))
+            && !matches!(
+                verified_caller(request.extensions(), auth),
+                Some(Caller::Service(_))
+            )
+    }
+}
+
+impl<C> RequireAuthLayer<C> {
+    /// The route's own callers, where it has them: a caller outside them is refused (403).
+    fn route_allows(&self, caller: &Caller, route: &str) -> Result<(), Refusal> {
+        let (Some(only), Caller::Service(name)) = (&self.route_callers, caller) else {
+            return Ok(());
+        };
+        if only.callers.iter().any(|allowed| allowed == name) {
+            return Ok(());
+        }
+        let refusal = Refusal::route_caller_not_allowed(name, &only.route, &only.callers);
+        Err(self.auth.refused(refusal, route, Some(name)))
+    }
+
+    /// The service call verified by awaiting the replay guard, then the inner service.
+    async fn verify_then_call<S, B, ResBody>(
+        self,
+        mut inner: S,
+        mut request: Request<B>,
+    ) -> Result<Response<ResBody>, S::Error>
+    where
+        S: Service<Request<B>, Response = Response<ResBody>>,
+        ResBody: From<Bytes>,
+    {
+        let route = route_of(request.extensions(), request.uri()).into_owned();
+        let verified = self.auth.caller(request.headers(), &route, false).await;
+        let caller = match verified.and_then(|caller| {
+            self.route_allows(&caller, &route)?;
+            Ok(caller)
+        }) {
+            Ok(caller) => caller,
+            Err(refusal) => return Ok(refusal.into_http()),
+        };
+        let extensions = request.extensions_mut();
+        extensions.insert(VerifiedByLayer::new(&self.auth, caller.clone()));
+        extensions.insert(caller);
+        inner.call(request).await
+    }
 }
 
 impl<S, C, B, ResBody> Service<Request<B>> for RequireAuth<S, C>
 where
-    S: Service<Request<B>, Response = Response<ResBody>>,
+    S: Service<Request<B>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
     C: DeserializeOwned + Clone + Send + Sync + 'static,
-    ResBody: From<Bytes>,
+    B: Send + 'static,
+    ResBody: From<Bytes> + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = RequireAuthFuture<S::Future, ResBody>;
+    type Future = RequireAuthFuture<S::Future, ResBody, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        if self.awaits_guard(&request) {
+            // The service that was polled ready goes into the future; a clone stays.
+            let ready = self.inner.clone();
+            let inner = std::mem::replace(&mut self.inner, ready);
+            let future = self.layer.clone().verify_then_call(inner, request);
+            return RequireAuthFuture {
+                state: State::Awaiting {
+                    future: Box::pin(future),
+                },
+            };
+        }
         let state = match self.verify(&mut request) {
             Ok(()) => State::Inner {
                 future: self.inner.call(request),
@@ -334,15 +474,19 @@ pin_project! {
     /// assert_eq!(future.await.unwrap().status(), StatusCode::UNAUTHORIZED);
     /// # }
     /// ```
-    pub struct RequireAuthFuture<F, ResBody> {
+    pub struct RequireAuthFuture<F, ResBody, E = std::convert::Infallible> {
         #[pin]
-        state: State<F, ResBody>,
+        state: State<F, ResBody, E>,
     }
 }
 
+/// A service call whose replay guard is awaited, then the inner service: boxed, the one
+/// case with a box per request.
+type Awaiting<ResBody, E> = Pin<Box<dyn Future<Output = Result<Response<ResBody>, E>> + Send>>;
+
 pin_project! {
     #[project = StateProjection]
-    enum State<F, ResBody> {
+    enum State<F, ResBody, E> {
         Inner {
             #[pin]
             future: F,
@@ -350,10 +494,13 @@ pin_project! {
         Refused {
             response: Option<Response<ResBody>>,
         },
+        Awaiting {
+            future: Awaiting<ResBody, E>,
+        },
     }
 }
 
-impl<F, ResBody, E> Future for RequireAuthFuture<F, ResBody>
+impl<F, ResBody, E> Future for RequireAuthFuture<F, ResBody, E>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
 {
@@ -365,15 +512,17 @@ where
             StateProjection::Refused { response } => {
                 Poll::Ready(Ok(response.take().expect("polled after completion")))
             }
+            StateProjection::Awaiting { future } => future.as_mut().poll(cx),
         }
     }
 }
 
-impl<F, ResBody> fmt::Debug for RequireAuthFuture<F, ResBody> {
+impl<F, ResBody, E> fmt::Debug for RequireAuthFuture<F, ResBody, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             State::Inner { .. } => "inner",
             State::Refused { .. } => "refused",
+            State::Awaiting { .. } => "awaiting the replay guard",
         };
         f.debug_struct("RequireAuthFuture")
             .field("state", &state)

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use jwt_config::TokenError;
-use jwt_config::service_auth::ServiceAuthError;
+use jwt_config::service_auth::{ServiceAuthError, shown};
 use serde::Serialize;
 
 /// Why a request was refused: one stable snake_case name per kind ([`as_str`]), the `error`
@@ -320,6 +320,28 @@ impl Refusal {
             invalid_token,
             scheme,
             source: Some(Source::Service(error)),
+        }
+    }
+
+    /// An authenticated caller that the route's own list does not name (403,
+    /// `caller_not_allowed`, as for `SERVICE_ALLOWED_CALLERS`).
+    pub(crate) fn route_caller_not_allowed(caller: &str, route: &str, callers: &[String]) -> Self {
+        let callers = if callers.is_empty() {
+            "no service".to_owned()
+        } else {
+            callers.join(", ")
+        };
+        Refusal {
+            status: StatusCode::FORBIDDEN,
+            reason: RefusalReason::CallerNotAllowed,
+            description: format!(
+                "service \"{}\" may not call {}: this route's callers are {callers}",
+                shown(caller),
+                shown(route)
+            ),
+            invalid_token: false,
+            scheme: "",
+            source: None,
         }
     }
 

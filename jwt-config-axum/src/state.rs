@@ -10,6 +10,7 @@ use jwt_config::service_auth::{AsyncReplayGuard, ReplayGuard, ServiceAuthError};
 use jwt_config::{Config, HasJwtConfig, JwtConfig, Loaded, SettingsFingerprint};
 
 use crate::drift::DriftLog;
+use crate::layer::RouteCallers;
 
 /// The JWT settings of a service as its HTTP layer uses them: the config, its effective
 /// fingerprint (for drift detection), and the refusal and drift counters. Cheap to clone;
@@ -51,6 +52,10 @@ pub(crate) struct Inner {
     pub(crate) options: Options,
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     pub(crate) drift: DriftLog,
+    /// Each route's own callers ([`RequireAuthLayer::service_only`]), for the health document.
+    ///
+    /// [`RequireAuthLayer::service_only`]: crate::RequireAuthLayer::service_only
+    route_callers: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 /// What the builder methods choose.
@@ -81,6 +86,7 @@ impl Inner {
             options,
             refusals: Mutex::new(BTreeMap::new()),
             drift: DriftLog::default(),
+            route_callers: Mutex::new(BTreeMap::new()),
         }
     }
 }
@@ -297,6 +303,25 @@ impl JwtAuth {
     }
 
     /// The replay guard, when calls are accepted once.
+    /// Records a route's own callers, as the health document lists them.
+    pub(crate) fn register_route(&self, only: &RouteCallers) {
+        let mut routes = self
+            .inner
+            .route_callers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        routes.insert(only.route.clone(), only.callers.clone());
+    }
+
+    /// Each route's own callers.
+    pub(crate) fn route_callers(&self) -> BTreeMap<String, Vec<String>> {
+        self.inner
+            .route_callers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn guard(&self) -> Option<&Guard> {
         self.inner.options.replay_guard.as_ref()
     }

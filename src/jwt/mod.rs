@@ -27,7 +27,7 @@ pub use tokens::{
     ACCESS_TOKEN_TYPE, AccessClaims, NoExtraClaims, REFRESH_TOKEN_TYPE, RefreshClaims,
     SERVICE_TOKEN_TYPE, TokenError, TokenType,
 };
-pub use values::{Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
+pub use values::{AllowedCallers, Audience, BASE64_PREFIX, HmacKey, Pem, SigningAlgorithm};
 
 /// The variable names of the schema, for messages and for code that names them.
 pub mod vars {
@@ -201,9 +201,17 @@ pub struct JwtConfig {
     /// Lifetime of service-to-service tokens in seconds (1 to 300).
     #[config(env = "SERVICE_TOKEN_LIFETIME_SECONDS", default = 60, range(1..=300))]
     service_token_lifetime_seconds: u64,
-    /// Service ids allowed to call this one, comma-separated; unset allows every caller.
-    #[config(env = "SERVICE_ALLOWED_CALLERS", per_service)]
-    service_allowed_callers: Option<Vec<String>>,
+    /// Who may call this service: the callers' ids (comma-separated), `*` for any
+    /// authenticated service, or `none` for a service that takes no calls. Required in staging
+    /// and production where this service can verify calls (`SERVICE_SECRET` or
+    /// `SERVICE_VERIFICATION_KEYS` set); unset in development and test allows every caller,
+    /// with a warning.
+    #[config(
+        env = "SERVICE_ALLOWED_CALLERS",
+        per_service,
+        required_when = "ENVIRONMENT is staging or production and this service verifies calls (SERVICE_SECRET or SERVICE_VERIFICATION_KEYS set)"
+    )]
+    service_allowed_callers: Option<AllowedCallers>,
     /// Migration only: also accept access tokens typed `JWT` or untyped, as issuers that do
     /// not type their tokens make them (PyJWT's default). Its cost: such an issuer's refresh
     /// tokens are then accepted as access tokens too, unless they differ another way (another
@@ -280,6 +288,7 @@ impl JwtConfig {
                            allowed only in development and test";
             context.warn(vars::SERVICE_SECRET, WarningKind::Notice, message);
         }
+        Self::check_allowed_callers(partial, context);
         let Some(Some(service_secret)) = partial.service_secret else {
             return;
         };
@@ -317,6 +326,36 @@ impl JwtConfig {
                 WarningKind::Notice,
                 message,
             );
+        }
+    }
+}
+
+impl JwtConfig {
+    /// A service that can verify calls says who may make them where it is deployed: unset
+    /// `SERVICE_ALLOWED_CALLERS` would accept every service that holds a key.
+    fn check_allowed_callers(partial: &JwtConfigPartial<'_>, context: &mut Context<'_>) {
+        let verifies_calls = partial.service_secret.is_some_and(Option::is_some)
+            || partial
+                .service_verification_keys
+                .is_some_and(Option::is_some);
+        if !verifies_calls || !partial.service_allowed_callers.is_some_and(Option::is_none) {
+            return;
+        }
+        let choices = "set the callers' ids (comma-separated, e.g. `auth,billing`), `*` for any \
+                       authenticated service, or `none` for a service that takes no calls";
+        if context.environment().is_deployed() {
+            let message = format!(
+                "is missing; it is required in staging and production (ENVIRONMENT={}) where \
+                 this service verifies calls (SERVICE_SECRET or SERVICE_VERIFICATION_KEYS set): {choices}",
+                context.environment()
+            );
+            context.problem(vars::SERVICE_ALLOWED_CALLERS, ProblemKind::Missing, message);
+        } else {
+            let message = format!(
+                "is not set: every service holding a key may call this one; allowed in \
+                 development and test only: {choices}"
+            );
+            context.warn(vars::SERVICE_ALLOWED_CALLERS, WarningKind::Notice, message);
         }
     }
 }
@@ -367,9 +406,20 @@ impl JwtConfig {
         &self.service_id
     }
 
-    /// The callers allowed by `SERVICE_ALLOWED_CALLERS`; `None` allows every caller.
+    /// The callers allowed by `SERVICE_ALLOWED_CALLERS`: `None` allows every caller (`*`, or
+    /// unset in development and test), an empty list none.
     pub fn service_allowed_callers(&self) -> Option<&[String]> {
-        self.service_allowed_callers.as_deref()
+        self.service_allowed_callers
+            .as_ref()
+            .and_then(AllowedCallers::as_list)
+    }
+
+    /// `SERVICE_ALLOWED_CALLERS` as written; unset (development and test only) is
+    /// [`AllowedCallers::Any`].
+    pub fn allowed_callers(&self) -> &AllowedCallers {
+        self.service_allowed_callers
+            .as_ref()
+            .unwrap_or(&AllowedCallers::Any)
     }
 }
 
@@ -529,7 +579,7 @@ impl JwtConfig {
             self.service_id.clone(),
             self.keys(),
             self.service_call_keys(),
-            self.service_allowed_callers.clone(),
+            self.service_allowed_callers().map(<[String]>::to_vec),
         )
     }
 
@@ -661,6 +711,7 @@ mod tests {
             ("JWT_AUDIENCE", "api"),
             ("SERVICE_ID", "auth"),
             ("SERVICE_SECRET", "unit-test-service-secret-0123456789abcdef"),
+            ("SERVICE_ALLOWED_CALLERS", "*"),
             ("JWT_KEY_ID", "k1"),
             (
                 "JWT_VERIFICATION_KEYS",

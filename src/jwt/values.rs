@@ -293,6 +293,72 @@ impl ConfigValue for Audience {
     }
 }
 
+/// `SERVICE_ALLOWED_CALLERS`: who may call a service. Written as the callers' ids
+/// (comma-separated), `*` for any authenticated service, or `none` for a service that takes
+/// no calls; `*` and `none` stand alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedCallers {
+    /// `*`: any service whose call verifies.
+    Any,
+    /// `none`: no service; every call is refused.
+    Nobody,
+    /// These services only.
+    Only(Vec<String>),
+}
+
+impl AllowedCallers {
+    /// The callers as a list: `None` for any service, empty for none.
+    pub fn as_list(&self) -> Option<&[String]> {
+        match self {
+            AllowedCallers::Any => None,
+            AllowedCallers::Nobody => Some(&[]),
+            AllowedCallers::Only(ids) => Some(ids),
+        }
+    }
+
+    /// Whether a service with this id may call.
+    pub fn allows(&self, caller: &str) -> bool {
+        self.as_list()
+            .is_none_or(|ids| ids.iter().any(|id| id == caller))
+    }
+}
+
+impl fmt::Display for AllowedCallers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AllowedCallers::Any => f.write_str("*"),
+            AllowedCallers::Nobody => f.write_str("none"),
+            AllowedCallers::Only(ids) => f.write_str(&ids.join(",")),
+        }
+    }
+}
+
+impl ConfigValue for AllowedCallers {
+    fn parse_value(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "*" {
+            return Ok(AllowedCallers::Any);
+        }
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(AllowedCallers::Nobody);
+        }
+        let ids = jwt_config_core::__private::parse_list(text, String::parse_value)?;
+        if let Some(word) = ids
+            .iter()
+            .find(|id| *id == "*" || id.eq_ignore_ascii_case("none"))
+        {
+            return Err(format!(
+                "`{word}` stands alone: write the callers' ids (comma-separated), `*` for any authenticated service, or `none`"
+            ));
+        }
+        Ok(AllowedCallers::Only(ids))
+    }
+
+    fn render_value(&self) -> String {
+        self.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +403,34 @@ mod tests {
             .unwrap();
         assert_eq!(pem.label(), Some("PUBLIC KEY"));
         assert!(pem.as_str().contains("\nAAAA\n"));
+    }
+
+    #[test]
+    fn allowed_callers_are_ids_or_a_word_that_stands_alone() {
+        assert_eq!(AllowedCallers::parse_value(" * "), Ok(AllowedCallers::Any));
+        assert_eq!(
+            AllowedCallers::parse_value("None"),
+            Ok(AllowedCallers::Nobody)
+        );
+        let only = AllowedCallers::parse_value("auth, billing").unwrap();
+        assert_eq!(
+            only.as_list(),
+            Some(&["auth".to_owned(), "billing".to_owned()][..])
+        );
+        assert!(only.allows("auth") && !only.allows("search"));
+        assert!(AllowedCallers::Any.allows("search"));
+        assert!(!AllowedCallers::Nobody.allows("auth"));
+        for wrong in ["auth,*", "none,auth", "auth,,billing", ""] {
+            assert!(AllowedCallers::parse_value(wrong).is_err(), "{wrong}");
+        }
+        assert!(
+            AllowedCallers::parse_value("auth,*")
+                .unwrap_err()
+                .contains("stands alone")
+        );
+        for written in ["*", "none", "auth,billing"] {
+            let parsed = AllowedCallers::parse_value(written).unwrap();
+            assert_eq!(parsed.render_value(), written);
+        }
     }
 }

@@ -63,6 +63,7 @@ pub(crate) fn hs256(environment: &str, service_id: &str) -> MapSource {
         ("JWT_AUDIENCE", "backend,billing"),
         ("SERVICE_ID", service_id),
         ("SERVICE_SECRET", SERVICE_SECRET),
+        ("SERVICE_ALLOWED_CALLERS", "*"),
     ])
 }
 

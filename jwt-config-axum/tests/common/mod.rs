@@ -21,7 +21,8 @@ pub(crate) fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
         .with("JWT_SECRET_KEY", JWT_SECRET)
         .with("JWT_ISSUER", "https://auth.test")
         .with("JWT_AUDIENCE", "shop")
-        .with("SERVICE_SECRET", SERVICE_SECRET);
+        .with("SERVICE_SECRET", SERVICE_SECRET)
+        .with("SERVICE_ALLOWED_CALLERS", "*");
     for (name, value) in pairs {
         source = source.with(*name, *value);
     }

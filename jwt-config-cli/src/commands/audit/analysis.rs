@@ -31,6 +31,9 @@ pub(crate) struct AuditReport {
     /// Who may call whom: each valid service that accepts service calls, with the services of
     /// the fleet it allows.
     pub(crate) calls: Vec<Calls>,
+    /// Callers' keys that receivers verify but the callers do not sign with: a bundle older
+    /// than the callers' keys, or a rotation in progress.
+    pub(crate) stale_keys: Vec<StaleKey>,
     /// Objects of kinds `audit` does not read.
     pub(crate) skipped_kinds: Vec<SkippedKind>,
     /// Directories reached again through a link: each real directory is read once.
@@ -102,6 +105,10 @@ pub(crate) enum FixFirst {
     Warnings {
         services: Vec<String>,
     },
+    /// Receivers verify callers' keys that the callers do not sign with (`--strict` only).
+    StaleKeys {
+        key_ids: Vec<String>,
+    },
 }
 
 #[derive(Serialize)]
@@ -167,6 +174,19 @@ pub(crate) struct Calls {
     pub(crate) callers: Vec<Caller>,
 }
 
+/// A key receivers verify calls with, under the id of a service of the fleet, that this
+/// service does not sign with.
+#[derive(Serialize)]
+pub(crate) struct StaleKey {
+    /// The caller whose id the key carries.
+    pub(crate) service: String,
+    pub(crate) key_id: String,
+    /// The key it signs its calls with; `None` on the shared `SERVICE_SECRET`.
+    pub(crate) current_key_id: Option<String>,
+    pub(crate) receivers: Vec<String>,
+    pub(crate) message: String,
+}
+
 /// A service allowed to call a receiver.
 #[derive(Serialize)]
 pub(crate) struct Caller {
@@ -225,6 +245,7 @@ impl AuditReport {
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
             calls: Vec::new(),
+            stale_keys: Vec::new(),
             skipped_kinds,
             repeated_directories: Vec::new(),
         };
@@ -233,6 +254,7 @@ impl AuditReport {
         if let Some(keys_of) = keys_of {
             report.compare_keys(&valid, keys_of);
             report.draw_calls(&valid, keys_of);
+            report.find_stale_keys(&valid, keys_of);
         }
         report.conclude(audited, strict);
         report
@@ -341,6 +363,71 @@ impl AuditReport {
                 every_service: view.allowed_callers.is_none(),
                 callers,
             });
+        }
+    }
+
+    /// Keys receivers verify under a caller's id (`billing`, `billing:2`) that the caller does
+    /// not sign with: the bundle in the manifests is older than the caller's key (or a
+    /// rotation is under way). Each caller is every valid instance with its `SERVICE_ID`.
+    fn find_stale_keys<T>(&mut self, valid: &[&Audited<T>], keys_of: fn(&T) -> KeyView) {
+        let views: Vec<(&str, KeyView)> = valid
+            .iter()
+            .filter_map(|a| Some((a.name.as_str(), keys_of(&a.loaded.as_ref()?.value))))
+            .collect();
+        let mut callers: BTreeMap<&str, (Vec<&str>, Vec<&jwt_config::KeyInfo>)> = BTreeMap::new();
+        for (name, view) in &views {
+            let entry = callers.entry(view.service_id.as_str()).or_default();
+            entry.0.push(name);
+            entry
+                .1
+                .extend(view.service_call_keys.iter().filter(|k| k.signs));
+        }
+        let mut stale: BTreeMap<(String, String), StaleKey> = BTreeMap::new();
+        for (receiver, view) in &views {
+            for key in view
+                .service_call_keys
+                .iter()
+                .filter(|k| k.verifies && !k.signs)
+            {
+                let id = key.id.split_once(':').map_or(key.id.as_str(), |(id, _)| id);
+                let Some((names, signing)) = callers.get(id) else {
+                    continue;
+                };
+                if signing.iter().any(|own| own.same_key(key)) {
+                    continue;
+                }
+                let current = signing
+                    .iter()
+                    .find(|own| own.key_type != "hmac")
+                    .map(|own| own.id.clone());
+                let service = names.join(", ");
+                stale
+                    .entry((service.clone(), key.id.clone()))
+                    .or_insert_with(|| StaleKey {
+                        service,
+                        key_id: key.id.clone(),
+                        current_key_id: current,
+                        receivers: Vec::new(),
+                        message: String::new(),
+                    })
+                    .receivers
+                    .push((*receiver).to_owned());
+            }
+        }
+        for mut key in stale.into_values() {
+            let signs = match &key.current_key_id {
+                Some(current) => format!("signs its calls with key {}", clean(current)),
+                None => "signs its calls with the shared SERVICE_SECRET".to_owned(),
+            };
+            key.message = format!(
+                "{} verify calls of {} with key {}, which {} does not sign with ({} {signs}): the SERVICE_VERIFICATION_KEYS bundle is stale, or a rotation is under way; once it is over, regenerate the bundle with `jwt-config keys bundle` over the same inputs",
+                named(&key.receivers),
+                clean(&key.service),
+                clean(&key.key_id),
+                clean(&key.service),
+                clean(&key.service),
+            );
+            self.stale_keys.push(key);
         }
     }
 
@@ -607,6 +694,10 @@ impl AuditReport {
         } else if strict && !warned.is_empty() {
             Some(FixFirst::Warnings {
                 services: warned.clone(),
+            })
+        } else if strict && !self.stale_keys.is_empty() {
+            Some(FixFirst::StaleKeys {
+                key_ids: self.stale_keys.iter().map(|k| k.key_id.clone()).collect(),
             })
         } else {
             None

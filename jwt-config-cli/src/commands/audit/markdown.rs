@@ -83,6 +83,9 @@ pub(crate) fn write_markdown(report: &AuditReport, out: &mut dyn Write) -> io::R
     for gap in &report.key_gaps {
         writeln!(out, "- keys: {}", md(&gap.message))?;
     }
+    for stale in &report.stale_keys {
+        writeln!(out, "- stale keys: {}", md(&stale.message))?;
+    }
     write_call_graph(report, out)?;
     if !report.per_service.is_empty() {
         writeln!(
@@ -141,7 +144,7 @@ fn write_call_graph(report: &AuditReport, out: &mut dyn Write) -> io::Result<()>
     if !open.is_empty() {
         writeln!(
             out,
-            "\nAccept calls from every service (`SERVICE_ALLOWED_CALLERS` unset): {}",
+            "\nAccept calls from every service (`SERVICE_ALLOWED_CALLERS` `*`, or unset in development): {}",
             md_names(&open)
         )?;
     }

@@ -136,6 +136,10 @@ pub(crate) fn fix_first_text(fix: &FixFirst) -> String {
             named(variables)
         ),
         FixFirst::Warnings { services } => format!("warnings in {}", named(services)),
+        FixFirst::StaleKeys { key_ids } => format!(
+            "receivers verify service keys their callers no longer sign with ({}); regenerate the bundle with `jwt-config keys bundle`",
+            named(key_ids)
+        ),
     }
 }
 
@@ -214,6 +218,14 @@ pub(crate) fn write_text(
             clean(&gap.message)
         )?;
     }
+    for stale in &report.stale_keys {
+        writeln!(
+            out,
+            "{} keys: {}",
+            style.bad("stale"),
+            clean(&stale.message)
+        )?;
+    }
     for calls in report.calls.iter().filter(|c| !c.callers.is_empty()) {
         let callers: Vec<String> = calls.callers.iter().map(|c| c.service.clone()).collect();
         let missing: Vec<String> = calls
@@ -224,7 +236,7 @@ pub(crate) fn write_text(
             .collect();
         let mut line = format!("{} <- {}", clean(&calls.receiver), named(&callers));
         if calls.every_service {
-            line.push_str(" (SERVICE_ALLOWED_CALLERS unset: every service)");
+            line.push_str(" (SERVICE_ALLOWED_CALLERS `*` or unset: every service)");
         }
         if !missing.is_empty() {
             line.push_str(&format!("; cannot verify {}", named(&missing)));
