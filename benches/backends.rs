@@ -37,7 +37,8 @@ fn config(algorithm: &str) -> JwtConfig {
         .with(
             "SERVICE_SECRET",
             "bench-service-secret-0123456789abcdef012345678",
-        );
+        )
+        .with("SERVICE_ALLOWED_CALLERS", "*");
     let keys = match algorithm {
         "RS256" => Some(("rsa2048_private", "rsa2048_public")),
         "ES256" => Some(("ec256_private", "ec256_public")),

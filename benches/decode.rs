@@ -37,7 +37,8 @@ fn config(verification_keys: usize) -> JwtConfig {
         .with(
             "SERVICE_SECRET",
             "bench-service-secret-0123456789abcdef012345678",
-        );
+        )
+        .with("SERVICE_ALLOWED_CALLERS", "*");
     if verification_keys > 0 {
         source.insert("JWT_VERIFICATION_KEYS", set(verification_keys));
     }

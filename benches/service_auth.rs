@@ -55,6 +55,7 @@ fn config_source(service_id: &str) -> MapSource {
         .with("JWT_AUDIENCE", "backend")
         .with("SERVICE_ID", service_id)
         .with("SERVICE_SECRET", SERVICE_SECRET)
+        .with("SERVICE_ALLOWED_CALLERS", "*")
 }
 
 /// The claims of a fingerprinted service token, as jsonwebtoken alone would sign them (the

@@ -58,7 +58,8 @@ async fn main() {
         .with(
             "SERVICE_SECRET",
             "bench-axum-service-secret-0123456789abcdef",
-        );
+        )
+        .with("SERVICE_ALLOWED_CALLERS", "*");
     let loaded = JwtConfig::load_with_report(&source).unwrap();
     let auth = JwtAuth::from_loaded(&loaded);
     let token = auth

@@ -248,9 +248,19 @@ async fn an_async_guard_that_is_unavailable_refuses_with_503_and_counts_it() {
     );
     let answer = get_with(&mut router, "/strict", &[("x-service-token", &token)]).await;
     assert_eq!(answer.json()["error"], "replayed");
-    // The layer cannot await it: it refuses, never accepts unrecorded.
+    // The layer awaits it too: accepted once, then a replay; refused while the store is down.
     let mut layered =
         service_routes(backend.clone()).route_layer(RequireAuthLayer::service(backend.clone()));
+    let fresh = caller.service_headers("backend").unwrap();
+    let fresh = fresh["x-service-token"].to_str().unwrap();
+    let answer = get_with(&mut layered, "/strict", &[("x-service-token", fresh)]).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (StatusCode::OK, "auth")
+    );
+    let answer = get_with(&mut layered, "/any", &[("x-service-token", fresh)]).await;
+    assert_eq!(answer.json()["error"], "replayed");
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
     let fresh = caller.service_headers("backend").unwrap();
     let fresh = fresh["x-service-token"].to_str().unwrap();
     let answer = get_with(&mut layered, "/strict", &[("x-service-token", fresh)]).await;

@@ -24,6 +24,7 @@ fn settings(service: &str) -> MapSource {
         .with("JWT_ISSUER", "https://auth.test")
         .with("JWT_AUDIENCE", "shop")
         .with("SERVICE_SECRET", SERVICE_SECRET)
+        .with("SERVICE_ALLOWED_CALLERS", "*")
 }
 
 fn auth_of(source: &MapSource) -> JwtAuth {

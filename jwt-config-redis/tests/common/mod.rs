@@ -143,7 +143,7 @@ fn ping(port: u16) -> bool {
         && &answer == b"+PONG\r\n"
 }
 
-const SHARED: [(&str, &str); 5] = [
+const SHARED: [(&str, &str); 6] = [
     ("ENVIRONMENT", "production"),
     (
         "JWT_SECRET_KEY",
@@ -155,6 +155,7 @@ const SHARED: [(&str, &str); 5] = [
         "SERVICE_SECRET",
         "redis-test-service-secret-0123456789abcdefg",
     ),
+    ("SERVICE_ALLOWED_CALLERS", "*"),
 ];
 
 /// The settings of service `id`, shared with every other service of the tests.
