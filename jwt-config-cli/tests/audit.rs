@@ -283,7 +283,7 @@ fn a_yaml_syntax_error_names_the_file_and_line_and_exits_2() {
 #[test]
 fn compose_services_and_env_files_are_services_too() {
     let dir = tempfile::tempdir().unwrap();
-    let shared = "ENVIRONMENT=production\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\n";
+    let shared = "ENVIRONMENT=production\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\nSERVICE_ALLOWED_CALLERS=*\n";
     std::fs::write(dir.path().join("shared.env"), shared).unwrap();
     let compose = r#"
 services:
@@ -422,6 +422,7 @@ services:
       JWT_ISSUER: https://auth.example
       JWT_AUDIENCE: shop
       SERVICE_SECRET: compose-test-service-secret-0123456789abc
+      SERVICE_ALLOWED_CALLERS: "*"
       JWT_LEEWAY_SECONDS: ${LEEWAY}
 "#;
     let path = dir.path().join("compose.yaml");
@@ -469,7 +470,7 @@ fn deployment_with_secret_data(key_base64: &str) -> String {
     use base64::Engine as _;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     format!(
-        "kind: Secret\nmetadata: {{name: jwt}}\ndata:\n  ENVIRONMENT: {}\n  SERVICE_ID: {}\n  JWT_ISSUER: {}\n  JWT_AUDIENCE: {}\n  SERVICE_SECRET: {}\n  JWT_SECRET_KEY: {key_base64}\n---\nkind: Deployment\nmetadata: {{name: auth}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}]}}]}}}}}}\n",
+        "kind: Secret\nmetadata: {{name: jwt}}\ndata:\n  ENVIRONMENT: {}\n  SERVICE_ID: {}\n  JWT_ISSUER: {}\n  JWT_AUDIENCE: {}\n  SERVICE_SECRET: {}\n  SERVICE_ALLOWED_CALLERS: Kg==\n  JWT_SECRET_KEY: {key_base64}\n---\nkind: Deployment\nmetadata: {{name: auth}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}]}}]}}}}}}\n",
         b64("production"),
         b64("auth"),
         b64("https://auth.example"),
@@ -571,7 +572,7 @@ fn a_volume_item_missing_from_a_secret_in_the_input_is_a_startup_failure() {
 #[test]
 fn in_an_env_file_a_name_and_its_file_variable_both_set_is_a_startup_failure() {
     let dir = tempfile::tempdir().unwrap();
-    let env = "ENVIRONMENT=production\nSERVICE_ID=auth\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\nSERVICE_SECRET_FILE=/run/secrets/service\n";
+    let env = "ENVIRONMENT=production\nSERVICE_ID=auth\nJWT_SECRET_KEY=compose-test-jwt-secret-0123456789abcdef\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\nSERVICE_SECRET=compose-test-service-secret-0123456789abc\nSERVICE_SECRET_FILE=/run/secrets/service\nSERVICE_ALLOWED_CALLERS=*\n";
     let path = dir.path().join("auth.env");
     std::fs::write(&path, env).unwrap();
     let (code, out, _) = audit(&[path.to_str().unwrap()]);
@@ -586,7 +587,7 @@ fn in_an_env_file_a_name_and_its_file_variable_both_set_is_a_startup_failure() {
 /// Two Deployments sharing one Secret; `orders` and `billing` add their own `env` entries.
 fn two_services(orders_env: &str, billing_env: &str) -> String {
     format!(
-        "kind: Secret\nmetadata: {{name: jwt}}\nstringData: {{ENVIRONMENT: production, JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: shop, JWT_SECRET_KEY: audit-test-jwt-secret-0123456789abcdefgh, SERVICE_SECRET: audit-test-service-secret-0123456789abcdef, JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '15'}}\n---\nkind: Deployment\nmetadata: {{name: orders}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: orders}}{orders_env}]}}]}}}}}}\n---\nkind: Deployment\nmetadata: {{name: billing}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: billing}}{billing_env}]}}]}}}}}}\n"
+        "kind: Secret\nmetadata: {{name: jwt}}\nstringData: {{ENVIRONMENT: production, JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: shop, JWT_SECRET_KEY: audit-test-jwt-secret-0123456789abcdefgh, SERVICE_SECRET: audit-test-service-secret-0123456789abcdef, SERVICE_ALLOWED_CALLERS: '*', JWT_ACCESS_TOKEN_EXPIRE_MINUTES: '15'}}\n---\nkind: Deployment\nmetadata: {{name: orders}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: orders}}{orders_env}]}}]}}}}}}\n---\nkind: Deployment\nmetadata: {{name: billing}}\nspec: {{template: {{spec: {{containers: [{{name: app, envFrom: [{{secretRef: {{name: jwt}}}}], env: [{{name: SERVICE_ID, value: billing}}{billing_env}]}}]}}}}}}\n"
     )
 }
 

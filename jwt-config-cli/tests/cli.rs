@@ -41,6 +41,7 @@ fn production(service_id: &str, extra: &[&str]) -> Vec<String> {
         "JWT_ISSUER=https://auth.example.com".to_owned(),
         "JWT_AUDIENCE=backend".to_owned(),
         format!("SERVICE_SECRET={SERVICE_SECRET}"),
+        "SERVICE_ALLOWED_CALLERS=*".to_owned(),
     ];
     lines.extend(extra.iter().map(|line| (*line).to_owned()));
     lines
@@ -359,7 +360,7 @@ fn diff_in_json_carries_values_and_origins_as_data_also_when_a_file_does_not_loa
         difference["a"]["origin"]["variable"],
         "JWT_ACCESS_EXPIRY_MINUTES"
     );
-    assert_eq!(difference["a"]["origin"]["line"], 7);
+    assert_eq!(difference["a"]["origin"]["line"], 8);
     let broken = env_file("broken.env", &["ENVIRONMENT=staging"]);
     let (code, out, _) = run(jwt_config()
         .args(["diff", "--format", "json"])
@@ -925,7 +926,9 @@ fn audit_draws_who_may_call_whom_and_where_a_callers_key_is_missing() {
         "{markdown}"
     );
     assert!(
-        markdown.contains("SERVICE_ALLOWED_CALLERS` unset"),
+        markdown.contains(
+            "(`SERVICE_ALLOWED_CALLERS` `*`, or unset in development): `auth`, `billing`"
+        ),
         "{markdown}"
     );
     let (_, text, _) = run(jwt_config().arg("audit").args(inputs));
@@ -934,4 +937,38 @@ fn audit_draws_who_may_call_whom_and_where_a_callers_key_is_missing() {
         .find(|l| l.starts_with("calls") && l.contains("backend <-"))
         .unwrap();
     assert!(line.contains("cannot verify"), "{line}");
+}
+
+#[test]
+fn an_unset_allow_list_stops_a_deployed_receiver_and_fails_strict_in_development() {
+    let without: Vec<String> = production("backend", &[])
+        .into_iter()
+        .filter(|l| !l.starts_with("SERVICE_ALLOWED_CALLERS="))
+        .collect();
+    let deployed = file_of("backend.env", &without);
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&deployed));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SERVICE_ALLOWED_CALLERS"), "{out}");
+    assert!(out.contains("`*`") && out.contains("`none`"), "{out}");
+    // `audit` sees the same: the receiver does not start.
+    let (code, out, _) = run(jwt_config().arg("audit").arg(&deployed));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SERVICE_ALLOWED_CALLERS"), "{out}");
+    // In development it starts, with a warning that `--strict` turns into a failure.
+    let development: Vec<String> = without
+        .iter()
+        .map(|l| l.replace("ENVIRONMENT=production", "ENVIRONMENT=development"))
+        .collect();
+    let development = file_of("backend.env", &development);
+    let (code, out, _) = run(jwt_config()
+        .args(["check", "--no-process-env", "--env-file"])
+        .arg(&development));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SERVICE_ALLOWED_CALLERS"), "{out}");
+    let (code, _, _) = run(jwt_config()
+        .args(["check", "--strict", "--no-process-env", "--env-file"])
+        .arg(&development));
+    assert_eq!(code, 1);
 }

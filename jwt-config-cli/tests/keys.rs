@@ -45,6 +45,7 @@ fn production(service: &str) -> MapSource {
         ("JWT_SECRET_KEY", JWT_SECRET),
         ("JWT_ISSUER", "https://auth.example.com"),
         ("JWT_AUDIENCE", "backend"),
+        ("SERVICE_ALLOWED_CALLERS", "*"),
     ]
     .into_iter()
     .collect()
@@ -136,6 +137,7 @@ fn a_new_oct_key_loads_as_both_secrets_and_its_quoted_set_loads_from_an_env_file
         "JWT_ISSUER=https://auth.example.com".to_owned(),
         "JWT_AUDIENCE=backend".to_owned(),
         format!("SERVICE_SECRET={SERVICE_SECRET}"),
+        "SERVICE_ALLOWED_CALLERS=*".to_owned(),
         "SERVICE_KEY_ID=s1".to_owned(),
         format!("SERVICE_VERIFICATION_KEYS={quoted}"),
         format!("JWT_VERIFICATION_KEYS={quoted}"),
@@ -230,6 +232,7 @@ fn write_env(dir: &Path, service: &str, own_key: Option<&str>) {
         format!("JWT_SECRET_KEY={JWT_SECRET}"),
         "JWT_ISSUER=https://auth.example.com".to_owned(),
         "JWT_AUDIENCE=backend".to_owned(),
+        "SERVICE_ALLOWED_CALLERS=*".to_owned(),
         key_line,
     ];
     std::fs::write(dir.join(format!("{service}.env")), lines.join("\n") + "\n").unwrap();
@@ -394,4 +397,75 @@ fn bundle_reads_kubernetes_manifests_as_audit_does_and_fails_where_a_key_is_not_
         .unwrap();
     assert_eq!(billing["status"], "incomplete", "{billing}");
     assert_eq!(billing["problems"], Value::Array(Vec::new()), "{billing}");
+}
+
+#[test]
+fn audit_says_when_the_bundle_in_the_manifests_is_stale() {
+    // auth rotated its key: it signs as `auth:2`; orders' bundle still holds the old `auth`
+    // beside the new one (no gap: every call verifies, but the old key stays trusted).
+    let old = new_key(&["--service", "auth"]);
+    let new = new_key(&["--service", "auth"]);
+    let orders_key = new_key(&["--service", "orders"]);
+    let pem = |key: &Value| key["secret"].as_str().unwrap().trim_end().to_owned();
+    let mut next = new["jwk"].clone();
+    next["kid"] = Value::from("auth:2");
+    let bundle = serde_json::json!({"keys": [old["jwk"], next]}).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |service: &str, extra: &[String]| {
+        let mut lines = vec![
+            "ENVIRONMENT=production".to_owned(),
+            format!("SERVICE_ID={service}"),
+            format!("JWT_SECRET_KEY={JWT_SECRET}"),
+            "JWT_ISSUER=https://auth.example.com".to_owned(),
+            "JWT_AUDIENCE=backend".to_owned(),
+        ];
+        lines.extend_from_slice(extra);
+        let path = dir.path().join(format!("{service}.env"));
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    };
+    write(
+        "auth",
+        &[
+            format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&new)),
+            "SERVICE_KEY_ID=auth:2".to_owned(),
+            "SERVICE_ALLOWED_CALLERS=none".to_owned(),
+        ],
+    );
+    write(
+        "orders",
+        &[
+            format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&orders_key)),
+            format!("SERVICE_VERIFICATION_KEYS='{bundle}'"),
+            "SERVICE_ALLOWED_CALLERS=auth".to_owned(),
+        ],
+    );
+    let fleet = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["audit", fleet]);
+    assert_eq!(code, 0, "{out}{err}");
+    let stale = out.lines().find(|l| l.contains("stale")).expect(&out);
+    for said in ["orders", "key auth,", "auth:2", "jwt-config keys bundle"] {
+        assert!(stale.contains(said), "{said}: {stale}");
+    }
+    let (code, out, _) = run(&["audit", "--strict", fleet]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("regenerate the bundle"), "{out}");
+    let (_, json, _) = run(&["audit", "--format", "json", fleet]);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let stale = &report["stale_keys"][0];
+    assert_eq!(stale["key_id"], "auth");
+    assert_eq!(stale["current_key_id"], "auth:2");
+    assert_eq!(stale["receivers"], serde_json::json!(["orders"]));
+    // Regenerated from the same inputs, the bundle holds the current key only: nothing stale.
+    let (_, fresh, _) = run(&["keys", "bundle", fleet]);
+    write(
+        "orders",
+        &[
+            format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&orders_key)),
+            format!("SERVICE_VERIFICATION_KEYS='{}'", fresh.trim()),
+            "SERVICE_ALLOWED_CALLERS=auth".to_owned(),
+        ],
+    );
+    let (code, out, _) = run(&["audit", "--strict", fleet]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("stale"), "{out}");
 }
