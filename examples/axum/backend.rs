@@ -1,9 +1,9 @@
 //! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
 //! /profile too (the `RequireAuthLayer::user` layer, for handlers that take no extractor), POST
-//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`), each service
-//! token once (a replay guard), GET /health
-//! and GET /ping (no authentication) for probes. Its own settings (`BackendConfig`) flatten
-//! the canonical `JwtConfig`.
+//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`, and the route's
+//! own list), each service token once (a replay guard: in memory, or in Redis shared by every
+//! replica when `REDIS_URL` is set), GET /health and GET /ping (no authentication) for probes.
+//! Its own settings (`BackendConfig`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
 //! cargo run -p jwt-config-axum --example axum_backend -- examples/env/development.env
@@ -13,21 +13,28 @@
 #[path = "common.rs"]
 mod common;
 
+use std::time::Duration;
+
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::MemoryReplayGuard;
-use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
+use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, Loaded, MapSource, Secret};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
+use jwt_config_redis::RedisReplayGuard;
 use serde_json::{Value, json};
 
 /// Settings of the backend.
 #[derive(Config)]
-struct BackendConfig {
+pub(crate) struct BackendConfig {
     #[config(flatten)]
     jwt: JwtConfig,
     /// Port of the HTTP server.
     #[config(env = "BACKEND_PORT", default = 3002, range(1..=65535))]
     port: u16,
+    /// The Redis every replica records service tokens in (`redis://host:6379`), so that a
+    /// token is accepted once across them; unset: one instance, a guard in memory.
+    #[config(env = "REDIS_URL", secret)]
+    redis_url: Option<Secret<String>>,
 }
 
 impl HasJwtConfig for BackendConfig {
@@ -48,6 +55,39 @@ async fn sync(ServiceCaller(caller): ServiceCaller) -> Json<Value> {
     Json(json!({ "synced_for": caller }))
 }
 
+/// The routes, with the replay guard the settings choose. Inside a Tokio runtime (the Redis
+/// connection's task runs there).
+pub(crate) fn app(loaded: &Loaded<BackendConfig>) -> Router {
+    let auth = JwtAuth::from_loaded(loaded);
+    let auth = match &loaded.value.redis_url {
+        Some(url) => {
+            let service = loaded.value.jwt.service_id();
+            match RedisReplayGuard::connect(url.expose(), service, Duration::from_millis(250)) {
+                Ok(guard) => auth.async_replay_guard(guard),
+                Err(error) => common::exit(format!("REDIS_URL: {error}")),
+            }
+        }
+        None => auth.replay_guard(MemoryReplayGuard::new(100_000)),
+    };
+    let behind_layer = Router::new()
+        .route("/profile", get(profile))
+        .route_layer(RequireAuthLayer::user(auth.clone()));
+    let internal = Router::new()
+        .route("/internal/sync", post(sync))
+        .route_layer(RequireAuthLayer::service_only(
+            auth.clone(),
+            "/internal/sync",
+            ["auth"],
+        ));
+    Router::new()
+        .route("/me", get(me))
+        .route("/health", get(health))
+        .route("/ping", get(|| async { "pong" }))
+        .merge(internal)
+        .with_state(auth)
+        .merge(behind_layer)
+}
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt().with_target(false).init();
@@ -55,17 +95,6 @@ async fn main() {
         .with("SERVICE_ID", "backend")
         .with("SERVICE_ALLOWED_CALLERS", "auth");
     let loaded = common::load::<BackendConfig>(own);
-    // One instance: an in-memory guard; several instances share a store behind ReplayGuard.
-    let auth = JwtAuth::from_loaded(&loaded).replay_guard(MemoryReplayGuard::new(100_000));
-    let behind_layer = Router::new()
-        .route("/profile", get(profile))
-        .route_layer(RequireAuthLayer::user(auth.clone()));
-    let app = Router::new()
-        .route("/me", get(me))
-        .route("/internal/sync", post(sync))
-        .route("/health", get(health))
-        .route("/ping", get(|| async { "pong" }))
-        .with_state(auth)
-        .merge(behind_layer);
+    let app = app(&loaded);
     common::serve("backend", loaded.value.port, app).await;
 }

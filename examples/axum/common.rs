@@ -24,7 +24,7 @@ pub(crate) fn load<T: Config>(own: MapSource) -> Loaded<T> {
     }
 }
 
-fn exit(error: impl std::fmt::Display) -> ! {
+pub(crate) fn exit(error: impl std::fmt::Display) -> ! {
     eprintln!("{error}");
     std::process::exit(1)
 }
