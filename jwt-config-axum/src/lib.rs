@@ -77,3 +77,8 @@ pub use health::{Health, health};
 pub use layer::{RequireAuth, RequireAuthFuture, RequireAuthLayer};
 pub use refusal::{Refusal, RefusalReason};
 pub use state::JwtAuth;
+
+/// The Rust snippets of `docs/fleet.md` ("A fleet of 30"), compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/fleet.md")]
+mod fleet_guide {}

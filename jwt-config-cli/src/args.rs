@@ -215,6 +215,10 @@ pub(crate) struct KeysNewArgs {
     /// 0600; an existing file is never overwritten.
     #[arg(long, value_name = "FILE")]
     pub(crate) out: Option<PathBuf>,
+    /// With `--service` and `--out`: write a Kubernetes Secret of this name holding the key as
+    /// `SERVICE_PRIVATE_KEY` (for the service's `envFrom`), rather than the bare PEM.
+    #[arg(long, value_name = "NAME", requires = "out", requires = "service")]
+    pub(crate) secret_name: Option<String>,
     /// Output format: text or json.
     #[arg(long, default_value = "text", value_parser = text_or_json())]
     pub(crate) format: Format,

@@ -119,7 +119,12 @@ pub(crate) fn bundle<T: Config + HasJwtConfig>(
         BundleFormat::Configmap => {
             let name = args.name.as_deref().unwrap_or("service-verification-keys");
             let json = serde_json::to_string(&set).unwrap_or_default();
-            write_configmap(name, &json, out)?;
+            let variable = jwt_config::vars::SERVICE_VERIFICATION_KEYS;
+            write!(
+                out,
+                "{}",
+                manifest("ConfigMap", "data", name, variable, &json)
+            )?;
         }
     }
     bundle.write_notes(err)?;
@@ -144,14 +149,16 @@ fn why_not_loaded(unchecked: &[fleet::Unchecked]) -> String {
     }
 }
 
-/// A ConfigMap holding the set as `SERVICE_VERIFICATION_KEYS`. Strings are written as JSON
-/// strings, which YAML reads as double-quoted scalars: nothing in a name or key escapes them.
-fn write_configmap(name: &str, json: &str, out: &mut dyn Write) -> std::io::Result<()> {
+/// A Kubernetes object of `kind` (a ConfigMap's `data`, a Secret's `stringData`) holding one
+/// variable. Strings are written as JSON strings, which YAML reads as double-quoted scalars:
+/// nothing in a name or value escapes them.
+pub(super) fn manifest(kind: &str, field: &str, name: &str, variable: &str, value: &str) -> String {
     let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-    writeln!(out, "apiVersion: v1")?;
-    writeln!(out, "kind: ConfigMap")?;
-    writeln!(out, "metadata:")?;
-    writeln!(out, "  name: {}", quoted(name))?;
-    writeln!(out, "data:")?;
-    writeln!(out, "  SERVICE_VERIFICATION_KEYS: {}", quoted(json))
+    // The value may be a private key: its quoted copy is wiped too.
+    let value = zeroize::Zeroizing::new(quoted(value));
+    format!(
+        "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {}\n{field}:\n  {variable}: {}\n",
+        quoted(name),
+        value.as_str()
+    )
 }

@@ -16,6 +16,7 @@ use p256::pkcs8::{EncodePrivateKey as _, LineEnding};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
+use super::keys_bundle::manifest;
 use super::report::{clean, to_json};
 use super::{Outcome, UsageError};
 use crate::EXIT_OK;
@@ -77,7 +78,17 @@ pub(crate) fn keys_new(args: &KeysNewArgs, out: &mut dyn Write, _err: &mut dyn W
         }
     };
     if let Some(path) = &args.out {
-        let secret = key.secret.take().unwrap_or_default();
+        let mut secret = key.secret.take().unwrap_or_default();
+        if let Some(name) = &args.secret_name {
+            let pem = Zeroizing::new(secret.trim_end().to_owned());
+            secret = Zeroizing::new(manifest(
+                "Secret",
+                "stringData",
+                name,
+                jwt_config::vars::SERVICE_PRIVATE_KEY,
+                &pem,
+            ));
+        }
         write_new_file(path, &secret)?;
         key.written_to = Some(path.display().to_string());
     }
