@@ -130,8 +130,19 @@ pub(crate) struct DiffArgs {
 pub(crate) struct AuditArgs {
     /// Kubernetes YAML or JSON, Compose files, env files, directories of them; `-` reads
     /// standard input.
-    #[arg(required = true, value_name = "PATH|-")]
+    #[arg(
+        required_unless_present_all = ["before", "after"],
+        conflicts_with_all = ["before", "after"],
+        value_name = "PATH|-"
+    )]
     pub(crate) inputs: Vec<PathBuf>,
+    /// A rollout: the fleet as deployed (the same inputs as `audit`), compared with
+    /// `--after`, the fleet as it will be.
+    #[arg(long, num_args = 1.., value_name = "PATH|-", requires = "after")]
+    pub(crate) before: Vec<PathBuf>,
+    /// A rollout: the fleet as it will be, compared with `--before`.
+    #[arg(long, num_args = 1.., value_name = "PATH|-", requires = "before")]
+    pub(crate) after: Vec<PathBuf>,
     /// The environment the fleet is deployed to. It asserts and never supplies: a service
     /// that sets no `ENVIRONMENT`, or another value, is a problem (a pod gets nothing from a
     /// flag).

@@ -42,7 +42,7 @@ use std::io::Write;
 
 use clap::Parser as _;
 use jwt_config::agreement::KeyView;
-use jwt_config::{Config, HasJwtConfig};
+use jwt_config::{Config, HasJwtConfig, JwtConfig};
 
 use args::{Cli, Command, KeysAction, KeysArgs};
 
@@ -69,6 +69,7 @@ pub fn run<T: Config>(
 struct KeySupport<T> {
     command: KeysCommand,
     keys_of: fn(&T) -> KeyView,
+    jwt_of: fn(&T) -> &JwtConfig,
 }
 
 /// [`run`] for a schema that holds the JWT settings ([`HasJwtConfig`]: `JwtConfig`, or a
@@ -82,6 +83,7 @@ pub fn run_with_keys<T: Config + HasJwtConfig>(
     let support = KeySupport {
         command: commands::keys::<T>,
         keys_of: |config: &T| config.jwt_config().key_view(),
+        jwt_of: |config: &T| config.jwt_config(),
     };
     run_inner::<T>(args, stdout, stderr, colour, Some(support))
 }
@@ -112,7 +114,11 @@ fn run_inner<T: Config>(
             commands::diff::<T>(&args, keys.as_ref().map(|k| k.keys_of), style, stdout)
         }
         Command::Audit(args) => {
-            commands::audit::<T>(&args, keys.as_ref().map(|k| k.keys_of), style, stdout)
+            let (keys_of, jwt_of) = (
+                keys.as_ref().map(|k| k.keys_of),
+                keys.as_ref().map(|k| k.jwt_of),
+            );
+            commands::audit::<T>(&args, keys_of, jwt_of, style, stdout)
         }
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),

@@ -1,5 +1,6 @@
 //! Rendering for a pull-request comment.
 
+use super::rollout::RolloutReport;
 use std::io::{self, Write};
 
 use super::analysis::{AuditReport, ServiceJson};
@@ -194,4 +195,15 @@ fn md_names(services: &[String]) -> String {
 /// Text inside a code span in a table cell: no backticks, pipes escaped.
 fn md_code(text: &str) -> String {
     clean(text).replace('`', "'").replace('|', "\\|")
+}
+
+/// `audit --before --after` as a pull-request comment.
+pub(crate) fn write_rollout(report: &RolloutReport, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = if report.passed { "passed" } else { "failed" };
+    writeln!(out, "### jwt-config rollout audit {verdict}\n")?;
+    writeln!(out, "{}\n", md(&report.verdict()))?;
+    for (label, line) in report.lines() {
+        writeln!(out, "- **{label}** {}", md(&line))?;
+    }
+    Ok(())
 }

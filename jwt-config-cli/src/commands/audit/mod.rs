@@ -9,6 +9,7 @@
 mod analysis;
 mod load;
 mod markdown;
+mod rollout;
 mod text;
 
 use std::io::Write;
@@ -24,33 +25,74 @@ use crate::style::Style;
 use crate::{EXIT_OK, EXIT_PROBLEMS};
 pub(crate) use analysis::AuditReport;
 pub(crate) use load::{Audited, Status, audit_one, env_file, schema_names};
+pub(crate) use rollout::JwtOf;
 
 /// How many services a line of text names before "(+N more)".
 const NAMED_IN_TEXT: usize = 5;
 
-/// `audit`: every instance of the inputs, loaded and compared.
+/// `audit`: every instance of the inputs, loaded and compared; with `--before` and `--after`,
+/// a rollout between two fleets (a schema that holds the JWT settings only: `jwt_of`).
 pub(crate) fn audit<T: Config>(
     args: &AuditArgs,
     keys_of: Option<fn(&T) -> KeyView>,
+    jwt_of: Option<JwtOf<T>>,
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
+    if !args.before.is_empty() {
+        let Some(jwt_of) = jwt_of else {
+            let message = "a rollout (--before, --after) is judged on the JWT settings: this schema holds no JwtConfig (use `run_with_keys`)";
+            return Err(super::UsageError::new(message.to_owned()));
+        };
+        return audit_rollout(args, jwt_of, style, out);
+    }
     let fleet = match fleet::read_inputs(&args.inputs) {
         Ok(fleet) => fleet,
         Err(error) => return report_unreadable(&error, args.format, out),
     };
-    let schema_names = load::schema_names::<T>();
-    let audited: Vec<Audited<T>> = fleet
-        .instances
-        .into_iter()
-        .map(|instance| load::audit_one::<T>(instance, args.environment, &schema_names))
-        .collect();
+    let audited = load_fleet::<T>(fleet.instances, args);
     let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
     report.repeated_directories = fleet.repeated_directories;
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
         Format::Text => text::write_text(&report, style, out)?,
         Format::Markdown => markdown::write_markdown(&report, out)?,
+    }
+    Ok(if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_PROBLEMS
+    })
+}
+
+/// Every instance loaded with the schema's rules.
+fn load_fleet<T: Config>(instances: Vec<fleet::Instance>, args: &AuditArgs) -> Vec<Audited<T>> {
+    let schema_names = load::schema_names::<T>();
+    instances
+        .into_iter()
+        .map(|instance| load::audit_one::<T>(instance, args.environment, &schema_names))
+        .collect()
+}
+
+/// `audit --before OLD... --after NEW...`.
+fn audit_rollout<T: Config>(
+    args: &AuditArgs,
+    jwt_of: JwtOf<T>,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
+    let mut fleets = Vec::with_capacity(2);
+    for inputs in [&args.before, &args.after] {
+        match fleet::read_inputs(inputs) {
+            Ok(fleet) => fleets.push(load_fleet::<T>(fleet.instances, args)),
+            Err(error) => return report_unreadable(&error, args.format, out),
+        }
+    }
+    let report = rollout::RolloutReport::new(&fleets[0], &fleets[1], jwt_of);
+    match args.format {
+        Format::Json => writeln!(out, "{}", to_json(&report))?,
+        Format::Text => text::write_rollout(&report, style, out)?,
+        Format::Markdown => markdown::write_rollout(&report, out)?,
     }
     Ok(if report.passed {
         EXIT_OK

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::analysis::{AuditReport, FixFirst, Group, skipped_text};
 use super::load::Status;
 use super::named;
+use super::rollout::RolloutReport;
 use crate::commands::report::{clean, problem_text, warning_text};
 use crate::fleet::WORKLOAD_KINDS;
 use crate::style::Style;
@@ -310,4 +311,26 @@ pub(crate) fn unchecked_values(report: &AuditReport) -> Option<Vec<String>> {
         .map(|s| s.name.clone())
         .collect();
     (!services.is_empty()).then_some(services)
+}
+
+/// `audit --before --after` for people at a terminal.
+pub(crate) fn write_rollout(
+    report: &RolloutReport,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for (label, line) in report.lines() {
+        let label = match label {
+            "invalid" | "breaks" => style.bad(&format!("{label:<8}")),
+            "note" => style.warn(&format!("{label:<8}")),
+            _ => format!("{label:<8}"),
+        };
+        writeln!(out, "{label} {line}")?;
+    }
+    let verdict = report.verdict();
+    if report.passed {
+        writeln!(out, "{}", style.good(&verdict))
+    } else {
+        writeln!(out, "{}", style.bad(&verdict))
+    }
 }
