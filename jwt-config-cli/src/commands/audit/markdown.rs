@@ -1,10 +1,10 @@
 //! Rendering for a pull-request comment.
 
-use super::rollout::RolloutReport;
 use std::io::{self, Write};
 
 use super::analysis::{AuditReport, ServiceJson};
 use super::load::Status;
+use super::rollout::RolloutReport;
 use super::text::{fix_first_text, group_label, summary_line, unchecked_values};
 use crate::commands::report::clean;
 

@@ -81,7 +81,8 @@ pub(crate) enum Moment {
 #[derive(Serialize)]
 pub(crate) struct Break {
     pub(crate) moment: Moment,
-    pub(crate) signer: String,
+    /// The services that sign the tokens.
+    pub(crate) signers: Vec<String>,
     pub(crate) key_id: Option<String>,
     /// The services that would refuse the tokens.
     pub(crate) verifiers: Vec<String>,
@@ -236,41 +237,48 @@ impl RolloutReport {
     }
 
     /// Every key a signer of `signers` signs with, at every verifier of `verifiers`: a gap is
-    /// a break, said with the moment, the lifetime and the variable.
+    /// a break, said with the moment, the lifetime and the variable. Signers of one key (a
+    /// shared secret) and the verifiers that refuse it make one break.
     fn continuity(&mut self, signers: &[Side<'_>], verifiers: &[Side<'_>], moment: Moment) {
-        let mut found: BTreeMap<(String, Option<String>, bool), (Vec<String>, KeyGap, &Side<'_>)> =
-            BTreeMap::new();
+        type Found<'s> = (Vec<String>, Vec<String>, KeyGap, Duration);
+        let mut found: BTreeMap<(Option<String>, bool), Found<'_>> = BTreeMap::new();
         for signer in signers {
             for verifier in verifiers {
                 // Within one moment a service verifies what it signs itself.
                 if moment == Moment::After && signer.name == verifier.name {
                     continue;
                 }
-                // A service never calls itself: its own calls are no break.
                 let mut gaps = agreement::token_gaps(&signer.view, &verifier.view);
+                // A service never calls itself: its own calls are no break.
                 if signer.view.service_id != verifier.view.service_id {
                     gaps.extend(agreement::service_call_gap(&signer.view, &verifier.view));
                 }
                 for gap in gaps {
-                    let key = (
-                        signer.name.to_owned(),
-                        gap.key_id().map(str::to_owned),
-                        gap.is_service_call(),
-                    );
+                    let lives = if gap.is_service_call() {
+                        signer.jwt.lifetime(TokenType::Service)
+                    } else {
+                        signer.jwt.lifetime(TokenType::Refresh)
+                    };
+                    let key = (gap.key_id().map(str::to_owned), gap.is_service_call());
                     let entry = found
                         .entry(key)
-                        .or_insert_with(|| (Vec::new(), gap, signer));
-                    if !entry.0.iter().any(|v| v == verifier.name) {
-                        entry.0.push(verifier.name.to_owned());
+                        .or_insert_with(|| (Vec::new(), Vec::new(), gap, Duration::ZERO));
+                    for (names, name) in
+                        [(&mut entry.0, signer.name), (&mut entry.1, verifier.name)]
+                    {
+                        if !names.iter().any(|n| n == name) {
+                            names.push(name.to_owned());
+                        }
                     }
+                    entry.3 = entry.3.max(lives);
                 }
             }
         }
-        for ((signer_name, key_id, service_calls), (refusing, gap, signer)) in found {
-            let message = explain(moment, signer, &refusing, &gap, verifiers);
+        for ((key_id, service_calls), (signing, refusing, gap, lives)) in found {
+            let message = explain(moment, &signing, &refusing, &gap, lives);
             self.breaks.push(Break {
                 moment,
-                signer: signer_name,
+                signers: signing,
                 key_id,
                 verifiers: refusing,
                 service_calls,
@@ -333,24 +341,20 @@ fn variable_of(gap: &KeyGap) -> &'static str {
 /// A break in words: the moment, the tokens and how long they live, the key, the fix.
 fn explain(
     moment: Moment,
-    signer: &Side<'_>,
+    signing: &[String],
     refusing: &[String],
     gap: &KeyGap,
-    verifiers: &[Side<'_>],
+    lives: Duration,
 ) -> String {
-    let refusers = named(refusing);
-    let signer_name = clean(signer.name);
-    let (tokens, lives) = if gap.is_service_call() {
-        let lives = signer.jwt.lifetime(TokenType::Service);
-        ("service tokens", lives)
+    let (signers, refusers) = (named(signing), named(refusing));
+    let tokens = if gap.is_service_call() {
+        "service tokens"
     } else {
-        let lives = signer.jwt.lifetime(TokenType::Refresh);
-        ("refresh and access tokens", lives)
+        "refresh and access tokens"
     };
     let key = gap
         .key_id()
         .map_or_else(String::new, |k| format!(" {}", clean(k)));
-    let why = gap.explain(&signer_name, &refusers);
     let renamed = match gap {
         KeyGap::TokenKey {
             key,
@@ -363,35 +367,28 @@ fn explain(
         } => Some((key, held, vars::SERVICE_KEY_ID)),
         _ => None,
     };
+    let lives = lifetime(lives);
     match (moment, renamed) {
-        (Moment::AfterTheRollout, Some((key, held, variable))) => {
-            let removed = verifiers
-                .iter()
-                .filter(|v| refusing.iter().any(|r| r == v.name))
-                .all(|v| {
-                    v.view
-                        .token_keys
-                        .iter()
-                        .chain(&v.view.service_call_keys)
-                        .all(|k| k.id != key.id)
-                });
-            let change = if removed { "removed" } else { "changed" };
-            format!(
-                "`{variable}` {change} on {refusers}: {tokens} issued as {} by {signer_name} before the rollout stay valid up to {} after it, and {refusers} would hold their key only as {}: they would be refused as an unknown key id; keep {variable}={} ({why})",
-                clean(&key.id),
-                lifetime(lives),
-                clean(&held.id),
-                clean(&key.id),
-            )
-        }
+        (Moment::AfterTheRollout, Some((key, held, variable))) => format!(
+            "`{variable}` changed on {refusers}: {tokens} issued as {} by {signers} before the rollout stay valid up to {lives} after it, but {refusers} would know their key only as {}: they would be refused as an unknown key id; keep {variable}={}",
+            clean(&key.id),
+            clean(&held.id),
+            clean(&key.id),
+        ),
+        (Moment::DuringTheRollout, Some((key, held, variable))) => format!(
+            "`{variable}` changed: while the update rolls, {refusers} (not yet updated) know the key as {} and would refuse the {tokens} {signers} sign as {} after it; keep {variable}={}",
+            clean(&held.id),
+            clean(&key.id),
+            clean(&held.id),
+        ),
         (Moment::AfterTheRollout, None) => format!(
-            "{refusers} would drop key{key} while {tokens} {signer_name} signs with it before the rollout stay valid up to {} after it: {why}",
-            lifetime(lives)
+            "{refusers} would no longer verify key{key}, while {tokens} {signers} sign with it before the rollout stay valid up to {lives} after it: {}",
+            gap.explain(&signers, &refusers)
         ),
-        (Moment::DuringTheRollout, _) => format!(
-            "while the update rolls, {refusers} (not yet updated) would refuse the {tokens} {signer_name} signs after it (key{key}): give every verifier the key before any service signs with it: {why}"
+        (Moment::DuringTheRollout, None) => format!(
+            "while the update rolls, {refusers} (not yet updated) would refuse the {tokens} {signers} sign after it (key{key}): give every verifier the key in a rollout of its own before any service signs with it"
         ),
-        (Moment::After, _) => format!("after the rollout: {why}"),
+        (Moment::After, _) => format!("after the rollout: {}", gap.explain(&signers, &refusers)),
     }
 }
 
@@ -425,7 +422,12 @@ impl RolloutReport {
                             .map_or_else(|| "(unset)".to_owned(), |v| clean(v).into_owned())
                     };
                     if s.secret {
-                        format!("{} (secret) changed", clean(&s.variable))
+                        let what = match (&s.before, &s.after) {
+                            (None, _) => "set",
+                            (_, None) => "removed",
+                            _ => "changed",
+                        };
+                        format!("{} (secret) {what}", clean(&s.variable))
                     } else {
                         format!(
                             "{} {} -> {}",
