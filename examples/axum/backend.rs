@@ -1,7 +1,8 @@
 //! The backend: GET /me needs a user's access token (the `AccessToken` extractor), GET
 //! /profile too (the `RequireAuthLayer::user` layer, for handlers that take no extractor), POST
-//! /internal/sync accepts only the service `auth` (`SERVICE_ALLOWED_CALLERS`, and the route's
-//! own list), each service token once (a replay guard: in memory, or in Redis shared by every
+//! /internal/sync accepts only the service `auth` (the route's own list, narrower than
+//! `SERVICE_ALLOWED_CALLERS`, which lets `billing` call the backend's other routes), each
+//! service token once (a replay guard: in memory, or in Redis shared by every
 //! replica when `REDIS_URL` is set), GET /health and GET /ping (no authentication) for probes.
 //! Its own settings (`BackendConfig`) flatten the canonical `JwtConfig`.
 //!
@@ -93,7 +94,7 @@ async fn main() {
     tracing_subscriber::fmt().with_target(false).init();
     let own = MapSource::new()
         .with("SERVICE_ID", "backend")
-        .with("SERVICE_ALLOWED_CALLERS", "auth");
+        .with("SERVICE_ALLOWED_CALLERS", "auth,billing");
     let loaded = common::load::<BackendConfig>(own);
     let app = app(&loaded);
     common::serve("backend", loaded.value.port, app).await;

@@ -327,8 +327,9 @@ impl JwtAuth {
             None => None,
             Some(Guard::Immediate(guard)) => Some(&**guard),
             Some(Guard::Awaited(_)) => {
+                // The layer and the extractors await such a guard before they get here.
                 tracing::error!(
-                    "RequireAuthLayer::service cannot await an async replay guard: the call is refused; verify service calls with the ServiceCaller or AnyCaller extractor"
+                    "an async replay guard cannot be awaited here: the call is refused, never accepted unrecorded"
                 );
                 return Err(ServiceAuthError::ReplayGuardUnavailable);
             }

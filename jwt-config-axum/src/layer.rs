@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use axum::body::Bytes;
 use axum::http::{Request, Response};
 use jwt_config::AccessClaims;
-use jwt_config::service_auth::Caller;
+use jwt_config::service_auth::{Caller, shown};
 use pin_project_lite::pin_project;
 use serde::de::DeserializeOwned;
 use tower_layer::Layer;
@@ -191,6 +191,10 @@ impl RequireAuthLayer {
     /// health document lists the route under `route_callers` with `route` as its name (the
     /// route's pattern, as given to `Router::route`). An empty list refuses every caller.
     ///
+    /// With the shared `SERVICE_SECRET`, a caller's id is what its token claims: any holder of
+    /// the secret can claim a listed id (a warning at construction says so). The list is an
+    /// authorization boundary with per-service keys (`SERVICE_PRIVATE_KEY`).
+    ///
     /// ```
     /// # use jwt_config::{Config, JwtConfig, MapSource};
     /// use axum::{Router, body::Body, http::{Request, StatusCode}, routing::post};
@@ -221,6 +225,17 @@ impl RequireAuthLayer {
         I::Item: Into<String>,
     {
         let callers: Vec<String> = callers.into_iter().map(Into::into).collect();
+        let shared_secret = auth
+            .config()
+            .service_call_keys()
+            .iter()
+            .any(|key| key.verifies && key.key_type == "hmac");
+        if shared_secret {
+            tracing::warn!(
+                route,
+                "this service accepts calls signed with a shared SERVICE_SECRET: any holder of it can claim to be a listed caller; the route's list is an authorization boundary only with per-service keys (SERVICE_PRIVATE_KEY)"
+            );
+        }
         for caller in &callers {
             if !auth.config().allowed_callers().allows(caller) {
                 tracing::warn!(
@@ -375,14 +390,19 @@ where
 impl<C> RequireAuthLayer<C> {
     /// The route's own callers, where it has them: a caller outside them is refused (403).
     fn route_allows(&self, caller: &Caller, route: &str) -> Result<(), Refusal> {
-        let (Some(only), Caller::Service(name)) = (&self.route_callers, caller) else {
+        let Some(only) = &self.route_callers else {
             return Ok(());
         };
-        if only.callers.iter().any(|allowed| allowed == name) {
-            return Ok(());
-        }
+        let name = match caller {
+            Caller::Service(name) if only.callers.iter().any(|allowed| allowed == name) => {
+                return Ok(());
+            }
+            Caller::Service(name) => name.as_str(),
+            // Anything but an authenticated service the list names is refused.
+            _ => "(unauthenticated)",
+        };
         let refusal = Refusal::route_caller_not_allowed(name, &only.route, &only.callers);
-        Err(self.auth.refused(refusal, route, Some(name)))
+        Err(self.auth.refused(refusal, route, Some(&shown(name))))
     }
 
     /// The service call verified by awaiting the replay guard, then the inner service.

@@ -250,9 +250,8 @@ impl JwtAuth {
     /// does not answer in time refuses the call (503 `replay_guard_unavailable`, logged and
     /// counted like every refusal), never accepts it unrecorded.
     ///
-    /// [`RequireAuthLayer::service`](crate::RequireAuthLayer::service) does not await a
-    /// guard: behind it, with such a guard, every service call is refused (503
-    /// `replay_guard_unavailable`, with an error event saying why). Use the extractors.
+    /// [`RequireAuthLayer::service`](crate::RequireAuthLayer::service) awaits it too (its
+    /// response future is then boxed).
     ///
     /// [`ServiceCaller`]: crate::ServiceCaller
     /// [`AnyCaller`]: crate::AnyCaller
@@ -297,12 +296,17 @@ impl JwtAuth {
         let mut options = self.inner.options.clone();
         choose(&mut options);
         let (config, fingerprint) = (self.inner.config.clone(), self.inner.fingerprint.clone());
+        let inner = Inner::new(config, fingerprint, options);
+        // Routes already given their callers stay listed.
+        *inner
+            .route_callers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = self.route_callers();
         JwtAuth {
-            inner: Arc::new(Inner::new(config, fingerprint, options)),
+            inner: Arc::new(inner),
         }
     }
 
-    /// The replay guard, when calls are accepted once.
     /// Records a route's own callers, as the health document lists them.
     pub(crate) fn register_route(&self, only: &RouteCallers) {
         let mut routes = self
@@ -322,6 +326,7 @@ impl JwtAuth {
             .clone()
     }
 
+    /// The replay guard, when calls are accepted once.
     pub(crate) fn guard(&self) -> Option<&Guard> {
         self.inner.options.replay_guard.as_ref()
     }

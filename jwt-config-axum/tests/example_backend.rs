@@ -27,7 +27,7 @@ fn settings(service: &str) -> MapSource {
         .with("JWT_ISSUER", "https://auth.test")
         .with("JWT_AUDIENCE", "shop")
         .with("SERVICE_SECRET", SERVICE_SECRET)
-        .with("SERVICE_ALLOWED_CALLERS", "auth")
+        .with("SERVICE_ALLOWED_CALLERS", "auth,billing")
 }
 
 /// A replica of the example backend over `source`.
@@ -37,11 +37,20 @@ fn replica(source: &MapSource) -> Router {
 }
 
 async fn sync(replica: &Router, token: &str) -> StatusCode {
+    sync_answer(replica, token).await.0
+}
+
+async fn sync_answer(replica: &Router, token: &str) -> (StatusCode, String) {
     let request = Request::post("/internal/sync")
         .header("x-service-token", token)
         .body(Body::empty())
         .unwrap();
-    replica.clone().oneshot(request).await.unwrap().status()
+    let response = replica.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+        .await
+        .unwrap();
+    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 fn token_of_auth() -> String {
@@ -60,13 +69,16 @@ async fn with_redis_url_the_replicas_accept_a_token_once_between_them() {
     assert_eq!(sync(&first, &token).await, StatusCode::OK);
     assert_eq!(sync(&second, &token).await, StatusCode::UNAUTHORIZED);
     assert_eq!(sync(&first, &token).await, StatusCode::UNAUTHORIZED);
-    // The route's own list holds in the example too: a caller other than auth is refused.
+    // billing may call the backend (SERVICE_ALLOWED_CALLERS) but not /internal/sync: the
+    // route's own list refuses it.
     let billing = JwtAuth::from_loaded(
         &jwt_config::JwtConfig::load_with_report(&settings("billing")).unwrap(),
     );
     let headers = billing.service_headers("backend").unwrap();
     let other = headers["x-service-token"].to_str().unwrap();
-    assert_eq!(sync(&first, other).await, StatusCode::FORBIDDEN);
+    let (status, body) = sync_answer(&first, other).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("this route's callers are auth"), "{body}");
 }
 
 #[tokio::test]

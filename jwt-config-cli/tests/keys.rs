@@ -399,31 +399,32 @@ fn bundle_reads_kubernetes_manifests_as_audit_does_and_fails_where_a_key_is_not_
     assert_eq!(billing["problems"], Value::Array(Vec::new()), "{billing}");
 }
 
+/// Writes `SERVICE.env` of a production fleet in `dir`, with `extra` lines.
+fn write_service(dir: &Path, service: &str, extra: &[String]) {
+    let mut lines = vec![
+        "ENVIRONMENT=production".to_owned(),
+        format!("SERVICE_ID={service}"),
+        format!("JWT_SECRET_KEY={JWT_SECRET}"),
+        "JWT_ISSUER=https://auth.example.com".to_owned(),
+        "JWT_AUDIENCE=backend".to_owned(),
+    ];
+    lines.extend_from_slice(extra);
+    std::fs::write(dir.join(format!("{service}.env")), lines.join("\n") + "\n").unwrap();
+}
+
 #[test]
 fn audit_says_when_the_bundle_in_the_manifests_is_stale() {
-    // auth rotated its key: it signs as `auth:2`; orders' bundle still holds the old `auth`
-    // beside the new one (no gap: every call verifies, but the old key stays trusted).
+    // auth rotated its key: it signs as `auth:2`.
     let old = new_key(&["--service", "auth"]);
     let new = new_key(&["--service", "auth"]);
     let orders_key = new_key(&["--service", "orders"]);
+    let retired = new_key(&["--service", "search"]);
     let pem = |key: &Value| key["secret"].as_str().unwrap().trim_end().to_owned();
     let mut next = new["jwk"].clone();
     next["kid"] = Value::from("auth:2");
-    let bundle = serde_json::json!({"keys": [old["jwk"], next]}).to_string();
     let dir = tempfile::tempdir().unwrap();
-    let write = |service: &str, extra: &[String]| {
-        let mut lines = vec![
-            "ENVIRONMENT=production".to_owned(),
-            format!("SERVICE_ID={service}"),
-            format!("JWT_SECRET_KEY={JWT_SECRET}"),
-            "JWT_ISSUER=https://auth.example.com".to_owned(),
-            "JWT_AUDIENCE=backend".to_owned(),
-        ];
-        lines.extend_from_slice(extra);
-        let path = dir.path().join(format!("{service}.env"));
-        std::fs::write(path, lines.join("\n") + "\n").unwrap();
-    };
-    write(
+    write_service(
+        dir.path(),
         "auth",
         &[
             format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&new)),
@@ -431,41 +432,90 @@ fn audit_says_when_the_bundle_in_the_manifests_is_stale() {
             "SERVICE_ALLOWED_CALLERS=none".to_owned(),
         ],
     );
-    write(
-        "orders",
-        &[
-            format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&orders_key)),
-            format!("SERVICE_VERIFICATION_KEYS='{bundle}'"),
-            "SERVICE_ALLOWED_CALLERS=auth".to_owned(),
-        ],
-    );
+    let orders = |keys: &[&Value]| {
+        let bundle = serde_json::json!({ "keys": keys }).to_string();
+        write_service(
+            dir.path(),
+            "orders",
+            &[
+                format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&orders_key)),
+                format!("SERVICE_VERIFICATION_KEYS='{bundle}'"),
+                "SERVICE_ALLOWED_CALLERS=auth".to_owned(),
+            ],
+        );
+    };
     let fleet = dir.path().to_str().unwrap();
-    let (code, out, err) = run(&["audit", fleet]);
+    // The old key beside the new one: a rotation under way, said, and no failure.
+    orders(&[&old["jwk"], &next]);
+    let (code, out, err) = run(&["audit", "--strict", fleet]);
     assert_eq!(code, 0, "{out}{err}");
-    let stale = out.lines().find(|l| l.contains("stale")).expect(&out);
-    for said in ["orders", "key auth,", "auth:2", "jwt-config keys bundle"] {
-        assert!(stale.contains(said), "{said}: {stale}");
+    let line = out.lines().find(|l| l.contains("stale")).expect(&out);
+    for said in [
+        "orders",
+        "key auth ",
+        "auth:2",
+        "rotation of auth's key is under way",
+    ] {
+        assert!(line.contains(said), "{said}: {line}");
     }
-    let (code, out, _) = run(&["audit", "--strict", fleet]);
-    assert_eq!(code, 1, "{out}");
-    assert!(out.contains("regenerate the bundle"), "{out}");
     let (_, json, _) = run(&["audit", "--format", "json", fleet]);
     let report: Value = serde_json::from_str(&json).unwrap();
     let stale = &report["stale_keys"][0];
     assert_eq!(stale["key_id"], "auth");
     assert_eq!(stale["current_key_id"], "auth:2");
+    assert_eq!(stale["rotation"], true);
     assert_eq!(stale["receivers"], serde_json::json!(["orders"]));
-    // Regenerated from the same inputs, the bundle holds the current key only: nothing stale.
-    let (_, fresh, _) = run(&["keys", "bundle", fleet]);
-    write(
-        "orders",
-        &[
-            format!("SERVICE_PRIVATE_KEY=\"{}\"", pem(&orders_key)),
-            format!("SERVICE_VERIFICATION_KEYS='{}'", fresh.trim()),
-            "SERVICE_ALLOWED_CALLERS=auth".to_owned(),
-        ],
+    // The old key alone: auth's calls fail (a key gap), and the bundle is said to be stale.
+    orders(&[&old["jwk"]]);
+    let (code, out, _) = run(&["audit", fleet]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the SERVICE_VERIFICATION_KEYS bundle is stale"),
+        "{out}"
     );
+    // The key of a service no longer in the fleet stays trusted: said, and a failure under
+    // --strict.
+    let mut gone = retired["jwk"].clone();
+    gone["kid"] = Value::from("search");
+    orders(&[&next, &gone]);
+    let (code, out, _) = run(&["audit", fleet]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("`search` that is not in the inputs"), "{out}");
+    let (code, out, _) = run(&["audit", "--strict", fleet]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("regenerate the bundle"), "{out}");
+    // Regenerated from the same inputs, the bundle holds the current keys only: nothing stale.
+    let (_, fresh, _) = run(&["keys", "bundle", fleet]);
+    let fresh: Value = serde_json::from_str(&fresh).unwrap();
+    let keys: Vec<&Value> = fresh["keys"].as_array().unwrap().iter().collect();
+    orders(&keys);
     let (code, out, _) = run(&["audit", "--strict", fleet]);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("stale"), "{out}");
+}
+
+#[test]
+fn a_key_of_a_services_own_rotation_as_a_secret_carries_its_key_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("billing-key.yaml");
+    let path = path.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "keys",
+        "new",
+        "--service",
+        "billing:2",
+        "--out",
+        path,
+        "--secret-name",
+        "billing-service-key",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let manifest = std::fs::read_to_string(path).unwrap();
+    assert!(manifest.contains("kind: Secret"), "{manifest}");
+    assert!(
+        manifest.contains("  SERVICE_KEY_ID: \"billing:2\""),
+        "{manifest}"
+    );
+    assert!(manifest.contains("  SERVICE_PRIVATE_KEY: \"-----BEGIN PRIVATE KEY-----\\n"));
+    assert!(!out.contains("PRIVATE KEY"), "{out}");
 }

@@ -123,7 +123,7 @@ pub(crate) fn bundle<T: Config + HasJwtConfig>(
             write!(
                 out,
                 "{}",
-                manifest("ConfigMap", "data", name, variable, &json)
+                manifest("ConfigMap", "data", name, &[(variable, &json)]).as_str()
             )?;
         }
     }
@@ -149,16 +149,38 @@ fn why_not_loaded(unchecked: &[fleet::Unchecked]) -> String {
     }
 }
 
-/// A Kubernetes object of `kind` (a ConfigMap's `data`, a Secret's `stringData`) holding one
-/// variable. Strings are written as JSON strings, which YAML reads as double-quoted scalars:
-/// nothing in a name or value escapes them.
-pub(super) fn manifest(kind: &str, field: &str, name: &str, variable: &str, value: &str) -> String {
-    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
-    // The value may be a private key: its quoted copy is wiped too.
-    let value = zeroize::Zeroizing::new(quoted(value));
-    format!(
-        "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {}\n{field}:\n  {variable}: {}\n",
-        quoted(name),
-        value.as_str()
-    )
+/// A Kubernetes object of `kind` (a ConfigMap's `data`, a Secret's `stringData`) holding
+/// `entries`, variable and value. Strings are written as JSON strings, which YAML reads as
+/// double-quoted scalars: nothing in a name or value escapes them. A value may be a private
+/// key: every copy of it is wiped, and the text is never reallocated.
+pub(super) fn manifest(
+    kind: &str,
+    field: &str,
+    name: &str,
+    entries: &[(&str, &str)],
+) -> zeroize::Zeroizing<String> {
+    let quoted =
+        |text: &str| zeroize::Zeroizing::new(serde_json::to_string(text).unwrap_or_default());
+    let head = format!(
+        "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {}\n{field}:\n",
+        quoted(name).as_str()
+    );
+    let entries: Vec<(&str, zeroize::Zeroizing<String>)> = entries
+        .iter()
+        .map(|(variable, value)| (*variable, quoted(value)))
+        .collect();
+    let length = entries
+        .iter()
+        .map(|(variable, value)| variable.len() + value.len() + 5)
+        .sum::<usize>();
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(head.len() + length));
+    text.push_str(&head);
+    for (variable, value) in &entries {
+        text.push_str("  ");
+        text.push_str(variable);
+        text.push_str(": ");
+        text.push_str(value);
+        text.push('\n');
+    }
+    text
 }

@@ -81,13 +81,12 @@ pub(crate) fn keys_new(args: &KeysNewArgs, out: &mut dyn Write, _err: &mut dyn W
         let mut secret = key.secret.take().unwrap_or_default();
         if let Some(name) = &args.secret_name {
             let pem = Zeroizing::new(secret.trim_end().to_owned());
-            secret = Zeroizing::new(manifest(
-                "Secret",
-                "stringData",
-                name,
-                jwt_config::vars::SERVICE_PRIVATE_KEY,
-                &pem,
-            ));
+            let mut entries = vec![(jwt_config::vars::SERVICE_PRIVATE_KEY, pem.as_str())];
+            // `billing:2` is a key of service billing: the service signs as it only when told.
+            if key.kid.contains(':') {
+                entries.push((jwt_config::vars::SERVICE_KEY_ID, key.kid.as_str()));
+            }
+            secret = manifest("Secret", "stringData", name, &entries);
         }
         write_new_file(path, &secret)?;
         key.written_to = Some(path.display().to_string());

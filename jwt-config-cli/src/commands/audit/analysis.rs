@@ -181,8 +181,16 @@ pub(crate) struct StaleKey {
     /// The caller whose id the key carries.
     pub(crate) service: String,
     pub(crate) key_id: String,
-    /// The key it signs its calls with; `None` on the shared `SERVICE_SECRET`.
+    /// The key it signs its calls with; `None` on the shared `SERVICE_SECRET`, or for a
+    /// service not in the inputs.
     pub(crate) current_key_id: Option<String>,
+    /// No service of the inputs has this id: a retired service whose key stays trusted (or a
+    /// fleet given in part).
+    pub(crate) unknown_service: bool,
+    /// Every receiver of it also verifies the caller's current key: a rotation of the
+    /// caller's key is under way (the old key leaves the bundle once it is over). Not a
+    /// failure under `--strict`.
+    pub(crate) rotation: bool,
     pub(crate) receivers: Vec<String>,
     pub(crate) message: String,
 }
@@ -389,10 +397,13 @@ impl AuditReport {
                 .iter()
                 .filter(|k| k.verifies && !k.signs)
             {
-                let id = key.id.split_once(':').map_or(key.id.as_str(), |(id, _)| id);
-                let Some((names, signing)) = callers.get(id) else {
+                // An `oct` key of a SERVICE_SECRET rotation names no service.
+                if key.key_type == "hmac" {
                     continue;
-                };
+                }
+                let id = key.id.split_once(':').map_or(key.id.as_str(), |(id, _)| id);
+                let known = callers.get(id);
+                let signing: &[&jwt_config::KeyInfo] = known.map_or(&[], |(_, s)| s);
                 if signing.iter().any(|own| own.same_key(key)) {
                     continue;
                 }
@@ -400,33 +411,54 @@ impl AuditReport {
                     .iter()
                     .find(|own| own.key_type != "hmac")
                     .map(|own| own.id.clone());
-                let service = names.join(", ");
-                stale
+                // The receiver also trusts the caller's current key: old and new side by side.
+                let rotating = signing.iter().any(|own| {
+                    view.service_call_keys
+                        .iter()
+                        .any(|k| k.verifies && k.same_key(own))
+                });
+                let service = known.map_or_else(|| id.to_owned(), |(names, _)| names.join(", "));
+                let entry = stale
                     .entry((service.clone(), key.id.clone()))
                     .or_insert_with(|| StaleKey {
                         service,
                         key_id: key.id.clone(),
                         current_key_id: current,
+                        unknown_service: known.is_none(),
+                        rotation: true,
                         receivers: Vec::new(),
                         message: String::new(),
-                    })
-                    .receivers
-                    .push((*receiver).to_owned());
+                    });
+                entry.rotation &= rotating && known.is_some();
+                entry.receivers.push((*receiver).to_owned());
             }
         }
         for mut key in stale.into_values() {
-            let signs = match &key.current_key_id {
-                Some(current) => format!("signs its calls with key {}", clean(current)),
-                None => "signs its calls with the shared SERVICE_SECRET".to_owned(),
-            };
-            key.message = format!(
-                "{} verify calls of {} with key {}, which {} does not sign with ({} {signs}): the SERVICE_VERIFICATION_KEYS bundle is stale, or a rotation is under way; once it is over, regenerate the bundle with `jwt-config keys bundle` over the same inputs",
+            let (receivers, service, id) = (
                 named(&key.receivers),
-                clean(&key.service),
-                clean(&key.key_id),
-                clean(&key.service),
-                clean(&key.service),
+                clean(&key.service).into_owned(),
+                clean(&key.key_id).into_owned(),
             );
+            let regenerate =
+                "regenerate the bundle with `jwt-config keys bundle` over the same inputs";
+            key.message = if key.unknown_service {
+                format!(
+                    "{receivers} verify calls with key {id}, of a service `{service}` that is not in the inputs: a retired service's key stays trusted; unless the inputs hold only part of the fleet, {regenerate}"
+                )
+            } else if key.rotation {
+                let current = key.current_key_id.as_deref().map(clean).unwrap_or_default();
+                format!(
+                    "{receivers} verify calls of {service} with key {id} beside its current key {current}: a rotation of {service}'s key is under way; once every replica signs with {current} and the tokens signed with {id} have expired, {regenerate}"
+                )
+            } else {
+                let signs = match &key.current_key_id {
+                    Some(current) => format!("signs its calls with key {}", clean(current)),
+                    None => "signs its calls with the shared SERVICE_SECRET".to_owned(),
+                };
+                format!(
+                    "{receivers} verify calls of {service} with key {id}, which {service} does not sign with ({service} {signs}): the SERVICE_VERIFICATION_KEYS bundle is stale; {regenerate}"
+                )
+            };
             self.stale_keys.push(key);
         }
     }
@@ -695,9 +727,14 @@ impl AuditReport {
             Some(FixFirst::Warnings {
                 services: warned.clone(),
             })
-        } else if strict && !self.stale_keys.is_empty() {
+        } else if strict && self.stale_keys.iter().any(|k| !k.rotation) {
             Some(FixFirst::StaleKeys {
-                key_ids: self.stale_keys.iter().map(|k| k.key_id.clone()).collect(),
+                key_ids: self
+                    .stale_keys
+                    .iter()
+                    .filter(|k| !k.rotation)
+                    .map(|k| k.key_id.clone())
+                    .collect(),
             })
         } else {
             None
