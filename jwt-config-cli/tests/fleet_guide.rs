@@ -13,7 +13,7 @@ fn shell_blocks() -> Vec<String> {
     let mut current: Option<String> = None;
     for line in GUIDE.lines() {
         match (&mut current, line.trim_start()) {
-            (None, fence) if fence == "```sh" => current = Some(String::new()),
+            (None, "```sh") => current = Some(String::new()),
             (Some(_), "```") => blocks.push(current.take().unwrap()),
             (Some(block), text) if text.starts_with("kubectl ") => {
                 block.push_str(": not run here: ");
