@@ -1,7 +1,7 @@
 //! The auth service: POST /login issues an access and a refresh token, POST /refresh trades a
 //! refresh token for a new access token, POST /sync calls the backend's /internal/sync with
 //! service headers (their token carries this service's fingerprint). Its own settings
-//! (`AuthConfig`) flatten the canonical `JwtConfig`.
+//! (`AuthConfig`, in `schemas.rs`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
 //! cargo run -p jwt-config-axum --example axum_auth -- examples/env/development.env
@@ -10,6 +10,9 @@
 
 #[path = "common.rs"]
 mod common;
+#[allow(dead_code)] // the backend's settings, unused here
+#[path = "schemas.rs"]
+mod schemas;
 
 use std::sync::Arc;
 
@@ -17,28 +20,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, MapSource};
+use jwt_config::{AccessClaims, MapSource};
 use jwt_config_axum::{JwtAuth, health};
+use schemas::AuthConfig;
 use serde_json::{Value, json};
-
-/// Settings of the auth service.
-#[derive(Config)]
-struct AuthConfig {
-    #[config(flatten)]
-    jwt: JwtConfig,
-    /// Port of the HTTP server.
-    #[config(env = "AUTH_PORT", default = 3001, range(1..=65535))]
-    port: u16,
-    /// Base URL of the backend.
-    #[config(env = "BACKEND_URL", default = "http://127.0.0.1:3002")]
-    backend_url: String,
-}
-
-impl HasJwtConfig for AuthConfig {
-    fn jwt_config(&self) -> &JwtConfig {
-        &self.jwt
-    }
-}
 
 #[derive(Clone, axum::extract::FromRef)]
 struct AppState {

@@ -4,7 +4,7 @@
 //! `SERVICE_ALLOWED_CALLERS`, which lets `billing` call the backend's other routes), each
 //! service token once (a replay guard: in memory, or in Redis shared by every
 //! replica when `REDIS_URL` is set), GET /health and GET /ping (no authentication) for probes.
-//! Its own settings (`BackendConfig`) flatten the canonical `JwtConfig`.
+//! Its own settings (`BackendConfig`, in `schemas.rs`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
 //! cargo run -p jwt-config-axum --example axum_backend -- examples/env/development.env
@@ -13,36 +13,20 @@
 
 #[path = "common.rs"]
 mod common;
+#[allow(dead_code)] // the auth service's settings, unused here
+#[path = "schemas.rs"]
+pub(crate) mod schemas;
 
 use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::MemoryReplayGuard;
-use jwt_config::{AccessClaims, Config, HasJwtConfig, JwtConfig, Loaded, MapSource, Secret};
+use jwt_config::{AccessClaims, Loaded, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use jwt_config_redis::RedisReplayGuard;
+pub(crate) use schemas::BackendConfig;
 use serde_json::{Value, json};
-
-/// Settings of the backend.
-#[derive(Config)]
-pub(crate) struct BackendConfig {
-    #[config(flatten)]
-    jwt: JwtConfig,
-    /// Port of the HTTP server.
-    #[config(env = "BACKEND_PORT", default = 3002, range(1..=65535))]
-    port: u16,
-    /// The Redis every replica records service tokens in (`redis://host:6379`), so that a
-    /// token is accepted once across them; unset: one instance, a guard in memory.
-    #[config(env = "REDIS_URL", secret)]
-    redis_url: Option<Secret<String>>,
-}
-
-impl HasJwtConfig for BackendConfig {
-    fn jwt_config(&self) -> &JwtConfig {
-        &self.jwt
-    }
-}
 
 async fn me(AccessToken(claims): AccessToken) -> Json<Value> {
     Json(json!({ "sub": claims.sub }))

@@ -35,7 +35,10 @@
 mod args;
 mod commands;
 mod fleet;
+mod fleet_audit;
 mod style;
+
+pub use fleet_audit::{FleetAudit, SCHEMA_LABEL, Workload};
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -136,6 +139,11 @@ fn run_inner<T: Config>(
             }
         },
     };
+    finish(result, stderr)
+}
+
+/// A command's exit code; a usage error said on `stderr`.
+fn finish(result: commands::Outcome, stderr: &mut dyn Write) -> u8 {
     match result {
         Ok(code) => code,
         // Like other commands, stop quietly when the reader of the output went away.

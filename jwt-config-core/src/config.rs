@@ -192,6 +192,36 @@ impl<T> Loaded<T> {
         SettingsFingerprint::of(&chosen, String::from_utf8_lossy(&schema).into_owned())
     }
 
+    /// This load as one of a schema `U` it flattens: the value `part` takes from the whole,
+    /// the variables of `U` ([`Loaded::variables_as`]), the same environment and warnings.
+    /// `None` where no one prefix holds every variable of `U`.
+    pub fn narrowed<U: Config>(self, part: impl FnOnce(T) -> U) -> Option<Loaded<U>> {
+        let variables = self.variables_as::<U>()?;
+        Some(Loaded {
+            value: part(self.value),
+            environment: self.environment,
+            warnings: self.warnings,
+            variables,
+        })
+    }
+
+    /// The variables of a flattened schema `U` within this load, each renamed to its name in
+    /// `U` (its prefix removed): what services of different schemas that all flatten `U`
+    /// share, compared by name. `None` where no one prefix holds every variable of `U`.
+    pub fn variables_as<U: Config>(&self) -> Option<Vec<Resolved>> {
+        let names: Vec<String> = U::SCHEMA.variables().into_iter().map(|v| v.name).collect();
+        let chosen = self.variables_of(&names)?;
+        Some(
+            chosen
+                .into_iter()
+                .map(|(name, variable)| Resolved {
+                    variable: name.to_owned(),
+                    ..variable.clone()
+                })
+                .collect(),
+        )
+    }
+
     /// The variables of a flattened schema within this load, each with its name in that
     /// schema: found under the one prefix that holds every one of them (`ENVIRONMENT` is
     /// never prefixed). `None` where no prefix does, or several do: a fingerprint of part

@@ -455,6 +455,14 @@ impl Schema {
         false
     }
 
+    /// Where `name` is not a name this schema reads but a near miss of one (a typo, in any
+    /// family of names): the warning's text, which names the schema and suggests the name
+    /// ("did you mean BACKEND_URL?"). What `audit` says of a name a workload sets in its own
+    /// definition; a load warns only of names of the schema's families.
+    pub fn near_miss(&'static self, name: &str) -> Option<String> {
+        crate::unknown::near_miss(self, name)
+    }
+
     /// Every variable, flattened children included, with prefixes applied.
     pub fn variables(&'static self) -> Vec<Variable> {
         let mut out = Vec::new();

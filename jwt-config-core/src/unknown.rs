@@ -162,6 +162,21 @@ fn family_of(
     }
 }
 
+/// The unknown-variable message of `name` when it is a typo of a name the schema reads (near
+/// enough to one), whatever its family; `None` for a name the schema reads, or one near none.
+pub(crate) fn near_miss(schema: &'static Schema, name: &str) -> Option<String> {
+    if is_known(schema, name) {
+        return None;
+    }
+    let variables = schema.variables();
+    let candidates = variables
+        .iter()
+        .flat_map(|v| std::iter::once(&v.name).chain(&v.aliases))
+        .map(String::as_str);
+    closest(name, candidates)?;
+    Some(message(schema, name))
+}
+
 /// Whether `name` is a name the schema reads, comparing piece by piece without allocating.
 fn is_known(schema: &'static Schema, name: &str) -> bool {
     if never_prefixed(name) {

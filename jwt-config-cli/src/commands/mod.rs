@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use jwt_config::{ConfigError, EnvFile, Problem, Substitution};
 
-pub(crate) use audit::audit;
+pub(crate) use audit::{SchemaEntry, audit, audit_schemas, load_as};
 pub(crate) use check::check;
 pub(crate) use diff::diff;
 pub(crate) use docs::docs;

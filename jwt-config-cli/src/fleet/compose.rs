@@ -31,6 +31,7 @@ pub(crate) fn instances(
     let mut out = Vec::new();
     for (service, definition) in services {
         let mut instance = Instance::new(service.clone(), input);
+        instance.labels = compose_labels(definition.get("labels"));
         for (path, required) in env_files(definition.get("env_file")) {
             let full = base.join(&path);
             if !full.exists() {
@@ -143,5 +144,23 @@ fn interpolated(value: &str) -> Option<String> {
         None
     } else {
         Some(value.replace("$$", "$"))
+    }
+}
+
+/// A Compose service's `labels`, as a mapping or a list of `KEY=VALUE`.
+fn compose_labels(labels: Option<&Value>) -> std::collections::BTreeMap<String, String> {
+    match labels {
+        Some(Value::Object(entries)) => entries
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| {
+                let (key, value) = item.as_str()?.split_once('=')?;
+                Some((key.to_owned(), value.to_owned()))
+            })
+            .collect(),
+        _ => std::collections::BTreeMap::new(),
     }
 }

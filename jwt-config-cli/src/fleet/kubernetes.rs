@@ -40,6 +40,34 @@ fn pod_spec(kind: &str, object: &Value) -> Option<Value> {
         .cloned()
 }
 
+/// The labels and annotations of a workload and of its pod template, the template's over the
+/// object's and annotations over labels (string values only).
+fn labels(kind: &str, object: &Value) -> BTreeMap<String, String> {
+    let template: &[&str] = match kind {
+        "Pod" => &[],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        _ => &["spec", "template"],
+    };
+    let mut labels = BTreeMap::new();
+    let template = template
+        .iter()
+        .try_fold(object, |value, key| value.get(key));
+    for metadata in [Some(object), template].into_iter().flatten() {
+        for field in ["labels", "annotations"] {
+            let Some(Value::Object(entries)) = metadata.pointer(&format!("/metadata/{field}"))
+            else {
+                continue;
+            };
+            for (key, value) in entries {
+                if let Some(text) = value.as_str() {
+                    labels.insert(key.clone(), text.to_owned());
+                }
+            }
+        }
+    }
+    labels
+}
+
 /// Every object of the inputs, ConfigMaps and Secrets indexed by namespace and name.
 #[derive(Default)]
 pub(crate) struct Pool {
@@ -58,6 +86,8 @@ struct Workload {
     namespace: String,
     name: String,
     spec: Value,
+    /// Labels and annotations of the object and of its pod template.
+    labels: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -138,7 +168,8 @@ impl Pool {
             self.objects
                 .insert((object_kind, namespace, metadata.name), data);
         } else if let Some(spec) = pod_spec(&kind, &document) {
-            self.add_workload(input, kind, namespace, metadata.name, spec);
+            let labels = labels(&kind, &document);
+            self.add_workload(input, kind, namespace, metadata.name, spec, labels);
         } else {
             let runs_containers = ["/spec/template/spec/containers", "/spec/containers"]
                 .iter()
@@ -170,6 +201,7 @@ impl Pool {
         namespace: String,
         name: String,
         spec: Value,
+        labels: BTreeMap<String, String>,
     ) {
         let key = (kind.clone(), namespace.clone(), name.clone());
         let workload = Workload {
@@ -178,6 +210,7 @@ impl Pool {
             namespace,
             name,
             spec,
+            labels,
         };
         match self.workload_index.get(&key) {
             Some(&index) => self.workloads[index] = workload,
@@ -216,6 +249,8 @@ impl Pool {
                 }
                 let mut instance = Instance::new(name, &workload.input);
                 instance.sidecar_candidate = several;
+                instance.workload.clone_from(&workload.name);
+                instance.labels.clone_from(&workload.labels);
                 let resolver = Resolver {
                     pool: self,
                     namespace: &workload.namespace,

@@ -8,6 +8,7 @@ mod expand;
 mod kubernetes;
 mod source;
 
+use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,12 @@ pub(crate) struct Instance {
     /// A container sharing its pod with others: one that sets no variable of the schema is a
     /// sidecar, not a service.
     pub(crate) sidecar_candidate: bool,
+    /// The workload's own name: a Kubernetes object's `metadata.name`, the Compose service,
+    /// the env file's service.
+    pub(crate) workload: String,
+    /// The labels and annotations of the workload and of its pod template (a Compose
+    /// service's `labels`): what a rule that maps workloads to schemas reads.
+    pub(crate) labels: BTreeMap<String, String>,
 }
 
 /// A value the inputs cannot tell.
@@ -51,6 +58,8 @@ pub(crate) struct Unchecked {
 impl Instance {
     fn new(name: String, input: &str) -> Self {
         Instance {
+            workload: name.clone(),
+            labels: BTreeMap::new(),
             name,
             input: input.to_owned(),
             source: FleetSource::default(),

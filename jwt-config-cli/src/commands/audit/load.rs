@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use jwt_config::{
-    Config, ConfigError, EnvFile, Environment, Loaded, Problem, ProblemKind, Source as _, Warning,
-    vars,
+    Config, ConfigError, EnvFile, Environment, HasJwtConfig, JwtConfig, Loaded, Problem,
+    ProblemKind, Source as _, Warning, WarningKind, vars,
 };
 use serde::Serialize;
 
@@ -99,7 +99,25 @@ pub(crate) fn audit_one<T: Config>(
         unchecked: instance.unchecked.clone(),
         own: instance.source.own().clone(),
     };
-    settle(audited, result, |p| instance.explains(p))
+    let mut audited = settle(audited, result, |p| instance.explains(p));
+    near_misses::<T>(&mut audited);
+    audited
+}
+
+/// A name the workload sets in its own definition that the schema does not read but nearly
+/// does (`BACKEND_ULR`): a warning, whatever the name's family. A load warns only of names of
+/// the schema's families; a manifest is where such typos are made.
+fn near_misses<T: Config>(audited: &mut Audited<T>) {
+    for name in &audited.own {
+        let said = audited.warnings.iter().any(|w| w.variable() == name);
+        if said {
+            continue;
+        }
+        if let Some(message) = T::SCHEMA.near_miss(name) {
+            let warning = Warning::new(name.clone(), WarningKind::UnknownVariable, message);
+            audited.warnings.push(warning);
+        }
+    }
 }
 
 /// One env file as an instance of its own (`diff`'s two inputs), loaded by the caller (which
@@ -198,4 +216,25 @@ fn assert_instance_environment(
         .iter()
         .any(|u| u.variable.is_none() || u.variable.as_deref() == Some(vars::ENVIRONMENT));
     problems.extend(assert_deployed(text, place, expected, unknown));
+}
+
+impl<T: HasJwtConfig> Audited<T> {
+    /// The instance as the shared `JwtConfig` it flattens: its own problems and warnings
+    /// kept, its load narrowed to the JWT settings (compared across schemas by their names in
+    /// `JwtConfig`, whatever prefix each schema reads them under).
+    pub(crate) fn narrowed(self) -> Audited<JwtConfig> {
+        let loaded = self
+            .loaded
+            .and_then(|loaded| loaded.narrowed(|value| value.jwt_config().clone()));
+        Audited {
+            name: self.name,
+            input: self.input,
+            status: self.status,
+            loaded,
+            problems: self.problems,
+            warnings: self.warnings,
+            unchecked: self.unchecked,
+            own: self.own,
+        }
+    }
 }
