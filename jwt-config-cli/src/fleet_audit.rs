@@ -5,12 +5,11 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::Write;
 
-use clap::Parser as _;
 use jwt_config::{Config, HasJwtConfig};
 
-use crate::args::{Cli, Command};
+use crate::args::Command;
 use crate::commands::{self, SchemaEntry};
-use crate::{EXIT_OK, EXIT_USAGE, fleet, style};
+use crate::{EXIT_USAGE, fleet, style};
 
 /// The label or annotation that names a workload's schema: `jwt-config/schema: auth`.
 pub const SCHEMA_LABEL: &str = "jwt-config/schema";
@@ -118,14 +117,9 @@ impl FleetAudit {
         stderr: &mut dyn Write,
         colour: bool,
     ) -> u8 {
-        let cli = match Cli::try_parse_from(args) {
+        let cli = match crate::parse(args, stdout, stderr) {
             Ok(cli) => cli,
-            Err(error) => {
-                let informational = !error.use_stderr();
-                let stream: &mut dyn Write = if informational { stdout } else { stderr };
-                let _ = write!(stream, "{}", error.render());
-                return if informational { EXIT_OK } else { EXIT_USAGE };
-            }
+            Err(code) => return code,
         };
         let Command::Audit(args) = cli.command else {
             let _ = writeln!(

@@ -101,14 +101,9 @@ fn run_inner<T: Config>(
     colour: bool,
     keys: Option<KeySupport<T>>,
 ) -> u8 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args, stdout, stderr) {
         Ok(cli) => cli,
-        Err(error) => {
-            let informational = !error.use_stderr();
-            let stream: &mut dyn Write = if informational { stdout } else { stderr };
-            let _ = write!(stream, "{}", error.render());
-            return if informational { EXIT_OK } else { EXIT_USAGE };
-        }
+        Err(code) => return code,
     };
     let style = style::Style::new(colour);
     let result = match cli.command {
@@ -140,6 +135,20 @@ fn run_inner<T: Config>(
         },
     };
     finish(result, stderr)
+}
+
+/// The command line parsed; else its help or version printed (exit 0) or its error (exit 2).
+fn parse(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Cli, u8> {
+    Cli::try_parse_from(args).map_err(|error| {
+        let informational = !error.use_stderr();
+        let stream: &mut dyn Write = if informational { stdout } else { stderr };
+        let _ = write!(stream, "{}", error.render());
+        if informational { EXIT_OK } else { EXIT_USAGE }
+    })
 }
 
 /// A command's exit code; a usage error said on `stderr`.
