@@ -229,7 +229,7 @@ fn hand_written_jwt() -> Result<(EncodingKey, DecodingKey, Validation, u64), Str
     Ok((encoding, decoding, validation, access_minutes))
 }
 
-const JWT_VARIABLES: [(&str, &str); 7] = [
+const JWT_VARIABLES: [(&str, &str); 8] = [
     ("ENVIRONMENT", "production"),
     ("JWT_ALGORITHM", "HS256"),
     (
@@ -242,6 +242,7 @@ const JWT_VARIABLES: [(&str, &str); 7] = [
         "SERVICE_SECRET",
         "bench-service-secret-0123456789abcdef012345678",
     ),
+    ("SERVICE_ALLOWED_CALLERS", "auth,backend"),
     ("JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "15"),
 ];
 

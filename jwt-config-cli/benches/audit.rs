@@ -36,6 +36,7 @@ metadata: {{name: {name}-secrets, namespace: fleet}}
 stringData:
   JWT_SECRET_KEY: bench-fleet-jwt-secret-key-0123456789abcdef
   SERVICE_SECRET: bench-fleet-service-secret-0123456789abcdef
+  SERVICE_ALLOWED_CALLERS: \"*\"
 ---
 apiVersion: apps/v1
 kind: Deployment
