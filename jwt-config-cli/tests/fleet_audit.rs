@@ -178,3 +178,37 @@ fn settings_read_under_a_prefix_are_compared_with_the_same_settings_elsewhere() 
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("differs JWT_ISSUER"), "{out}");
 }
+
+#[test]
+fn a_rollout_of_the_fleet_is_audited_with_each_workloads_own_struct() {
+    let services = example("services");
+    let (code, out) = fleet(&[
+        "audit",
+        "--before",
+        path(&services),
+        "--after",
+        path(&services),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok the rollout keeps every live token valid"),
+        "{out}"
+    );
+    // After a rollout that drops the shared Secret, nothing the services sign is known.
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["login.yaml", "backend.yaml"] {
+        std::fs::copy(services.join(file), dir.path().join(file)).unwrap();
+    }
+    let (code, out) = fleet(&[
+        "audit",
+        "--before",
+        path(&services),
+        "--after",
+        path(dir.path()),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("after the rollout, or is not checked"),
+        "{out}"
+    );
+}

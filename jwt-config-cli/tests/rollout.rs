@@ -109,7 +109,10 @@ fn dropping_jwt_key_id_in_step_3_is_caught_naming_the_variable_the_key_and_the_l
     // Going back from step 2 to step 0 drops k2 while tokens it signed live on.
     let (code, out) = rollout(&rotation(STEPS[2]), &rotation(STEPS[0]), "text");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("would no longer verify key k2"), "{out}");
+    assert!(
+        out.contains("would not verify key k2 after the rollout"),
+        "{out}"
+    );
 }
 
 fn env(dir: &Path, service: &str, lines: &[&str]) {
@@ -154,6 +157,22 @@ fn services_and_callers_that_change_are_listed_and_a_changed_service_secret_brea
         "billing",
         &[SECRET_A, "SERVICE_ALLOWED_CALLERS=orders"],
     );
+    // billing arrives with orders' new allow-list: while the update rolls, the orders not yet
+    // updated refuse billing's calls.
+    let (code, json) = rollout(&before, &after, "json");
+    assert_eq!(code, 1, "{json}");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let broken = &report["breaks"][0];
+    assert_eq!(broken["moment"], "during_the_rollout");
+    assert_eq!(broken["variable"], "SERVICE_ALLOWED_CALLERS");
+    assert_eq!(broken["signers"], serde_json::json!(["billing"]));
+    assert_eq!(broken["verifiers"], serde_json::json!(["orders"]));
+    // In the right order, orders allows billing before billing arrives.
+    env(
+        &before,
+        "orders",
+        &[SECRET_A, "SERVICE_ALLOWED_CALLERS=auth,billing,reports"],
+    );
     let (code, json) = rollout(&before, &after, "json");
     assert_eq!(code, 0, "{json}");
     let report: Value = serde_json::from_str(&json).unwrap();
@@ -161,7 +180,7 @@ fn services_and_callers_that_change_are_listed_and_a_changed_service_secret_brea
     assert_eq!(report["removed"], serde_json::json!(["reports"]));
     let callers = &report["callers"][0];
     assert_eq!(callers["receiver"], "orders");
-    assert_eq!(callers["allowed"], serde_json::json!(["billing"]));
+    assert_eq!(callers["allowed"], serde_json::json!([]));
     assert_eq!(callers["no_longer_allowed"], serde_json::json!(["reports"]));
     // orders takes another SERVICE_SECRET: auth's calls signed before the rollout are refused
     // after it, and billing cannot verify orders' calls; the secret is never shown.
@@ -212,6 +231,97 @@ fn before_and_after_go_together_and_exclude_plain_inputs() {
     assert_eq!(code, 0, "{out}");
     assert!(
         out.starts_with("### jwt-config rollout audit passed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_fleet_as_deployed_that_cannot_be_loaded_is_never_judged_ok() {
+    // Step 2 without its Secrets (`kubectl get` without them): nothing it signs is known.
+    let dir = tempfile::tempdir().unwrap();
+    let step = rotation(STEPS[2]);
+    for file in ["auth.yaml", "orders.yaml", "billing.yaml"] {
+        std::fs::copy(step.join(file), dir.path().join(file)).unwrap();
+    }
+    let (code, out) = rollout(
+        dir.path(),
+        &rotation("variants/step-3-drops-key-id"),
+        "text",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("before the rollout, or is not checked"),
+        "{out}"
+    );
+    assert!(!out.contains("ok the rollout"), "{out}");
+}
+
+#[test]
+fn a_verifier_forgotten_in_step_1_is_named_when_step_2_follows() {
+    let forgot = rotation("variants/step-1-forgets-billing");
+    let (code, out) = run(&["audit", "--strict", forgot.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let (code, json) = rollout(&forgot, &rotation(STEPS[2]), "json");
+    assert_eq!(code, 1, "{json}");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let breaks = report["breaks"].as_array().unwrap();
+    assert_eq!(breaks.len(), 1, "{json}");
+    assert_eq!(breaks[0]["moment"], "during_the_rollout");
+    assert_eq!(breaks[0]["key_id"], "k2");
+    assert_eq!(
+        breaks[0]["verifiers"],
+        serde_json::json!(["default/deployment/billing"])
+    );
+}
+
+#[test]
+fn a_changed_issuer_or_a_renamed_caller_breaks_the_tokens_and_calls_that_cross_the_rollout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("before"), dir.path().join("after"));
+    env(&before, "auth", &[SECRET_A, "SERVICE_ALLOWED_CALLERS=none"]);
+    env(
+        &before,
+        "orders",
+        &[SECRET_A, "SERVICE_ALLOWED_CALLERS=auth"],
+    );
+    env(&after, "auth", &[SECRET_A, "SERVICE_ALLOWED_CALLERS=none"]);
+    let other_issuer = std::fs::read_to_string(before.join("orders.env"))
+        .unwrap()
+        .replace(
+            "JWT_ISSUER=https://auth.example",
+            "JWT_ISSUER=https://auth2.example",
+        );
+    std::fs::write(after.join("orders.env"), other_issuer).unwrap();
+    let (code, json) = rollout(&before, &after, "json");
+    assert_eq!(code, 1, "{json}");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let variables: Vec<&str> = report["breaks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["variable"].as_str().unwrap())
+        .collect();
+    assert!(
+        !variables.is_empty() && variables.iter().all(|v| *v == "JWT_ISSUER"),
+        "{json}"
+    );
+    let (_, text) = rollout(&before, &after, "text");
+    assert!(
+        text.contains("`JWT_ISSUER` changes") && text.contains("7 day(s)"),
+        "{text}"
+    );
+    // auth is renamed login; orders still allows `auth`: login's calls would be refused.
+    env(
+        &after,
+        "orders",
+        &[SECRET_A, "SERVICE_ALLOWED_CALLERS=auth"],
+    );
+    std::fs::remove_file(after.join("auth.env")).unwrap();
+    env(&after, "login", &[SECRET_A, "SERVICE_ALLOWED_CALLERS=none"]);
+    let (code, out) = rollout(&before, &after, "text");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("allows `auth`, a service before the rollout that no service is after it"),
         "{out}"
     );
 }

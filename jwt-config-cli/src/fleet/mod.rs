@@ -416,6 +416,13 @@ fn env_file_instance(path: &Path) -> Result<Instance, UsageError> {
                 .unwrap_or_else(|| shown.clone())
         });
     let mut instance = Instance::new(name, &shown);
+    // Its workload: the service, else the file's name without its extension.
+    if file.get(vars::SERVICE_ID).is_none() {
+        instance.workload = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| instance.name.clone());
+    }
     instance.source.absorb(&file);
     instance.note_container_files(&shown);
     Ok(instance)

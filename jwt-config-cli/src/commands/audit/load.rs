@@ -223,15 +223,28 @@ impl<T: HasJwtConfig> Audited<T> {
     /// kept, its load narrowed to the JWT settings (compared across schemas by their names in
     /// `JwtConfig`, whatever prefix each schema reads them under).
     pub(crate) fn narrowed(self) -> Audited<JwtConfig> {
+        let was_loaded = self.loaded.is_some();
         let loaded = self
             .loaded
             .and_then(|loaded| loaded.narrowed(|value| value.jwt_config().clone()));
+        let mut problems = self.problems;
+        let mut status = self.status;
+        // Loaded, but its JWT settings are under no one prefix: they cannot be compared, and
+        // a service whose settings are not compared is never called agreeing.
+        if was_loaded && loaded.is_none() {
+            status = Status::Invalid;
+            problems.push(Problem::new(
+                "jwt-config/schema",
+                ProblemKind::Rule,
+                "its schema holds the JWT settings under several prefixes (or none in full): the shared settings cannot be compared with the fleet's; audit it with a schema that flattens JwtConfig once",
+            ));
+        }
         Audited {
             name: self.name,
             input: self.input,
-            status: self.status,
+            status,
             loaded,
-            problems: self.problems,
+            problems,
             warnings: self.warnings,
             unchecked: self.unchecked,
             own: self.own,

@@ -98,10 +98,19 @@ fn audit_rollout<T: Config>(
         }
     }
     let report = rollout::RolloutReport::new(&fleets[0], &fleets[1], jwt_of);
-    match args.format {
-        Format::Json => writeln!(out, "{}", to_json(&report))?,
-        Format::Text => text::write_rollout(&report, style, out)?,
-        Format::Markdown => markdown::write_rollout(&report, out)?,
+    write_rollout(&report, args.format, style, out)
+}
+
+fn write_rollout(
+    report: &rollout::RolloutReport,
+    format: Format,
+    style: Style,
+    out: &mut dyn Write,
+) -> Outcome {
+    match format {
+        Format::Json => writeln!(out, "{}", to_json(report))?,
+        Format::Text => text::write_rollout(report, style, out)?,
+        Format::Markdown => markdown::write_rollout(report, out)?,
     }
     Ok(if report.passed {
         EXIT_OK
@@ -137,45 +146,66 @@ pub(crate) fn audit_schemas(
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
+    let load = |instances: Vec<fleet::Instance>| -> Vec<Audited<JwtConfig>> {
+        instances
+            .into_iter()
+            .map(|instance| load_selected(instance, args.environment, schemas, select))
+            .collect()
+    };
     if !args.before.is_empty() {
-        let message = "a rollout (--before, --after) of a fleet of several schemas is not supported yet: audit each moment, or use `jwt-config audit --before --after` on the shared settings";
-        return Err(super::UsageError::new(message.to_owned()));
+        let mut fleets = Vec::with_capacity(2);
+        for inputs in [&args.before, &args.after] {
+            match fleet::read_inputs(inputs) {
+                Ok(fleet) => fleets.push(load(fleet.instances)),
+                Err(error) => return report_unreadable(&error, args.format, out),
+            }
+        }
+        let report = rollout::RolloutReport::new(&fleets[0], &fleets[1], |jwt| jwt);
+        return write_rollout(&report, args.format, style, out);
     }
     let fleet = match fleet::read_inputs(&args.inputs) {
         Ok(fleet) => fleet,
         Err(error) => return report_unreadable(&error, args.format, out),
     };
-    let audited: Vec<Audited<JwtConfig>> = fleet
-        .instances
-        .into_iter()
-        .map(|instance| {
-            let wanted = select(&instance);
-            match schemas.iter().find(|s| Some(&s.name) == wanted.as_ref()) {
-                Some(schema) => (schema.load)(instance, args.environment),
-                None => {
-                    let names: Vec<&str> = schemas.iter().map(|s| s.name.as_str()).collect();
-                    let mut audited = load_as::<JwtConfig>(instance, args.environment);
-                    let why = match wanted {
-                        Some(name) => format!("names schema {:?}, which this audit does not have", clean(&name)),
-                        None => "matches no schema".to_owned(),
-                    };
-                    audited.warnings.push(Warning::new(
-                        "jwt-config/schema",
-                        WarningKind::Notice,
-                        format!(
-                            "the workload {why} (schemas: {}): checked as JwtConfig alone, so its own settings are not; label it `jwt-config/schema: NAME`",
-                            names.join(", ")
-                        ),
-                    ));
-                    audited
-                }
-            }
-        })
-        .collect();
+    let audited = load(fleet.instances);
     let keys_of: fn(&JwtConfig) -> KeyView = JwtConfig::key_view;
     let mut report = AuditReport::new(&audited, fleet.skipped, Some(keys_of), args.strict);
     report.repeated_directories = fleet.repeated_directories;
     write_report(&report, args.format, style, out)
+}
+
+/// A workload loaded with the schema `select` names; one no schema owns as `JwtConfig`, with
+/// a warning that says how to name its schema.
+fn load_selected(
+    instance: fleet::Instance,
+    environment: Option<Environment>,
+    schemas: &[SchemaEntry],
+    select: &dyn Fn(&fleet::Instance) -> Option<String>,
+) -> Audited<JwtConfig> {
+    let wanted = select(&instance);
+    match schemas.iter().find(|s| Some(&s.name) == wanted.as_ref()) {
+        Some(schema) => (schema.load)(instance, environment),
+        None => {
+            let names: Vec<&str> = schemas.iter().map(|s| s.name.as_str()).collect();
+            let mut audited = load_as::<JwtConfig>(instance, environment);
+            let why = match wanted {
+                Some(name) => format!(
+                    "names schema {:?}, which this audit does not have",
+                    clean(&name)
+                ),
+                None => "matches no schema".to_owned(),
+            };
+            audited.warnings.push(Warning::new(
+                "jwt-config/schema",
+                WarningKind::Notice,
+                format!(
+                    "the workload {why} (schemas: {}): checked as JwtConfig alone, so its own settings are not; label it `jwt-config/schema: NAME`",
+                    names.join(", ")
+                ),
+            ));
+            audited
+        }
+    }
 }
 
 /// Up to [`NAMED_IN_TEXT`] names, then how many more.

@@ -26,6 +26,9 @@ pub(crate) struct RolloutReport {
     /// Exit 0: every service of the fleet as it will be is valid, and no live token is refused
     /// during or after the rollout.
     pub(crate) passed: bool,
+    /// Services of the fleet as deployed that do not load, or were not checked: what they
+    /// sign and verify is unknown, so the rollout cannot be judged.
+    pub(crate) not_valid_before: Vec<String>,
     /// Services of the fleet as it will be that do not load, or were not checked.
     pub(crate) not_valid_after: Vec<String>,
     pub(crate) added: Vec<String>,
@@ -125,13 +128,17 @@ fn lifetime(duration: Duration) -> String {
 
 impl RolloutReport {
     pub(crate) fn new<T>(before: &[Audited<T>], after: &[Audited<T>], jwt_of: JwtOf<T>) -> Self {
+        let not_valid = |fleet: &[Audited<T>]| -> Vec<String> {
+            fleet
+                .iter()
+                .filter(|a| a.status != Status::Sidecar && a.loaded.is_none())
+                .map(|a| a.name.clone())
+                .collect()
+        };
         let mut report = RolloutReport {
             passed: false,
-            not_valid_after: after
-                .iter()
-                .filter(|a| !matches!(a.status, Status::Valid | Status::Sidecar))
-                .map(|a| a.name.clone())
-                .collect(),
+            not_valid_before: not_valid(before),
+            not_valid_after: not_valid(after),
             added: Vec::new(),
             removed: Vec::new(),
             changes: Vec::new(),
@@ -160,8 +167,14 @@ impl RolloutReport {
         report.continuity(&old, &new, Moment::AfterTheRollout);
         report.continuity(&new, &old, Moment::DuringTheRollout);
         report.continuity(&new, &new, Moment::After);
+        report.claims(&old, &new, Moment::AfterTheRollout);
+        report.claims(&new, &old, Moment::DuringTheRollout);
+        report.claims(&new, &new, Moment::After);
+        report.allowed_callers(&old, &new);
         report.dropped_keys(&old, &new);
-        report.passed = report.breaks.is_empty() && report.not_valid_after.is_empty();
+        report.passed = report.breaks.is_empty()
+            && report.not_valid_before.is_empty()
+            && report.not_valid_after.is_empty();
         report
     }
 
@@ -176,7 +189,8 @@ impl RolloutReport {
             let previous = old_loaded.variables.iter().find(|v| v.variable() == name);
             let was = previous.map_or(Compared::Unset, compared);
             let is = compared(variable);
-            if was == is {
+            // Two secrets too short for a digest cannot be told apart: maybe changed.
+            if was == is && is != Compared::Weak {
                 continue;
             }
             let shown = |compared: &Compared<'_>| match compared {
@@ -240,12 +254,12 @@ impl RolloutReport {
     /// a break, said with the moment, the lifetime and the variable. Signers of one key (a
     /// shared secret) and the verifiers that refuse it make one break.
     fn continuity(&mut self, signers: &[Side<'_>], verifiers: &[Side<'_>], moment: Moment) {
-        type Found<'s> = (Vec<String>, Vec<String>, KeyGap, Duration);
-        let mut found: BTreeMap<(Option<String>, bool), Found<'_>> = BTreeMap::new();
+        type Found = (Vec<String>, Vec<String>, KeyGap, Duration);
+        let mut found: BTreeMap<(Option<String>, bool, &'static str), Found> = BTreeMap::new();
         for signer in signers {
             for verifier in verifiers {
                 // Within one moment a service verifies what it signs itself.
-                if moment == Moment::After && signer.name == verifier.name {
+                if std::ptr::eq(signer, verifier) {
                     continue;
                 }
                 let mut gaps = agreement::token_gaps(&signer.view, &verifier.view);
@@ -259,22 +273,20 @@ impl RolloutReport {
                     } else {
                         signer.jwt.lifetime(TokenType::Refresh)
                     };
-                    let key = (gap.key_id().map(str::to_owned), gap.is_service_call());
+                    let key = (
+                        gap.key_id().map(str::to_owned),
+                        gap.is_service_call(),
+                        variable_of(&gap),
+                    );
                     let entry = found
                         .entry(key)
                         .or_insert_with(|| (Vec::new(), Vec::new(), gap, Duration::ZERO));
-                    for (names, name) in
-                        [(&mut entry.0, signer.name), (&mut entry.1, verifier.name)]
-                    {
-                        if !names.iter().any(|n| n == name) {
-                            names.push(name.to_owned());
-                        }
-                    }
+                    meet(&mut entry.0, &mut entry.1, signer.name, verifier.name);
                     entry.3 = entry.3.max(lives);
                 }
             }
         }
-        for ((key_id, service_calls), (signing, refusing, gap, lives)) in found {
+        for ((key_id, service_calls, variable), (signing, refusing, gap, lives)) in found {
             let message = explain(moment, &signing, &refusing, &gap, lives);
             self.breaks.push(Break {
                 moment,
@@ -282,9 +294,141 @@ impl RolloutReport {
                 key_id,
                 verifiers: refusing,
                 service_calls,
-                variable: variable_of(&gap),
+                variable,
                 message,
             });
+        }
+    }
+
+    /// What a verifier requires of the tokens a signer issues, beside the key: the same
+    /// algorithm and issuer, an audience in common.
+    fn claims(&mut self, signers: &[Side<'_>], verifiers: &[Side<'_>], moment: Moment) {
+        // (variable, issued, required) -> (signers, verifiers)
+        type Found = (Vec<String>, Vec<String>);
+        let mut found: BTreeMap<(&'static str, String, String), Found> = BTreeMap::new();
+        for signer in signers.iter().filter(|s| s.view.signs_tokens()) {
+            for verifier in verifiers {
+                if std::ptr::eq(signer, verifier) {
+                    continue;
+                }
+                let (issued, required) = (signer.jwt, verifier.jwt);
+                let mut differences = Vec::new();
+                if issued.algorithm() != required.algorithm() {
+                    let name = |c: &JwtConfig| format!("{:?}", c.algorithm());
+                    differences.push((vars::ALGORITHM, name(issued), name(required)));
+                }
+                if issued.issuer() != required.issuer() {
+                    let (a, b) = (issued.issuer().to_owned(), required.issuer().to_owned());
+                    differences.push((vars::ISSUER, a, b));
+                }
+                if !issued
+                    .audience()
+                    .iter()
+                    .any(|a| required.audience().contains(a))
+                {
+                    let (a, b) = (issued.audience().join(","), required.audience().join(","));
+                    differences.push((vars::AUDIENCE, a, b));
+                }
+                for key in differences {
+                    let entry = found.entry(key).or_default();
+                    meet(&mut entry.0, &mut entry.1, signer.name, verifier.name);
+                }
+            }
+        }
+        for ((variable, issued, required), (signing, refusing)) in found {
+            let lives = signing
+                .iter()
+                .filter_map(|name| signers.iter().find(|s| s.name == name.as_str()))
+                .map(|s| s.jwt.lifetime(TokenType::Refresh))
+                .max()
+                .unwrap_or_default();
+            let (signers_named, refusers) = (named(&signing), named(&refusing));
+            let (issued, required) = (clean(&issued), clean(&required));
+            let message = match moment {
+                Moment::AfterTheRollout => format!(
+                    "`{variable}` changes: tokens {signers_named} issue before the rollout ({issued}) stay valid up to {} after it, and {refusers} would require {required}: every such token would be refused (a logout of every user); keep {variable}, or accept that",
+                    lifetime(lives)
+                ),
+                Moment::DuringTheRollout => format!(
+                    "`{variable}` changes: while the update rolls, {refusers} (not yet updated) require {required} and would refuse the tokens {signers_named} issue after it ({issued})"
+                ),
+                Moment::After => format!(
+                    "after the rollout: {refusers} require {variable} {required} where {signers_named} issue {issued}"
+                ),
+            };
+            self.breaks.push(Break {
+                moment,
+                signers: signing,
+                key_id: None,
+                verifiers: refusing,
+                service_calls: false,
+                variable,
+                message,
+            });
+        }
+    }
+
+    /// Calls refused by an allow-list the rollout does not keep in step: a receiver that,
+    /// after it, allows an id no service has any more (a renamed or removed caller), and, while
+    /// the update rolls, a receiver not yet updated that refuses a caller it will allow.
+    fn allowed_callers(&mut self, old: &[Side<'_>], new: &[Side<'_>]) {
+        let ids = |sides: &[Side<'_>]| -> BTreeSet<String> {
+            sides.iter().map(|s| s.view.service_id.clone()).collect()
+        };
+        let (ids_before, ids_after) = (ids(old), ids(new));
+        for receiver in new.iter().filter(|r| !r.view.service_call_keys.is_empty()) {
+            let Some(allowed) = &receiver.view.allowed_callers else {
+                continue;
+            };
+            for id in allowed {
+                if ids_before.contains(id) && !ids_after.contains(id) {
+                    self.breaks.push(Break {
+                        moment: Moment::After,
+                        signers: vec![id.clone()],
+                        key_id: None,
+                        verifiers: vec![receiver.name.to_owned()],
+                        service_calls: true,
+                        variable: vars::SERVICE_ALLOWED_CALLERS,
+                        message: format!(
+                            "{} allows `{}`, a service before the rollout that no service is after it (renamed or removed): calls of the service that replaces it would be refused (403); update its SERVICE_ALLOWED_CALLERS",
+                            clean(receiver.name),
+                            clean(id)
+                        ),
+                    });
+                }
+            }
+        }
+        for caller in new
+            .iter()
+            .filter(|c| c.view.service_call_keys.iter().any(|k| k.signs))
+        {
+            for receiver_new in new {
+                let Some(receiver_old) = old.iter().find(|r| r.name == receiver_new.name) else {
+                    continue;
+                };
+                let id = &caller.view.service_id;
+                let newly = receiver_new.view.allows(id) && !receiver_old.view.allows(id);
+                if !newly
+                    || receiver_old.view.service_call_keys.is_empty()
+                    || *id == receiver_new.view.service_id
+                {
+                    continue;
+                }
+                self.breaks.push(Break {
+                    moment: Moment::DuringTheRollout,
+                    signers: vec![caller.name.to_owned()],
+                    key_id: None,
+                    verifiers: vec![receiver_new.name.to_owned()],
+                    service_calls: true,
+                    variable: vars::SERVICE_ALLOWED_CALLERS,
+                    message: format!(
+                        "while the update rolls, {} (not yet updated) does not allow {} (`{}`), which it allows after it: those calls would be refused (403) until it is updated; roll out its SERVICE_ALLOWED_CALLERS before the caller",
+                        clean(receiver_new.name),
+                        clean(caller.name),
+                        clean(id)
+                    ),
+                });
+            }
         }
     }
 
@@ -322,6 +466,15 @@ impl RolloutReport {
     }
 }
 
+/// A signer and a verifier of one break, each named once.
+fn meet(signers: &mut Vec<String>, verifiers: &mut Vec<String>, signer: &str, verifier: &str) {
+    for (names, name) in [(signers, signer), (verifiers, verifier)] {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+}
+
 /// The variable a break is fixed in.
 fn variable_of(gap: &KeyGap) -> &'static str {
     match gap {
@@ -332,6 +485,7 @@ fn variable_of(gap: &KeyGap) -> &'static str {
         KeyGap::ServiceKey {
             held_as: Some(_), ..
         } => vars::SERVICE_KEY_ID,
+        KeyGap::ServiceKey { refused: true, .. } => vars::SERVICE_ACCEPT_SHARED_SECRET,
         KeyGap::ServiceKey { .. } | KeyGap::NoServiceToken => vars::SERVICE_VERIFICATION_KEYS,
         // `KeyGap` may gain variants: a key of tokens by default.
         _ => vars::SECRET_KEY,
@@ -381,10 +535,16 @@ fn explain(
             clean(&key.id),
             clean(&held.id),
         ),
-        (Moment::AfterTheRollout, None) => format!(
-            "{refusers} would no longer verify key{key}, while {tokens} {signers} sign with it before the rollout stay valid up to {lives} after it: {}",
-            gap.explain(&signers, &refusers)
-        ),
+        (Moment::AfterTheRollout, None) => {
+            let keep = if gap.is_service_call() {
+                vars::SERVICE_VERIFICATION_KEYS
+            } else {
+                vars::VERIFICATION_KEYS
+            };
+            format!(
+                "{refusers} would not verify key{key} after the rollout, while {tokens} {signers} sign with it before it stay valid up to {lives} after it: keep the key in {refusers}'s {keep} until then, or leave the signing key as it is"
+            )
+        }
         (Moment::DuringTheRollout, None) => format!(
             "while the update rolls, {refusers} (not yet updated) would refuse the {tokens} {signers} sign after it (key{key}): give every verifier the key in a rollout of its own before any service signs with it"
         ),
@@ -397,6 +557,15 @@ impl RolloutReport {
     /// renderers' one source): what fails first, then what changes.
     pub(crate) fn lines(&self) -> Vec<(&'static str, String)> {
         let mut lines = Vec::new();
+        for name in &self.not_valid_before {
+            lines.push((
+                "invalid",
+                format!(
+                    "{} does not load or start before the rollout, or is not checked: what it signs and verifies is unknown, so the rollout cannot be judged; `jwt-config audit` on the --before inputs says why",
+                    clean(name)
+                ),
+            ));
+        }
         for name in &self.not_valid_after {
             lines.push((
                 "invalid",
@@ -472,12 +641,15 @@ impl RolloutReport {
 
     /// The last line: the verdict.
     pub(crate) fn verdict(&self) -> String {
-        if self.passed {
+        if self.passed && self.notes.is_empty() {
             "ok the rollout keeps every live token valid, during and after it".to_owned()
+        } else if self.passed {
+            "ok the rollout keeps every live token valid, during and after it, once the notes above hold".to_owned()
         } else {
             format!(
-                "the rollout fails: {} break(s), {} service(s) not valid after it",
+                "the rollout fails: {} break(s), {} service(s) not valid before it, {} after it",
                 self.breaks.len(),
+                self.not_valid_before.len(),
                 self.not_valid_after.len()
             )
         }
