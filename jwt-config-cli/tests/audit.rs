@@ -716,3 +716,24 @@ fn audit_reads_no_file_outside_its_inputs_and_never_waits_on_a_fifo() {
     assert!(out.contains("lies outside the inputs"), "{out}");
     assert!(!out.contains("LEAKED"), "{out}");
 }
+
+#[test]
+fn two_env_files_of_one_service_id_are_told_apart_and_compared() {
+    // A canary beside the service, one key id over two keys: they must not pass as one.
+    let dir = tempfile::tempdir().unwrap();
+    for (file, key) in [("orders.env", "a"), ("orders-canary.env", "b")] {
+        let text = format!(
+            "ENVIRONMENT=production\nSERVICE_ID=orders\nJWT_SECRET_KEY=name-apart-test-jwt-secret-{key}-0123456789abcdef\n\
+             JWT_KEY_ID=k1\nJWT_ISSUER=https://auth.example\nJWT_AUDIENCE=shop\n\
+             SERVICE_SECRET=name-apart-test-service-secret-0123456789abc\nSERVICE_ALLOWED_CALLERS=*\n"
+        );
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let (code, out, _) = audit(&[dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("orders-canary.env)") && out.contains("key k1"),
+        "{out}"
+    );
+    assert!(out.contains("0 agree on everything"), "{out}");
+}

@@ -169,11 +169,27 @@ pub(crate) fn read_inputs(paths: &[PathBuf]) -> Result<Fleet, UsageError> {
         }
     }
     instances.extend(pool.instances()?);
+    name_apart(&mut instances);
     Ok(Fleet {
         instances,
         skipped: pool.skipped(),
         repeated_directories: repeated,
     })
+}
+
+/// Instances of one name (two env files of one `SERVICE_ID`, a Compose service and an env
+/// file) named apart by their input: every comparison tells a service from itself by name,
+/// so two of one name would never be compared with each other.
+fn name_apart(instances: &mut [Instance]) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for instance in instances.iter() {
+        *seen.entry(instance.name.clone()).or_default() += 1;
+    }
+    for instance in instances.iter_mut() {
+        if seen.get(&instance.name).is_some_and(|count| *count > 1) {
+            instance.name = format!("{} ({})", instance.name, instance.input);
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
