@@ -50,6 +50,10 @@ pub(crate) enum Format {
     Json,
     /// For a pull-request comment (`audit` only).
     Markdown,
+    /// SARIF 2.1.0, for code scanning (`audit` only).
+    Sarif,
+    /// JUnit XML, for CI test reports (`audit` only).
+    Junit,
 }
 
 /// The formats of a command without Markdown: `text` or `json`, anything else refused by clap

@@ -32,7 +32,9 @@ pub(crate) fn check<T: Config>(args: &CheckArgs, style: Style, out: &mut dyn Wri
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
         // Markdown is refused when the command line is parsed (`text_or_json`).
-        Format::Text | Format::Markdown => write_check_text(&report, style, out)?,
+        Format::Text | Format::Markdown | Format::Sarif | Format::Junit => {
+            write_check_text(&report, style, out)?
+        }
     }
     let strict_failure = args.strict && !report.warnings.is_empty();
     Ok(if report.valid && !strict_failure {

@@ -42,7 +42,9 @@ pub(crate) fn diff<T: Config>(
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
         // Markdown is refused when the command line is parsed (`text_or_json`).
-        Format::Text | Format::Markdown => write_diff_text(&report, style, out)?,
+        Format::Text | Format::Markdown | Format::Sarif | Format::Junit => {
+            write_diff_text(&report, style, out)?
+        }
     }
     // The analysis's verdict (with --strict, a warning of either file fails), and the pair's.
     Ok(if analysis.passed && report.agree {

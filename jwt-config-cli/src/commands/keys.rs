@@ -111,7 +111,7 @@ pub(crate) fn keys<T: Config + HasJwtConfig>(
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&keys))?,
         // Markdown is refused when the command line is parsed (`text_or_json`).
-        Format::Text | Format::Markdown => {
+        Format::Text | Format::Markdown | Format::Sarif | Format::Junit => {
             for key in &keys {
                 let purpose = match key.purpose {
                     Purpose::Tokens => "",

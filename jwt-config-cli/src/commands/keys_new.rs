@@ -93,7 +93,7 @@ pub(crate) fn keys_new(args: &KeysNewArgs, out: &mut dyn Write, _err: &mut dyn W
     }
     match args.format {
         Format::Json => writeln!(out, "{}", Zeroizing::new(to_json(&key)).as_str())?,
-        Format::Text | Format::Markdown => write_text(&key, out)?,
+        Format::Text | Format::Markdown | Format::Sarif | Format::Junit => write_text(&key, out)?,
     }
     Ok(EXIT_OK)
 }

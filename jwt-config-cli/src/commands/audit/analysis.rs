@@ -24,6 +24,9 @@ pub(crate) struct AuditReport {
     pub(crate) differences: Vec<Difference>,
     /// Settings of one service each: shown, not counted.
     pub(crate) per_service: Vec<PerService>,
+    /// Every shared setting compared, in schema order (a JUnit test case each).
+    #[serde(skip)]
+    pub(crate) shared_settings: Vec<String>,
     /// Secrets too short to compare without revealing them.
     pub(crate) not_compared: Vec<String>,
     /// Signing keys some service cannot verify.
@@ -250,6 +253,7 @@ impl AuditReport {
             services: audited.iter().map(ServiceJson::of).collect(),
             differences: Vec::new(),
             per_service: Vec::new(),
+            shared_settings: Vec::new(),
             not_compared: Vec::new(),
             key_gaps: Vec::new(),
             calls: Vec::new(),
@@ -320,6 +324,7 @@ impl AuditReport {
                 });
                 continue;
             }
+            self.shared_settings.push(name.to_owned());
             if weak > 1 {
                 self.not_compared.push(name.to_owned());
             }

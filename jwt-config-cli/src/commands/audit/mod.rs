@@ -7,6 +7,7 @@
 //! `markdown`, and JSON serialized from the report itself).
 
 mod analysis;
+mod ci;
 mod load;
 mod markdown;
 mod rollout;
@@ -53,19 +54,21 @@ pub(crate) fn audit<T: Config>(
     let audited = load_fleet::<T>(fleet.instances, args);
     let mut report = AuditReport::new(&audited, fleet.skipped, keys_of, args.strict);
     report.repeated_directories = fleet.repeated_directories;
-    write_report(&report, args.format, style, out)
+    write_report(&report, args, style, out)
 }
 
 fn write_report(
     report: &AuditReport,
-    format: Format,
+    args: &AuditArgs,
     style: Style,
     out: &mut dyn Write,
 ) -> Outcome {
-    match format {
+    match args.format {
         Format::Json => writeln!(out, "{}", to_json(report))?,
         Format::Text => text::write_text(report, style, out)?,
         Format::Markdown => markdown::write_markdown(report, out)?,
+        Format::Sarif => ci::write_sarif(report, out)?,
+        Format::Junit => ci::write_junit(report, args.strict, out)?,
     }
     Ok(if report.passed {
         EXIT_OK
@@ -111,6 +114,10 @@ fn write_rollout(
         Format::Json => writeln!(out, "{}", to_json(report))?,
         Format::Text => text::write_rollout(report, style, out)?,
         Format::Markdown => markdown::write_rollout(report, out)?,
+        Format::Sarif | Format::Junit => {
+            let message = "a rollout (--before, --after) is written as text, json or markdown";
+            return Err(super::UsageError::new(message.to_owned()));
+        }
     }
     Ok(if report.passed {
         EXIT_OK
@@ -171,7 +178,7 @@ pub(crate) fn audit_schemas(
     let keys_of: fn(&JwtConfig) -> KeyView = JwtConfig::key_view;
     let mut report = AuditReport::new(&audited, fleet.skipped, Some(keys_of), args.strict);
     report.repeated_directories = fleet.repeated_directories;
-    write_report(&report, args.format, style, out)
+    write_report(&report, args, style, out)
 }
 
 /// A workload loaded with the schema `select` names; one no schema owns as `JwtConfig`, with
