@@ -3,7 +3,8 @@
 //! /internal/sync accepts only the service `auth` (the route's own list, narrower than
 //! `SERVICE_ALLOWED_CALLERS`, which lets `billing` call the backend's other routes), each
 //! service token once (a replay guard: in memory, or in Redis shared by every
-//! replica when `REDIS_URL` is set), GET /health and GET /ping (no authentication) for probes.
+//! replica when `REDIS_URL` is set), GET /health and GET /ping (no authentication) for probes,
+//! GET /metrics (Prometheus' text format, `metrics-exporter-prometheus`).
 //! Its own settings (`BackendConfig`, in `schemas.rs`) flatten the canonical `JwtConfig`.
 //!
 //! ```sh
@@ -17,6 +18,7 @@ mod common;
 #[path = "schemas.rs"]
 pub(crate) mod schemas;
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::routing::{get, post};
@@ -25,6 +27,7 @@ use jwt_config::service_auth::MemoryReplayGuard;
 use jwt_config::{AccessClaims, Loaded, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use jwt_config_redis::RedisReplayGuard;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 pub(crate) use schemas::BackendConfig;
 use serde_json::{Value, json};
 
@@ -40,9 +43,22 @@ async fn sync(ServiceCaller(caller): ServiceCaller) -> Json<Value> {
     Json(json!({ "synced_for": caller }))
 }
 
+/// The process's Prometheus recorder, installed at the first call: before the first
+/// `JwtAuth`, whose identity is a gauge.
+pub(crate) fn metrics() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => handle,
+            Err(error) => common::exit(format!("metrics: {error}")),
+        })
+        .clone()
+}
+
 /// The routes, with the replay guard the settings choose. Inside a Tokio runtime (the Redis
 /// connection's task runs there).
 pub(crate) fn app(loaded: &Loaded<BackendConfig>) -> Router {
+    let metrics = metrics();
     let auth = JwtAuth::from_loaded(loaded);
     let auth = match &loaded.value.redis_url {
         Some(url) => {
@@ -68,6 +84,7 @@ pub(crate) fn app(loaded: &Loaded<BackendConfig>) -> Router {
         .route("/me", get(me))
         .route("/health", get(health))
         .route("/ping", get(|| async { "pong" }))
+        .route("/metrics", get(move || async move { metrics.render() }))
         .merge(internal)
         .with_state(auth)
         .merge(behind_layer)

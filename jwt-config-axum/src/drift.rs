@@ -279,6 +279,7 @@ impl JwtAuth {
         let key = (shown(name), shown(theirs));
         if let Some(what) = call.and_then(|call| self.inner.drift.known(&key, call)) {
             self.inner.drift.events.fetch_add(1, Ordering::Relaxed);
+            crate::telemetry::drift(&key.0);
             return if strict {
                 Err(drift_refusal(&what))
             } else {
@@ -315,6 +316,7 @@ impl JwtAuth {
         };
         let what = seen.what();
         self.inner.drift.events.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::drift(&name);
         if self.inner.drift.remember(seen, call) {
             tracing::warn!(
                 caller = %name,

@@ -232,10 +232,19 @@ fn bearer(headers: &HeaderMap) -> Result<Option<&str>, &'static str> {
 
 impl JwtAuth {
     /// Logs and counts a refusal; the token is never part of it.
+    /// A service call that passed every check, counted by caller.
+    pub(crate) fn accepted(&self, caller: &Caller) {
+        if let Caller::Service(name) = caller {
+            crate::telemetry::service_call(&shown(name));
+        }
+    }
+
     pub(crate) fn refused(&self, refusal: Refusal, route: &str, caller: Option<&str>) -> Refusal {
         let reason = refusal.reason().as_str();
         self.count_refusal(reason);
+        crate::telemetry::refusal(reason, route);
         tracing::info!(
+            "error.type" = reason,
             reason,
             route,
             caller = caller.unwrap_or("-"),
@@ -345,6 +354,18 @@ impl JwtAuth {
         route: &str,
         allow_unauthenticated: bool,
     ) -> Result<Caller, Refusal> {
+        if self.guard().is_some() {
+            let outcome = match &verified {
+                Ok(_) => Some("first_use"),
+                Err(ServiceAuthError::Replayed) => Some("replayed"),
+                Err(ServiceAuthError::ReplayGuardFull) => Some("full"),
+                Err(ServiceAuthError::ReplayGuardUnavailable) => Some("unavailable"),
+                Err(_) => None,
+            };
+            if let Some(outcome) = outcome {
+                crate::telemetry::replay(outcome);
+            }
+        }
         let call = match verified {
             Ok(call) => call,
             Err(error) => {
@@ -427,6 +448,7 @@ where
         }
         let route = route_of(&parts.extensions, &parts.uri);
         let caller = auth.caller(&parts.headers, &route, false).await?;
+        auth.accepted(&caller);
         // A second extractor or layer on this request takes it from here (a replay guard
         // records a token once).
         let record = VerifiedByLayer::new(&auth, caller.clone());
@@ -453,6 +475,7 @@ where
         }
         let route = route_of(&parts.extensions, &parts.uri);
         let caller = auth.caller(&parts.headers, &route, true).await?;
+        auth.accepted(&caller);
         // Only an authenticated caller is recorded: `ServiceCaller` never takes an
         // unauthenticated call from here.
         if let Caller::Service(_) = caller {

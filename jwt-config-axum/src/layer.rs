@@ -366,6 +366,7 @@ where
                 }
                 let caller = auth.caller_in_place(request.headers(), &route, false)?;
                 self.layer.route_allows(&caller, &route)?;
+                auth.accepted(&caller);
                 let extensions = request.extensions_mut();
                 extensions.insert(VerifiedByLayer::new(auth, caller.clone()));
                 extensions.insert(caller);
@@ -419,6 +420,7 @@ impl<C> RequireAuthLayer<C> {
         let verified = self.auth.caller(request.headers(), &route, false).await;
         let caller = match verified.and_then(|caller| {
             self.route_allows(&caller, &route)?;
+            self.auth.accepted(&caller);
             Ok(caller)
         }) {
             Ok(caller) => caller,

@@ -67,6 +67,13 @@ mod health;
 mod layer;
 mod refusal;
 mod state;
+mod telemetry;
+
+/// The names of the metrics jwt-config-axum records through the `metrics` facade (see the
+/// crate's README for their labels).
+pub mod metric_names {
+    pub use crate::telemetry::{DRIFT_EVENTS, INFO, REFUSALS, REPLAY_GUARD, SERVICE_CALLS};
+}
 
 pub use calling::{
     AttachServiceHeaders, AttachServiceHeadersFuture, AttachServiceHeadersLayer, CallError,

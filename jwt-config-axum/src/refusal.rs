@@ -99,8 +99,9 @@ pub enum RefusalReason {
 }
 
 impl RefusalReason {
-    /// Every reason, in declaration order.
-    const ALL: [RefusalReason; 22] = [
+    /// Every reason, in declaration order: the values the `reason` label of
+    /// `jwt_config_refusals_total` takes.
+    pub const ALL: [RefusalReason; 22] = [
         RefusalReason::MissingToken,
         RefusalReason::MalformedHeader,
         RefusalReason::Expired,

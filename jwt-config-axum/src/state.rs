@@ -200,9 +200,13 @@ impl JwtAuth {
         config: impl Into<Arc<JwtConfig>>,
         fingerprint: Option<SettingsFingerprint>,
     ) -> Self {
-        JwtAuth {
+        let auth = JwtAuth {
             inner: Arc::new(Inner::new(config.into(), fingerprint, Options::default())),
-        }
+        };
+        let config = auth.config();
+        let schema = jwt_config::schema_fingerprint_of::<JwtConfig>();
+        crate::telemetry::info(config.service_id(), schema, auth.fingerprint());
+        auth
     }
 
     /// Each service token is accepted once: its `jti` is recorded in `guard` (a

@@ -62,6 +62,8 @@ async fn refusals_and_drift_are_logged_with_the_reason_route_and_caller_never_th
     assert!(text.contains("request refused"), "{text}");
     assert!(text.contains("route=\"/me\""), "{text}");
     assert!(text.contains("reason=\"caller_not_allowed\""), "{text}");
+    // OpenTelemetry's attribute for the kind of error: the same stable reason.
+    assert!(text.contains("error.type=\"caller_not_allowed\""), "{text}");
     assert!(text.contains("caller=\"billing\""), "{text}");
     assert!(
         !text.contains("abc.def.ghi") && !text.contains(&token),

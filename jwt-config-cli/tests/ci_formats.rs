@@ -80,7 +80,13 @@ fn sarif_is_a_sarif_2_1_0_log_with_a_located_result_a_problem() {
     };
     // The invalid value: at its env file and line.
     let problem = by_rule("service-problem")
-        .find(|r| r.message.text.as_deref().unwrap().contains("JWT_LEEWAY_SECONDS"))
+        .find(|r| {
+            r.message
+                .text
+                .as_deref()
+                .unwrap()
+                .contains("JWT_LEEWAY_SECONDS")
+        })
         .expect(&out);
     let location = problem.locations.as_ref().unwrap()[0]
         .physical_location
