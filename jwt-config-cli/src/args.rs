@@ -37,6 +37,27 @@ pub(crate) enum Command {
     /// material; `--jwks` prints the public JWK Set to publish. `keys new` makes a key,
     /// `keys bundle` collects a fleet's service keys into one JWK Set.
     Keys(KeysArgs),
+    /// The fleet as it runs: each service's health document (jwt-config-axum), one line a
+    /// service: SYNCED, DRIFTED (what differs) or UNREACHABLE.
+    Status(StatusArgs),
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// The services' URLs (`http://127.0.0.1:3002`, read at `/health`), or their health
+    /// documents' URLs.
+    #[arg(value_name = "URL")]
+    pub(crate) urls: Vec<String>,
+    /// A file of URLs, one a line (`#` starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: Option<PathBuf>,
+    /// How long each service may take to answer.
+    #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+    pub(crate) timeout_seconds: u64,
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = text_or_json())]
+    pub(crate) format: Format,
 }
 
 /// Output format, of every command that has one. Markdown is `audit`'s alone: the others

@@ -121,6 +121,7 @@ fn run_inner<T: Config>(
         Command::Template(args) => commands::template::<T>(&args, stdout),
         Command::Docs => commands::docs::<T>(stdout),
         Command::Schema => commands::schema::<T>(stdout),
+        Command::Status(args) => commands::status(&args, style, stdout),
         Command::Keys(args) => match (&args.action, keys) {
             // A new key needs no schema.
             (Some(KeysAction::New(new)), _) => commands::keys_new(new, stdout, stderr),

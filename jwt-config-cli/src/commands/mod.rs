@@ -14,6 +14,7 @@ mod keys_bundle;
 mod keys_new;
 mod report;
 mod schema;
+mod status;
 mod template;
 
 use std::io;
@@ -28,6 +29,7 @@ pub(crate) use docs::docs;
 pub(crate) use keys::keys;
 pub(crate) use keys_new::keys_new;
 pub(crate) use schema::schema;
+pub(crate) use status::status;
 pub(crate) use template::template;
 
 /// A failure that is neither a problem of the configuration nor a difference: exit 2.
