@@ -72,6 +72,9 @@ compile_error!(
 mod jwt;
 #[cfg(feature = "service-auth")]
 pub mod service_auth;
+mod startup;
+
+pub use startup::{ENV_FILE_VARIABLE, ServiceLoader, load_service};
 
 /// The `jsonwebtoken` crate this one is built on, so every service uses the same version.
 #[cfg(feature = "jwt")]

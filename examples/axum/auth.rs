@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jwt_config::{AccessClaims, MapSource};
+use jwt_config::AccessClaims;
 use jwt_config_axum::{JwtAuth, health};
 use schemas::AuthConfig;
 use serde_json::{Value, json};
@@ -86,7 +86,9 @@ async fn sync(State(state): State<AppState>) -> Result<Json<Value>, StatusCode> 
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt().with_target(false).init();
-    let loaded = common::load::<AuthConfig>(MapSource::new().with("SERVICE_ID", "auth"));
+    let loaded = jwt_config::ServiceLoader::from_args_and_env()
+        .set("SERVICE_ID", "auth")
+        .load::<AuthConfig>();
     let auth = JwtAuth::from_loaded(&loaded);
     let port = loaded.value.port;
     let state = AppState {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwt_config::service_auth::MemoryReplayGuard;
-use jwt_config::{AccessClaims, Loaded, MapSource};
+use jwt_config::{AccessClaims, Loaded};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use jwt_config_redis::RedisReplayGuard;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -93,10 +93,10 @@ pub(crate) fn app(loaded: &Loaded<BackendConfig>) -> Router {
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt().with_target(false).init();
-    let own = MapSource::new()
-        .with("SERVICE_ID", "backend")
-        .with("SERVICE_ALLOWED_CALLERS", "auth,billing");
-    let loaded = common::load::<BackendConfig>(own);
+    let loaded = jwt_config::ServiceLoader::from_args_and_env()
+        .set("SERVICE_ID", "backend")
+        .set("SERVICE_ALLOWED_CALLERS", "auth,billing")
+        .load::<BackendConfig>();
     let app = app(&loaded);
     common::serve("backend", loaded.value.port, app).await;
 }

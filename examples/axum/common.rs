@@ -1,29 +1,8 @@
-//! What both example services do alike: load their settings and serve.
+//! What both example services do alike: serve.
 
 use axum::Router;
-use jwt_config::{Config, EnvFile, Layered, Loaded, MapSource, ProcessEnv};
 
-/// The env file named on the command line, the service's own settings over it, the process
-/// environment over both. Every problem is printed and the service does not start.
-pub(crate) fn load<T: Config>(own: MapSource) -> Loaded<T> {
-    let mut layers = Layered::new();
-    if let Some(path) = std::env::args_os().nth(1) {
-        match EnvFile::isolated(path) {
-            Ok(file) => layers = layers.over(file),
-            Err(error) => exit(error),
-        }
-    }
-    match T::load_with_report(&layers.over(own).over(ProcessEnv)) {
-        Ok(loaded) => {
-            for warning in &loaded.warnings {
-                eprintln!("warning: {warning}");
-            }
-            loaded
-        }
-        Err(error) => exit(error),
-    }
-}
-
+/// What could not start, said, and the process ended.
 pub(crate) fn exit(error: impl std::fmt::Display) -> ! {
     eprintln!("{error}");
     std::process::exit(1)

@@ -1,9 +1,9 @@
 //! The settings of the two example services, each its own struct flattening the canonical
 //! `JwtConfig`: compiled into each service and into their fleet audit
 //! (`examples/fleet-audit/`), so that the audit checks each workload against the struct it
-//! really loads.
+//! really loads. The derive implements `HasJwtConfig` for each (it flattens `JwtConfig`).
 
-use jwt_config::{Config, HasJwtConfig, JwtConfig, Secret};
+use jwt_config::{Config, JwtConfig, Secret};
 
 /// Settings of the auth service.
 #[derive(Config)]
@@ -18,12 +18,6 @@ pub(crate) struct AuthConfig {
     pub(crate) backend_url: String,
 }
 
-impl HasJwtConfig for AuthConfig {
-    fn jwt_config(&self) -> &JwtConfig {
-        &self.jwt
-    }
-}
-
 /// Settings of the backend.
 #[derive(Config)]
 pub(crate) struct BackendConfig {
@@ -36,10 +30,4 @@ pub(crate) struct BackendConfig {
     /// token is accepted once across them; unset: one instance, a guard in memory.
     #[config(env = "REDIS_URL", secret)]
     pub(crate) redis_url: Option<Secret<String>>,
-}
-
-impl HasJwtConfig for BackendConfig {
-    fn jwt_config(&self) -> &JwtConfig {
-        &self.jwt
-    }
 }

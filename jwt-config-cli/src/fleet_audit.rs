@@ -41,11 +41,10 @@ type Select = Box<dyn Fn(&Workload<'_>) -> Option<String>>;
 /// as `JwtConfig` alone, with a warning (a failure under `--strict`).
 ///
 /// ```no_run
-/// # use jwt_config::{Config, HasJwtConfig, JwtConfig};
+/// # use jwt_config::{Config, JwtConfig};
+/// // Each flattens JwtConfig: the derive implements `HasJwtConfig`.
 /// # #[derive(Config)] struct AuthConfig { #[config(flatten)] jwt: JwtConfig }
-/// # impl HasJwtConfig for AuthConfig { fn jwt_config(&self) -> &JwtConfig { &self.jwt } }
 /// # #[derive(Config)] struct BackendConfig { #[config(flatten)] jwt: JwtConfig }
-/// # impl HasJwtConfig for BackendConfig { fn jwt_config(&self) -> &JwtConfig { &self.jwt } }
 /// let code = jwt_config_cli::FleetAudit::new()
 ///     .schema::<AuthConfig>("auth")
 ///     .schema::<BackendConfig>("backend")

@@ -125,12 +125,6 @@ struct BillingConfig {
     port: u16,
 }
 
-impl jwt_config::HasJwtConfig for BillingConfig {
-    fn jwt_config(&self) -> &jwt_config::JwtConfig {
-        &self.jwt
-    }
-}
-
 #[test]
 fn settings_read_under_a_prefix_are_compared_with_the_same_settings_elsewhere() {
     let dir = tempfile::tempdir().unwrap();

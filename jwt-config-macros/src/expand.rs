@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Ident};
+use syn::{DeriveInput, Ident, Type};
 
 use crate::ast::{Container, Field, Kind};
 use crate::attr::DefaultValue;
@@ -78,8 +78,10 @@ fn expand(cont: &Container) -> TokenStream {
                 );
             }
         });
+    let has_jwt_config = has_jwt_config(cont, &krate);
     quote! {
         #partial
+        #has_jwt_config
         const _: () = {
             #[allow(unused_imports)]
             use #krate::__private::{ViaConfigValue as _, ViaDisplay as _, ViaFromStr as _, ViaOpaque as _};
@@ -103,6 +105,29 @@ fn expand(cont: &Container) -> TokenStream {
         };
         #flatten_check
     }
+}
+
+/// `HasJwtConfig` for a struct that flattens the canonical `JwtConfig` once (a field whose
+/// type's last segment is `JwtConfig`): what every service wrote by hand. None for two.
+fn has_jwt_config(cont: &Container, krate: &TokenStream) -> Option<TokenStream> {
+    let mut flattened = cont.fields.iter().filter(|f| {
+        f.attrs.flatten.is_some()
+            && matches!(f.ty, Type::Path(path) if path.qself.is_none()
+                && path.path.segments.last().is_some_and(|s| s.ident == "JwtConfig" && s.arguments.is_none()))
+    });
+    let field = flattened.next()?;
+    if flattened.next().is_some() {
+        return None;
+    }
+    let (ident, name, ty) = (cont.ident, field.ident, field.ty);
+    Some(quote! {
+        #[automatically_derived]
+        impl #krate::HasJwtConfig for #ident {
+            fn jwt_config(&self) -> &#ty {
+                &self.#name
+            }
+        }
+    })
 }
 
 fn var_const(index: usize) -> Ident {

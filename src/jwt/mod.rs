@@ -642,8 +642,29 @@ impl KeyInfo {
 }
 
 /// A configuration holding the canonical JWT settings: [`JwtConfig`] itself, or a service's
-/// own struct that flattens it (one line: return the field). The `jwt-config keys` command of
-/// a service's own binary works through it.
+/// own struct that flattens it, for which `#[derive(Config)]` implements it (a struct that
+/// flattens `JwtConfig` once; with two, write it by hand). `JwtAuth::from_loaded` and the
+/// `jwt-config keys` command of a service's own binary work through it.
+///
+/// ```
+/// use jwt_config::{Config, HasJwtConfig, JwtConfig, MapSource};
+///
+/// #[derive(Config)]
+/// struct BackendConfig {
+///     #[config(flatten)]
+///     jwt: JwtConfig,
+///     #[config(env = "BACKEND_PORT", default = 3002)]
+///     port: u16,
+/// }
+///
+/// let source = MapSource::new()
+///     .with("ENVIRONMENT", "development")
+///     .with("SERVICE_ID", "backend")
+///     .with("JWT_SECRET_KEY", "doc-example-jwt-secret-0123456789abcdefgh");
+/// let backend = BackendConfig::from_source(&source).unwrap();
+/// assert_eq!(backend.jwt_config().service_id(), "backend");
+/// # let _ = backend.port;
+/// ```
 pub trait HasJwtConfig {
     /// The JWT settings.
     fn jwt_config(&self) -> &JwtConfig;
