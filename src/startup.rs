@@ -53,28 +53,37 @@ impl ServiceLoader {
         ServiceLoader::default()
     }
 
-    /// The env files of the command line (every argument after the program's name) and of
-    /// [`ENV_FILE_VARIABLE`], in that order.
+    /// The env files of the command line (every argument after the program's name but those
+    /// that start with `-`: the service's own flags) and of [`ENV_FILE_VARIABLE`], in that
+    /// order.
     pub fn from_args_and_env() -> Self {
         let variable = std::env::var_os(ENV_FILE_VARIABLE);
         ServiceLoader::from_args(std::env::args_os().skip(1), variable)
     }
 
-    /// The env files `args` names, then those of `variable` (the value of
-    /// [`ENV_FILE_VARIABLE`]: paths separated by commas).
+    /// The env files `args` names (but arguments that start with `-`), then those of
+    /// `variable` (the value of [`ENV_FILE_VARIABLE`]: paths separated by commas; a value
+    /// that is not UTF-8 is one path).
     pub fn from_args(
         args: impl IntoIterator<Item = impl Into<PathBuf>>,
         variable: Option<OsString>,
     ) -> Self {
         let mut loader = ServiceLoader::new();
         for arg in args {
-            loader = loader.env_file(arg);
-        }
-        if let Some(files) = variable {
-            let files = files.to_string_lossy().into_owned();
-            for file in files.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-                loader = loader.env_file(file);
+            let path: PathBuf = arg.into();
+            if !path.as_os_str().as_encoded_bytes().starts_with(b"-") {
+                loader = loader.env_file(path);
             }
+        }
+        match variable.as_deref().map(|files| (files, files.to_str())) {
+            Some((_, Some(files))) => {
+                for file in files.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                    loader = loader.env_file(file);
+                }
+            }
+            // Not UTF-8: one path, never mangled.
+            Some((file, None)) => loader = loader.env_file(file),
+            None => {}
         }
         loader
     }
@@ -111,7 +120,12 @@ impl ServiceLoader {
         } else {
             T::load_with_report(&layers.over(ProcessEnv))
         };
-        if let Ok(loaded) = &result {
+        let mut result = result;
+        if let Ok(loaded) = &mut result {
+            // The loader's own variable is no unknown name of the schema.
+            loaded
+                .warnings
+                .retain(|w| w.variable() != ENV_FILE_VARIABLE);
             for warning in &loaded.warnings {
                 tracing::warn!(
                     target: "jwt_config",

@@ -59,12 +59,24 @@ fn a_missing_env_file_is_a_problem_naming_it() {
     );
 }
 
-/// Runs in a child process only: loads the file named by `STARTUP_TEST_FILE` and exits.
+/// Runs in a child process only: loads the file named by `STARTUP_TEST_FILE` and exits;
+/// with `STARTUP_TEST_WARNINGS`, over the process environment, printing each warning's
+/// variable.
 #[test]
 fn child_loads_and_exits() {
     let Some(file) = std::env::var_os("STARTUP_TEST_FILE") else {
         return;
     };
+    if std::env::var_os("STARTUP_TEST_WARNINGS").is_some() {
+        let loaded = ServiceLoader::new()
+            .env_file(file)
+            .try_load::<JwtConfig>()
+            .unwrap_or_else(|error| panic!("{error}"));
+        for warning in &loaded.warnings {
+            println!("warning {}", warning.variable());
+        }
+        std::process::exit(0);
+    }
     let loaded = ServiceLoader::new()
         .env_file(file)
         .without_process_env()
@@ -101,4 +113,40 @@ fn on_problems_every_problem_is_printed_with_its_hint_and_the_exit_code_is_1() {
     assert!(stderr.contains("SERVICE_SECRET"), "{stderr}");
     assert!(!stderr.contains(JWT_SECRET), "{stderr}");
     assert_eq!(ENV_FILE_VARIABLE, "JWT_CONFIG_ENV_FILE");
+}
+
+#[test]
+fn the_loaders_own_variable_and_the_services_flags_are_not_taken_for_settings() {
+    let dir = temp_dir();
+    let file = env_file(
+        dir.path(),
+        "dev.env",
+        &format!(
+            "ENVIRONMENT=development\nSERVICE_ID=backend\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUR=typo\n"
+        ),
+    );
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_loads_and_exits",
+            "--exact",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env_clear()
+        .env("STARTUP_TEST_FILE", &file)
+        .env("STARTUP_TEST_WARNINGS", "1")
+        .env(ENV_FILE_VARIABLE, &file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("warning JWT_ISSUR"), "{stdout}");
+    assert!(!stdout.contains("warning JWT_CONFIG_ENV_FILE"), "{stdout}");
+    // A flag is the service's own, not an env file.
+    let loaded = ServiceLoader::from_args(["--verbose".into(), file], None)
+        .without_process_env()
+        .try_load::<JwtConfig>()
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(loaded.value.service_id(), "backend");
 }

@@ -206,6 +206,7 @@ impl JwtAuth {
         let config = auth.config();
         let schema = jwt_config::schema_fingerprint_of::<JwtConfig>();
         crate::telemetry::info(config.service_id(), schema, auth.fingerprint());
+        crate::telemetry::start(false, config.service_allowed_callers());
         auth
     }
 
@@ -306,6 +307,7 @@ impl JwtAuth {
             .route_callers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = self.route_callers();
+        crate::telemetry::start(inner.options.replay_guard.is_some(), None);
         JwtAuth {
             inner: Arc::new(inner),
         }

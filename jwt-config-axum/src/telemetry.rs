@@ -23,8 +23,9 @@ pub const REPLAY_GUARD: &str = "jwt_config_replay_guard_total";
 /// service's identity (`effective_fingerprint` empty without one).
 pub const INFO: &str = "jwt_config_info";
 
-/// The most route patterns labelled apart; further routes are counted as `(other)`.
-const MAX_ROUTES: usize = 256;
+/// The most route patterns, and the most callers, labelled apart; further ones are counted as
+/// `(other)`.
+const MAX_LABELS: usize = 256;
 
 fn describe() {
     static DESCRIBED: Once = Once::new();
@@ -46,40 +47,61 @@ fn describe() {
     });
 }
 
-/// A route's label: its pattern, the first [`MAX_ROUTES`] of them, then `(other)`.
-fn route_label(route: &str) -> String {
-    static ROUTES: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-    let mut routes = ROUTES
+/// A label of a value the requests choose (a route, a caller): the first [`MAX_LABELS`]
+/// values seen, then `(other)`, so no client can grow the series without bound.
+fn bounded(seen: &Mutex<BTreeSet<String>>, value: &str) -> String {
+    let mut seen = seen
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if routes.contains(route) {
-        return route.to_owned();
+    if seen.contains(value) {
+        return value.to_owned();
     }
-    if routes.len() < MAX_ROUTES {
-        routes.insert(route.to_owned());
-        return route.to_owned();
+    if seen.len() < MAX_LABELS {
+        seen.insert(value.to_owned());
+        return value.to_owned();
     }
     "(other)".to_owned()
 }
 
+static ROUTES: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+static CALLERS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// The replay guard's answers, each a series from the start.
+const OUTCOMES: [&str; 4] = ["first_use", "replayed", "full", "unavailable"];
+
 pub(crate) fn refusal(reason: &'static str, route: &str) {
     describe();
-    counter!(REFUSALS, "reason" => reason, "route" => route_label(route)).increment(1);
+    counter!(REFUSALS, "reason" => reason, "route" => bounded(&ROUTES, route)).increment(1);
 }
 
 pub(crate) fn service_call(caller: &str) {
     describe();
-    counter!(SERVICE_CALLS, "caller" => caller.to_owned()).increment(1);
+    counter!(SERVICE_CALLS, "caller" => bounded(&CALLERS, caller)).increment(1);
 }
 
 pub(crate) fn drift(caller: &str) {
     describe();
-    counter!(DRIFT_EVENTS, "caller" => caller.to_owned()).increment(1);
+    counter!(DRIFT_EVENTS, "caller" => bounded(&CALLERS, caller)).increment(1);
 }
 
 pub(crate) fn replay(outcome: &'static str) {
     describe();
     counter!(REPLAY_GUARD, "outcome" => outcome).increment(1);
+}
+
+/// The series an alert watches for a first increase, at 0 from the start (a series that
+/// appears at 1 shows no increase): the replay guard's outcomes, and drift by each caller of
+/// an explicit allow-list.
+pub(crate) fn start(replay_guard: bool, callers: Option<&[String]>) {
+    describe();
+    if replay_guard {
+        for outcome in OUTCOMES {
+            counter!(REPLAY_GUARD, "outcome" => outcome).increment(0);
+        }
+    }
+    for caller in callers.unwrap_or_default() {
+        counter!(DRIFT_EVENTS, "caller" => bounded(&CALLERS, caller)).increment(0);
+    }
 }
 
 pub(crate) fn info(service_id: &str, schema: String, effective: Option<&str>) {

@@ -53,7 +53,7 @@ pub(crate) struct StatusArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) file: Option<PathBuf>,
     /// How long each service may take to answer.
-    #[arg(long, default_value_t = 3, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 3, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=300))]
     pub(crate) timeout_seconds: u64,
     /// Output format: text or json.
     #[arg(long, default_value = "text", value_parser = text_or_json())]

@@ -213,3 +213,54 @@ fn other_commands_and_rollouts_refuse_the_ci_formats() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn whatever_fails_the_audit_fails_the_ci_reports_too() {
+    let dir = tempfile::tempdir().unwrap();
+    // No service at all, and a service whose Secret is not in the input: both exit 1.
+    let only_objects = dir.path().join("objects.yaml");
+    std::fs::write(
+        &only_objects,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: jwt}\ndata: {ENVIRONMENT: production}\n",
+    )
+    .unwrap();
+    let unchecked = dir.path().join("unchecked.yaml");
+    std::fs::write(
+        &unchecked,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: orders}\nspec: {template: {spec: {containers: [{name: app, envFrom: [{secretRef: {name: absent}}]}]}}}\n",
+    )
+    .unwrap();
+    for input in [&only_objects, &unchecked] {
+        let input = input.to_str().unwrap();
+        let (code, _) = audit(&[input]);
+        assert_eq!(code, 1, "{input}");
+        let (code, xml) = audit(&["--format", "junit", input]);
+        assert_eq!(code, 1);
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        let fleet = report
+            .test_suites
+            .iter()
+            .find(|s| s.name.as_str() == "fleet")
+            .unwrap();
+        assert!(
+            matches!(
+                fleet.test_cases[0].status,
+                TestCaseStatus::NonSuccess {
+                    kind: NonSuccessKind::Failure,
+                    ..
+                }
+            ),
+            "{xml}"
+        );
+        let (code, json) = audit(&["--format", "sarif", input]);
+        assert_eq!(code, 1);
+        let log: Sarif = serde_json::from_str(&json).unwrap();
+        let results = log.runs[0].results.as_ref().unwrap();
+        assert!(
+            results
+                .iter()
+                .any(|r| r.rule_id.as_deref() == Some("audit-failed")),
+            "{json}"
+        );
+    }
+}

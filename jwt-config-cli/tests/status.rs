@@ -127,14 +127,25 @@ async fn each_service_is_synced_drifted_or_unreachable() {
         .map(|s| s["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["SYNCED", "SYNCED", "DRIFTED", "UNREACHABLE"]);
-    // The two in step alone, from a file of URLs: exit 0.
+    // The two in step, from a file of URLs: both synced, but the backend saw a caller that is
+    // not in the list drift, which fails the run.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("fleet.txt");
     std::fs::write(&file, format!("# the shop\n{backend}\n{billing}/health\n")).unwrap();
     let (code, out) = status(vec!["--file".to_owned(), file.display().to_string()]).await;
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("2 services: 2 synced, 0 drifted, 0 unreachable"),
         "{out}"
     );
+    assert!(
+        out.contains(
+            "it saw calls of auth (not in the list) differ in JWT_ACCESS_TOKEN_EXPIRE_MINUTES"
+        ),
+        "{out}"
+    );
+    // billing alone, which saw nothing: exit 0.
+    std::fs::write(&file, format!("{billing}\n")).unwrap();
+    let (code, out) = status(vec!["--file".to_owned(), file.display().to_string()]).await;
+    assert_eq!(code, 0, "{out}");
 }

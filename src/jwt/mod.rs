@@ -643,7 +643,8 @@ impl KeyInfo {
 
 /// A configuration holding the canonical JWT settings: [`JwtConfig`] itself, or a service's
 /// own struct that flattens it, for which `#[derive(Config)]` implements it (a struct that
-/// flattens `JwtConfig` once; with two, write it by hand). `JwtAuth::from_loaded` and the
+/// flattens a type named `JwtConfig` once; with two, write it by hand). A hand-written impl
+/// beside the derive's is a conflict (E0119): remove it. `JwtAuth::from_loaded` and the
 /// `jwt-config keys` command of a service's own binary work through it.
 ///
 /// ```

@@ -61,6 +61,9 @@ struct ServiceStatus {
     /// Why it is drifted or unreachable, in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     why: Vec<String>,
+    /// Drift it saw of callers not in the list (the run fails).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    seen: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +90,12 @@ fn health_url(url: &str) -> String {
 fn fetch(agent: &ureq::Agent, url: &str) -> Result<Health, String> {
     let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
     let status = response.status();
+    if status.is_redirection() {
+        return Err(format!(
+            "HTTP {} (a redirect, not followed: give the service's own URL)",
+            status.as_u16()
+        ));
+    }
     if !status.is_success() {
         return Err(format!("HTTP {}", status.as_u16()));
     }
@@ -127,19 +136,34 @@ fn urls(args: &StatusArgs) -> Result<Vec<String>, UsageError> {
 
 pub(crate) fn status(args: &StatusArgs, style: Style, out: &mut dyn Write) -> Outcome {
     let urls = urls(args)?;
+    // A redirect could answer with another service's document: it is not followed.
     let config = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(args.timeout_seconds)))
         .http_status_as_error(false)
+        .max_redirects(0)
         .build();
     let agent = ureq::Agent::new_with_config(config);
-    let fetched: Vec<(String, Result<Health, String>)> = urls
-        .iter()
-        .map(|url| {
-            let url = health_url(url);
-            let health = fetch(&agent, &url);
-            (url, health)
-        })
-        .collect();
+    // Every service at once: the slowest one bounds the run, not their sum.
+    let fetched: Vec<(String, Result<Health, String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = urls
+            .iter()
+            .map(|url| {
+                let (agent, url) = (&agent, health_url(url));
+                scope.spawn(move || {
+                    let health = fetch(agent, &url);
+                    (url, health)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| (String::new(), Err("the fetch failed".to_owned())))
+            })
+            .collect()
+    });
     let report = judge(fetched);
     match args.format {
         Format::Json => writeln!(out, "{}", to_json(&report))?,
@@ -180,6 +204,7 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
                 Err(why) => {
                     return ServiceStatus {
                         url: url.clone(),
+                        seen: Vec::new(),
                         status: Verdict::Unreachable,
                         service_id: None,
                         fingerprint: None,
@@ -209,10 +234,13 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
                     ));
                 }
                 if keys != own.1 {
+                    let shown = |ids: &[&str]| {
+                        ids.iter().map(|id| clean(id).into_owned()).collect::<Vec<_>>().join(", ")
+                    };
                     why.push(format!(
                         "its key ids ({}) differ from the majority's ({})",
-                        own.1.join(", "),
-                        keys.join(", ")
+                        shown(&own.1),
+                        shown(&keys)
                     ));
                 }
             }
@@ -230,8 +258,24 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
                     ));
                 }
             }
+            // Callers not in the list that this service saw drift: said here, and the run fails.
+            let listed = |id: &str| reachable.iter().any(|p| p.service_id == id);
+            let mut seen = Vec::new();
+            for drift in health.drifts.iter().filter(|d| !listed(&d.caller)) {
+                let settings = if drift.settings.is_empty() {
+                    "settings it does not name".to_owned()
+                } else {
+                    drift.settings.join(", ")
+                };
+                seen.push(format!(
+                    "it saw calls of {} (not in the list) differ in {}",
+                    clean(&drift.caller),
+                    clean(&settings)
+                ));
+            }
             ServiceStatus {
                 url: url.clone(),
+                seen,
                 status: if why.is_empty() {
                     Verdict::Synced
                 } else {
@@ -246,7 +290,9 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
         })
         .collect::<Vec<_>>();
     StatusReport {
-        passed: services.iter().all(|s| s.status == Verdict::Synced),
+        passed: services
+            .iter()
+            .all(|s| s.status == Verdict::Synced && s.seen.is_empty()),
         services,
     }
 }
@@ -268,7 +314,7 @@ fn write_text(report: &StatusReport, style: Style, out: &mut dyn Write) -> std::
             line.push_str(&format!("  refusals {total}"));
         }
         writeln!(out, "{line}")?;
-        for why in &service.why {
+        for why in service.why.iter().chain(&service.seen) {
             writeln!(out, "    {why}")?;
         }
     }

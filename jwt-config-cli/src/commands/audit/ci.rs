@@ -15,11 +15,15 @@ use serde_sarif::sarif::{
 use super::analysis::AuditReport;
 use super::load::Status;
 use super::named;
-use super::text::group_label;
+use super::text::{fix_first_text, group_label};
 use crate::commands::report::clean;
 
 /// One kind of result: its rule id and what it means.
-const RULES: [(&str, &str); 6] = [
+const RULES: [(&str, &str); 7] = [
+    (
+        "audit-failed",
+        "The audit fails: what to fix first (every cause of a failing exit code, as the text says it).",
+    ),
     (
         "service-problem",
         "A service does not load or start: a variable is missing, invalid or breaks a rule.",
@@ -137,9 +141,15 @@ pub(crate) fn write_sarif(report: &AuditReport, out: &mut dyn Write) -> io::Resu
                 .iter()
                 .map(|u| clean(&u.reason).into_owned())
                 .collect();
+            // A service left unchecked fails the audit, as the text's exit code says.
+            let level = if service.status == Status::Incomplete {
+                ResultLevel::Error
+            } else {
+                ResultLevel::Warning
+            };
             results.push(result(
                 "not-checked",
-                ResultLevel::Warning,
+                level,
                 format!("{name}: not checked: {}", reasons.join("; ")),
                 vec![location(&service.input, None)],
             ));
@@ -147,8 +157,8 @@ pub(crate) fn write_sarif(report: &AuditReport, out: &mut dyn Write) -> io::Resu
     }
     for difference in &report.differences {
         let from = usize::from(!difference.tie);
-        for group in &difference.groups[from..] {
-            let label = group_label(group, difference.secret, 1);
+        for (index, group) in difference.groups.iter().enumerate().skip(from) {
+            let label = group_label(group, difference.secret, index);
             results.push(result(
                 "shared-setting-differs",
                 ResultLevel::Error,
@@ -181,6 +191,24 @@ pub(crate) fn write_sarif(report: &AuditReport, out: &mut dyn Write) -> io::Resu
             clean(&stale.message).into_owned(),
             at(&stale.receivers),
         ));
+    }
+    // Whatever fails the audit is an error result, also a cause without a result of its own
+    // (no service found, workloads of kinds not read, secrets too short to compare).
+    if let Some(fix) = &report.summary.fix_first {
+        let locations = report
+            .services
+            .first()
+            .map(|s| vec![location(&s.input, None)])
+            .unwrap_or_default();
+        results.insert(
+            0,
+            result(
+                "audit-failed",
+                ResultLevel::Error,
+                clean(&fix_first_text(fix)).into_owned(),
+                locations,
+            ),
+        );
     }
     let rules: Vec<ReportingDescriptor> = RULES
         .iter()
@@ -250,9 +278,15 @@ pub(crate) fn write_junit(
             .iter()
             .map(|u| clean(&u.reason).into_owned())
             .collect();
+        let deploy_time = service.not_checked.iter().any(|u| u.deploy_time);
         let mut case = match service.status {
             Status::Invalid => failed(&name, "does not load or start", &problems.join("\n")),
-            Status::Incomplete if strict => failed(&name, "not checked", &unchecked.join("\n")),
+            Status::Incomplete => failed(&name, "not checked", &unchecked.join("\n")),
+            _ if strict && deploy_time => failed(
+                &name,
+                "values supplied at deploy time (--strict)",
+                &unchecked.join("\n"),
+            ),
             _ if strict && !warnings.is_empty() => {
                 failed(&name, "warnings (--strict)", &warnings.join("\n"))
             }
@@ -300,8 +334,14 @@ pub(crate) fn write_junit(
     } else {
         failed("keys", "key gaps", &gaps.join("\n"))
     });
+    // The verdict itself: failing exactly when the audit's exit code is 1.
+    let mut fleet = TestSuite::new("fleet");
+    fleet.add_test_case(match &report.summary.fix_first {
+        Some(fix) => failed("audit", "the audit fails", &clean(&fix_first_text(fix))),
+        None => TestCase::new("audit", TestCaseStatus::success()),
+    });
     let mut junit = Report::new("jwt-config audit");
-    junit.add_test_suites([services, shared]);
+    junit.add_test_suites([services, shared, fleet]);
     let xml = junit.to_string().map_err(io::Error::other)?;
     writeln!(out, "{xml}")
 }
