@@ -39,6 +39,17 @@ struct DriftSeen {
     settings: Vec<String>,
 }
 
+impl DriftSeen {
+    /// What differed, as a peer's health document says it (escaped: the caller chose it).
+    fn differing(&self) -> String {
+        if self.settings.is_empty() {
+            "settings it does not name".to_owned()
+        } else {
+            clean(&self.settings.join(", ")).into_owned()
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 enum Verdict {
@@ -246,15 +257,10 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
             }
             for peer in &reachable {
                 for drift in peer.drifts.iter().filter(|d| d.caller == health.service_id) {
-                    let settings = if drift.settings.is_empty() {
-                        "settings it does not name".to_owned()
-                    } else {
-                        drift.settings.join(", ")
-                    };
                     why.push(format!(
                         "{} saw its calls differ in {}",
                         clean(&peer.service_id),
-                        clean(&settings)
+                        drift.differing()
                     ));
                 }
             }
@@ -262,15 +268,10 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
             let listed = |id: &str| reachable.iter().any(|p| p.service_id == id);
             let mut seen = Vec::new();
             for drift in health.drifts.iter().filter(|d| !listed(&d.caller)) {
-                let settings = if drift.settings.is_empty() {
-                    "settings it does not name".to_owned()
-                } else {
-                    drift.settings.join(", ")
-                };
                 seen.push(format!(
                     "it saw calls of {} (not in the list) differ in {}",
                     clean(&drift.caller),
-                    clean(&settings)
+                    drift.differing()
                 ));
             }
             ServiceStatus {
