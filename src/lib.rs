@@ -53,7 +53,7 @@ pub use jwt_config_core::{
     Environment, Flatten, Layered, Length, Loaded, Location, MapSource, NameFilter, Origin,
     Presence, Problem, ProblemKind, ProcessEnv, Resolved, Schema, Secret, SettingsFingerprint,
     Source, Substitution, UnknownEnvironment, VarSchema, Variable, Warning, WarningKind,
-    escape_controls,
+    compare_settings, escape_controls,
 };
 pub use jwt_config_macros::Config;
 

@@ -44,6 +44,12 @@ pub struct Health {
     pub schema_fingerprint: String,
     /// The effective fingerprint of the shared settings.
     pub effective_fingerprint: Option<String>,
+    /// The per-setting digests of the shared settings (what its service tokens carry beside
+    /// the fingerprint; secrets by a keyed digest, never their value), for naming what
+    /// differs between two services (`jwt_config::compare_settings`).
+    pub settings_digests: Option<String>,
+    /// The names of those settings, in the order of their digests.
+    pub setting_names: Vec<String>,
     /// The ids of the keys it signs and verifies tokens with.
     pub key_ids: Vec<String>,
     /// The ids of the keys of service calls: the one it signs with, then its callers'.
@@ -74,6 +80,13 @@ impl JwtAuth {
             environment: config.environment().as_str(),
             schema_fingerprint: jwt_config::schema_fingerprint_of::<JwtConfig>(),
             effective_fingerprint: self.fingerprint().map(str::to_owned),
+            settings_digests: self.inner.fingerprint.as_ref().map(|f| f.settings()),
+            setting_names: self
+                .inner
+                .fingerprint
+                .as_ref()
+                .map(|f| f.setting_names().into_iter().map(str::to_owned).collect())
+                .unwrap_or_default(),
             key_ids: config.keys().into_iter().map(|k| k.id).collect(),
             service_key_ids: config
                 .service_call_keys()

@@ -104,7 +104,7 @@ async fn each_service_is_synced_drifted_or_unreachable() {
     assert!(line(&auth_url).starts_with("DRIFTED"), "{out}");
     assert!(line(&closed).starts_with("UNREACHABLE"), "{out}");
     assert!(
-        out.contains("differ from the fleet's majority (2 of 3)"),
+        out.contains("differ from the fleet's majority (2 of 3): JWT_ACCESS_TOKEN_EXPIRE_MINUTES"),
         "{out}"
     );
     assert!(

@@ -185,29 +185,54 @@ impl SettingsFingerprint {
         if fingerprint == self.fingerprint {
             return Drift::Same;
         }
-        let Some((schema, digests)) = settings.and_then(|s| s.split_once('.')) else {
-            return Drift::Unnamed;
-        };
-        if schema != self.schema {
-            return Drift::OtherSchema;
-        }
-        if digests.len() != self.settings.len() * SETTING_DIGEST_HEX
-            || !digests.bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            return Drift::Unnamed;
-        }
-        let differing: Vec<String> = self
+        let names: Vec<&str> = self
             .settings
             .iter()
-            .zip(digests.as_bytes().chunks(SETTING_DIGEST_HEX))
-            .filter(|((_, ours), theirs)| ours.as_bytes() != *theirs)
-            .map(|((name, _), _)| name.clone())
+            .map(|(name, _)| name.as_str())
             .collect();
-        if differing.is_empty() {
-            Drift::Unnamed
-        } else {
-            Drift::Settings(differing)
-        }
+        compare_settings(&names, &self.settings(), settings)
+    }
+
+    /// The names of the settings, in the order of their digests (as this service reads them).
+    pub fn setting_names(&self) -> Vec<&str> {
+        self.settings
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+}
+
+/// The one rule that names differing settings: two per-setting digest strings
+/// ([`SettingsFingerprint::settings`]) of one schema, compared digest by digest, each named by
+/// `names` (the first service's, in digest order). What a receiver compares a caller's token
+/// with, and what `jwt-config status` compares two services' health documents with.
+pub fn compare_settings(names: &[&str], ours: &str, theirs: Option<&str>) -> Drift {
+    let Some((schema, digests)) = theirs.and_then(|s| s.split_once('.')) else {
+        return Drift::Unnamed;
+    };
+    let Some((our_schema, our_digests)) = ours.split_once('.') else {
+        return Drift::Unnamed;
+    };
+    if schema != our_schema {
+        return Drift::OtherSchema;
+    }
+    if digests.len() != our_digests.len()
+        || digests.len() != names.len() * SETTING_DIGEST_HEX
+        || !digests.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Drift::Unnamed;
+    }
+    let differing: Vec<String> = names
+        .iter()
+        .zip(our_digests.as_bytes().chunks(SETTING_DIGEST_HEX))
+        .zip(digests.as_bytes().chunks(SETTING_DIGEST_HEX))
+        .filter(|((_, ours), theirs)| ours != theirs)
+        .map(|((name, _), _)| (*name).to_owned())
+        .collect();
+    if differing.is_empty() {
+        Drift::Unnamed
+    } else {
+        Drift::Settings(differing)
     }
 }
 

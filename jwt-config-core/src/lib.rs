@@ -35,7 +35,7 @@ mod value;
 pub use config::{Config, Loaded};
 pub use context::Context;
 pub use environment::{ENVIRONMENT_VARIABLE, Environment, UnknownEnvironment};
-pub use fingerprint::{Drift, SettingsFingerprint};
+pub use fingerprint::{Drift, SettingsFingerprint, compare_settings};
 pub use names::NameFilter;
 pub use report::{
     ConfigError, MAX_MESSAGE_CHARS, Origin, Problem, ProblemKind, Resolved, Warning, WarningKind,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
+use jwt_config::{Drift, compare_settings};
 use serde::{Deserialize, Serialize};
 
 use super::report::{clean, to_json};
@@ -24,6 +25,10 @@ struct Health {
     service_id: String,
     #[serde(default)]
     effective_fingerprint: Option<String>,
+    #[serde(default)]
+    settings_digests: Option<String>,
+    #[serde(default)]
+    setting_names: Vec<String>,
     #[serde(default)]
     key_ids: Vec<String>,
     #[serde(default)]
@@ -239,8 +244,25 @@ fn judge(fetched: Vec<(String, Result<Health, String>)>) -> StatusReport {
             } else if majority.as_ref() != Some(&own) {
                 let (fingerprint, keys) = majority.clone().unwrap_or_default();
                 if fingerprint != own.0 {
+                    // Named by the one rule a receiver names a caller's drift with.
+                    let named = reachable
+                        .iter()
+                        .find(|r| r.effective_fingerprint.as_deref() == fingerprint)
+                        .map(|r| {
+                            let names: Vec<&str> =
+                                r.setting_names.iter().map(String::as_str).collect();
+                            let ours = r.settings_digests.as_deref().unwrap_or_default();
+                            compare_settings(&names, ours, health.settings_digests.as_deref())
+                        });
+                    let what = match named {
+                        Some(Drift::Settings(names)) => format!(": {}", clean(&names.join(", "))),
+                        Some(Drift::OtherSchema) => {
+                            ": it was built with another schema of the JWT settings".to_owned()
+                        }
+                        _ => String::new(),
+                    };
                     why.push(format!(
-                        "its shared settings differ from the fleet's majority ({largest} of {})",
+                        "its shared settings differ from the fleet's majority ({largest} of {}){what}",
                         reachable.len()
                     ));
                 }
