@@ -85,6 +85,23 @@ fn child_loads_and_exits() {
     std::process::exit(0);
 }
 
+/// `child_loads_and_exits` in a child process of this test binary, with `env` (and nothing
+/// else of the environment where `clear`).
+fn child(clear: bool, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([
+        "child_loads_and_exits",
+        "--exact",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ]);
+    if clear {
+        command.env_clear();
+    }
+    command.envs(env.iter().copied()).output().unwrap()
+}
+
 #[test]
 fn on_problems_every_problem_is_printed_with_its_hint_and_the_exit_code_is_1() {
     let dir = temp_dir();
@@ -95,17 +112,7 @@ fn on_problems_every_problem_is_printed_with_its_hint_and_the_exit_code_is_1() {
             "ENVIRONMENT=production\nSERVICE_ID=backend\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUR=https://auth.example\nJWT_AUDIENCE=shop\n"
         ),
     );
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_loads_and_exits",
-            "--exact",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env("STARTUP_TEST_FILE", &broken)
-        .output()
-        .unwrap();
+    let output = child(false, &[("STARTUP_TEST_FILE", broken.as_os_str())]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("JWT_ISSUER: is missing"), "{stderr}");
@@ -125,20 +132,14 @@ fn the_loaders_own_variable_and_the_services_flags_are_not_taken_for_settings() 
             "ENVIRONMENT=development\nSERVICE_ID=backend\nJWT_SECRET_KEY={JWT_SECRET}\nJWT_ISSUR=typo\n"
         ),
     );
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "child_loads_and_exits",
-            "--exact",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env_clear()
-        .env("STARTUP_TEST_FILE", &file)
-        .env("STARTUP_TEST_WARNINGS", "1")
-        .env(ENV_FILE_VARIABLE, &file)
-        .output()
-        .unwrap();
+    let output = child(
+        true,
+        &[
+            ("STARTUP_TEST_FILE", file.as_os_str()),
+            ("STARTUP_TEST_WARNINGS", "1".as_ref()),
+            (ENV_FILE_VARIABLE, file.as_os_str()),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("warning JWT_ISSUR"), "{stdout}");

@@ -6,6 +6,7 @@
 #[path = "../../examples/axum/backend.rs"]
 mod backend;
 
+mod common;
 #[path = "../../jwt-config-redis/tests/common/mod.rs"]
 mod redis;
 
@@ -16,18 +17,8 @@ use jwt_config::{Config as _, MapSource};
 use jwt_config_axum::JwtAuth;
 use tower::ServiceExt as _;
 
-const JWT_SECRET: &str = "example-backend-jwt-secret-0123456789abcd";
-const SERVICE_SECRET: &str = "example-backend-service-secret-0123456789";
-
 fn settings(service: &str) -> MapSource {
-    MapSource::new()
-        .with("ENVIRONMENT", "production")
-        .with("SERVICE_ID", service)
-        .with("JWT_SECRET_KEY", JWT_SECRET)
-        .with("JWT_ISSUER", "https://auth.test")
-        .with("JWT_AUDIENCE", "shop")
-        .with("SERVICE_SECRET", SERVICE_SECRET)
-        .with("SERVICE_ALLOWED_CALLERS", "auth,billing")
+    common::production(service).with("SERVICE_ALLOWED_CALLERS", "auth,billing")
 }
 
 /// A replica of the example backend over `source`.

@@ -6,23 +6,14 @@
 #[allow(dead_code)] // its main and serving
 #[path = "../../examples/axum/backend.rs"]
 mod backend;
+mod common;
 
 use jwt_config::{Config as _, JwtConfig, MapSource};
 use jwt_config_axum::{JwtAuth, metric_names};
 use prometheus_parse::{Scrape, Value};
 
-const JWT_SECRET: &str = "example-metrics-jwt-secret-0123456789abcd";
-const SERVICE_SECRET: &str = "example-metrics-service-secret-0123456789";
-
 fn settings(service: &str) -> MapSource {
-    MapSource::new()
-        .with("ENVIRONMENT", "production")
-        .with("SERVICE_ID", service)
-        .with("JWT_SECRET_KEY", JWT_SECRET)
-        .with("JWT_ISSUER", "https://auth.test")
-        .with("JWT_AUDIENCE", "shop")
-        .with("SERVICE_SECRET", SERVICE_SECRET)
-        .with("SERVICE_ALLOWED_CALLERS", "auth,billing")
+    common::production(service).with("SERVICE_ALLOWED_CALLERS", "auth,billing")
 }
 
 fn caller(service: &str) -> JwtAuth {
@@ -123,7 +114,7 @@ async fn the_metrics_endpoint_counts_refusals_calls_and_replays_by_their_labels(
         "{text}"
     );
     // Every label is bounded: no token, no secret, no raw path.
-    for secret in [JWT_SECRET, SERVICE_SECRET, token.as_str()] {
+    for secret in [common::JWT_SECRET, common::SERVICE_SECRET, token.as_str()] {
         assert!(!text.contains(secret));
     }
 }

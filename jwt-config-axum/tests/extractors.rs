@@ -10,7 +10,9 @@ use jwt_config_axum::{AttachServiceHeadersLayer, JwtAuth};
 use tower_layer::Layer as _;
 use tower_service::Service;
 
-use common::{JWT_SECRET, auth, development, get_with, service_routes, token, user_routes};
+use common::{
+    JWT_SECRET, Switchable, auth, development, get_with, service_routes, token, user_routes,
+};
 
 #[tokio::test]
 async fn a_refusal_is_rfc_6750_with_a_small_json_body_and_never_the_token() {
@@ -193,30 +195,6 @@ async fn with_a_replay_guard_each_service_token_is_accepted_once() {
     for _ in 0..2 {
         let answer = get_with(&mut router, "/strict", &[("x-service-token", &first)]).await;
         assert_eq!(answer.status, StatusCode::OK);
-    }
-}
-
-/// An async replay guard whose store answers as told: down (unavailable) or up (in memory).
-struct Switchable {
-    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    memory: jwt_config::service_auth::MemoryReplayGuard,
-}
-
-impl jwt_config::service_auth::AsyncReplayGuard for Switchable {
-    fn first_use_async<'a>(
-        &'a self,
-        token: &'a jwt_config::service_auth::TokenUse<'_>,
-    ) -> jwt_config::service_auth::FirstUseFuture<'a> {
-        use jwt_config::service_auth::{FirstUse, ReplayGuard as _};
-        Box::pin(async move {
-            // Awaited, as a store over the network would be.
-            tokio::task::yield_now().await;
-            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-                FirstUse::Unavailable
-            } else {
-                self.memory.first_use(token)
-            }
-        })
     }
 }
 

@@ -2,6 +2,8 @@
 //! service that issues tokens and calls the backend, and a backend whose routes need a user
 //! token or a service call from `auth`.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,18 +15,8 @@ use jwt_config::{Config, JwtConfig, MapSource};
 use jwt_config_axum::{AccessToken, JwtAuth, RequireAuthLayer, ServiceCaller, health};
 use serde_json::{Value, json};
 
-const JWT_SECRET: &str = "axum-test-jwt-secret-0123456789abcdefghij";
-const SERVICE_SECRET: &str = "axum-test-service-secret-0123456789abcdef";
-
 fn settings(service: &str) -> MapSource {
-    MapSource::new()
-        .with("ENVIRONMENT", "production")
-        .with("SERVICE_ID", service)
-        .with("JWT_SECRET_KEY", JWT_SECRET)
-        .with("JWT_ISSUER", "https://auth.test")
-        .with("JWT_AUDIENCE", "shop")
-        .with("SERVICE_SECRET", SERVICE_SECRET)
-        .with("SERVICE_ALLOWED_CALLERS", "*")
+    common::production(service)
 }
 
 fn auth_of(source: &MapSource) -> JwtAuth {

@@ -113,25 +113,9 @@ async fn the_routes_list_cannot_widen_the_services_and_an_empty_one_refuses_ever
     );
 }
 
-/// An async guard over memory: the layer takes its awaiting path.
-struct Awaited(jwt_config::service_auth::MemoryReplayGuard);
-
-impl jwt_config::service_auth::AsyncReplayGuard for Awaited {
-    fn first_use_async<'a>(
-        &'a self,
-        token: &'a jwt_config::service_auth::TokenUse<'_>,
-    ) -> jwt_config::service_auth::FirstUseFuture<'a> {
-        use jwt_config::service_auth::ReplayGuard as _;
-        Box::pin(async move {
-            tokio::task::yield_now().await;
-            self.0.first_use(token)
-        })
-    }
-}
-
 #[tokio::test]
 async fn the_routes_list_applies_where_the_layer_awaits_the_replay_guard() {
-    let guard = Awaited(jwt_config::service_auth::MemoryReplayGuard::new(16));
+    let guard = Switchable::up(16);
     let backend = auth(&[]).async_replay_guard(guard);
     let mut router = routes(&backend);
     let answer = call(

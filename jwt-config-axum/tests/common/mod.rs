@@ -12,17 +12,22 @@ use serde_json::Value;
 use tower_service::Service as _;
 
 pub(crate) const JWT_SECRET: &str = "extractor-test-jwt-secret-0123456789abcdef";
-const SERVICE_SECRET: &str = "extractor-test-service-secret-0123456789ab";
+pub(crate) const SERVICE_SECRET: &str = "extractor-test-service-secret-0123456789ab";
 
-pub(crate) fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
-    let mut source = MapSource::new()
+/// The production settings of `service`, sharing the secrets with every other one.
+pub(crate) fn production(service: &str) -> MapSource {
+    MapSource::new()
         .with("ENVIRONMENT", "production")
-        .with("SERVICE_ID", "backend")
+        .with("SERVICE_ID", service)
         .with("JWT_SECRET_KEY", JWT_SECRET)
         .with("JWT_ISSUER", "https://auth.test")
         .with("JWT_AUDIENCE", "shop")
         .with("SERVICE_SECRET", SERVICE_SECRET)
-        .with("SERVICE_ALLOWED_CALLERS", "*");
+        .with("SERVICE_ALLOWED_CALLERS", "*")
+}
+
+pub(crate) fn auth(pairs: &[(&str, &str)]) -> JwtAuth {
+    let mut source = production("backend");
     for (name, value) in pairs {
         source = source.with(*name, *value);
     }
@@ -149,5 +154,39 @@ pub(crate) fn own_secrets() -> OwnSecrets {
         .strict_drift(),
         one_way: caller(&[]),
         both_ways: caller(&[("SERVICE_VERIFICATION_KEYS", &knows_b)]),
+    }
+}
+
+/// An async replay guard whose store answers as told: down (unavailable) or up (in memory).
+pub(crate) struct Switchable {
+    pub(crate) down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub(crate) memory: jwt_config::service_auth::MemoryReplayGuard,
+}
+
+impl jwt_config::service_auth::AsyncReplayGuard for Switchable {
+    fn first_use_async<'a>(
+        &'a self,
+        token: &'a jwt_config::service_auth::TokenUse<'_>,
+    ) -> jwt_config::service_auth::FirstUseFuture<'a> {
+        use jwt_config::service_auth::{FirstUse, ReplayGuard as _};
+        Box::pin(async move {
+            // Awaited, as a store over the network would be.
+            tokio::task::yield_now().await;
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                FirstUse::Unavailable
+            } else {
+                self.memory.first_use(token)
+            }
+        })
+    }
+}
+
+impl Switchable {
+    /// Up, with room for `capacity` tokens.
+    pub(crate) fn up(capacity: usize) -> Self {
+        Switchable {
+            down: std::sync::Arc::default(),
+            memory: jwt_config::service_auth::MemoryReplayGuard::new(capacity),
+        }
     }
 }
